@@ -1,0 +1,51 @@
+/* Inputs: the bytes of a file (mmap'd), of stdin ("-"), or of an http(s) URL
+ * (fetched with libcurl), and transparent gzip decompression with a cap. */
+#ifndef GMD_INPUT_H
+#define GMD_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "gmd/err.h"
+
+typedef struct gmd_blob {
+    const uint8_t *data;
+    size_t len;
+    char *name;          /* what the user typed: path, "-" or URL */
+    void *mapping;       /* mmap base when mmapped, else NULL */
+    size_t mapping_len;
+    uint8_t *owned;      /* heap buffer to free, else NULL */
+    bool was_gzip;       /* data is the decompressed form of a gzip input */
+} gmd_blob;
+
+typedef struct gmd_load_opts {
+    double timeout_sec;            /* URL fetch timeout; 0 means the default (60 s + ?seconds=N) */
+    uint64_t max_input_bytes;      /* 0 means the default, 4 GiB */
+    uint64_t max_gzip_ratio;       /* decompressed/compressed cap; 0 means the default, 256 */
+} gmd_load_opts;
+
+#define GMD_DEFAULT_MAX_INPUT   (4ull << 30)
+#define GMD_DEFAULT_GZIP_RATIO  256u
+
+bool gmd_is_url(const char *spec);
+/* Load `spec` (path, "-", or URL) and decompress it if it is gzip. */
+int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gmd_err *err);
+/* Take ownership of an in-memory buffer (copied), decompressing if gzip. For tests and fuzzers. */
+int gmd_blob_from_memory(const void *data, size_t len, const char *name,
+                         const gmd_load_opts *opts, gmd_blob *out, gmd_err *err);
+void gmd_blob_free(gmd_blob *b);
+
+/* Decompress a (possibly multi-member) gzip stream. The output is capped at
+ * min(max_ratio * len, max_out); going past it is an error naming the cap. */
+int gmd_gunzip(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_out,
+               uint8_t **out, size_t *out_len, gmd_err *err);
+/* Compress to a single gzip member (for writing pprof files). */
+int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
+
+/* Fetch a URL into memory. HTTP errors, refused connections, timeouts and
+ * oversize bodies become errors; `content_type` receives the response's type. */
+int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
+                 uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
+                 gmd_err *err);
+
+#endif

@@ -1,0 +1,300 @@
+/* gmd pprof: option parsing and dispatch for the profile subcommands. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "gmd/merge.h"
+#include "gmd/xalloc.h"
+#include "pprof.h"
+
+typedef struct pprof_sub {
+    const char *name;
+    int (*run)(pprof_opts *o);
+    int min_args, max_args;     /* positional arguments; -1 = unlimited */
+    const char *synopsis;
+    const char *summary;
+    const char *details;        /* extra help text for this subcommand */
+} pprof_sub;
+
+static const pprof_sub subs[] = {
+    {"top", pprof_top, 1, -1, "top [options] PROFILE...",
+     "functions with the largest values (flat and cumulative)",
+     "  -n N                 show N rows (default 20; 0 = all)\n"
+     "  --cum                sort by cumulative value instead of flat\n"
+     "  --granularity G      functions (default) or lines\n"
+     "  --nodefraction F     hide rows whose cum is below F of the total (default 0.005)\n"
+     "  --json               one JSON object: totals and rows\n"},
+    {"peek", pprof_peek, 2, -1, "peek [options] REGEX PROFILE...",
+     "callers and callees of the functions matching REGEX", ""},
+    {"tree", pprof_tree, 1, -1, "tree [options] PROFILE...",
+     "every function with its callers above and callees below (pprof -tree)",
+     "  -n N                 show N functions (default all)\n"},
+    {"traces", pprof_traces, 1, -1, "traces [options] PROFILE...",
+     "every sample with its value, labels and full stack",
+     "  --json               an array of samples\n"},
+    {"list", pprof_list, 2, -1, "list [options] REGEX PROFILE...",
+     "source lines of matching functions, annotated with flat and cum values",
+     "  --source-path DIR    where to look for source files (colon-separated;\n"
+     "                       default: the recorded path, then relative to DIR)\n"},
+    {"diff", pprof_diff, 2, 2, "diff [options] BASE NEW",
+     "NEW minus BASE, like pprof -base; negative values are kept",
+     "  --json               totals and rows of the difference\n"
+     "  --flame FILE         also write a diff flame graph (SVG)\n"
+     "  For goroutine profiles, lists the stacks whose goroutine count grew.\n"},
+    {"flame", pprof_flame, 1, -1, "flame [options] PROFILE... [-o FILE.svg]",
+     "self-contained SVG flame graph (hover, click to zoom, search)",
+     "  --title TEXT         title at the top of the graph\n"
+     "  with --base, a diff flame graph: red grew, blue shrank\n"},
+    {"dot", pprof_dot, 1, -1, "dot [options] PROFILE... [-o FILE]",
+     "call graph in Graphviz DOT (or SVG with --svg)",
+     "  -n N                 keep the N heaviest nodes (default 80)\n"
+     "  --svg                render to SVG with Graphviz's library\n"},
+    {"convert", pprof_convert, 1, -1, "convert [options] PROFILE... -o OUT.pb.gz",
+     "write a profile (merged, filtered, or a --base diff) as gzipped profile.proto",
+     "  --no-gzip            write raw protobuf instead of gzip\n"},
+    {"goroutines", pprof_goroutines, 1, -1, "goroutines [options] PROFILE...",
+     "goroutine profile: stacks grouped with counts, states and wait times",
+     "  --json               an array of groups\n"},
+    {"info", pprof_info, 1, -1, "info PROFILE...",
+     "what a profile contains: format, sample types, counts, period, time", ""},
+};
+#define NSUBS (sizeof subs / sizeof *subs)
+
+static const char common_help[] =
+    "Sources (PROFILE, BASE, NEW):\n"
+    "  a file (gzipped or plain profile.proto, or the debug=1/debug=2 text forms),\n"
+    "  '-' for standard input, or an http(s):// URL of a net/http/pprof endpoint,\n"
+    "  e.g. http://127.0.0.1:6060/debug/pprof/heap. Several profiles are merged.\n"
+    "\n"
+    "Common options:\n"
+    "  -i, --sample-index T one of the profile's sample types: inuse_space,\n"
+    "                       inuse_objects, alloc_space, alloc_objects (heap); default:\n"
+    "                       the profile's own default (inuse_space for heap)\n"
+    "  --focus RE           keep samples with a frame matching RE (function or file)\n"
+    "  --ignore RE          drop samples with a frame matching RE\n"
+    "  --hide RE            remove frames matching RE from stacks\n"
+    "  --show RE            keep only frames matching RE\n"
+    "  --base FILE          subtract the profile FILE first (as pprof -base)\n"
+    "  -o, --output FILE    write to FILE instead of standard output\n"
+    "  --seconds N          for URLs: ask for a delta profile over N seconds\n"
+    "  --timeout SEC        for URLs: give up after SEC seconds (default 60 + N)\n"
+    "  -h, --help           this help\n"
+    "Regular expressions are POSIX extended (RE2 classes like \\d are not supported).\n";
+
+static void usage_all(FILE *out)
+{
+    fprintf(out, "usage: gmd pprof <subcommand> [options] PROFILE...\n\n"
+                 "Analyse Go pprof profiles (heap, allocs, goroutine, and any other).\n\n"
+                 "Subcommands:\n");
+    for (size_t i = 0; i < NSUBS; i++) fprintf(out, "  %-11s %s\n", subs[i].name, subs[i].summary);
+    fprintf(out, "\n%s\nExamples:\n"
+                 "  gmd pprof top heap.pb.gz\n"
+                 "  gmd pprof top -i alloc_space --cum -n 30 heap.pb.gz\n"
+                 "  gmd pprof top http://127.0.0.1:6060/debug/pprof/heap\n"
+                 "  gmd pprof diff heap-1.pb.gz heap-2.pb.gz\n"
+                 "  gmd pprof flame heap.pb.gz -o heap.svg\n"
+                 "  curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"
+                 "\nRun 'gmd pprof <subcommand> --help' for its own options.\n",
+            common_help);
+}
+
+static void usage_sub(FILE *out, const pprof_sub *s)
+{
+    fprintf(out, "usage: gmd pprof %s\n\n%s.\n\n", s->synopsis, s->summary);
+    if (s->details[0]) fprintf(out, "Options of %s:\n%s\n", s->name, s->details);
+    fputs(common_help, out);
+}
+
+enum {
+    OPT_FOCUS = 256, OPT_IGNORE, OPT_HIDE, OPT_SHOW, OPT_BASE, OPT_GRAN, OPT_CUM, OPT_JSON,
+    OPT_SVG, OPT_NOGZIP, OPT_TIMEOUT, OPT_SECONDS, OPT_SRCPATH, OPT_TITLE, OPT_NODEFRAC, OPT_FLAME
+};
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"sample-index", required_argument, NULL, 'i'},
+    {"nodecount", required_argument, NULL, 'n'},
+    {"output", required_argument, NULL, 'o'},
+    {"focus", required_argument, NULL, OPT_FOCUS},
+    {"ignore", required_argument, NULL, OPT_IGNORE},
+    {"hide", required_argument, NULL, OPT_HIDE},
+    {"show", required_argument, NULL, OPT_SHOW},
+    {"base", required_argument, NULL, OPT_BASE},
+    {"granularity", required_argument, NULL, OPT_GRAN},
+    {"cum", no_argument, NULL, OPT_CUM},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"svg", no_argument, NULL, OPT_SVG},
+    {"no-gzip", no_argument, NULL, OPT_NOGZIP},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"seconds", required_argument, NULL, OPT_SECONDS},
+    {"source-path", required_argument, NULL, OPT_SRCPATH},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"nodefraction", required_argument, NULL, OPT_NODEFRAC},
+    {"flame", required_argument, NULL, OPT_FLAME},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_number(const char *cmd, const char *flag, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (!*s || *end || v < lo || v > hi) return cli_usage_error(cmd, "%s wants a number in [%g, %g], got '%s'", flag, lo, hi, s);
+    *out = v;
+    return 0;
+}
+
+const char *pprof_flame_output;   /* diff --flame FILE; read by pprof-diff.c */
+
+int cmd_pprof(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_all(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage_all(stdout);
+        return CLI_OK;
+    }
+    const pprof_sub *sub = NULL;
+    for (size_t i = 0; i < NSUBS; i++)
+        if (!strcmp(argv[1], subs[i].name)) sub = &subs[i];
+    if (!sub) return cli_usage_error("pprof", "unknown subcommand '%s'", argv[1]);
+
+    char cmdname[64];
+    snprintf(cmdname, sizeof cmdname, "pprof %s", sub->name);
+    pprof_opts o;
+    memset(&o, 0, sizeof o);
+    o.sub = sub->name;
+    o.nodecount = -1;
+    o.nodefraction = -1;
+    o.gzip = true;
+    double num;
+
+    int sargc = argc - 1;
+    char **sargv = argv + 1;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(sargc, sargv, ":hi:n:o:", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': usage_sub(stdout, sub); return CLI_OK;
+        case 'i': o.select.sample_index = optarg; break;
+        case 'n':
+            if (parse_number(cmdname, "-n", optarg, 0, 1e9, &num)) return CLI_USAGE;
+            o.nodecount = (int)num;
+            break;
+        case 'o': o.output = optarg; break;
+        case OPT_FOCUS: o.select.focus = optarg; break;
+        case OPT_IGNORE: o.select.ignore = optarg; break;
+        case OPT_HIDE: o.select.hide = optarg; break;
+        case OPT_SHOW: o.select.show = optarg; break;
+        case OPT_BASE: o.base = optarg; break;
+        case OPT_GRAN:
+            if (strcmp(optarg, "functions") && strcmp(optarg, "lines"))
+                return cli_usage_error(cmdname, "--granularity is 'functions' or 'lines', not '%s'", optarg);
+            o.granularity = optarg;
+            break;
+        case OPT_CUM: o.cum = true; break;
+        case OPT_JSON: o.json = true; break;
+        case OPT_SVG: o.svg = true; break;
+        case OPT_NOGZIP: o.gzip = false; break;
+        case OPT_TIMEOUT:
+            if (parse_number(cmdname, "--timeout", optarg, 0.001, 86400, &num)) return CLI_USAGE;
+            o.load.timeout_sec = num;
+            break;
+        case OPT_SECONDS:
+            if (parse_number(cmdname, "--seconds", optarg, 1, 86400, &num)) return CLI_USAGE;
+            o.seconds = (int)num;
+            break;
+        case OPT_SRCPATH: o.source_path = optarg; break;
+        case OPT_TITLE: o.title = optarg; break;
+        case OPT_NODEFRAC:
+            if (parse_number(cmdname, "--nodefraction", optarg, 0, 1, &num)) return CLI_USAGE;
+            o.nodefraction = num;
+            break;
+        case OPT_FLAME: pprof_flame_output = optarg; break;
+        case ':': return cli_usage_error(cmdname, "option '%s' needs a value", sargv[optind - 1]);
+        default: return cli_usage_error(cmdname, "unknown option '%s'", sargv[optind - 1]);
+        }
+    }
+    o.args = sargv + optind;
+    o.nargs = sargc - optind;
+    if (o.nargs < sub->min_args) {
+        fprintf(stderr, "usage: gmd pprof %s\n", sub->synopsis);
+        return cli_usage_error(cmdname, "missing argument%s", sub->min_args - o.nargs > 1 ? "s" : "");
+    }
+    if (sub->max_args >= 0 && o.nargs > sub->max_args) {
+        fprintf(stderr, "usage: gmd pprof %s\n", sub->synopsis);
+        return cli_usage_error(cmdname, "too many arguments");
+    }
+    if (o.seconds && !o.load.timeout_sec) o.load.timeout_sec = 60.0 + o.seconds;
+    return sub->run(&o);
+}
+
+/* Append ?seconds=N to URLs when asked for a delta profile. */
+static char *source_spec(const pprof_opts *o, const char *spec)
+{
+    if (!o->seconds || !gmd_is_url(spec)) return gmd_xstrdup(spec);
+    size_t n = strlen(spec) + 32;
+    char *s = gmd_xmalloc(n);
+    snprintf(s, n, "%s%sseconds=%d", spec, strchr(spec, '?') ? "&" : "?", o->seconds);
+    return s;
+}
+
+static gmd_profile *load_one(const pprof_opts *o, const char *spec)
+{
+    char *s = source_spec(o, spec);
+    gmd_profile *p = cli_load_profile(s, &o->load);
+    free(s);
+    return p;
+}
+
+gmd_profile *pprof_load(const pprof_opts *o, char *const *specs, int n)
+{
+    gmd_profile **ps = gmd_xcalloc((size_t)n + 1, sizeof *ps);
+    gmd_profile *result = NULL;
+    gmd_err err;
+    gmd_err_clear(&err);
+    int loaded = 0;
+    for (; loaded < n; loaded++)
+        if (!(ps[loaded] = load_one(o, specs[loaded]))) goto out;
+    if (n == 1) {
+        result = ps[0];
+        ps[0] = NULL;
+    } else {
+        result = gmd_profile_merge(ps, NULL, (size_t)n, &err);
+        if (!result) {
+            cli_error(&err);
+            goto out;
+        }
+    }
+    if (o->base) {
+        gmd_profile *base = load_one(o, o->base);
+        if (!base) {
+            gmd_profile_free(result);
+            result = NULL;
+            goto out;
+        }
+        gmd_profile *d = gmd_profile_diff(base, result, &err);
+        gmd_profile_free(base);
+        gmd_profile_free(result);
+        result = d;
+        if (!result) cli_error(&err);
+    }
+out:
+    for (int i = 0; i < loaded; i++) gmd_profile_free(ps[i]);
+    free(ps);
+    return result;
+}
+
+int pprof_stacks(const pprof_opts *o, const gmd_profile *p, gmd_stackset *s)
+{
+    gmd_err err;
+    gmd_err_clear(&err);
+    if (gmd_stackset_build(p, &o->select, s, &err) < 0) {
+        cli_error(&err);
+        return -1;
+    }
+    return 0;
+}

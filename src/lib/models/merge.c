@@ -1,0 +1,107 @@
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/builder.h"
+#include "gmd/merge.h"
+#include "gmd/xalloc.h"
+
+static bool same_types(const gmd_profile *a, const gmd_profile *b)
+{
+    if (a->nsample_types != b->nsample_types) return false;
+    for (uint32_t i = 0; i < a->nsample_types; i++)
+        if (strcmp(a->sample_types[i].type, b->sample_types[i].type) ||
+            strcmp(a->sample_types[i].unit, b->sample_types[i].unit))
+            return false;
+    return true;
+}
+
+gmd_profile *gmd_profile_merge(gmd_profile *const *ps, const int *signs, size_t n, gmd_err *err)
+{
+    if (n == 0) {
+        gmd_errf(err, "nothing to merge");
+        return NULL;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!same_types(ps[0], ps[i])) {
+            gmd_errf(err, "cannot combine profiles with different sample types (profile %zu differs from the first)", i + 1);
+            return NULL;
+        }
+    }
+    gmd_profile *out = gmd_profile_new();
+    const gmd_profile *first = ps[0];
+    out->format = first->format;
+    out->nsample_types = first->nsample_types;
+    out->sample_types = gmd_arena_alloc(&out->arena, first->nsample_types * sizeof *out->sample_types);
+    for (uint32_t i = 0; i < first->nsample_types; i++) {
+        out->sample_types[i].type = gmd_intern_str(&out->strings, first->sample_types[i].type);
+        out->sample_types[i].unit = gmd_intern_str(&out->strings, first->sample_types[i].unit);
+    }
+    out->default_sample_type = first->default_sample_type;
+    out->period_type.type = gmd_intern_str(&out->strings, first->period_type.type);
+    out->period_type.unit = gmd_intern_str(&out->strings, first->period_type.unit);
+    out->doc_url = gmd_intern_str(&out->strings, first->doc_url);
+    out->drop_frames = gmd_intern_str(&out->strings, first->drop_frames);
+    out->keep_frames = gmd_intern_str(&out->strings, first->keep_frames);
+
+    gmd_builder *b = gmd_builder_new(out);
+    uint32_t nv = first->nsample_types;
+    int64_t *vals = gmd_xmalloc((nv ? nv : 1) * sizeof *vals);
+    for (size_t pi = 0; pi < n; pi++) {
+        const gmd_profile *p = ps[pi];
+        int sign = signs ? signs[pi] : 1;
+        /* pprof keeps the largest period and the earliest time. */
+        if (p->period > out->period) out->period = p->period;
+        if (p->time_nanos && (!out->time_nanos || p->time_nanos < out->time_nanos)) out->time_nanos = p->time_nanos;
+        out->duration_nanos += p->duration_nanos;
+
+        uint32_t *mapmap = gmd_xmalloc((p->nmappings ? p->nmappings : 1) * sizeof *mapmap);
+        uint32_t *fmap = gmd_xmalloc((p->nfunctions ? p->nfunctions : 1) * sizeof *fmap);
+        for (uint32_t i = 0; i < p->nfunctions; i++) {
+            const gmd_function *f = &p->functions[i];
+            fmap[i] = gmd_builder_function(b, f->name, f->system_name, f->filename, f->start_line);
+        }
+        for (uint32_t i = 0; i < p->nmappings; i++) mapmap[i] = gmd_builder_mapping(b, &p->mappings[i]);
+        uint32_t *lmap = gmd_xmalloc((p->nlocations ? p->nlocations : 1) * sizeof *lmap);
+        gmd_line *lines = NULL;
+        size_t caplines = 0;
+        for (uint32_t i = 0; i < p->nlocations; i++) {
+            const gmd_location *l = &p->locations[i];
+            if (l->nlines > caplines) {
+                caplines = l->nlines;
+                lines = gmd_xrealloc(lines, caplines * sizeof *lines);
+            }
+            for (uint32_t j = 0; j < l->nlines; j++) {
+                lines[j] = l->lines[j];
+                lines[j].function = fmap[l->lines[j].function];
+            }
+            uint32_t m = l->mapping == GMD_NONE ? GMD_NONE : mapmap[l->mapping];
+            lmap[i] = gmd_builder_location(b, m, l->address, lines, l->nlines);
+        }
+        free(lines);
+        uint32_t *locs = NULL;
+        size_t caplocs = 0;
+        for (uint32_t s = 0; s < p->nsamples; s++) {
+            const gmd_sample *sm = &p->samples[s];
+            if (sm->nlocations > caplocs) {
+                caplocs = sm->nlocations;
+                locs = gmd_xrealloc(locs, caplocs * sizeof *locs);
+            }
+            for (uint32_t k = 0; k < sm->nlocations; k++) locs[k] = lmap[sm->locations[k]];
+            for (uint32_t k = 0; k < nv; k++) vals[k] = sign * sm->values[k];
+            gmd_builder_sample(b, locs, sm->nlocations, vals, sm->labels, sm->nlabels, true);
+        }
+        free(locs);
+        free(lmap);
+        free(fmap);
+        free(mapmap);
+    }
+    free(vals);
+    gmd_builder_finish(b);
+    return out;
+}
+
+gmd_profile *gmd_profile_diff(gmd_profile *base, gmd_profile *newp, gmd_err *err)
+{
+    gmd_profile *ps[2] = {newp, base};
+    int signs[2] = {1, -1};
+    return gmd_profile_merge(ps, signs, 2, err);
+}
