@@ -34,5 +34,7 @@ FILE *cli_open_output(const char *path);
 int cli_close_output(FILE *f, const char *path);
 
 int cmd_pprof(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 
 #endif

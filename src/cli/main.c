@@ -6,6 +6,8 @@
 
 static const cli_command commands[] = {
     {"pprof", cmd_pprof, "analyse heap, allocs and goroutine profiles (top, diff, flame, ...)"},
+    {"gc", cmd_gc, "read GODEBUG=gctrace=1 output: live heap trend, pauses, leak verdict"},
+    {"dump", cmd_dump, "analyse debug.WriteHeapDump heap dumps: retained sizes, paths to roots"},
 };
 
 static void usage(FILE *out)
