@@ -48,4 +48,9 @@ int pprof_convert(pprof_opts *o);
 int pprof_goroutines(pprof_opts *o);
 int pprof_info(pprof_opts *o);
 
+/* diff of two goroutine profiles: which stacks grew (pprof-goroutines.c). */
+int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_profile *cur);
+/* --flame FILE given to diff (builtin-pprof.c). */
+extern const char *pprof_flame_output;
+
 #endif
