@@ -1,24 +1,34 @@
-# Thin wrapper over CMake: `make`, `make test`, `make asan`, `make fuzz`.
+# Thin wrapper over CMake. The two commands a new user needs:
+#   make demo   install what is missing, build gmd, run it on real profiles
+#   make test   install what is missing, build, run the whole test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
+export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all test asan fuzz clean
+.PHONY: all deps demo test asan fuzz bench clean
 all:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: all
+deps:
+	@./scripts/install-deps.sh
+
+demo: deps all
+	@./scripts/demo.sh $(BUILD)/gmd
+
+test: deps all
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-asan:
+asan: deps
 	cmake -S . -B build-asan -DGMD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ctest --output-on-failure -j$(JOBS)
 
-fuzz:
-	CC=clang cmake -S . -B build-fuzz -DGMD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build build-fuzz -j$(JOBS)
-	cd build-fuzz && ctest -L fuzz --output-on-failure
+fuzz: deps
+	./fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: deps
+	./bench/run.sh
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what building and testing gmd needs on Debian/Ubuntu, if missing.
+# Safe to run repeatedly: it installs only absent packages. Go (1.22+) is
+# not installed from apt (Debian's is too old); we look for it and say how
+# to get it.
+set -euo pipefail
+
+packages=(
+  cmake make gcc pkg-config            # build
+  libdeflate-dev                       # gzip (profiles are gzipped protobuf)
+  libcurl4-openssl-dev                 # live net/http/pprof endpoints
+  libgraphviz-dev graphviz             # call graphs rendered to SVG
+  libelf-dev libdw-dev                 # ELF symbols of Go binaries (heap dump roots)
+  libcmocka-dev                        # unit tests
+  clang                                # fuzz targets (libFuzzer)
+  python3 time netcat-openbsd libxml2-utils   # test helpers
+)
+if [ "${GMD_WITH_BROWSER:-1}" = 1 ]; then
+  packages+=(chromium)                 # renders HTML reports in tests
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "gmd: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+go=$(command -v go || true)
+[ -n "$go" ] || { [ -x /usr/local/go/bin/go ] && go=/usr/local/go/bin/go; }
+if [ -z "$go" ]; then
+  echo "gmd: Go is required for the test suite (its fixtures are real Go programs)." >&2
+  echo "     Install Go 1.22 or later from https://go.dev/dl/ into /usr/local/go, or put go on PATH." >&2
+  exit 1
+fi
+echo "gmd: dependencies ok ($("$go" version))"
