@@ -1,0 +1,213 @@
+/* Loading an input: a file (mmap'd when it is a regular file), standard
+ * input ("-"), or an http(s) URL; then gzip is undone transparently. Every
+ * size is bounded: max_input_bytes for what is read, and for gzip the
+ * smaller of that and max_gzip_ratio x the compressed size. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "gmd/input.h"
+#include "gmd/xalloc.h"
+
+static const uint8_t empty_input[1];
+
+bool gmd_is_url(const char *spec)
+{
+    return !strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8);
+}
+
+/* Limits: the options, else GMD_MAX_INPUT / GMD_GZIP_RATIO from the
+ * environment (the documented way to raise them), else the defaults. */
+static uint64_t limit(uint64_t given, const char *env, uint64_t dflt)
+{
+    if (given) return given;
+    const char *s = getenv(env);
+    if (s && *s) {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (!*end && v > 0) return v;
+    }
+    return dflt;
+}
+
+static uint64_t max_input(const gmd_load_opts *o)
+{
+    return limit(o ? o->max_input_bytes : 0, "GMD_MAX_INPUT", GMD_DEFAULT_MAX_INPUT);
+}
+
+static uint64_t gzip_ratio(const gmd_load_opts *o)
+{
+    return limit(o ? o->max_gzip_ratio : 0, "GMD_GZIP_RATIO", GMD_DEFAULT_GZIP_RATIO);
+}
+
+static int too_large(gmd_err *err, const char *what, uint64_t max)
+{
+    return gmd_errf(err, "%s is larger than the limit of %llu bytes; raise it with GMD_MAX_INPUT=BYTES",
+                    what, (unsigned long long)max);
+}
+
+/* Read a non-seekable descriptor (pipe, terminal, /dev/stdin) to the end. */
+static int read_all(int fd, const char *what, uint64_t max, gmd_blob *out, gmd_err *err)
+{
+    size_t cap = 256 * 1024, len = 0;
+    uint8_t *buf = gmd_xmalloc(cap);
+    for (;;) {
+        if (len == cap) {
+            if (cap >= max) {
+                /* Full at the cap: one more byte means the input is over it. */
+                uint8_t probe;
+                ssize_t n;
+                do n = read(fd, &probe, 1); while (n < 0 && errno == EINTR);
+                if (n == 0) break;
+                free(buf);
+                return too_large(err, what, max);
+            }
+            cap = cap * 2 > max ? (size_t)max : cap * 2;
+            buf = gmd_xrealloc(buf, cap);
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            return gmd_err_at(err, (int64_t)len, "read failed: %s", strerror(e));
+        }
+        if (n == 0) break;
+        len += (size_t)n;
+    }
+    out->owned = buf;
+    out->data = buf;
+    out->len = len;
+    return 0;
+}
+
+static int open_error(gmd_err *err, int e)
+{
+    switch (e) {
+    case ENOENT: return gmd_errf(err, "no such file or directory");
+    case EACCES: return gmd_errf(err, "permission denied");
+    case EISDIR: return gmd_errf(err, "is a directory, not a profile");
+    default: return gmd_errf(err, "cannot open: %s", strerror(e));
+    }
+}
+
+static int load_file(const char *path, uint64_t max, gmd_blob *out, gmd_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return open_error(err, errno);
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) < 0) {
+        gmd_errf(err, "cannot stat: %s", strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        open_error(err, EISDIR);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = read_all(fd, "the input", max, out, err);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        too_large(err, "the file", max);
+        goto out;
+    }
+    if (st.st_size == 0) {   /* mmap of 0 bytes fails; the parser reports "empty" */
+        out->data = empty_input;
+        out->len = 0;
+        rc = 0;
+        goto out;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+        /* Some filesystems cannot map; reading works everywhere. */
+        rc = read_all(fd, "the file", max, out, err);
+        goto out;
+    }
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    out->mapping = m;
+    out->mapping_len = (size_t)st.st_size;
+    out->data = m;
+    out->len = (size_t)st.st_size;
+    rc = 0;
+out:
+    close(fd);
+    return rc;
+}
+
+/* Replace the raw bytes with their decompressed form when they are gzip. */
+static int maybe_gunzip(const gmd_load_opts *opts, gmd_blob *b, gmd_err *err)
+{
+    if (b->len < 2 || b->data[0] != 0x1f || b->data[1] != 0x8b) return 0;
+    uint8_t *plain;
+    size_t plain_len;
+    if (gmd_gunzip(b->data, b->len, gzip_ratio(opts), max_input(opts), &plain, &plain_len, err) < 0) return -1;
+    if (b->mapping) munmap(b->mapping, b->mapping_len);
+    free(b->owned);
+    b->mapping = NULL;
+    b->mapping_len = 0;
+    b->owned = plain;
+    b->data = plain;
+    b->len = plain_len;
+    b->was_gzip = true;
+    return 0;
+}
+
+int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gmd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t max = max_input(opts);
+    int rc;
+    if (gmd_is_url(spec)) {
+        uint8_t *body;
+        size_t n;
+        rc = gmd_http_get(spec, opts ? opts->timeout_sec : 0, max, &body, &n, NULL, 0, err);
+        if (rc == 0) {
+            out->owned = body;
+            out->data = body;
+            out->len = n;
+        }
+    } else if (!strcmp(spec, "-")) {
+        rc = read_all(STDIN_FILENO, "standard input", max, out, err);
+    } else {
+        rc = load_file(spec, max, out, err);
+    }
+    if (rc == 0) rc = maybe_gunzip(opts, out, err);
+    if (rc < 0) {
+        gmd_err_set_source(err, spec);
+        gmd_blob_free(out);
+        return -1;
+    }
+    out->name = gmd_xstrdup(spec);
+    return 0;
+}
+
+int gmd_blob_from_memory(const void *data, size_t len, const char *name,
+                         const gmd_load_opts *opts, gmd_blob *out, gmd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->owned = gmd_xmalloc(len ? len : 1);
+    if (len) memcpy(out->owned, data, len);
+    out->data = out->owned;
+    out->len = len;
+    if (maybe_gunzip(opts, out, err) < 0) {
+        gmd_err_set_source(err, name);
+        gmd_blob_free(out);
+        return -1;
+    }
+    out->name = gmd_xstrdup(name ? name : "");
+    return 0;
+}
+
+void gmd_blob_free(gmd_blob *b)
+{
+    if (!b) return;
+    if (b->mapping) munmap(b->mapping, b->mapping_len);
+    free(b->owned);
+    free(b->name);
+    memset(b, 0, sizeof *b);
+}
