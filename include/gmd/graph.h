@@ -61,6 +61,7 @@ typedef struct gmd_graph_node {
     int64_t flat, cum;
     uint32_t *in, *out;         /* edge indices, pprof's order: |weight| desc, then names */
     uint32_t nin, nout;
+    uint32_t key;               /* identity, stable across rebuilds of one graph (internal) */
 } gmd_graph_node;
 
 typedef struct gmd_graph_edge {

@@ -79,6 +79,50 @@ const char *gmd_fmt_value(int64_t value, const char *unit, char *buf, size_t siz
     return buf;
 }
 
+static const unit_def *family_of(const char *unit, const unit_def **units, size_t *n)
+{
+    static const struct { const unit_def *u; size_t n; } fams[] = {
+        {mem_units, sizeof mem_units / sizeof *mem_units},
+        {time_units, sizeof time_units / sizeof *time_units},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        const unit_def *d = sniff(fams[i].u, fams[i].n, unit);
+        if (d) {
+            *units = fams[i].u;
+            *n = fams[i].n;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+const char *gmd_unit_autoscale(int64_t value, const char *unit)
+{
+    double v;
+    const char *u;
+    if (autoscale(mem_units, sizeof mem_units / sizeof *mem_units, unit, value, &v, &u) ||
+        autoscale(time_units, sizeof time_units / sizeof *time_units, unit, value, &v, &u))
+        return u;
+    return NULL;
+}
+
+const char *gmd_fmt_value_in(int64_t value, const char *unit, const char *to_unit, char *buf, size_t size)
+{
+    const unit_def *units;
+    size_t n;
+    const unit_def *from = to_unit ? family_of(unit, &units, &n) : NULL;
+    if (!from) return gmd_fmt_value(value, unit, buf, size);
+    const unit_def *to = sniff(units, n, to_unit);
+    if (!to) to = units == time_units ? &time_units[3] : &mem_units[0];
+    char num[64];
+    snprintf(num, sizeof num, "%.2f", (double)value * from->factor / to->factor);
+    size_t len = strlen(num);
+    if (len > 3 && !strcmp(num + len - 3, ".00")) num[len - 3] = '\0';
+    if (!strcmp(num, "0") || !strcmp(num, "-0")) snprintf(buf, size, "0");
+    else snprintf(buf, size, "%s%s", num, to->name);
+    return buf;
+}
+
 const char *gmd_fmt_percent(int64_t value, int64_t total, char *buf, size_t size)
 {
     double r = total ? fabs((double)value / (double)total) * 100.0 : 0;
