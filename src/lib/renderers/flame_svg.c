@@ -1,0 +1,713 @@
+/* Flame graphs as one self-contained SVG.
+ *
+ * The stack set is merged into a tree of frames (a node per distinct path of
+ * function names from the outermost frame), in one pass with a hash index
+ * keyed by (parent, interned name). Only frames at least MIN_FRACTION of the
+ * total wide are written, so the file stays small however big the profile;
+ * the footer says how many were left out. The SVG carries its own CSS and
+ * script (hover, click to zoom, regex search), so it works when opened from
+ * disk and needs nothing from the network. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/arena.h"
+#include "gmd/flame.h"
+#include "gmd/hashmap.h"
+#include "gmd/intern.h"
+#include "gmd/units.h"
+#include "gmd/xalloc.h"
+
+#define MIN_FRACTION 0.001   /* narrower frames are elided: 1.2px at the default width */
+#define PAD 10.0             /* left/right margin */
+#define FRAME_H 18           /* row pitch; the rectangle is one pixel less */
+#define FRAMES_TOP 96        /* first row below title, subtitle and controls */
+#define CHAR_W 6.6           /* 11px monospace advance; the script re-measures */
+#define FONT_PX 11
+
+typedef struct fnode {
+    const char *name;            /* interned in the flame's own table */
+    uint32_t parent;
+    uint32_t first_child, next_sibling;
+    int64_t cur_abs, cur_net;    /* sum of |value| and of value in cur */
+    int64_t base_abs, base_net;  /* the same in base */
+} fnode;
+
+typedef struct flame {
+    gmd_arena arena;
+    gmd_intern names;            /* shared by cur and base so equal names compare by pointer */
+    fnode *nodes;
+    uint32_t n, cap;
+    gmd_index children;          /* (parent, name) -> node */
+} flame;
+
+typedef struct child_key {
+    const flame *f;
+    uint32_t parent;
+    const char *name;
+} child_key;
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static int64_t abs64(int64_t v) { return v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v; }
+
+static bool child_eq(const void *ctx, uint32_t e)
+{
+    const child_key *k = ctx;
+    return k->f->nodes[e].parent == k->parent && k->f->nodes[e].name == k->name;
+}
+
+static uint64_t child_hash(uint32_t parent, const char *name)
+{
+    return gmd_mix64(((uint64_t)parent << 32) ^ (uint64_t)(uintptr_t)name);
+}
+
+static uint32_t node_new(flame *f, uint32_t parent, const char *name)
+{
+    GMD_VEC_RESERVE1(f->nodes, f->n, f->cap);
+    uint32_t i = f->n++;
+    fnode *nd = &f->nodes[i];
+    memset(nd, 0, sizeof *nd);
+    nd->name = name;
+    nd->parent = parent;
+    nd->first_child = nd->next_sibling = UINT32_MAX;
+    if (parent != UINT32_MAX) {
+        nd->next_sibling = f->nodes[parent].first_child;
+        f->nodes[parent].first_child = i;
+    }
+    return i;
+}
+
+static uint32_t child_of(flame *f, uint32_t parent, const char *name)
+{
+    child_key k = {f, parent, name};
+    uint64_t h = child_hash(parent, name);
+    uint32_t c = gmd_index_find(&f->children, h, child_eq, &k);
+    if (c != UINT32_MAX) return c;
+    c = node_new(f, parent, name);
+    gmd_index_insert(&f->children, h, c);
+    return c;
+}
+
+static void node_add(fnode *nd, int64_t v, bool is_base)
+{
+    if (is_base) {
+        nd->base_abs = sat_add(nd->base_abs, abs64(v));
+        nd->base_net = sat_add(nd->base_net, v);
+    } else {
+        nd->cur_abs = sat_add(nd->cur_abs, abs64(v));
+        nd->cur_net = sat_add(nd->cur_net, v);
+    }
+}
+
+/* Add every stack of `s` to the tree. Names are resolved (and interned into
+ * the flame's table) once per function or unsymbolized location, not per
+ * frame, so the pass is linear in the number of frames. */
+static void flame_add(flame *f, const gmd_stackset *s, bool is_base)
+{
+    const gmd_profile *p = s->profile;
+    const char **fn_name = gmd_xcalloc(p->nfunctions ? p->nfunctions : 1, sizeof *fn_name);
+    const char **loc_name = gmd_xcalloc(p->nlocations ? p->nlocations : 1, sizeof *loc_name);
+    for (uint32_t i = 0; i < s->nstacks; i++) {
+        const gmd_stack *st = &s->stacks[i];
+        uint32_t node = 0;
+        node_add(&f->nodes[0], st->value, is_base);
+        for (uint32_t k = st->nframes; k-- > 0;) {
+            const gmd_frame *fr = &st->frames[k];
+            const char **slot = fr->function != GMD_NONE ? &fn_name[fr->function] : &loc_name[fr->location];
+            if (!*slot) {
+                char buf[32];
+                *slot = gmd_intern_str(&f->names, gmd_frame_name(s, fr, buf, sizeof buf));
+            }
+            node = child_of(f, node, *slot);
+            node_add(&f->nodes[node], st->value, is_base);
+        }
+    }
+    free(fn_name);
+    free(loc_name);
+}
+
+/* ---- text helpers ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
+    else return 0;
+    if (len > n) return 0;
+    unsigned cp = c & (0xff >> (len + 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return len;
+}
+
+/* Write n bytes of s as XML character data: markup escaped, control bytes
+ * and invalid UTF-8 replaced, so any input name keeps the file well-formed. */
+static void put_xml(FILE *out, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        if (c >= 0x80) {
+            size_t len = utf8_len(u + i, n - i);
+            if (len) fwrite(u + i, 1, len, out), i += len;
+            else fputs("\xef\xbf\xbd", out), i++;
+            continue;
+        }
+        switch (c) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        case '\n': case '\t': fputc((int)c, out); break;
+        default: fputc(c < 0x20 || c == 0x7f ? '?' : (int)c, out);
+        }
+        i++;
+    }
+}
+
+static void put_xml_str(FILE *out, const char *s) { put_xml(out, s, strlen(s)); }
+
+/* Where the package path of a Go symbol ends and where its short name (what
+ * pprof shows: "pkg.(*T).M", no directory) starts. The scan stops at '(' or
+ * '[' because receiver and type-argument lists may contain slashes and dots. */
+static void go_name_parts(const char *name, size_t *short_start, size_t *pkg_end)
+{
+    size_t i, slash = 0;
+    for (i = 0; name[i] && name[i] != '(' && name[i] != '['; i++)
+        if (name[i] == '/') slash = i + 1;
+    size_t end = slash;
+    while (end < i && name[end] != '.') end++;
+    *short_start = slash;
+    *pkg_end = end;
+}
+
+/* Label that fits in `px` pixels: whole, or cut with an ellipsis, or nothing. */
+static void put_label(FILE *out, const char *label, double px)
+{
+    long fit = (long)floor((px - 6) / CHAR_W);
+    if (fit < 3) return;
+    size_t n = strlen(label), bytes = 0;
+    long chars = 0;
+    const unsigned char *u = (const unsigned char *)label;
+    while (bytes < n && chars < fit) {
+        size_t l = utf8_len(u + bytes, n - bytes);
+        bytes += l ? l : 1;
+        chars++;
+    }
+    if (bytes >= n) {
+        put_xml(out, label, n);
+        return;
+    }
+    /* Too long: keep fit-1 characters and add "…". */
+    bytes = 0;
+    for (long c = 0; c < fit - 1 && bytes < n; c++) {
+        size_t l = utf8_len(u + bytes, n - bytes);
+        bytes += l ? l : 1;
+    }
+    put_xml(out, label, bytes);
+    fputs("\xe2\x80\xa6", out);
+}
+
+/* Coordinates with three decimals (zooming magnifies small frames a
+ * thousandfold) but no trailing zeros. */
+static const char *num(char *buf, double v)
+{
+    snprintf(buf, 32, "%.3f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *e = buf + strlen(buf) - 1;
+        while (e > dot && *e == '0') *e-- = '\0';
+        if (e == dot) *e = '\0';
+    }
+    return buf;
+}
+
+static const char *pct_str(int64_t v, int64_t total, char *buf, size_t size)
+{
+    const char *p = gmd_fmt_percent(v, total, buf, size);
+    while (*p == ' ') p++;
+    return p;
+}
+
+/* ---- colours ---- */
+
+typedef struct rgb { int r, g, b; } rgb;
+
+static rgb hsl(double h, double s, double l)
+{
+    double c = (1 - fabs(2 * l - 1)) * s, hp = fmod(h, 360) / 60, x = c * (1 - fabs(fmod(hp, 2) - 1));
+    double r = 0, g = 0, b = 0;
+    if (hp < 1) r = c, g = x;
+    else if (hp < 2) r = x, g = c;
+    else if (hp < 3) g = c, b = x;
+    else if (hp < 4) g = x, b = c;
+    else if (hp < 5) r = x, b = c;
+    else r = c, b = x;
+    double m = l - c / 2;
+    rgb out = {(int)lround((r + m) * 255), (int)lround((g + m) * 255), (int)lround((b + m) * 255)};
+    return out;
+}
+
+/* Warm colour from the package name: the same package always gets the same
+ * colour, in this graph and the next one. */
+static rgb package_colour(const char *name)
+{
+    if (name[0] == '0' && name[1] == 'x') return (rgb){196, 184, 170};   /* unsymbolized */
+    size_t short_start, pkg_end;
+    go_name_parts(name, &short_start, &pkg_end);
+    uint64_t h = gmd_hash_bytes(name, pkg_end);
+    double hue = 6 + (double)(h % 44);                  /* red-orange .. amber */
+    double sat = 0.70 + (double)((h >> 16) % 20) / 100;
+    double lig = 0.56 + (double)((h >> 32) % 12) / 100;
+    return hsl(hue, sat, lig);
+}
+
+/* Red for growth, blue for shrinkage; t in [0,1] is the change relative to
+ * the largest one. A faint tint marks even the smallest change. */
+static rgb change_colour(int64_t delta, double t)
+{
+    if (delta == 0) return (rgb){222, 222, 222};
+    t = 0.12 + 0.88 * (t > 1 ? 1 : t);
+    double lig = 0.93 - 0.43 * t;
+    return delta > 0 ? hsl(2, 0.82, lig) : hsl(216, 0.78, lig);
+}
+
+/* ---- the document ---- */
+
+static const char css[] =
+    "svg{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}\n"
+    "#bg{fill:#fcfcfb}\n"
+    "#title{font-size:17px;font-weight:600;fill:#1f2328}\n"
+    "#subtitle{font-size:12px;fill:#59636e}\n"
+    "#status{font-size:12px;fill:#1f2328;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace}\n"
+    "#footer{font-size:11px;fill:#818b98}\n"
+    "#matched{font-size:12px;fill:#8a2be2;font-weight:600}\n"
+    "#frames text{font-size:11px;fill:#1b1b1b;pointer-events:none;"
+    "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace}\n"
+    "#frames g{cursor:pointer}\n"
+    "#frames rect{rx:2px;ry:2px}\n"
+    "#frames g:hover rect{stroke:#1f2328;stroke-width:0.8px}\n"
+    "#frames .anc rect{opacity:0.55}\n"
+    "#frames .gone rect{stroke:#2f5fa8;stroke-dasharray:3 2;stroke-width:0.8px}\n"
+    "#frames .gone text{font-style:italic}\n"
+    "#frames .m rect{fill:url(#hatch)}\n"
+    "#frames .m text{fill:#59636e}\n"
+    "#reset{cursor:pointer}\n"
+    "#reset rect{fill:#f0f1f3;stroke:#c8ccd1}\n"
+    "#reset:hover rect{fill:#e4e6e9}\n"
+    "#reset text{font-size:12px;fill:#1f2328}\n"
+    ".hidden{display:none}\n"
+    ".legend{font-size:11px;fill:#59636e}\n"
+    "input{box-sizing:border-box;width:100%;height:24px;font:12px system-ui,sans-serif;padding:2px 8px;"
+    "border:1px solid #c8ccd1;border-radius:4px;background:#fff;color:#1f2328;outline:none}\n"
+    "input:focus{border-color:#8a2be2;box-shadow:0 0 0 2px rgba(138,43,226,.18)}\n"
+    "input.bad{border-color:#d1242f}\n";
+
+/* The script works on what the C side wrote: each frame is a <g> whose
+ * <title> starts with the full function name and whose <rect> holds the
+ * unzoomed geometry; rows are told apart by y (the root is the lowest). */
+static const char script[] =
+    "(function(){\n"
+    "'use strict';\n"
+    "var doc=document,svg=doc.documentElement,W=+svg.getAttribute('width'),PAD=10,CW=6.6;\n"
+    "var HL='rgb(200,80,225)',frames=[],zoomed=null,status,hint,matched,reset,search,timer=0;\n"
+    "function shortName(n){var i,s=0;for(i=0;i<n.length&&n[i]!=='('&&n[i]!=='[';i++)if(n[i]==='/')s=i+1;return n.slice(s);}\n"
+    "function fit(label,w){var n=Math.floor((w-6)/CW);if(n<3)return '';var a=Array.from(label);"
+    "return a.length<=n?label:a.slice(0,n-1).join('')+'\\u2026';}\n"
+    "function place(f,x,w){f.rect.setAttribute('x',x.toFixed(3));f.rect.setAttribute('width',w.toFixed(3));"
+    "f.text.setAttribute('x',(x+3).toFixed(3));var t=fit(f.label,w);if(f.text.textContent!==t)f.text.textContent=t;}\n"
+    "function show(f,on){f.g.style.display=on?'':'none';}\n"
+    "function zoom(z){zoomed=z;var r=(W-2*PAD)/z.w,e=1e-6;\n"
+    " frames.forEach(function(f){var anc=false,vis;\n"
+    "  if(f.y>z.y){anc=f.x<=z.x+e&&f.x+f.w>=z.x+z.w-e;vis=anc;if(anc)place(f,PAD,W-2*PAD);}\n"
+    "  else{vis=f.x>=z.x-e&&f.x+f.w<=z.x+z.w+e;if(vis)place(f,PAD+(f.x-z.x)*r,f.w*r);}\n"
+    "  f.g.classList.toggle('anc',anc&&f!==z);show(f,vis);});\n"
+    " reset.classList.remove('hidden');}\n"
+    "function unzoom(){zoomed=null;frames.forEach(function(f){place(f,f.x,f.w);f.g.classList.remove('anc');show(f,true);});"
+    "reset.classList.add('hidden');}\n"
+    "function find(term){var re=null;search.classList.remove('bad');\n"
+    " if(term){try{re=new RegExp(term);}catch(err){search.classList.add('bad');matched.textContent='invalid regular expression';return;}}\n"
+    " var iv=[];frames.forEach(function(f){var m=re!==null&&!f.merged&&re.test(f.name);\n"
+    "  f.rect.setAttribute('fill',m?HL:f.fill);if(m)iv.push([f.x,f.x+f.w]);});\n"
+    " if(!re){matched.textContent='';return;}\n"
+    " iv.sort(function(a,b){return a[0]-b[0];});var sum=0,end=-1;\n"
+    " iv.forEach(function(v){if(v[0]>=end){sum+=v[1]-v[0];end=v[1];}else if(v[1]>end){sum+=v[1]-end;end=v[1];}});\n"
+    " var p=100*sum/(W-2*PAD);matched.textContent='Matched: '+(p>99.995?'100':p.toFixed(2))+'%';}\n"
+    "function frameOf(t){while(t&&t!==svg){if(t.__f)return t.__f;t=t.parentNode;}return null;}\n"
+    "function init(){status=doc.getElementById('status');hint=status.textContent;matched=doc.getElementById('matched');\n"
+    " reset=doc.getElementById('reset');search=doc.getElementById('search');\n"
+    " var probe=doc.getElementById('probe');try{var m=probe.getComputedTextLength()/probe.textContent.length;if(m>2&&m<20)CW=m;}catch(err){}\n"
+    " var gs=doc.getElementById('frames').children;\n"
+    " for(var i=0;i<gs.length;i++){var g=gs[i],rect=g.getElementsByTagName('rect')[0],text=g.getElementsByTagName('text')[0],title=g.getElementsByTagName('title')[0];\n"
+    "  var name=title.textContent.split('\\n')[0],f={g:g,rect:rect,text:text,name:name,label:g.classList.contains('m')?name:shortName(name),\n"
+    "   x:+rect.getAttribute('x'),w:+rect.getAttribute('width'),y:+rect.getAttribute('y'),fill:rect.getAttribute('fill'),merged:g.classList.contains('m'),tip:title.textContent.replace(/\\n/g,'   \\u00b7   ')};\n"
+    "  g.__f=f;frames.push(f);if(CW!==6.6)place(f,f.x,f.w);}\n"
+    " var fg=doc.getElementById('frames');\n"
+    " fg.addEventListener('mouseover',function(e){var f=frameOf(e.target);if(f)status.textContent=f.tip;});\n"
+    " fg.addEventListener('mouseout',function(){status.textContent=hint;});\n"
+    " fg.addEventListener('click',function(e){var f=frameOf(e.target);if(!f)return;if(f.y===frames[0].y&&zoomed)unzoom();else zoom(f);});\n"
+    " reset.addEventListener('click',unzoom);\n"
+    " search.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(function(){find(search.value);},120);});\n"
+    " search.addEventListener('keydown',function(e){if(e.key==='Enter'){clearTimeout(timer);find(search.value);}"
+    "else if(e.key==='Escape'){search.value='';find('');search.blur();}});\n"
+    " window.addEventListener('keydown',function(e){if((e.ctrlKey||e.metaKey)&&(e.key==='f'||e.key==='F')){e.preventDefault();search.focus();search.select();}"
+    "else if(e.key==='Escape'&&doc.activeElement!==search&&zoomed)unzoom();});}\n"
+    "if(doc.readyState==='loading')doc.addEventListener('DOMContentLoaded',init);else init();\n"
+    "})();\n";
+
+typedef enum colour_mode { COLOUR_PACKAGE, COLOUR_DIFF, COLOUR_SIGN } colour_mode;
+
+typedef struct layout {
+    double *w;          /* layout width in value units */
+    double *x;          /* left edge in value units */
+    uint32_t *depth;
+    bool *drawn;
+    double *merged_w;   /* per node: total width of its elided children */
+    uint32_t *merged_n;
+    uint32_t maxdepth;
+    uint32_t elided;    /* tree nodes not drawn */
+    uint32_t ndrawn;
+} layout;
+
+static int cmp_name(const void *a, const void *b)
+{
+    const fnode *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Width of each node: its own value (cur, or base for a frame only in base)
+ * and never less than its children together, which only matters for the
+ * base-only frames of a diff. Parents precede children in the node array. */
+static void layout_build(const flame *f, layout *L)
+{
+    uint32_t n = f->n;
+    memset(L, 0, sizeof *L);
+    L->w = gmd_xcalloc(n, sizeof *L->w);
+    L->x = gmd_xcalloc(n, sizeof *L->x);
+    L->depth = gmd_xcalloc(n, sizeof *L->depth);
+    L->drawn = gmd_xcalloc(n, sizeof *L->drawn);
+    L->merged_w = gmd_xcalloc(n, sizeof *L->merged_w);
+    L->merged_n = gmd_xcalloc(n, sizeof *L->merged_n);
+    double *sumc = gmd_xcalloc(n, sizeof *sumc);
+    for (uint32_t i = n; i-- > 0;) {
+        const fnode *nd = &f->nodes[i];
+        double own = (double)(nd->cur_abs ? nd->cur_abs : nd->base_abs);
+        L->w[i] = own > sumc[i] ? own : sumc[i];
+        if (i) sumc[nd->parent] += L->w[i];
+    }
+    free(sumc);
+
+    double thr = L->w[0] * MIN_FRACTION;
+    L->drawn[0] = true;
+    L->ndrawn = 1;
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t par = f->nodes[i].parent;
+        L->depth[i] = L->depth[par] + 1;
+        L->drawn[i] = L->drawn[par] && L->w[i] >= thr && L->w[i] > 0;
+        if (L->drawn[i]) {
+            L->ndrawn++;
+            if (L->depth[i] > L->maxdepth) L->maxdepth = L->depth[i];
+        } else {
+            L->elided++;
+            if (L->drawn[par]) {
+                L->merged_w[par] += L->w[i];
+                L->merged_n[par]++;
+            }
+        }
+    }
+    /* A row of merged leftovers may sit one above the deepest drawn frame. */
+    for (uint32_t i = 0; i < n; i++)
+        if (L->drawn[i] && L->merged_n[i] && L->merged_w[i] >= thr && L->depth[i] + 1 > L->maxdepth)
+            L->maxdepth = L->depth[i] + 1;
+
+    /* Left edges: children sorted by name, packed from the parent's edge. */
+    fnode **kids = NULL;
+    size_t nk = 0, capk = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!L->drawn[i]) continue;
+        nk = 0;
+        for (uint32_t c = f->nodes[i].first_child; c != UINT32_MAX; c = f->nodes[c].next_sibling)
+            if (L->drawn[c]) GMD_VEC_PUSH(kids, nk, capk, &f->nodes[c]);
+        qsort(kids, nk, sizeof *kids, cmp_name);
+        double x = L->x[i];
+        for (size_t k = 0; k < nk; k++) {
+            uint32_t c = (uint32_t)(kids[k] - f->nodes);
+            L->x[c] = x;
+            x += L->w[c];
+        }
+    }
+    free(kids);
+}
+
+static void layout_free(layout *L)
+{
+    free(L->w);
+    free(L->x);
+    free(L->depth);
+    free(L->drawn);
+    free(L->merged_w);
+    free(L->merged_n);
+}
+
+typedef struct writer {
+    FILE *out;
+    const flame *f;
+    const layout *L;
+    const gmd_stackset *cur, *base;
+    colour_mode mode;
+    double scale;       /* pixels per value unit */
+    int width;
+    double max_change;  /* largest |delta| (diff) or |net| (sign mode) */
+} writer;
+
+static double row_y(const writer *w, uint32_t depth)
+{
+    return FRAMES_TOP + (double)(w->L->maxdepth - depth) * FRAME_H;
+}
+
+static void put_value(FILE *out, int64_t v, const char *unit, bool sign)
+{
+    char buf[64];
+    if (sign && v > 0) fputc('+', out);
+    put_xml_str(out, gmd_fmt_value(v, unit, buf, sizeof buf));
+}
+
+static void write_frame(writer *w, uint32_t i)
+{
+    const fnode *nd = &w->f->nodes[i];
+    const char *unit = w->cur->value_type.unit;
+    FILE *out = w->out;
+    char a[32], b[32], c[32], pbuf[32];
+    double px = w->L->w[i] * w->scale;
+    double x = PAD + w->L->x[i] * w->scale, y = row_y(w, w->L->depth[i]);
+    bool gone = w->mode == COLOUR_DIFF && nd->cur_abs == 0 && nd->base_abs != 0;
+
+    rgb col;
+    if (w->mode == COLOUR_DIFF) {
+        int64_t d = sat_add(nd->cur_net, nd->base_net == INT64_MIN ? INT64_MAX : -nd->base_net);
+        col = change_colour(d, w->max_change > 0 ? fabs((double)d) / w->max_change : 0);
+    } else if (w->mode == COLOUR_SIGN) {
+        col = change_colour(nd->cur_net, w->max_change > 0 ? fabs((double)nd->cur_net) / w->max_change : 0);
+    } else {
+        col = i == 0 ? (rgb){214, 200, 186} : package_colour(nd->name);
+    }
+
+    fputs(gone ? "<g class=\"gone\"><title>" : "<g><title>", out);
+    put_xml_str(out, nd->name);
+    fputc('\n', out);
+    int64_t self = nd->cur_abs;
+    for (uint32_t k = nd->first_child; k != UINT32_MAX; k = w->f->nodes[k].next_sibling)
+        self = sat_add(self, -w->f->nodes[k].cur_abs);
+    if (w->mode == COLOUR_DIFF) {
+        const char *bunit = w->base->value_type.unit;
+        fputs("before ", out);
+        put_value(out, nd->base_net, bunit, false);
+        fprintf(out, " (%s)", pct_str(nd->base_abs, w->base->total, pbuf, sizeof pbuf));
+        fputs(" \xe2\x86\x92 after ", out);
+        put_value(out, nd->cur_net, unit, false);
+        fprintf(out, " (%s)\nchange ", pct_str(nd->cur_abs, w->cur->total, pbuf, sizeof pbuf));
+        int64_t d = sat_add(nd->cur_net, nd->base_net == INT64_MIN ? INT64_MAX : -nd->base_net);
+        put_value(out, d, unit, true);
+        if (nd->base_net > 0) fprintf(out, " (%+.1f%%)", 100.0 * (double)d / (double)nd->base_net);
+        else if (nd->cur_net && !nd->base_net) fputs(" (new)", out);
+        if (gone) fputs("\nonly in the base profile", out);
+    } else {
+        put_value(out, w->mode == COLOUR_SIGN ? nd->cur_net : nd->cur_abs, unit, w->mode == COLOUR_SIGN);
+        fprintf(out, " (%s of total)", pct_str(nd->cur_abs, w->cur->total, pbuf, sizeof pbuf));
+        if (i && self > 0) {
+            fputs(", self ", out);
+            put_value(out, self, unit, false);
+        }
+    }
+    fprintf(out, "</title><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" fill=\"rgb(%d,%d,%d)\"/>",
+            num(a, x), num(b, y), num(c, px), FRAME_H - 1, col.r, col.g, col.b);
+    fprintf(out, "<text x=\"%s\" y=\"%s\">", num(a, x + 3), num(b, y + 12.5));
+    size_t short_start, pkg_end;
+    go_name_parts(nd->name, &short_start, &pkg_end);
+    put_label(out, nd->name + short_start, px);
+    fputs("</text></g>\n", out);
+}
+
+/* One hatched rectangle standing for a drawn frame's elided children, when
+ * together they are wide enough to see. */
+static void write_merged(writer *w, uint32_t i)
+{
+    const layout *L = w->L;
+    double thr = L->w[0] * MIN_FRACTION;
+    if (!L->merged_n[i] || L->merged_w[i] < thr) return;
+    double used = 0;
+    for (uint32_t c = w->f->nodes[i].first_child; c != UINT32_MAX; c = w->f->nodes[c].next_sibling)
+        if (L->drawn[c]) used += L->w[c];
+    double x = PAD + (L->x[i] + used) * w->scale, px = L->merged_w[i] * w->scale;
+    double y = row_y(w, L->depth[i] + 1);
+    char a[32], b[32], c[32], vbuf[64], pbuf[32];
+    FILE *out = w->out;
+    int64_t v = (int64_t)L->merged_w[i];
+    fprintf(out, "<g class=\"m\"><title>%" PRIu32 " small frame%s\n%s (%s of total), each under %.1f%% of the total</title>",
+            L->merged_n[i], L->merged_n[i] == 1 ? "" : "s", gmd_fmt_value(v, w->cur->value_type.unit, vbuf, sizeof vbuf),
+            pct_str(v, (int64_t)L->w[0], pbuf, sizeof pbuf), MIN_FRACTION * 100);
+    fprintf(out, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" fill=\"rgb(221,221,221)\"/>", num(a, x), num(b, y), num(c, px),
+            FRAME_H - 1);
+    fprintf(out, "<text x=\"%s\" y=\"%s\">", num(a, x + 3), num(b, y + 12.5));
+    char label[48];
+    snprintf(label, sizeof label, "%" PRIu32 " small frame%s", L->merged_n[i], L->merged_n[i] == 1 ? "" : "s");
+    put_label(out, label, px);
+    fputs("</text></g>\n", out);
+}
+
+static void write_title(writer *w, const gmd_flame_opts *o, bool negative)
+{
+    FILE *out = w->out;
+    const gmd_value_type *vt = &w->cur->value_type;
+    char t1[64], t2[64], t3[64];
+    fprintf(out, "<text id=\"title\" x=\"%d\" y=\"28\" text-anchor=\"middle\">", w->width / 2);
+    if (o && o->title && *o->title) {
+        put_xml_str(out, o->title);
+    } else if (w->mode == COLOUR_DIFF) {
+        fputs("Diff flame graph: ", out);
+        put_xml_str(out, vt->type);
+    } else {
+        fputs("Flame graph: ", out);
+        put_xml_str(out, vt->type);
+    }
+    if (negative) fputs(" (widths are absolute values: the profile has negative values)", out);
+    fputs("</text>\n", out);
+
+    fprintf(out, "<text id=\"subtitle\" x=\"%d\" y=\"48\" text-anchor=\"middle\">", w->width / 2);
+    if (w->mode == COLOUR_DIFF) {
+        int64_t bt = 0, ct = 0;
+        for (uint32_t k = 0; k < w->base->nstacks; k++) bt = sat_add(bt, w->base->stacks[k].value);
+        for (uint32_t k = 0; k < w->cur->nstacks; k++) ct = sat_add(ct, w->cur->stacks[k].value);
+        fprintf(out, "%s: before %s \xe2\x86\x92 after %s (", vt->type, gmd_fmt_value(bt, vt->unit, t1, sizeof t1),
+                gmd_fmt_value(ct, vt->unit, t2, sizeof t2));
+        put_value(out, sat_add(ct, bt == INT64_MIN ? INT64_MAX : -bt), vt->unit, true);
+        fputs(") \xc2\xb7 width: after \xc2\xb7 red grew, blue shrank \xc2\xb7 dashed: only in the base", out);
+    } else {
+        fprintf(out, "total %s", gmd_fmt_value(w->cur->total, vt->unit, t1, sizeof t1));
+        if (w->cur->total != w->cur->total_unfiltered)
+            fprintf(out, " of %s (%s after filters)", gmd_fmt_value(w->cur->total_unfiltered, vt->unit, t3, sizeof t3),
+                    pct_str(w->cur->total, w->cur->total_unfiltered, t2, sizeof t2));
+        fprintf(out, " \xc2\xb7 %" PRIu32 " sample%s", w->cur->nstacks, w->cur->nstacks == 1 ? "" : "s");
+        if (w->mode == COLOUR_SIGN) fputs(" \xc2\xb7 red grew, blue shrank", out);
+    }
+    fputs("</text>\n", out);
+}
+
+static void write_controls(writer *w)
+{
+    FILE *out = w->out;
+    int right = w->width - (int)PAD;
+    fputs("<g id=\"reset\" class=\"hidden\"><rect x=\"10\" y=\"62\" width=\"86\" height=\"24\" rx=\"4\"/>"
+          "<text x=\"53\" y=\"78\" text-anchor=\"middle\">Reset zoom</text></g>\n", out);
+    if (w->mode != COLOUR_PACKAGE) {
+        /* A small key: shrank .. unchanged .. grew. */
+        int x = 110;
+        static const int64_t steps[] = {-4, -2, -1, 0, 1, 2, 4};
+        fprintf(out, "<text class=\"legend\" x=\"%d\" y=\"78\" text-anchor=\"end\">%s</text>\n", x + 44, "shrank");
+        for (int k = 0; k < 7; k++) {
+            rgb c = change_colour(steps[k], fabs((double)steps[k]) / 4);
+            fprintf(out, "<rect x=\"%d\" y=\"66\" width=\"18\" height=\"16\" fill=\"rgb(%d,%d,%d)\"/>\n", x + 50 + k * 18, c.r,
+                    c.g, c.b);
+        }
+        fprintf(out, "<text class=\"legend\" x=\"%d\" y=\"78\">grew</text>\n", x + 50 + 7 * 18 + 6);
+    }
+    fprintf(out, "<text id=\"matched\" x=\"%d\" y=\"78\" text-anchor=\"end\"></text>\n", right - 270);
+    fprintf(out,
+            "<foreignObject x=\"%d\" y=\"62\" width=\"260\" height=\"26\">"
+            "<input xmlns=\"http://www.w3.org/1999/xhtml\" id=\"search\" type=\"text\" spellcheck=\"false\" "
+            "placeholder=\"Search functions (regex)  Ctrl-F\"/></foreignObject>\n",
+            right - 260);
+}
+
+int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *base, const gmd_flame_opts *o,
+                        gmd_err *err)
+{
+    if (base && strcmp(cur->value_type.unit, base->value_type.unit))
+        return gmd_errf(err, "cannot compare %s (%s) with a base of %s (%s)", cur->value_type.type, cur->value_type.unit,
+                        base->value_type.type, base->value_type.unit);
+    flame f;
+    memset(&f, 0, sizeof f);
+    gmd_arena_init(&f.arena, 0);
+    gmd_intern_init(&f.names, &f.arena);
+    gmd_index_init(&f.children);
+    node_new(&f, UINT32_MAX, gmd_intern_str(&f.names, "root"));
+    flame_add(&f, cur, false);
+    if (base) flame_add(&f, base, true);
+
+    bool negative = false;
+    for (uint32_t k = 0; k < cur->nstacks && !negative; k++) negative = cur->stacks[k].value < 0;
+
+    layout L;
+    layout_build(&f, &L);
+    writer w = {.out = out, .f = &f, .L = &L, .cur = cur, .base = base};
+    w.mode = base ? COLOUR_DIFF : negative ? COLOUR_SIGN : COLOUR_PACKAGE;
+    w.width = o && o->width ? o->width : 1200;
+    if (w.width < 400) w.width = 400;
+    if (w.width > 20000) w.width = 20000;
+    w.scale = L.w[0] > 0 ? ((double)w.width - 2 * PAD) / L.w[0] : 0;
+    for (uint32_t i = 1; i < f.n; i++) {
+        if (!L.drawn[i]) continue;
+        const fnode *nd = &f.nodes[i];
+        double d = w.mode == COLOUR_DIFF ? fabs((double)nd->cur_net - (double)nd->base_net) : fabs((double)nd->cur_net);
+        if (w.mode != COLOUR_PACKAGE && d > w.max_change) w.max_change = d;
+    }
+
+    int height = FRAMES_TOP + (int)(L.maxdepth + 1) * FRAME_H + 46;
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+            "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
+            w.width, height, w.width, height);
+    fprintf(out, "<style>\n%s</style>\n", css);
+    fprintf(out, "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+                 "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
+                 "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#cfcfcf\" stroke-width=\"3\"/></pattern></defs>\n");
+    fprintf(out, "<rect id=\"bg\" width=\"100%%\" height=\"100%%\"/>\n");
+    write_title(&w, o, negative);
+    write_controls(&w);
+    /* Probe text for the script to measure the label font's advance. */
+    fputs("<g id=\"frames\">\n", out);
+    for (uint32_t i = 0; i < f.n; i++) {
+        if (!L.drawn[i]) continue;
+        write_frame(&w, i);
+    }
+    for (uint32_t i = 0; i < f.n; i++)
+        if (L.drawn[i]) write_merged(&w, i);
+    fputs("</g>\n", out);
+    int fb = FRAMES_TOP + (int)(L.maxdepth + 1) * FRAME_H;
+    fprintf(out, "<text id=\"probe\" x=\"-1000\" y=\"-1000\" style=\"font-size:11px;font-family:ui-monospace,SFMono-Regular,"
+                 "Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace\">mmmmmmmmmmiiiiiiiiii</text>\n");
+    fprintf(out, "<text id=\"status\" x=\"%d\" y=\"%d\">%s</text>\n", (int)PAD, fb + 18,
+            L.w[0] > 0 ? "Hover over a frame for details \xc2\xb7 click to zoom \xc2\xb7 Ctrl-F to search"
+                       : "No samples in this profile (after filters).");
+    fprintf(out, "<text id=\"footer\" x=\"%d\" y=\"%d\">", (int)PAD, fb + 36);
+    if (L.elided)
+        fprintf(out, "%" PRIu32 " frame%s narrower than %.1f%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", L.elided,
+                L.elided == 1 ? "" : "s", MIN_FRACTION * 100, L.ndrawn);
+    fputs("made by gmd</text>\n", out);
+    fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n", script);
+
+    layout_free(&L);
+    free(f.nodes);
+    gmd_index_free(&f.children);
+    gmd_intern_free(&f.names);
+    gmd_arena_free(&f.arena);
+    if (ferror(out)) return gmd_errf(err, "write failed");
+    return 0;
+}
