@@ -1,0 +1,734 @@
+/* profile.proto reader (google/pprof proto/profile.proto, package
+ * perftools.profiles), from the decompressed bytes.
+ *
+ * The protobuf wire format is decoded by hand rather than through a
+ * generated library: this is the hot path of every pprof command, and
+ * profile.proto is small and stable, so a direct decoder that writes straight
+ * into the model's pools is faster and needs no code generator.
+ *
+ * Fields may come in any order and Go writes the string table last, so the
+ * reader makes one pass over the top-level Profile message recording where
+ * each sub-message lies, then decodes them in dependency order: strings,
+ * value types, mappings, functions, locations, samples. Proto ids become
+ * array indices and every reference is checked.
+ *
+ * Error offsets: a malformed varint or length names the offset of that
+ * varint; a semantic problem (dangling reference, zero or duplicate id, wrong
+ * value count, unexpected wire type) names the offset of the field's key, or
+ * of the element inside a packed array. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/hashmap.h"
+#include "gmd/profile.h"
+#include "gmd/xalloc.h"
+
+enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_SGROUP = 3, WIRE_EGROUP = 4, WIRE_I32 = 5 };
+
+/* Where a sub-message (or string) lies: `key` is the start of its field. */
+typedef struct span {
+    const uint8_t *key;
+    const uint8_t *p;
+    size_t len;
+} span;
+
+typedef struct span_vec {
+    span *v;
+    size_t n, cap;
+} span_vec;
+
+/* A string index read before the string table is known. */
+typedef struct str_ref {
+    uint64_t index;
+    const uint8_t *at;
+} str_ref;
+
+/* Proto id -> array index. Go numbers ids 1..n, so a dense table serves
+ * almost every profile; anything sparser falls back to a hash map. */
+typedef struct id_map {
+    uint32_t *dense;
+    uint64_t ndense;
+    gmd_u64map sparse;
+} id_map;
+
+typedef struct field {
+    const uint8_t *key;
+    uint32_t num, wire;
+    uint64_t v;           /* WIRE_VARINT */
+    const uint8_t *p;     /* WIRE_LEN payload */
+    size_t len;
+} field;
+
+typedef struct dec {
+    const uint8_t *base;
+    size_t len;
+    gmd_err *err;
+    gmd_profile *prof;
+    const char **strings;
+    uint64_t nstrings;
+} dec;
+
+static int64_t off(const dec *d, const uint8_t *p) { return (int64_t)(p - d->base); }
+
+static int varint_slow(const dec *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp, *start = p;
+    uint64_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (p >= end) return gmd_err_at(d->err, off(d, start), "truncated varint");
+        uint8_t b = *p++;
+        if (shift == 63) {
+            if (b & 0x80) return gmd_err_at(d->err, off(d, start), "varint longer than 10 bytes");
+            if (b > 1) return gmd_err_at(d->err, off(d, start), "varint overflows 64 bits");
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) break;
+    }
+    *out = v;
+    *pp = p;
+    return 0;
+}
+
+static inline int get_varint(const dec *d, const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    if (p < end && *p < 0x80) {
+        *out = *p;
+        *pp = p + 1;
+        return 0;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *out = (uint64_t)(p[0] & 0x7f) | ((uint64_t)p[1] << 7);
+        *pp = p + 2;
+        return 0;
+    }
+    return varint_slow(d, pp, end, out);
+}
+
+/* Read the next field of the message ending at `end`: 1 when one was read,
+ * 0 at the end, -1 on error. Fixed-width fields (wire types 1 and 5) are
+ * consumed here; callers treat them as unknown. */
+static int next_field(const dec *d, const uint8_t **pp, const uint8_t *end, field *f, const char *msg)
+{
+    if (*pp >= end) return 0;
+    f->key = *pp;
+    uint64_t key;
+    if (get_varint(d, pp, end, &key) < 0) return -1;
+    uint64_t num = key >> 3;
+    f->wire = (uint32_t)(key & 7);
+    if (num == 0 || num > 0x1fffffff)
+        return gmd_err_at(d->err, off(d, f->key), "invalid field number %" PRIu64 " in %s", num, msg);
+    f->num = (uint32_t)num;
+    switch (f->wire) {
+    case WIRE_VARINT:
+        return get_varint(d, pp, end, &f->v) < 0 ? -1 : 1;
+    case WIRE_LEN: {
+        const uint8_t *at = *pp;
+        uint64_t len;
+        if (get_varint(d, pp, end, &len) < 0) return -1;
+        if (len > (uint64_t)(end - *pp))
+            return gmd_err_at(d->err, off(d, at),
+                              "length %" PRIu64 " of field %u in %s runs past the end of the %s (%zu bytes left)",
+                              len, f->num, msg, msg, (size_t)(end - *pp));
+        f->p = *pp;
+        f->len = (size_t)len;
+        *pp += len;
+        return 1;
+    }
+    case WIRE_I64:
+    case WIRE_I32: {
+        size_t n = f->wire == WIRE_I64 ? 8 : 4;
+        if ((size_t)(end - *pp) < n)
+            return gmd_err_at(d->err, off(d, *pp), "truncated %zu-byte field %u in %s", n, f->num, msg);
+        *pp += n;
+        return 1;
+    }
+    case WIRE_SGROUP:
+    case WIRE_EGROUP:
+        return gmd_err_at(d->err, off(d, f->key), "field %u in %s uses wire type %u (groups), which profile.proto never does",
+                          f->num, msg, f->wire);
+    default:
+        return gmd_err_at(d->err, off(d, f->key), "invalid wire type %u for field %u in %s", f->wire, f->num, msg);
+    }
+}
+
+static int wrong_wire(const dec *d, const field *f, const char *msg, const char *name)
+{
+    return gmd_err_at(d->err, off(d, f->key), "field %u (%s) in %s has wire type %u, expected %s",
+                      f->num, name, msg, f->wire, f->wire == WIRE_LEN ? "a varint" : "length-delimited");
+}
+
+#define WANT(wt, msg, name) \
+    do { if (f.wire != (wt)) return wrong_wire(d, &f, msg, name); } while (0)
+
+static int str_at(const dec *d, uint64_t index, const uint8_t *at, const char **out)
+{
+    if (index < d->nstrings) {
+        *out = d->strings[index];
+        return 0;
+    }
+    if (index == 0) {   /* no string table at all: index 0 is still "" */
+        *out = "";
+        return 0;
+    }
+    return gmd_err_at(d->err, off(d, at), "string index %" PRId64 " out of range (the string table has %" PRIu64 " entries)",
+                      (int64_t)index, d->nstrings);
+}
+
+static void push_span(span_vec *sv, const field *f)
+{
+    span s = {f->key, f->p, f->len};
+    GMD_VEC_PUSH(sv->v, sv->n, sv->cap, s);
+}
+
+/* ---- id maps ---- */
+
+static void id_map_free(id_map *m)
+{
+    free(m->dense);
+    gmd_u64map_free(&m->sparse);
+}
+
+static inline uint32_t id_map_get(const id_map *m, uint64_t id)
+{
+    if (m->dense) return id < m->ndense ? m->dense[id] : UINT32_MAX;
+    return gmd_u64map_get(&m->sparse, id);
+}
+
+/* ids[i] is element i's id; zero and duplicate ids are errors at spans[i]. */
+static int id_map_build(const dec *d, id_map *m, const uint64_t *ids, size_t n, const span *spans, const char *what)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == 0) return gmd_err_at(d->err, off(d, spans[i].key), "%s with id 0 (ids must be nonzero)", what);
+        if (ids[i] > max) max = ids[i];
+    }
+    if (max <= 4 * (uint64_t)n + 64) {
+        m->ndense = max + 1;
+        m->dense = gmd_xmalloc(m->ndense * sizeof *m->dense);
+        memset(m->dense, 0xff, m->ndense * sizeof *m->dense);
+        for (size_t i = 0; i < n; i++) {
+            if (m->dense[ids[i]] != UINT32_MAX)
+                return gmd_err_at(d->err, off(d, spans[i].key), "duplicate %s id %" PRIu64, what, ids[i]);
+            m->dense[ids[i]] = (uint32_t)i;
+        }
+    } else {
+        gmd_u64map_init(&m->sparse);
+        for (size_t i = 0; i < n; i++)
+            if (!gmd_u64map_put(&m->sparse, ids[i], (uint32_t)i))
+                return gmd_err_at(d->err, off(d, spans[i].key), "duplicate %s id %" PRIu64, what, ids[i]);
+    }
+    return 0;
+}
+
+/* ---- messages ---- */
+
+static int decode_value_type(const dec *d, const span *s, gmd_value_type *vt, const char *msg)
+{
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    field f;
+    int r;
+    vt->type = vt->unit = "";
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        if (f.num == 1 || f.num == 2) {
+            WANT(WIRE_VARINT, msg, f.num == 1 ? "type" : "unit");
+            if (str_at(d, f.v, f.key, f.num == 1 ? &vt->type : &vt->unit) < 0) return -1;
+        }
+    }
+    return r;
+}
+
+static int decode_mapping(const dec *d, const span *s, gmd_mapping *m)
+{
+    static const char msg[] = "Mapping";
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    field f;
+    int r;
+    m->filename = m->build_id = "";
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        if (f.num > 10) continue;
+        WANT(WIRE_VARINT, msg, "scalar");
+        switch (f.num) {
+        case 1: m->id = f.v; break;
+        case 2: m->memory_start = f.v; break;
+        case 3: m->memory_limit = f.v; break;
+        case 4: m->file_offset = f.v; break;
+        case 5: if (str_at(d, f.v, f.key, &m->filename) < 0) return -1; break;
+        case 6: if (str_at(d, f.v, f.key, &m->build_id) < 0) return -1; break;
+        case 7: m->has_functions = f.v != 0; break;
+        case 8: m->has_filenames = f.v != 0; break;
+        case 9: m->has_line_numbers = f.v != 0; break;
+        case 10: m->has_inline_frames = f.v != 0; break;
+        }
+    }
+    return r;
+}
+
+static int decode_function(const dec *d, const span *s, gmd_function *fn)
+{
+    static const char msg[] = "Function";
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    field f;
+    int r;
+    fn->name = fn->system_name = fn->filename = "";
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        if (f.num > 5) continue;
+        WANT(WIRE_VARINT, msg, "scalar");
+        switch (f.num) {
+        case 1: fn->id = f.v; break;
+        case 2: if (str_at(d, f.v, f.key, &fn->name) < 0) return -1; break;
+        case 3: if (str_at(d, f.v, f.key, &fn->system_name) < 0) return -1; break;
+        case 4: if (str_at(d, f.v, f.key, &fn->filename) < 0) return -1; break;
+        case 5: fn->start_line = (int64_t)f.v; break;
+        }
+    }
+    return r;
+}
+
+typedef struct line_vec {
+    gmd_line *v;
+    size_t n, cap;
+} line_vec;
+
+static int decode_line(const dec *d, const field *outer, const id_map *funcs, gmd_line *ln)
+{
+    static const char msg[] = "Line";
+    const uint8_t *p = outer->p, *end = outer->p + outer->len;
+    const uint8_t *fn_at = outer->key;
+    uint64_t fn_id = 0;
+    field f;
+    int r;
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        if (f.num > 3) continue;
+        WANT(WIRE_VARINT, msg, "scalar");
+        switch (f.num) {
+        case 1: fn_id = f.v; fn_at = f.key; break;
+        case 2: ln->line = (int64_t)f.v; break;
+        case 3: ln->column = (int64_t)f.v; break;
+        }
+    }
+    if (r < 0) return -1;
+    if (fn_id == 0) return gmd_err_at(d->err, off(d, fn_at), "line without a function id");
+    ln->function = id_map_get(funcs, fn_id);
+    if (ln->function == UINT32_MAX)
+        return gmd_err_at(d->err, off(d, fn_at), "line refers to function id %" PRIu64 ", which is not in the profile", fn_id);
+    return 0;
+}
+
+static int decode_location(const dec *d, const span *s, const id_map *maps, const id_map *funcs,
+                           gmd_location *loc, line_vec *lines, size_t *line_off)
+{
+    static const char msg[] = "Location";
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    field f;
+    int r;
+    *line_off = lines->n;
+    loc->mapping = GMD_NONE;
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        switch (f.num) {
+        case 1: WANT(WIRE_VARINT, msg, "id"); loc->id = f.v; break;
+        case 2:
+            WANT(WIRE_VARINT, msg, "mapping_id");
+            if (f.v == 0) {
+                loc->mapping = GMD_NONE;   /* 0 means "unknown mapping" */
+                break;
+            }
+            loc->mapping = id_map_get(maps, f.v);
+            if (loc->mapping == UINT32_MAX)
+                return gmd_err_at(d->err, off(d, f.key), "location refers to mapping id %" PRIu64 ", which is not in the profile", f.v);
+            break;
+        case 3: WANT(WIRE_VARINT, msg, "address"); loc->address = f.v; break;
+        case 4: {
+            WANT(WIRE_LEN, msg, "line");
+            gmd_line ln = {0, 0, 0};
+            if (decode_line(d, &f, funcs, &ln) < 0) return -1;
+            GMD_VEC_PUSH(lines->v, lines->n, lines->cap, ln);
+            break;
+        }
+        case 5: WANT(WIRE_VARINT, msg, "is_folded"); loc->is_folded = f.v != 0; break;
+        }
+    }
+    loc->nlines = (uint32_t)(lines->n - *line_off);
+    return r;
+}
+
+/* Samples' variable parts live in three pools sized exactly by a counting
+ * pre-pass, so decoding writes straight into the profile's arena: no
+ * per-sample allocation, no growing and no copying. */
+typedef struct sample_pools {
+    uint32_t *locs; size_t nlocs, caplocs;
+    int64_t *vals; size_t nvals, capvals;
+    gmd_label *labs; size_t nlabs, caplabs;
+} sample_pools;
+
+static int pool_overflow(const dec *d, const span *s)
+{
+    /* Cannot happen: the counting pass sees the same bytes. Kept as a guard. */
+    return gmd_err_at(d->err, off(d, s->key), "internal error: sample pool overflow");
+}
+
+static inline int add_sample_loc(const dec *d, const id_map *locs, uint64_t id, const uint8_t *at,
+                                 sample_pools *sp)
+{
+    uint32_t i = id_map_get(locs, id);
+    if (i == UINT32_MAX) {
+        if (id == 0) return gmd_err_at(d->err, off(d, at), "sample refers to location id 0 (ids must be nonzero)");
+        return gmd_err_at(d->err, off(d, at), "sample refers to location id %" PRIu64 ", which is not in the profile", id);
+    }
+    sp->locs[sp->nlocs++] = i;
+    return 0;
+}
+
+static int decode_label(const dec *d, const field *outer, gmd_label *lab)
+{
+    static const char msg[] = "Label";
+    const uint8_t *p = outer->p, *end = outer->p + outer->len;
+    field f;
+    int r;
+    lab->key = lab->str = lab->num_unit = "";
+    lab->num = 0;
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        if (f.num > 4) continue;
+        WANT(WIRE_VARINT, msg, "scalar");
+        switch (f.num) {
+        case 1: if (str_at(d, f.v, f.key, &lab->key) < 0) return -1; break;
+        case 2: if (str_at(d, f.v, f.key, &lab->str) < 0) return -1; break;
+        case 3: lab->num = (int64_t)f.v; break;
+        case 4: if (str_at(d, f.v, f.key, &lab->num_unit) < 0) return -1; break;
+        }
+    }
+    return r;
+}
+
+static int decode_sample(const dec *d, const span *s, const id_map *locs, uint32_t nvalues, sample_pools *sp,
+                         gmd_sample *out)
+{
+    static const char msg[] = "Sample";
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    size_t loc_off = sp->nlocs, val_off = sp->nvals, lab_off = sp->nlabs;
+    field f;
+    int r;
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        switch (f.num) {
+        case 1:
+            if (f.wire == WIRE_VARINT) {
+                if (sp->nlocs >= sp->caplocs) return pool_overflow(d, s);
+                if (add_sample_loc(d, locs, f.v, f.key, sp) < 0) return -1;
+            } else if (f.wire == WIRE_LEN) {
+                const uint8_t *q = f.p, *qe = f.p + f.len;
+                while (q < qe) {
+                    const uint8_t *at = q;
+                    uint64_t id;
+                    if (get_varint(d, &q, qe, &id) < 0) return -1;
+                    if (sp->nlocs >= sp->caplocs) return pool_overflow(d, s);
+                    if (add_sample_loc(d, locs, id, at, sp) < 0) return -1;
+                }
+            } else {
+                return wrong_wire(d, &f, msg, "location_id");
+            }
+            break;
+        case 2:
+            if (f.wire == WIRE_VARINT) {
+                if (sp->nvals >= sp->capvals) return pool_overflow(d, s);
+                sp->vals[sp->nvals++] = (int64_t)f.v;
+            } else if (f.wire == WIRE_LEN) {
+                const uint8_t *q = f.p, *qe = f.p + f.len;
+                while (q < qe) {
+                    uint64_t v;
+                    if (get_varint(d, &q, qe, &v) < 0) return -1;
+                    if (sp->nvals >= sp->capvals) return pool_overflow(d, s);
+                    sp->vals[sp->nvals++] = (int64_t)v;
+                }
+            } else {
+                return wrong_wire(d, &f, msg, "value");
+            }
+            break;
+        case 3:
+            WANT(WIRE_LEN, msg, "label");
+            if (sp->nlabs >= sp->caplabs) return pool_overflow(d, s);
+            if (decode_label(d, &f, &sp->labs[sp->nlabs++]) < 0) return -1;
+            break;
+        }
+    }
+    if (r < 0) return -1;
+    if (sp->nvals - val_off != nvalues)
+        return gmd_err_at(d->err, off(d, s->key), "sample has %zu values but the profile has %u sample types",
+                          sp->nvals - val_off, nvalues);
+    out->locations = sp->locs + loc_off;
+    out->nlocations = (uint32_t)(sp->nlocs - loc_off);
+    out->values = sp->vals + val_off;
+    out->labels = sp->labs + lab_off;
+    out->nlabels = (uint32_t)(sp->nlabs - lab_off);
+    return 0;
+}
+
+/* Lenient varint for the counting pass: malformed input just stops the
+ * count; the decoding pass reports it. */
+static bool peek_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && p < end; shift += 7) {
+        uint8_t b = *p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            *out = v;
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Varints in a packed array: one terminating byte (high bit clear) each. */
+static size_t count_varints(const uint8_t *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++) c += p[i] < 0x80;
+    return c;
+}
+
+static void count_sample(const uint8_t *p, const uint8_t *end, sample_pools *sp)
+{
+    while (p < end) {
+        uint64_t key, v;
+        if (!peek_varint(&p, end, &key)) return;
+        uint64_t num = key >> 3;
+        switch (key & 7) {
+        case WIRE_VARINT:
+            if (!peek_varint(&p, end, &v)) return;
+            if (num == 1) sp->caplocs++;
+            else if (num == 2) sp->capvals++;
+            break;
+        case WIRE_LEN:
+            if (!peek_varint(&p, end, &v) || v > (uint64_t)(end - p)) return;
+            if (num == 1) sp->caplocs += count_varints(p, (size_t)v);
+            else if (num == 2) sp->capvals += count_varints(p, (size_t)v);
+            else if (num == 3) sp->caplabs++;
+            p += v;
+            break;
+        case WIRE_I64:
+            if (end - p < 8) return;
+            p += 8;
+            break;
+        case WIRE_I32:
+            if (end - p < 4) return;
+            p += 4;
+            break;
+        default:
+            return;
+        }
+    }
+}
+
+/* ---- the Profile message ---- */
+
+typedef struct top {
+    span_vec sample_types, mappings, locations, functions, strings;
+    size_t nsamples;
+    sample_pools counts;      /* pool sizes from the counting pass */
+    span period_type;
+    bool has_period_type;
+    str_ref drop_frames, keep_frames, default_sample_type, doc_url;
+    str_ref *comments;
+    size_t ncomments, capcomments;
+} top;
+
+static void top_free(top *t)
+{
+    free(t->sample_types.v);
+    free(t->mappings.v);
+    free(t->locations.v);
+    free(t->functions.v);
+    free(t->strings.v);
+    free(t->comments);
+}
+
+static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
+{
+    static const char msg[] = "Profile";
+    const uint8_t *p = data, *end = data + len;
+    gmd_profile *prof = d->prof;
+    field f;
+    int r;
+    while ((r = next_field(d, &p, end, &f, msg)) > 0) {
+        str_ref ref = {f.v, f.key};
+        switch (f.num) {
+        case 1: WANT(WIRE_LEN, msg, "sample_type"); push_span(&t->sample_types, &f); break;
+        case 2:
+            /* Samples are most of a profile: rather than remember where
+             * each is, count what they hold and find them again later. */
+            WANT(WIRE_LEN, msg, "sample");
+            t->nsamples++;
+            count_sample(f.p, f.p + f.len, &t->counts);
+            break;
+        case 3: WANT(WIRE_LEN, msg, "mapping"); push_span(&t->mappings, &f); break;
+        case 4: WANT(WIRE_LEN, msg, "location"); push_span(&t->locations, &f); break;
+        case 5: WANT(WIRE_LEN, msg, "function"); push_span(&t->functions, &f); break;
+        case 6: WANT(WIRE_LEN, msg, "string_table"); push_span(&t->strings, &f); break;
+        case 7: WANT(WIRE_VARINT, msg, "drop_frames"); t->drop_frames = ref; break;
+        case 8: WANT(WIRE_VARINT, msg, "keep_frames"); t->keep_frames = ref; break;
+        case 9: WANT(WIRE_VARINT, msg, "time_nanos"); prof->time_nanos = (int64_t)f.v; break;
+        case 10: WANT(WIRE_VARINT, msg, "duration_nanos"); prof->duration_nanos = (int64_t)f.v; break;
+        case 11:
+            WANT(WIRE_LEN, msg, "period_type");
+            t->period_type = (span){f.key, f.p, f.len};
+            t->has_period_type = true;
+            break;
+        case 12: WANT(WIRE_VARINT, msg, "period"); prof->period = (int64_t)f.v; break;
+        case 13:
+            if (f.wire == WIRE_VARINT) {
+                GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, ref);
+            } else if (f.wire == WIRE_LEN) {
+                const uint8_t *q = f.p, *qe = f.p + f.len;
+                while (q < qe) {
+                    str_ref c = {0, q};
+                    if (get_varint(d, &q, qe, &c.index) < 0) return -1;
+                    GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, c);
+                }
+            } else {
+                return wrong_wire(d, &f, msg, "comment");
+            }
+            break;
+        case 14: WANT(WIRE_VARINT, msg, "default_sample_type"); t->default_sample_type = ref; break;
+        case 15: WANT(WIRE_VARINT, msg, "doc_url"); t->doc_url = ref; break;
+        }
+    }
+    return r;
+}
+
+static int decode_all(dec *d, top *t)
+{
+    gmd_profile *p = d->prof;
+    gmd_arena *a = &p->arena;
+    int rc = -1;
+    id_map maps = {0}, funcs = {0}, locs = {0};
+    uint64_t *ids = NULL;
+    size_t *line_offs = NULL;
+    line_vec lines = {0};
+    sample_pools sp = {0};
+
+    /* Strings. Index 0 must be "" (as pprof requires). */
+    d->nstrings = t->strings.n;
+    d->strings = gmd_xmalloc((t->strings.n ? t->strings.n : 1) * sizeof *d->strings);
+    for (size_t i = 0; i < t->strings.n; i++)
+        d->strings[i] = gmd_intern_n(&p->strings, (const char *)t->strings.v[i].p, t->strings.v[i].len);
+    if (t->strings.n && d->strings[0][0] != '\0') {
+        gmd_err_at(d->err, off(d, t->strings.v[0].key), "the first string of the string table must be empty");
+        goto out;
+    }
+
+    /* Scalars that name strings. */
+    if (str_at(d, t->drop_frames.index, t->drop_frames.at, &p->drop_frames) < 0 ||
+        str_at(d, t->keep_frames.index, t->keep_frames.at, &p->keep_frames) < 0 ||
+        str_at(d, t->doc_url.index, t->doc_url.at, &p->doc_url) < 0)
+        goto out;
+    p->ncomments = (uint32_t)t->ncomments;
+    p->comments = gmd_arena_alloc(a, t->ncomments * sizeof *p->comments);
+    for (size_t i = 0; i < t->ncomments; i++)
+        if (str_at(d, t->comments[i].index, t->comments[i].at, &p->comments[i]) < 0) goto out;
+
+    /* Value types; default_sample_type names one of them by string. */
+    p->nsample_types = (uint32_t)t->sample_types.n;
+    p->sample_types = gmd_arena_alloc(a, t->sample_types.n * sizeof *p->sample_types);
+    for (size_t i = 0; i < t->sample_types.n; i++)
+        if (decode_value_type(d, &t->sample_types.v[i], &p->sample_types[i], "ValueType") < 0) goto out;
+    if (t->has_period_type && decode_value_type(d, &t->period_type, &p->period_type, "ValueType") < 0) goto out;
+    p->default_sample_type = -1;
+    if (t->default_sample_type.index) {
+        const char *name = "";
+        if (str_at(d, t->default_sample_type.index, t->default_sample_type.at, &name) < 0) goto out;
+        /* Interned, so pointer equality; a name that matches nothing is
+         * ignored, and the last type is used, as pprof does. */
+        for (uint32_t i = 0; i < p->nsample_types; i++)
+            if (p->sample_types[i].type == name) {
+                p->default_sample_type = (int32_t)i;
+                break;
+            }
+    }
+
+    size_t maxn = t->mappings.n;
+    if (t->functions.n > maxn) maxn = t->functions.n;
+    if (t->locations.n > maxn) maxn = t->locations.n;
+    ids = gmd_xmalloc((maxn ? maxn : 1) * sizeof *ids);
+
+    p->nmappings = (uint32_t)t->mappings.n;
+    p->mappings = gmd_arena_alloc(a, t->mappings.n * sizeof *p->mappings);
+    for (size_t i = 0; i < t->mappings.n; i++) {
+        if (decode_mapping(d, &t->mappings.v[i], &p->mappings[i]) < 0) goto out;
+        ids[i] = p->mappings[i].id;
+    }
+    if (id_map_build(d, &maps, ids, t->mappings.n, t->mappings.v, "mapping") < 0) goto out;
+
+    p->nfunctions = (uint32_t)t->functions.n;
+    p->functions = gmd_arena_alloc(a, t->functions.n * sizeof *p->functions);
+    for (size_t i = 0; i < t->functions.n; i++) {
+        if (decode_function(d, &t->functions.v[i], &p->functions[i]) < 0) goto out;
+        ids[i] = p->functions[i].id;
+    }
+    if (id_map_build(d, &funcs, ids, t->functions.n, t->functions.v, "function") < 0) goto out;
+
+    p->nlocations = (uint32_t)t->locations.n;
+    p->locations = gmd_arena_alloc(a, t->locations.n * sizeof *p->locations);
+    line_offs = gmd_xmalloc((t->locations.n ? t->locations.n : 1) * sizeof *line_offs);
+    for (size_t i = 0; i < t->locations.n; i++) {
+        if (decode_location(d, &t->locations.v[i], &maps, &funcs, &p->locations[i], &lines, &line_offs[i]) < 0)
+            goto out;
+        ids[i] = p->locations[i].id;
+    }
+    if (id_map_build(d, &locs, ids, t->locations.n, t->locations.v, "location") < 0) goto out;
+    gmd_line *line_pool = gmd_arena_memdup(a, lines.v, lines.n * sizeof *lines.v);
+    for (size_t i = 0; i < t->locations.n; i++) p->locations[i].lines = line_pool + line_offs[i];
+
+    /* Second pass over the top level, for the samples. */
+    p->nsamples = (uint32_t)t->nsamples;
+    p->samples = gmd_arena_alloc(a, t->nsamples * sizeof *p->samples);
+    sp.caplocs = t->counts.caplocs;
+    sp.capvals = t->counts.capvals;
+    sp.caplabs = t->counts.caplabs;
+    sp.locs = gmd_arena_alloc(a, sp.caplocs * sizeof *sp.locs);
+    sp.vals = gmd_arena_alloc(a, sp.capvals * sizeof *sp.vals);
+    sp.labs = gmd_arena_alloc(a, sp.caplabs * sizeof *sp.labs);
+    const uint8_t *q = d->base, *end = d->base + d->len;
+    field f;
+    size_t si = 0;
+    int r;
+    while ((r = next_field(d, &q, end, &f, "Profile")) > 0) {
+        if (f.num != 2) continue;
+        span s = {f.key, f.p, f.len};
+        if (si >= t->nsamples) {
+            pool_overflow(d, &s);
+            goto out;
+        }
+        if (decode_sample(d, &s, &locs, p->nsample_types, &sp, &p->samples[si++]) < 0) goto out;
+    }
+    if (r < 0) goto out;
+    rc = 0;
+out:
+    free(d->strings);
+    d->strings = NULL;
+    free(ids);
+    free(line_offs);
+    free(lines.v);
+    id_map_free(&maps);
+    id_map_free(&funcs);
+    id_map_free(&locs);
+    return rc;
+}
+
+gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err)
+{
+    gmd_profile *p = gmd_profile_new();
+    p->format = GMD_FMT_PROTO;
+    dec d = {data, len, err, p, NULL, 0};
+    top t;
+    memset(&t, 0, sizeof t);
+    if (scan_profile(&d, data, len, &t) < 0 || decode_all(&d, &t) < 0) {
+        top_free(&t);
+        gmd_profile_free(p);
+        return NULL;
+    }
+    top_free(&t);
+    return p;
+}
