@@ -1,0 +1,504 @@
+/* The two text forms of the goroutine profile.
+ *
+ * debug=1 ("goroutine profile: total 57"): one group per distinct stack and
+ * label set, "N @ 0x.. 0x..", an optional "# labels: {...}" line and "#"
+ * frame lines, as in the heap text.
+ *
+ * debug=2: the runtime's own traceback text (runtime.Stack(buf, true), also
+ * what a panic, fatal error or SIGQUIT prints):
+ *
+ *   goroutine 71 [sync.Mutex.Lock, 3 minutes]:
+ *   sync.(*Mutex).Lock(...)
+ *   	/usr/local/go/src/sync/mutex.go:46
+ *   main.main.func1()
+ *   	/tmp/gt/main.go:36 +0x34
+ *   created by main.main in goroutine 1
+ *   	/tmp/gt/main.go:36 +0x11f
+ *
+ * Each goroutine becomes one sample of value 1 labelled with its state, and
+ * one gmd_goroutine with what the header and "created by" say. */
+#include <stdlib.h>
+#include <string.h>
+#include "formats/pprof_text.h"
+#include "gmd/xalloc.h"
+
+static void set_count_types(gmd_profile *p, const char *type, size_t n)
+{
+    const char *t = text_intern(p, type, n), *count = gmd_intern_str(&p->strings, "count");
+    p->nsample_types = 1;
+    p->sample_types = gmd_arena_alloc(&p->arena, sizeof *p->sample_types);
+    p->sample_types[0].type = t;
+    p->sample_types[0].unit = count;
+    p->period_type.type = t;
+    p->period_type.unit = count;
+    p->period = 1;
+}
+
+static size_t skip_sp(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+    return i;
+}
+
+/* ---- debug=1 ---- */
+
+typedef struct text1_state {
+    gmd_profile *p;
+    gmd_builder *b;
+    bool in_record;
+    int64_t count;
+    uint64_t *addrs; size_t naddrs, capaddrs;
+    text_frame *frames; size_t nframes, capframes;
+    gmd_label *labels; size_t nlabels, caplabels;
+    uint32_t *locs; size_t caplocs;
+    gmd_line *lines; size_t caplines;
+    char *scratch; size_t capscratch;
+} text1_state;
+
+static int text1_flush(text1_state *st, gmd_err *err)
+{
+    if (!st->in_record) return 0;
+    st->in_record = false;
+    if (st->naddrs > st->caplocs) {
+        st->caplocs = st->naddrs;
+        st->locs = gmd_xrealloc(st->locs, st->caplocs * sizeof *st->locs);
+    }
+    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, st->locs,
+                             &st->lines, &st->caplines, err) < 0)
+        return -1;
+    gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, &st->count, st->labels, (uint32_t)st->nlabels, false);
+    return 0;
+}
+
+static char *scratch_for(char **buf, size_t *cap, size_t n)
+{
+    if (n + 1 > *cap) {
+        *cap = n + 1 > 256 ? n + 1 : 256;
+        *buf = gmd_xrealloc(*buf, *cap);
+    }
+    return *buf;
+}
+
+/* Labels as the profile writers print them: {"k":"v", "k2":"v2"} in debug=1
+ * and {"k": "v", "k2": "v2"} in a traceback header. Keys and values are
+ * Go-quoted. s[*i] is just after the '{'; on return *i is after the '}'. */
+static int parse_label_set(gmd_profile *p, const char *s, size_t n, size_t *i, size_t base_off,
+                           gmd_label **labels, size_t *nlabels, size_t *caplabels,
+                           char **scratch, size_t *capscratch, gmd_err *err)
+{
+    char *buf = scratch_for(scratch, capscratch, 2 * n);
+    size_t j = skip_sp(s, n, *i);
+    if (j < n && s[j] == '}') {
+        *i = j + 1;
+        return 0;
+    }
+    for (;;) {
+        j = skip_sp(s, n, j);
+        size_t at = j;
+        long kn = text_go_unquote(s, n, &j, buf);
+        if (kn < 0) return gmd_err_at(err, (int64_t)(base_off + at), "labels: expected a quoted key");
+        j = skip_sp(s, n, j);
+        if (j >= n || s[j] != ':') return gmd_err_at(err, (int64_t)(base_off + j), "labels: expected ':' after the key");
+        j = skip_sp(s, n, j + 1);
+        at = j;
+        long vn = text_go_unquote(s, n, &j, buf + kn);
+        if (vn < 0) return gmd_err_at(err, (int64_t)(base_off + at), "labels: expected a quoted value");
+        gmd_label lab = {text_intern(p, buf, (size_t)kn), text_intern(p, buf + kn, (size_t)vn), 0, ""};
+        GMD_VEC_PUSH(*labels, *nlabels, *caplabels, lab);
+        j = skip_sp(s, n, j);
+        if (j < n && s[j] == ',') {
+            j++;
+            continue;
+        }
+        if (j < n && s[j] == '}') {
+            *i = j + 1;
+            return 0;
+        }
+        return gmd_err_at(err, (int64_t)(base_off + j), "labels: expected ',' or '}'");
+    }
+}
+
+static int text1_record(text1_state *st, const text_line *l, gmd_err *err)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = 0;
+    if (!text_parse_i64(s, n, &i, &st->count) || st->count < 0 || (i = skip_sp(s, n, i)) >= n || s[i] != '@')
+        return gmd_err_at(err, (int64_t)l->off, "goroutine profile: expected a group 'N @ 0x...', a '#' line or a blank line");
+    i++;
+    st->naddrs = st->nframes = st->nlabels = 0;
+    for (;;) {
+        i = skip_sp(s, n, i);
+        if (i >= n) break;
+        uint64_t a;
+        size_t at = i;
+        if (!text_parse_hex(s, n, &i, &a) || (i < n && s[i] != ' ' && s[i] != '\t') || a == 0)
+            return gmd_err_at(err, (int64_t)(l->off + at), "goroutine profile: bad stack address");
+        GMD_VEC_PUSH(st->addrs, st->naddrs, st->capaddrs, a);
+    }
+    st->in_record = true;
+    return 0;
+}
+
+gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gmd_err *err)
+{
+    text_reader r = {(const char *)data, len, 0};
+    text_line l;
+    bool got;
+    while ((got = text_next_line(&r, &l)) && (text_is_blank(&l) || l.s[0] == '#')) {}
+    static const char marker[] = " profile: total ";
+    size_t name_n = 0;
+    while (got && name_n < l.n && l.s[name_n] != ' ' && l.s[name_n] != '\t') name_n++;
+    size_t k = name_n + sizeof marker - 1;
+    int64_t total;
+    if (!got || name_n == 0 || l.n < k || memcmp(l.s + name_n, marker, sizeof marker - 1) ||
+        !text_parse_i64(l.s, l.n, &k, &total) || skip_sp(l.s, l.n, k) != l.n) {
+        gmd_err_at(err, got ? (int64_t)l.off : 0, "not a goroutine profile: expected 'goroutine profile: total N'");
+        return NULL;
+    }
+    text1_state st;
+    memset(&st, 0, sizeof st);
+    st.p = gmd_profile_new();
+    st.p->format = GMD_FMT_GOROUTINE_TEXT1;
+    set_count_types(st.p, l.s, name_n);
+    st.b = gmd_builder_new(st.p);
+    while (text_next_line(&r, &l)) {
+        if (text_is_frame_line(&l)) {
+            if (!st.in_record)
+                { gmd_err_at(err, (int64_t)l.off, "frame line outside a group (no '@' line above it)"); goto fail; }
+            text_frame f;
+            if (text_parse_frame(&l, &f, err) < 0) goto fail;
+            GMD_VEC_PUSH(st.frames, st.nframes, st.capframes, f);
+            continue;
+        }
+        if (text_has_prefix(&l, "# labels: {")) {
+            if (!st.in_record || st.nframes || st.nlabels)
+                { gmd_err_at(err, (int64_t)l.off, "labels line must follow a group's '@' line"); goto fail; }
+            size_t i = strlen("# labels: {");
+            if (parse_label_set(st.p, l.s, l.n, &i, l.off, &st.labels, &st.nlabels, &st.caplabels,
+                                &st.scratch, &st.capscratch, err) < 0)
+                goto fail;
+            if (skip_sp(l.s, l.n, i) != l.n)
+                { gmd_err_at(err, (int64_t)(l.off + i), "labels: unexpected text after '}'"); goto fail; }
+            continue;
+        }
+        if (l.n && l.s[0] == '#') continue;   /* other comments */
+        if (text1_flush(&st, err) < 0) goto fail;
+        if (text_is_blank(&l)) continue;
+        if (text_has_prefix(&l, "---")) break;   /* pprof stops at a "---" section too */
+        if (text1_record(&st, &l, err) < 0) goto fail;
+    }
+    if (text1_flush(&st, err) < 0) goto fail;
+    gmd_builder_finish(st.b);
+    free(st.addrs); free(st.frames); free(st.labels); free(st.locs); free(st.lines); free(st.scratch);
+    return st.p;
+fail:
+    gmd_builder_finish(st.b);
+    free(st.addrs); free(st.frames); free(st.labels); free(st.locs); free(st.lines); free(st.scratch);
+    gmd_profile_free(st.p);
+    return NULL;
+}
+
+/* ---- debug=2 ---- */
+
+typedef struct text2_state {
+    gmd_profile *p;
+    gmd_builder *b;
+    bool in_block;       /* after a goroutine header, before its blank line */
+    bool skipping;       /* inside an "[originating from goroutine N]:" block */
+    bool after_created;  /* "created by" seen: only ancestors may follow */
+    gmd_goroutine g;
+    gmd_label *labels; size_t nlabels, caplabels;
+    uint32_t *locs; size_t nlocs, caplocs;
+    gmd_line *pending; size_t npending, cappending;   /* frames of the current physical frame */
+    gmd_goroutine *gs; size_t ngs, capgs;
+    char *scratch; size_t capscratch;
+    const char *state_key, *wait_key, *minutes;
+} text2_state;
+
+static void text2_close_frame(text2_state *st)
+{
+    if (!st->npending) return;
+    uint32_t loc = gmd_builder_location(st->b, GMD_NONE, 0, st->pending, (uint32_t)st->npending);
+    GMD_VEC_PUSH(st->locs, st->nlocs, st->caplocs, loc);
+    st->npending = 0;
+}
+
+static void text2_flush(text2_state *st)
+{
+    if (!st->in_block) return;
+    text2_close_frame(st);
+    st->in_block = st->skipping = st->after_created = false;
+    int64_t one = 1;
+    st->g.sample = gmd_builder_sample(st->b, st->locs, (uint32_t)st->nlocs, &one, st->labels,
+                                      (uint32_t)st->nlabels, false);
+    GMD_VEC_PUSH(st->gs, st->ngs, st->capgs, st->g);
+}
+
+static bool is_header(const text_line *l)
+{
+    return l->n > 12 && memcmp(l->s, "goroutine ", 10) == 0 && l->s[10] >= '0' && l->s[10] <= '9' &&
+           l->s[l->n - 2] == ']' && l->s[l->n - 1] == ':';
+}
+
+static bool span_is(const char *s, size_t n, const char *z)
+{
+    return n == strlen(z) && memcmp(s, z, n) == 0;
+}
+
+/* goroutine 8 [chan receive, 12 minutes, locked to thread labels:{"k": "v"}]:
+ * (crash dumps add " gp=0x.. m=0 mp=0x.." before the bracket). */
+static int text2_header(text2_state *st, const text_line *l, gmd_err *err)
+{
+    gmd_profile *p = st->p;
+    const char *s = l->s;
+    size_t n = l->n - 2, i = 10;   /* n: before the final "]:" */
+    memset(&st->g, 0, sizeof st->g);
+    st->g.wait_minutes = -1;
+    st->g.parent_id = -1;
+    st->g.created_by = st->g.created_file = "";
+    st->nlabels = st->nlocs = st->npending = 0;
+    if (!text_parse_i64(s, n, &i, &st->g.id) || st->g.id < 0 || i >= n || s[i] != ' ')
+        return gmd_err_at(err, (int64_t)(l->off + 10), "goroutine header: bad goroutine id");
+    const char *br = memchr(s + i, '[', n - i);
+    if (!br) return gmd_err_at(err, (int64_t)(l->off + i), "goroutine header: expected '[status]:'");
+    size_t b = (size_t)(br - s) + 1, e = n;
+    /* Labels (GODEBUG=tracebacklabels=1) come last, after a space. */
+    static const char labkey[] = " labels:{";
+    for (size_t k = b; k + sizeof labkey - 1 <= n; k++) {
+        if (s[k] == ' ' && memcmp(s + k, labkey, sizeof labkey - 1) == 0) {
+            size_t j = k + sizeof labkey - 1;
+            if (parse_label_set(p, s, n, &j, l->off, &st->labels, &st->nlabels, &st->caplabels,
+                                &st->scratch, &st->capscratch, err) < 0)
+                return -1;
+            if (j != n) return gmd_err_at(err, (int64_t)(l->off + j), "goroutine header: text after the labels");
+            e = k;
+            break;
+        }
+    }
+    /* "status[ (scan)], N minutes, locked to thread, synctest bubble N" */
+    size_t part = b;
+    bool first = true;
+    while (part <= e) {
+        const char *comma = part < e ? memchr(s + part, ',', e - part) : NULL;
+        size_t pe = comma ? (size_t)(comma - s) : e;
+        size_t ps = part;
+        if (first) {
+            size_t se = pe;
+            if (se - ps >= 7 && memcmp(s + se - 7, " (scan)", 7) == 0) se -= 7;   /* a GC detail, not a state */
+            if (se == ps) return gmd_err_at(err, (int64_t)(l->off + ps), "goroutine header: empty status");
+            st->g.state = text_intern(p, s + ps, se - ps);
+            first = false;
+        } else {
+            ps = skip_sp(s, pe, ps);
+            size_t j = ps;
+            int64_t v;
+            if (text_parse_i64(s, pe, &j, &v) && span_is(s + j, pe - j, " minutes") && v >= 0) {
+                st->g.wait_minutes = v;
+            } else if (span_is(s + ps, pe - ps, "locked to thread")) {
+                st->g.locked_to_thread = true;
+            }
+            /* Anything else (synctest bubble, later additions) is kept out of the state. */
+        }
+        if (!comma) break;
+        part = pe + 1;
+    }
+    gmd_label state = {st->state_key, st->g.state, 0, ""};
+    GMD_VEC_PUSH(st->labels, st->nlabels, st->caplabels, state);
+    if (st->g.wait_minutes >= 0) {
+        gmd_label w = {st->wait_key, "", st->g.wait_minutes, st->minutes};
+        GMD_VEC_PUSH(st->labels, st->nlabels, st->caplabels, w);
+    }
+    st->in_block = true;
+    return 0;
+}
+
+/* "\t/src/app/main.go:31 +0x1b" (crash dumps append " fp=.. sp=.. pc=.."). */
+static bool parse_file_line(const text_line *l, const char **file, size_t *file_n, int64_t *line)
+{
+    const char *s = l->s;
+    size_t n = l->n;
+    for (;;) {
+        size_t k = n;
+        while (k > 1 && s[k - 1] != ' ') k--;
+        if (k <= 1) break;
+        const char *t = s + k;
+        size_t tn = n - k;
+        if ((tn > 3 && memcmp(t, "+0x", 3) == 0) ||
+            (tn > 3 && (!memcmp(t, "fp=", 3) || !memcmp(t, "sp=", 3) || !memcmp(t, "pc=", 3))))
+            n = k - 1;
+        else
+            break;
+    }
+    size_t colon = n;
+    while (colon > 1 && s[colon - 1] != ':') colon--;
+    if (colon <= 2) return false;
+    size_t j = colon;
+    if (!text_parse_i64(s, n, &j, line) || j != n || *line < 0) return false;
+    *file = s + 1;
+    *file_n = colon - 2;
+    return true;
+}
+
+static int text2_frame(text2_state *st, const text_line *fl, const text_line *ll, gmd_err *err)
+{
+    const char *s = fl->s;
+    size_t n = fl->n;
+    while (n && s[n - 1] == ' ') n--;
+    size_t open = n;
+    if (n && s[n - 1] == ')')
+        while (open > 0 && s[open - 1] != '(') open--;
+    if (open <= 1 || n == 0 || s[n - 1] != ')')
+        return gmd_err_at(err, (int64_t)fl->off, "goroutine %lld: expected a frame 'function(args)'",
+                          (long long)st->g.id);
+    size_t name_n = open - 1;
+    bool inlined = n - open == 4 && memcmp(s + open, "...)", 4) == 0;
+    const char *file;
+    size_t file_n;
+    int64_t line;
+    if (!ll->n || ll->s[0] != '\t' || !parse_file_line(ll, &file, &file_n, &line))
+        return gmd_err_at(err, (int64_t)ll->off, "goroutine %lld: expected '\\tfile:line' after the frame's function",
+                          (long long)st->g.id);
+    gmd_profile *p = st->p;
+    /* The traceback prints runtime.gopanic as "panic"; use the real name like the proto form. */
+    const char *name = span_is(s, name_n, "panic") ? gmd_intern_str(&p->strings, "runtime.gopanic")
+                                                   : text_intern(p, s, name_n);
+    const char *fname = text_intern(p, file, file_n);
+    gmd_line ln = {gmd_builder_function(st->b, name, name, fname, 0), line, 0};
+    GMD_VEC_PUSH(st->pending, st->npending, st->cappending, ln);
+    /* "(...)" marks a call inlined into the frame printed below it. */
+    if (!inlined) text2_close_frame(st);
+    return 0;
+}
+
+static int text2_created_by(text2_state *st, const text_line *cl, const text_line *ll, gmd_err *err)
+{
+    gmd_profile *p = st->p;
+    const char *s = cl->s + 11;   /* after "created by " */
+    size_t n = cl->n - 11;
+    static const char ing[] = " in goroutine ";
+    for (size_t k = n; k-- > 0;) {
+        if (s[k] == ' ' && n - k > sizeof ing - 1 && memcmp(s + k, ing, sizeof ing - 1) == 0) {
+            size_t j = k + sizeof ing - 1;
+            int64_t parent;
+            if (text_parse_i64(s, n, &j, &parent) && j == n && parent >= 0) {
+                st->g.parent_id = parent;
+                n = k;
+            }
+            break;
+        }
+    }
+    if (n == 0) return gmd_err_at(err, (int64_t)cl->off, "created by: missing function name");
+    const char *file;
+    size_t file_n;
+    int64_t line;
+    if (!ll->n || ll->s[0] != '\t' || !parse_file_line(ll, &file, &file_n, &line))
+        return gmd_err_at(err, (int64_t)ll->off, "created by: expected '\\tfile:line' on the next line");
+    st->g.created_by = text_intern(p, s, n);
+    st->g.created_file = text_intern(p, file, file_n);
+    st->g.created_line = line;
+    return 0;
+}
+
+static bool is_elided(const text_line *l)
+{
+    return l->n > 3 && memcmp(l->s, "...", 3) == 0 && l->n > 20 && memcmp(l->s + l->n - 17, " frames elided...", 17) == 0;
+}
+
+gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err)
+{
+    text_reader r = {(const char *)data, len, 0};
+    text2_state st;
+    memset(&st, 0, sizeof st);
+    st.p = gmd_profile_new();
+    gmd_profile *p = st.p;
+    p->format = GMD_FMT_GOROUTINE_TEXT2;
+    set_count_types(p, "goroutine", 9);
+    st.state_key = gmd_intern_str(&p->strings, "state");
+    st.wait_key = gmd_intern_str(&p->strings, "wait_minutes");
+    st.minutes = gmd_intern_str(&p->strings, "minutes");
+    st.b = gmd_builder_new(p);
+    /* The runtime cuts the text at 64 MiB, possibly mid-line: an unterminated
+     * last line ends the input, and its block is dropped as incomplete. */
+    bool cut = len > 0 && data[len - 1] != '\n';
+    bool seen = false;
+    text_line l, l2;
+    while (text_next_line(&r, &l)) {
+        bool last = r.pos >= r.len;
+        if (cut && last) break;
+        if (is_header(&l)) {
+            text2_flush(&st);
+            if (text2_header(&st, &l, err) < 0) goto fail;
+            seen = true;
+            continue;
+        }
+        if (!st.in_block) continue;   /* panic/fatal error preamble, register dumps, "exit status" */
+        if (text_is_blank(&l)) {
+            text2_flush(&st);
+            continue;
+        }
+        if (st.skipping) continue;
+        if (text_has_prefix(&l, "[originating from goroutine ")) {
+            /* tracebackancestors: the creators' stacks, not this goroutine's. */
+            text2_close_frame(&st);
+            st.skipping = true;
+            continue;
+        }
+        if (st.after_created) {
+            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: unexpected line after 'created by'", (long long)st.g.id);
+            goto fail;
+        }
+        if (is_elided(&l)) {
+            text2_close_frame(&st);
+            st.g.frames_elided = true;
+            continue;
+        }
+        if (text_has_prefix(&l, "\tgoroutine running on other thread")) continue;
+        if (text_has_prefix(&l, "non-Go function at pc=")) {
+            size_t i = strlen("non-Go function at pc=");
+            uint64_t pc;
+            if (!text_parse_hex(l.s, l.n, &i, &pc)) { gmd_err_at(err, (int64_t)(l.off + i), "bad pc"); goto fail; }
+            text2_close_frame(&st);
+            uint32_t loc = gmd_builder_location(st.b, GMD_NONE, pc, NULL, 0);
+            GMD_VEC_PUSH(st.locs, st.nlocs, st.caplocs, loc);
+            continue;
+        }
+        if (l.n && l.s[0] == '\t') {
+            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: file:line without a function line above it",
+                       (long long)st.g.id);
+            goto fail;
+        }
+        /* The two-line forms: a frame or "created by"; the second line must be complete. */
+        if (!text_next_line(&r, &l2) || (cut && r.pos >= r.len)) break;
+        if (text_has_prefix(&l, "created by ")) {
+            text2_close_frame(&st);
+            if (text2_created_by(&st, &l, &l2, err) < 0) goto fail;
+            st.after_created = true;
+            continue;
+        }
+        if (text2_frame(&st, &l, &l2, err) < 0) goto fail;
+    }
+    /* A block that ran into the end of a cut-off text is incomplete: drop it. */
+    if (cut && st.in_block) {
+        st.in_block = false;
+        const char *note = "input ends mid-line (cut off, e.g. at the runtime's 64 MiB limit); "
+                           "the last goroutine was dropped";
+        p->comments = gmd_arena_alloc(&p->arena, sizeof *p->comments);
+        p->comments[0] = gmd_intern_str(&p->strings, note);
+        p->ncomments = 1;
+    }
+    text2_flush(&st);
+    if (!seen) {
+        gmd_err_at(err, 0, "no goroutine found: expected a 'goroutine N [status]:' line");
+        goto fail;
+    }
+    gmd_builder_finish(st.b);
+    p->ngoroutines = (uint32_t)st.ngs;
+    p->goroutines = gmd_arena_memdup(&p->arena, st.gs, st.ngs * sizeof *st.gs);
+    free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    return p;
+fail:
+    gmd_builder_finish(st.b);
+    free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    gmd_profile_free(p);
+    return NULL;
+}

@@ -1,0 +1,548 @@
+/* The legacy text heap profile that net/http/pprof serves for /heap?debug=1
+ * and /allocs?debug=1:
+ *
+ *   heap profile: 14: 50272 [49: 3777632] @ heap/1048576
+ *   12: 49152 [12: 49152] @ 0x47c36c 0x47f2e9 0x4dc289 0x4dc38d 0x484121
+ *   #	0x4dc288	main.inlined+0x28	/tmp/gt/main.go:18
+ *   ...
+ *   # runtime.MemStats
+ *   # Alloc = 4225648
+ *
+ * The profile built is the one pprof's legacy parser builds (sample types,
+ * period, scaled values, a "bytes" label per sample, addresses minus one),
+ * and in addition the locations are symbolized from the "#" lines, which
+ * pprof ignores. Also home of the helpers shared with the goroutine readers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "formats/pprof_text.h"
+#include "gmd/xalloc.h"
+
+/* ---- shared helpers ---- */
+
+bool text_next_line(text_reader *r, text_line *l)
+{
+    if (r->pos >= r->len) return false;
+    const char *start = r->data + r->pos;
+    const char *nl = memchr(start, '\n', r->len - r->pos);
+    size_t n = nl ? (size_t)(nl - start) : r->len - r->pos;
+    l->s = start;
+    l->off = r->pos;
+    r->pos += n + (nl ? 1 : 0);
+    if (n > 0 && start[n - 1] == '\r') n--;
+    l->n = n;
+    return true;
+}
+
+bool text_has_prefix(const text_line *l, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return l->n >= n && memcmp(l->s, prefix, n) == 0;
+}
+
+bool text_is_blank(const text_line *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->s[i] != ' ' && l->s[i] != '\t' && l->s[i] != '\r') return false;
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+bool text_parse_hex(const char *s, size_t n, size_t *i, uint64_t *out)
+{
+    size_t j = *i;
+    if (j + 2 > n || s[j] != '0' || (s[j + 1] != 'x' && s[j + 1] != 'X')) return false;
+    j += 2;
+    uint64_t v = 0;
+    size_t start = j;
+    for (; j < n && hexval(s[j]) >= 0; j++) {
+        if (v >> 60) return false;
+        v = v << 4 | (uint64_t)hexval(s[j]);
+    }
+    if (j == start) return false;
+    *i = j;
+    *out = v;
+    return true;
+}
+
+bool text_parse_u64(const char *s, size_t n, size_t *i, uint64_t *out)
+{
+    size_t j = *i;
+    if (j + 1 < n && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) return text_parse_hex(s, n, i, out);
+    uint64_t v = 0;
+    size_t start = j;
+    for (; j < n && s[j] >= '0' && s[j] <= '9'; j++) {
+        unsigned d = (unsigned)(s[j] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    if (j == start) return false;
+    *i = j;
+    *out = v;
+    return true;
+}
+
+bool text_parse_i64(const char *s, size_t n, size_t *i, int64_t *out)
+{
+    size_t j = *i;
+    bool neg = j < n && s[j] == '-';
+    if (neg) j++;
+    uint64_t v;
+    if (!text_parse_u64(s, n, &j, &v)) return false;
+    if (v > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    *i = j;
+    return true;
+}
+
+static size_t put_utf8(char *out, uint32_t r)
+{
+    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
+    if (r < 0x80) { out[0] = (char)r; return 1; }
+    if (r < 0x800) { out[0] = (char)(0xC0 | r >> 6); out[1] = (char)(0x80 | (r & 0x3F)); return 2; }
+    if (r < 0x10000) {
+        out[0] = (char)(0xE0 | r >> 12);
+        out[1] = (char)(0x80 | ((r >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (r & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | r >> 18);
+    out[1] = (char)(0x80 | ((r >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((r >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (r & 0x3F));
+    return 4;
+}
+
+long text_go_unquote(const char *s, size_t n, size_t *i, char *out)
+{
+    size_t j = *i, o = 0;
+    if (j >= n || s[j] != '"') return -1;
+    for (j++; j < n; j++) {
+        char c = s[j];
+        if (c == '"') {
+            *i = j + 1;
+            return (long)o;
+        }
+        if (c != '\\') {
+            out[o++] = c;
+            continue;
+        }
+        if (++j >= n) return -1;
+        int digits = 0;
+        switch (s[j]) {
+        case 'a': out[o++] = '\a'; break;
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'v': out[o++] = '\v'; break;
+        case '\\': case '"': case '\'': out[o++] = s[j]; break;
+        case 'x': digits = 2; break;
+        case 'u': digits = 4; break;
+        case 'U': digits = 8; break;
+        default:
+            if (s[j] >= '0' && s[j] <= '7') {
+                if (j + 3 > n) return -1;
+                unsigned v = 0;
+                for (int k = 0; k < 3; k++) {
+                    if (s[j + k] < '0' || s[j + k] > '7') return -1;
+                    v = v * 8 + (unsigned)(s[j + k] - '0');
+                }
+                if (v > 255) return -1;
+                out[o++] = (char)v;
+                j += 2;
+                break;
+            }
+            return -1;
+        }
+        if (digits) {
+            if (j + (size_t)digits >= n) return -1;
+            uint32_t v = 0;
+            for (int k = 1; k <= digits; k++) {
+                int h = hexval(s[j + (size_t)k]);
+                if (h < 0) return -1;
+                v = v << 4 | (uint32_t)h;
+            }
+            j += (size_t)digits;
+            if (digits == 2) out[o++] = (char)v;   /* \x is a byte, not a rune */
+            else o += put_utf8(out + o, v);
+        }
+    }
+    return -1;
+}
+
+const char *text_intern(gmd_profile *p, const char *s, size_t n)
+{
+    return gmd_intern_n(&p->strings, s, n);
+}
+
+bool text_is_frame_line(const text_line *l)
+{
+    return l->n >= 2 && l->s[0] == '#' && l->s[1] == '\t';
+}
+
+static size_t skip_tabs(const char *s, size_t n, size_t i)
+{
+    while (i < n && s[i] == '\t') i++;
+    return i;
+}
+
+int text_parse_frame(const text_line *l, text_frame *f, gmd_err *err)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = skip_tabs(s, n, 1);
+    memset(f, 0, sizeof *f);
+    f->off = l->off;
+    if (!text_parse_hex(s, n, &i, &f->addr))
+        return gmd_err_at(err, (int64_t)(l->off + i), "frame line: expected a 0x address after '#'");
+    i = skip_tabs(s, n, i);
+    while (n > i && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    if (i >= n) return 0;   /* "#\t0x4b798d": the runtime had no name for this PC */
+    /* Function: up to the next tab; "+0x12d" (offset from entry) dropped. */
+    size_t fs = i;
+    while (i < n && s[i] != '\t') i++;
+    size_t fe = i;
+    for (size_t k = fe; k > fs; k--)
+        if (s[k - 1] == '+') {
+            fe = k - 1;
+            break;
+        }
+    if (fe == fs) return gmd_err_at(err, (int64_t)(l->off + fs), "frame line: empty function name");
+    i = skip_tabs(s, n, i);
+    /* file:line — the file may contain ':' (Windows drives), so split at the last one. */
+    size_t colon = n;
+    while (colon > i && s[colon - 1] != ':') colon--;
+    if (i >= n || colon <= i + 1)
+        return gmd_err_at(err, (int64_t)(l->off + i), "frame line: expected file:line after the function");
+    size_t k = colon;
+    int64_t line;
+    if (!text_parse_i64(s, n, &k, &line) || k != n || line < 0)
+        return gmd_err_at(err, (int64_t)(l->off + colon), "frame line: bad line number");
+    f->has_func = true;
+    f->func = s + fs;
+    f->func_n = fe - fs;
+    f->file = s + i;
+    f->file_n = colon - 1 - i;
+    f->line = line;
+    return 0;
+}
+
+int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
+                         const text_frame *frames, size_t nframes, uint32_t *locs,
+                         gmd_line **scratch, size_t *scratch_cap, gmd_err *err)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < naddrs; i++) {
+        uint64_t pc = addrs[i] - 1;   /* return address -> inside the call, as pprof does */
+        size_t nl = 0;
+        for (; j < nframes && frames[j].addr == pc; j++) {
+            if (!frames[j].has_func) continue;
+            if (nl >= *scratch_cap) {
+                *scratch_cap = *scratch_cap ? *scratch_cap * 2 : 16;
+                *scratch = gmd_xrealloc(*scratch, *scratch_cap * sizeof **scratch);
+            }
+            const char *name = text_intern(p, frames[j].func, frames[j].func_n);
+            const char *file = text_intern(p, frames[j].file, frames[j].file_n);
+            gmd_line ln = {gmd_builder_function(b, name, name, file, 0), frames[j].line, 0};
+            (*scratch)[nl++] = ln;
+        }
+        locs[i] = gmd_builder_location(b, GMD_NONE, pc, *scratch, (uint32_t)nl);
+    }
+    if (j < nframes)
+        return gmd_err_at(err, (int64_t)frames[j].off,
+                          "frame address 0x%llx is not in the record's @ list (or out of order)",
+                          (unsigned long long)frames[j].addr);
+    return 0;
+}
+
+/* ---- heap profile ---- */
+
+typedef struct span { const char *s; size_t n; } span;
+
+static bool span_eq(span a, span b) { return a.n == b.n && memcmp(a.s, b.s, a.n) == 0; }
+static bool span_is(span a, const char *z) { return a.n == strlen(z) && memcmp(a.s, z, a.n) == 0; }
+
+static size_t skip_spaces(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) i++;
+    return i;
+}
+
+static bool expect(const char *s, size_t n, size_t *i, char c)
+{
+    *i = skip_spaces(s, n, *i);
+    if (*i >= n || s[*i] != c) return false;
+    (*i)++;
+    return true;
+}
+
+static bool digits(const char *s, size_t n, size_t *i, span *out, bool allow_minus)
+{
+    size_t j = skip_spaces(s, n, *i), start = j;
+    if (allow_minus && j < n && s[j] == '-') j++;
+    size_t d = j;
+    while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+    if (j == d) return false;
+    out->s = s + start;
+    out->n = j - start;
+    *i = j;
+    return true;
+}
+
+/* "A: B [C: D]" — the four numbers of the header and of every record. */
+static bool four_numbers(const char *s, size_t n, size_t *i, span v[4], bool allow_minus)
+{
+    return digits(s, n, i, &v[0], allow_minus) && expect(s, n, i, ':') &&
+           digits(s, n, i, &v[1], allow_minus) && expect(s, n, i, '[') &&
+           digits(s, n, i, &v[2], false) && expect(s, n, i, ':') && digits(s, n, i, &v[3], false) &&
+           expect(s, n, i, ']');
+}
+
+static bool span_i64(span v, int64_t *out)
+{
+    size_t i = 0;
+    return text_parse_i64(v.s, v.n, &i, out) && i == v.n;
+}
+
+/* pprof's estimate of the unsampled totals: a record of `count` objects of
+ * average size s was sampled with probability 1 - exp(-s/rate). */
+static void scale_heap_sample(int64_t *count, int64_t *size, int64_t rate)
+{
+    if (*count == 0 || *size == 0) {
+        *count = *size = 0;
+        return;
+    }
+    if (rate <= 1) return;
+    double avg = (double)*size / (double)*count;
+    double scale = 1 / (1 - exp(-avg / (double)rate));
+    double c = (double)*count * scale, sz = (double)*size * scale;
+    /* Bounded: the conversion of an out-of-range double is undefined. */
+    *count = c >= 9.2e18 ? INT64_MAX : c <= -9.2e18 ? INT64_MIN : (int64_t)c;
+    *size = sz >= 9.2e18 ? INT64_MAX : sz <= -9.2e18 ? INT64_MIN : (int64_t)sz;
+}
+
+typedef struct heap_state {
+    gmd_profile *p;
+    gmd_builder *b;
+    bool has_alloc, scale;
+    int64_t rate;
+    /* The record being read: values and addresses from its header line, then frames. */
+    bool in_record;
+    size_t rec_off;
+    int64_t values[4];
+    int64_t blocksize;
+    uint64_t *addrs; size_t naddrs, capaddrs;
+    text_frame *frames; size_t nframes, capframes;
+    uint32_t *locs; size_t caplocs;
+    gmd_line *lines; size_t caplines;
+    gmd_memstat *memstats; size_t nmemstats, capmemstats;
+} heap_state;
+
+static int flush_record(heap_state *st, gmd_err *err)
+{
+    if (!st->in_record) return 0;
+    st->in_record = false;
+    if (st->naddrs > st->caplocs) {
+        st->caplocs = st->naddrs;
+        st->locs = gmd_xrealloc(st->locs, st->caplocs * sizeof *st->locs);
+    }
+    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, st->locs,
+                             &st->lines, &st->caplines, err) < 0)
+        return -1;
+    gmd_label lab = {text_intern(st->p, "bytes", 5), "", st->blocksize, ""};
+    gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, st->values, &lab, 1, false);
+    return 0;
+}
+
+/* One (count, bytes) pair of a record, as pprof's parser checks and scales it. */
+static int add_values(heap_state *st, span cs, span ss, int *nv, const char *what, size_t off, gmd_err *err)
+{
+    int64_t count, size;
+    if (!span_i64(cs, &count) || !span_i64(ss, &size))
+        return gmd_err_at(err, (int64_t)off, "heap record: number out of range");
+    if (count == 0 && size != 0)
+        return gmd_err_at(err, (int64_t)off, "heap record: %s count is 0 but %s bytes is %lld", what, what,
+                          (long long)size);
+    if (count != 0) {
+        st->blocksize = size / count;
+        if (st->scale) scale_heap_sample(&count, &size, st->rate);
+    }
+    st->values[(*nv)++] = count;
+    st->values[(*nv)++] = size;
+    return 0;
+}
+
+static int parse_record(heap_state *st, const text_line *l, gmd_err *err)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = 0;
+    span v[4];
+    if (!four_numbers(s, n, &i, v, true) || !expect(s, n, &i, '@'))
+        return gmd_err_at(err, (int64_t)l->off,
+                          "heap profile: expected a record 'N: N [N: N] @ 0x...', a '#' line or a blank line");
+    int nv = 0;
+    st->blocksize = 0;
+    if (st->has_alloc && add_values(st, v[2], v[3], &nv, "allocation", l->off, err) < 0) return -1;
+    if (add_values(st, v[0], v[1], &nv, "inuse", l->off, err) < 0) return -1;
+    st->naddrs = 0;
+    st->nframes = 0;
+    for (;;) {
+        i = skip_spaces(s, n, i);
+        if (i >= n) break;
+        uint64_t a;
+        size_t at = i;
+        if (!text_parse_hex(s, n, &i, &a) || (i < n && s[i] != ' ' && s[i] != '\t'))
+            return gmd_err_at(err, (int64_t)(l->off + at), "heap record: bad stack address");
+        if (a == 0) return gmd_err_at(err, (int64_t)(l->off + at), "heap record: zero stack address");
+        GMD_VEC_PUSH(st->addrs, st->naddrs, st->capaddrs, a);
+    }
+    st->in_record = true;
+    st->rec_off = l->off;
+    return 0;
+}
+
+/* "# Name = value" of the runtime.MemStats trailer. */
+static int parse_memstat(heap_state *st, const text_line *l, gmd_err *err)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = skip_spaces(s, n, 1), ns = i;
+    while (i < n && s[i] != ' ' && s[i] != '=') i++;
+    size_t ne = i;
+    i = skip_spaces(s, n, i);
+    if (ne == ns || i >= n || s[i] != '=')
+        return gmd_err_at(err, (int64_t)l->off, "MemStats trailer: expected '# Name = value'");
+    i = skip_spaces(s, n, i + 1);
+    while (n > i && (s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
+    gmd_memstat m = {text_intern(st->p, s + ns, ne - ns), text_intern(st->p, s + i, n - i)};
+    GMD_VEC_PUSH(st->memstats, st->nmemstats, st->capmemstats, m);
+    return 0;
+}
+
+static int parse_header(heap_state *st, const text_line *l, gmd_err *err)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = strlen("heap profile:");
+    span v[4];
+    if (!four_numbers(s, n, &i, v, false) || !expect(s, n, &i, '@'))
+        return gmd_err_at(err, (int64_t)l->off, "heap profile header: expected 'heap profile: N: N [N: N] @ heap/RATE'");
+    i = skip_spaces(s, n, i);
+    size_t ks = i;
+    while (i < n && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) i++;
+    span kind = {s + ks, i - ks};
+    int64_t rate = 0;
+    if (i < n && s[i] == '/') i++;
+    size_t rs = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i > rs) {
+        size_t k = rs;
+        if (!text_parse_i64(s, i, &k, &rate))
+            return gmd_err_at(err, (int64_t)(l->off + rs), "heap profile header: sampling rate out of range");
+    }
+    /* Like pprof: a separate alloc pair unless it repeats the in-use pair
+     * (the runtime adds 1 to alloc bytes to keep them apart). */
+    st->has_alloc = (!span_eq(v[2], v[0]) && !span_is(v[2], "0")) || (!span_eq(v[3], v[1]) && !span_is(v[3], "0"));
+    if (span_is(kind, "heap")) {
+        st->scale = true;
+        rate /= 2;   /* the runtime prints 2*MemProfileRate for historic reasons */
+    } else if (span_is(kind, "heap_v2") || span_is(kind, "heapz_v2")) {
+        st->scale = true;
+    } else if (span_is(kind, "heapprofile")) {
+        st->scale = false;
+        rate = 1;
+    } else {
+        return gmd_err_at(err, (int64_t)(l->off + ks), "heap profile header: unknown sampling '%.*s'",
+                          (int)(kind.n > 40 ? 40 : kind.n), kind.s);
+    }
+    st->rate = rate;
+    gmd_profile *p = st->p;
+    static const char *const types4[] = {"alloc_objects", "count", "alloc_space", "bytes",
+                                          "inuse_objects", "count", "inuse_space", "bytes"};
+    static const char *const types2[] = {"objects", "count", "space", "bytes"};
+    const char *const *t = st->has_alloc ? types4 : types2;
+    p->nsample_types = st->has_alloc ? 4 : 2;
+    p->sample_types = gmd_arena_alloc(&p->arena, p->nsample_types * sizeof *p->sample_types);
+    for (uint32_t k = 0; k < p->nsample_types; k++) {
+        p->sample_types[k].type = gmd_intern_str(&p->strings, t[2 * k]);
+        p->sample_types[k].unit = gmd_intern_str(&p->strings, t[2 * k + 1]);
+    }
+    p->period_type.type = gmd_intern_str(&p->strings, "space");
+    p->period_type.unit = gmd_intern_str(&p->strings, "bytes");
+    p->period = rate;
+    return 0;
+}
+
+static void heap_state_free(heap_state *st)
+{
+    free(st->addrs);
+    free(st->frames);
+    free(st->locs);
+    free(st->lines);
+    free(st->memstats);
+}
+
+gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err)
+{
+    text_reader r = {(const char *)data, len, 0};
+    text_line l;
+    bool got;
+    while ((got = text_next_line(&r, &l)) && text_is_blank(&l)) {}
+    while (got && l.n && (l.s[0] == ' ' || l.s[0] == '\t')) l.s++, l.n--, l.off++;
+    if (!got || !text_has_prefix(&l, "heap profile:")) {
+        gmd_err_at(err, 0, "not a heap profile: expected 'heap profile:'");
+        return NULL;
+    }
+    heap_state st;
+    memset(&st, 0, sizeof st);
+    st.p = gmd_profile_new();
+    st.p->format = GMD_FMT_HEAP_TEXT;
+    if (parse_header(&st, &l, err) < 0) goto fail;
+    st.b = gmd_builder_new(st.p);
+    bool trailer = false;
+    while (text_next_line(&r, &l)) {
+        if (trailer) {
+            if (text_is_blank(&l)) continue;
+            if (l.s[0] != '#')
+                { gmd_err_at(err, (int64_t)l.off, "MemStats trailer: expected '# Name = value'"); goto fail; }
+            if (parse_memstat(&st, &l, err) < 0) goto fail;
+            continue;
+        }
+        if (text_is_frame_line(&l)) {
+            if (!st.in_record)
+                { gmd_err_at(err, (int64_t)l.off, "frame line outside a record (no '@' line above it)"); goto fail; }
+            text_frame f;
+            if (text_parse_frame(&l, &f, err) < 0) goto fail;
+            GMD_VEC_PUSH(st.frames, st.nframes, st.capframes, f);
+            continue;
+        }
+        if (flush_record(&st, err) < 0) goto fail;
+        if (text_is_blank(&l)) continue;
+        if (text_has_prefix(&l, "# runtime.MemStats")) {
+            trailer = true;
+            continue;
+        }
+        if (l.s[0] == '#') continue;   /* other comments, skipped like pprof does */
+        /* pprof stops at a memory map section; Go never writes one here. */
+        if (text_has_prefix(&l, "--- Memory map:") || text_has_prefix(&l, "MAPPED_LIBRARIES:")) break;
+        if (parse_record(&st, &l, err) < 0) goto fail;
+    }
+    if (flush_record(&st, err) < 0) goto fail;
+    gmd_builder_finish(st.b);
+    st.b = NULL;
+    st.p->nmemstats = (uint32_t)st.nmemstats;
+    st.p->memstats = gmd_arena_memdup(&st.p->arena, st.memstats, st.nmemstats * sizeof *st.memstats);
+    heap_state_free(&st);
+    return st.p;
+fail:
+    if (st.b) gmd_builder_finish(st.b);
+    heap_state_free(&st);
+    gmd_profile_free(st.p);
+    return NULL;
+}
