@@ -124,10 +124,11 @@ int gmd_gunzip(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_o
             r = libdeflate_gzip_decompress_ex(d, in + pos, len - pos, buf + outpos, size - outpos, &used, &produced);
             if (r != LIBDEFLATE_INSUFFICIENT_SPACE) break;
             if (size >= cap) {
-                gmd_err_at(err, (int64_t)pos,
-                           "gzip data decompresses to more than the cap of %llu bytes (%llu x the %zu-byte input, at most %llu); "
-                           "if the profile really is that large, raise the cap with GMD_GZIP_RATIO=N or GMD_MAX_INPUT=BYTES",
-                           (unsigned long long)cap, (unsigned long long)max_ratio, len, (unsigned long long)max_out);
+                gmd_errf(err,
+                         "decompressed data exceeds the cap of %llu bytes (%llu x the %zu-byte compressed size, "
+                         "at most %llu); if the profile really is that large, raise it with GMD_GZIP_RATIO=N or "
+                         "GMD_MAX_INPUT=BYTES",
+                         (unsigned long long)cap, (unsigned long long)max_ratio, len, (unsigned long long)max_out);
                 goto out;
             }
             size = size > cap / 2 ? (size_t)cap : size * 2;

@@ -120,7 +120,8 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
             gmd_errf(err, "could not connect to %s: connection refused — is the program serving net/http/pprof?", where);
             break;
         case CURLE_COULDNT_RESOLVE_HOST:
-            gmd_errf(err, "could not resolve host %s: %s", where, curl_msg[0] ? curl_msg : "name lookup failed");
+            if (!gmd_is_url(where) && strrchr(where, ':')) *strrchr(where, ':') = '\0';   /* drop the port */
+            gmd_errf(err, "could not resolve the host name '%s' (is the URL right? is DNS reachable?)", where);
             break;
         case CURLE_OPERATION_TIMEDOUT:
             gmd_errf(err, "no response after %g s (for ?seconds=N profiles use a longer --timeout)", timeout_sec);
