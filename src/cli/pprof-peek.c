@@ -1,9 +1,8 @@
-/* gmd pprof peek */
+/* gmd pprof peek REGEX PROFILE...: callers and callees of matching functions (pprof -peek). */
 #include "cli.h"
 #include "pprof.h"
 
 int pprof_peek(pprof_opts *o)
 {
-    (void)o;
-    return cli_fail("pprof peek: not implemented yet");
+    return pprof_run_report(o, gmd_report_peek, o->args[0], 1);
 }

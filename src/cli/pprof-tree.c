@@ -1,9 +1,8 @@
-/* gmd pprof tree */
+/* gmd pprof tree: every node with its callers and callees (pprof -tree). */
 #include "cli.h"
 #include "pprof.h"
 
 int pprof_tree(pprof_opts *o)
 {
-    (void)o;
-    return cli_fail("pprof tree: not implemented yet");
+    return pprof_run_report(o, gmd_report_tree, NULL, 0);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "gmd/profile.h"
 #include "gmd/stacks.h"
+#include "gmd/report.h"
 
 typedef struct pprof_opts {
     const char *sub;            /* subcommand name */
@@ -47,6 +48,12 @@ int pprof_dot(pprof_opts *o);
 int pprof_convert(pprof_opts *o);
 int pprof_goroutines(pprof_opts *o);
 int pprof_info(pprof_opts *o);
+
+/* top/peek/tree/traces/list: load args[first..], build the stacks, run
+ * `report` to -o or stdout (pprof-top.c). symbol: peek/list regex or NULL. */
+typedef int (*pprof_report_fn)(FILE *, const gmd_stackset *, const gmd_report_opts *, gmd_err *);
+int pprof_run_report(pprof_opts *o, pprof_report_fn report, const char *symbol, int first);
+void pprof_report_opts(const pprof_opts *o, gmd_report_opts *r);
 
 /* diff of two goroutine profiles: which stacks grew (pprof-goroutines.c). */
 int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_profile *cur);

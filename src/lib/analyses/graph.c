@@ -1,0 +1,648 @@
+/* The call graph: see include/gmd/graph.h. The steps follow pprof's
+ * report.newTrimmedGraph so the numbers agree with `go tool pprof`:
+ * every trimming step rebuilds the graph from the stacks (a node removed
+ * from the middle of a stack turns its neighbours' edge into a residual
+ * edge), which is cheap because frames are mapped to node keys once. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/arena.h"
+#include "gmd/graph.h"
+#include "gmd/hashmap.h"
+#include "gmd/xalloc.h"
+
+typedef struct node_key {
+    const char *name, *file, *objfile;   /* the identity (file "" at functions granularity) */
+    int64_t line;
+    const char *show_file;               /* file for display */
+    const char *label;
+    uint32_t function;
+} node_key;
+
+typedef struct key_edge {
+    uint32_t src, dst;                   /* keys */
+    int64_t weight;
+    uint32_t stamp;
+    bool inline_call, residual;
+} key_edge;
+
+struct gmd_graph_impl {
+    gmd_arena arena;                     /* labels */
+    node_key *keys;
+    uint32_t nkeys, capkeys;
+    gmd_index key_index;
+    uint32_t *frame_key;                 /* per frame of the stack set's frame pool */
+    uint8_t *frame_inline;               /* the frame was inlined into its caller */
+    /* Per-pass scratch, indexed by key. */
+    int64_t *flat, *cum;
+    uint32_t *stamp, *last_edge, *node_of_key;
+    key_edge *kedges;
+    uint32_t nkedges, capkedges;
+    gmd_index edge_index;
+    uint32_t *adj;                       /* the nodes' in/out lists */
+};
+
+/* ---- node keys ---- */
+
+typedef struct key_probe {
+    const gmd_graph_impl *im;
+    const node_key *k;
+} key_probe;
+
+static bool key_eq(const void *ctx, uint32_t e)
+{
+    const key_probe *p = ctx;
+    const node_key *a = &p->im->keys[e], *b = p->k;
+    return a->name == b->name && a->file == b->file && a->objfile == b->objfile && a->line == b->line;
+}
+
+static uint64_t key_hash(const node_key *k)
+{
+    uint64_t h = gmd_mix64((uint64_t)(uintptr_t)k->name);
+    h = gmd_mix64(h ^ (uint64_t)(uintptr_t)k->file);
+    h = gmd_mix64(h ^ (uint64_t)(uintptr_t)k->objfile);
+    return gmd_mix64(h ^ (uint64_t)k->line);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* pprof's NodeInfo.PrintableName at our granularities. */
+static const char *make_label(gmd_arena *a, const node_key *k)
+{
+    const char *sep = k->name[0] ? " " : "";
+    if (k->line != 0) return gmd_arena_printf(a, "%s%s%s:%lld", k->name, sep, k->file, (long long)k->line);
+    if (k->file[0]) return gmd_arena_printf(a, "%s%s%s", k->name, sep, k->file);
+    if (k->name[0]) return k->name;
+    if (k->objfile[0]) return gmd_arena_printf(a, "[%s]", base_name(k->objfile));
+    return "<unknown>";
+}
+
+static uint32_t key_intern(gmd_graph_impl *im, node_key *k)
+{
+    uint64_t h = key_hash(k);
+    key_probe probe = {im, k};
+    uint32_t id = gmd_index_find(&im->key_index, h, key_eq, &probe);
+    if (id != UINT32_MAX) return id;
+    k->label = make_label(&im->arena, k);
+    GMD_VEC_PUSH(im->keys, im->nkeys, im->capkeys, *k);
+    gmd_index_insert(&im->key_index, h, im->nkeys - 1);
+    return im->nkeys - 1;
+}
+
+static uint32_t line_key(gmd_graph_impl *im, const gmd_profile *p, const gmd_location *l,
+                         const gmd_line *ln, gmd_granularity gran)
+{
+    node_key k = {"", "", "", 0, "", NULL, GMD_NONE};
+    const char *objfile = l->mapping != GMD_NONE ? p->mappings[l->mapping].filename : "";
+    if (!ln) {
+        k.objfile = objfile;
+    } else {
+        const gmd_function *f = &p->functions[ln->function];
+        k.function = ln->function;
+        k.name = f->name;
+        k.show_file = f->filename;
+        if (gran == GMD_GRAN_LINES) {
+            k.file = f->filename;
+            k.line = ln->line;
+        }
+        if (!k.name[0]) k.objfile = objfile;   /* pprof keeps the binary for nameless functions */
+    }
+    return key_intern(im, &k);
+}
+
+/* Map every frame to its key, caching per location: each location's lines
+ * are keyed once however many stacks pass through it. */
+static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularity gran)
+{
+    const gmd_profile *p = s->profile;
+    uint32_t *loc_off = gmd_xmalloc(((size_t)p->nlocations + 1) * sizeof *loc_off);
+    size_t pool = 0;
+    for (uint32_t i = 0; i < p->nlocations; i++) {
+        loc_off[i] = (uint32_t)pool;
+        pool += p->locations[i].nlines ? p->locations[i].nlines : 1;
+    }
+    uint32_t *loc_keys = gmd_xmalloc((pool ? pool : 1) * sizeof *loc_keys);
+    memset(loc_keys, 0xff, (pool ? pool : 1) * sizeof *loc_keys);
+
+    size_t nframes = 0;
+    for (uint32_t i = 0; i < s->nstacks; i++) {
+        const gmd_stack *st = &s->stacks[i];
+        size_t end = (size_t)(st->frames - s->frame_pool) + st->nframes;
+        if (end > nframes) nframes = end;
+    }
+    im->frame_key = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_key);
+    im->frame_inline = gmd_xcalloc(nframes ? nframes : 1, 1);
+
+    for (uint32_t i = 0; i < s->nstacks; i++) {
+        const gmd_stack *st = &s->stacks[i];
+        size_t base = (size_t)(st->frames - s->frame_pool);
+        uint32_t prev_loc = GMD_NONE, prev_idx = 0;
+        /* Walk root to leaf so "the next frame toward the root" is known. */
+        for (uint32_t k = st->nframes; k-- > 0;) {
+            const gmd_frame *f = &st->frames[k];
+            const gmd_location *l = &p->locations[f->location];
+            uint32_t idx = 0;
+            if (f->function != GMD_NONE)
+                for (uint32_t j = 0; j < l->nlines; j++)
+                    if (l->lines[j].function == f->function && l->lines[j].line == f->line) {
+                        idx = j;
+                        break;
+                    }
+            uint32_t *slot = &loc_keys[loc_off[f->location] + idx];
+            if (*slot == UINT32_MAX)
+                *slot = line_key(im, p, l, f->function != GMD_NONE && l->nlines ? &l->lines[idx] : NULL, gran);
+            im->frame_key[base + k] = *slot;
+            /* Lines of one location are innermost first; leaf-first stacks
+             * list them in that order, so a frame was inlined when its
+             * caller frame belongs to the same location instance. */
+            im->frame_inline[base + k] = prev_loc == f->location && prev_idx > idx;
+            prev_loc = f->location;
+            prev_idx = idx;
+        }
+    }
+    free(loc_keys);
+    free(loc_off);
+}
+
+/* ---- one pass over the stacks ---- */
+
+typedef struct edge_probe {
+    const gmd_graph_impl *im;
+    uint32_t src, dst;
+} edge_probe;
+
+static bool edge_eq(const void *ctx, uint32_t e)
+{
+    const edge_probe *p = ctx;
+    return p->im->kedges[e].src == p->src && p->im->kedges[e].dst == p->dst;
+}
+
+static uint32_t edge_get(gmd_graph_impl *im, uint32_t src, uint32_t dst, bool inl)
+{
+    uint32_t e = im->last_edge[src];
+    if (e != UINT32_MAX && im->kedges[e].dst == dst) return e;
+    uint64_t h = gmd_mix64(((uint64_t)src << 32) | dst);
+    edge_probe probe = {im, src, dst};
+    e = gmd_index_find(&im->edge_index, h, edge_eq, &probe);
+    if (e == UINT32_MAX) {
+        key_edge ke = {src, dst, 0, 0, inl, false};
+        GMD_VEC_PUSH(im->kedges, im->nkedges, im->capkedges, ke);
+        e = im->nkedges - 1;
+        gmd_index_insert(&im->edge_index, h, e);
+    }
+    im->last_edge[src] = e;
+    return e;
+}
+
+/* Accumulate flat, cum and edges over the stacks, skipping keys not in
+ * `kept` (NULL = all), then make the node and edge arrays of g. */
+static void run_pass(gmd_graph *g, const uint8_t *kept)
+{
+    gmd_graph_impl *im = g->impl;
+    const gmd_stackset *s = g->stacks;
+    uint32_t nk = im->nkeys;
+    memset(im->flat, 0, nk * sizeof *im->flat);
+    memset(im->cum, 0, nk * sizeof *im->cum);
+    memset(im->stamp, 0, nk * sizeof *im->stamp);
+    memset(im->last_edge, 0xff, nk * sizeof *im->last_edge);
+    im->nkedges = 0;
+    gmd_index_free(&im->edge_index);
+    gmd_index_init(&im->edge_index);
+
+    for (uint32_t si = 0; si < s->nstacks; si++) {
+        const gmd_stack *st = &s->stacks[si];
+        int64_t v = st->value;
+        if (v == 0) continue;
+        uint32_t stamp = si + 1;
+        size_t base = (size_t)(st->frames - s->frame_pool);
+        uint32_t parent = UINT32_MAX;
+        bool residual = false;
+        for (uint32_t k = st->nframes; k-- > 0;) {
+            uint32_t n = im->frame_key[base + k];
+            if (kept && !kept[n]) {
+                residual = true;
+                continue;
+            }
+            if (im->stamp[n] != stamp) {
+                im->stamp[n] = stamp;
+                im->cum[n] += v;
+            }
+            if (parent != UINT32_MAX && parent != n) {
+                bool inl = im->frame_inline[base + k];
+                uint32_t e = edge_get(im, parent, n, inl);
+                key_edge *ke = &im->kedges[e];
+                if (ke->stamp != stamp) {
+                    ke->stamp = stamp;
+                    ke->weight += v;
+                    if (residual) ke->residual = true;
+                    if (!inl) ke->inline_call = false;
+                }
+            }
+            parent = n;
+            residual = false;
+        }
+        if (parent != UINT32_MAX && !residual) im->flat[parent] += v;
+    }
+
+    /* Nodes: keys with a value (pprof drops all-zero nodes). */
+    free(g->nodes);
+    free(g->edges);
+    g->nodes = gmd_xmalloc((nk ? nk : 1) * sizeof *g->nodes);
+    g->nnodes = 0;
+    for (uint32_t i = 0; i < nk; i++) {
+        im->node_of_key[i] = UINT32_MAX;
+        if ((kept && !kept[i]) || (im->flat[i] == 0 && im->cum[i] == 0)) continue;
+        const node_key *key = &im->keys[i];
+        gmd_graph_node *n = &g->nodes[g->nnodes];
+        memset(n, 0, sizeof *n);
+        n->name = key->name;
+        n->file = g->granularity == GMD_GRAN_LINES ? key->file : key->show_file;
+        n->line = key->line;
+        n->objfile = key->objfile;
+        n->label = key->label;
+        n->function = key->function;
+        n->flat = im->flat[i];
+        n->cum = im->cum[i];
+        n->key = i;
+        im->node_of_key[i] = g->nnodes++;
+    }
+    g->edges = gmd_xmalloc((im->nkedges ? im->nkedges : 1) * sizeof *g->edges);
+    g->nedges = 0;
+    for (uint32_t i = 0; i < im->nkedges; i++) {
+        const key_edge *ke = &im->kedges[i];
+        uint32_t a = im->node_of_key[ke->src], b = im->node_of_key[ke->dst];
+        if (a == UINT32_MAX || b == UINT32_MAX) continue;   /* an end cancelled out to zero */
+        gmd_graph_edge *e = &g->edges[g->nedges++];
+        e->src = a;
+        e->dst = b;
+        e->weight = ke->weight;
+        e->inline_call = ke->inline_call;
+        e->residual = ke->residual;
+    }
+}
+
+static uint32_t node_key_of(const gmd_graph_node *n) { return n->key; }
+
+/* ---- ordering ---- */
+
+static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+
+typedef struct sort_item {
+    const gmd_graph_node *n;
+    int64_t score;
+    uint32_t old;
+} sort_item;
+
+static int cmp_tail(const gmd_graph_node *a, const gmd_graph_node *b)
+{
+    int c = strcmp(a->file, b->file);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    return strcmp(a->objfile, b->objfile);
+}
+
+static int cmp_flat(const void *pa, const void *pb)
+{
+    const sort_item *x = pa, *y = pb;
+    const gmd_graph_node *a = x->n, *b = y->n;
+    if (abs64(a->flat) != abs64(b->flat)) return abs64(a->flat) > abs64(b->flat) ? -1 : 1;
+    int c = strcmp(a->label, b->label);
+    if (c) return c;
+    if (abs64(a->cum) != abs64(b->cum)) return abs64(a->cum) > abs64(b->cum) ? -1 : 1;
+    return cmp_tail(a, b);
+}
+
+static int cmp_score(const void *pa, const void *pb)
+{
+    const sort_item *x = pa, *y = pb;
+    const gmd_graph_node *a = x->n, *b = y->n;
+    if (abs64(x->score) != abs64(y->score)) return abs64(x->score) > abs64(y->score) ? -1 : 1;
+    int c = strcmp(a->label, b->label);
+    if (c) return c;
+    if (abs64(a->flat) != abs64(b->flat)) return abs64(a->flat) > abs64(b->flat) ? -1 : 1;
+    return cmp_tail(a, b);
+}
+
+static double edge_entropy(const gmd_graph *g, uint32_t node, bool incoming, int64_t self)
+{
+    double total = (double)self, score = 0;
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        const gmd_graph_edge *e = &g->edges[i];
+        if ((incoming ? e->dst : e->src) != node) continue;
+        if (e->weight > 0) total += (double)abs64(e->weight);
+    }
+    if (total == 0) return 0;
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        const gmd_graph_edge *e = &g->edges[i];
+        if ((incoming ? e->dst : e->src) != node) continue;
+        double frac = (double)abs64(e->weight) / total;
+        if (frac > 0) score += -frac * log2(frac);
+    }
+    if (self > 0) {
+        double frac = (double)self / total;
+        score += -frac * log2(frac);
+    }
+    return score;
+}
+
+static void sort_nodes(gmd_graph *g, gmd_graph_order order)
+{
+    uint32_t n = g->nnodes;
+    sort_item *it = gmd_xmalloc((n ? n : 1) * sizeof *it);
+    uint32_t *nin = NULL, *nout = NULL;
+    if (order == GMD_ORDER_ENTROPY) {
+        nin = gmd_xcalloc(n ? n : 1, sizeof *nin);
+        nout = gmd_xcalloc(n ? n : 1, sizeof *nout);
+        for (uint32_t i = 0; i < g->nedges; i++) {
+            nout[g->edges[i].src]++;
+            nin[g->edges[i].dst]++;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const gmd_graph_node *nd = &g->nodes[i];
+        it[i].n = nd;
+        it[i].old = i;
+        if (order == GMD_ORDER_CUM) {
+            it[i].score = nd->cum;
+        } else if (order == GMD_ORDER_ENTROPY) {
+            /* pprof's entropyScore: favour nodes where paths fork or end. */
+            double score = 0;
+            score += nin[i] == 0 ? 1 : edge_entropy(g, i, true, 0);
+            score += nout[i] == 0 ? 1 : edge_entropy(g, i, false, nd->flat);
+            it[i].score = (int64_t)(score * (double)nd->cum) + nd->flat;
+        }
+    }
+    free(nin);
+    free(nout);
+    qsort(it, n, sizeof *it, order == GMD_ORDER_FLAT ? cmp_flat : cmp_score);
+    gmd_graph_node *sorted = gmd_xmalloc((n ? n : 1) * sizeof *sorted);
+    uint32_t *new_of_old = gmd_xmalloc((n ? n : 1) * sizeof *new_of_old);
+    for (uint32_t i = 0; i < n; i++) {
+        sorted[i] = *it[i].n;
+        new_of_old[it[i].old] = i;
+    }
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        g->edges[i].src = new_of_old[g->edges[i].src];
+        g->edges[i].dst = new_of_old[g->edges[i].dst];
+    }
+    for (uint32_t i = 0; i < n; i++) g->impl->node_of_key[node_key_of(&sorted[i])] = i;
+    free(g->nodes);
+    g->nodes = sorted;
+    free(new_of_old);
+    free(it);
+}
+
+/* ---- trimming ---- */
+
+static uint32_t trim_edges(gmd_graph *g, int64_t cutoff)
+{
+    uint32_t kept = 0, dropped = 0;
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        if (abs64(g->edges[i].weight) < cutoff) {
+            dropped++;
+            continue;
+        }
+        g->edges[kept++] = g->edges[i];
+    }
+    g->nedges = kept;
+    return dropped;
+}
+
+static uint8_t *mask_of_nodes(const gmd_graph *g, const bool *keep_node)
+{
+    uint8_t *mask = gmd_xcalloc(g->impl->nkeys ? g->impl->nkeys : 1, 1);
+    for (uint32_t i = 0; i < g->nnodes; i++)
+        if (!keep_node || keep_node[i]) mask[node_key_of(&g->nodes[i])] = 1;
+    return mask;
+}
+
+/* The edge order of pprof's EdgeMap.Sort: heavier first, then by names. */
+static const gmd_graph *edge_sort_graph;
+static int cmp_edge_idx(const void *pa, const void *pb)
+{
+    const gmd_graph *g = edge_sort_graph;
+    const gmd_graph_edge *a = &g->edges[*(const uint32_t *)pa], *b = &g->edges[*(const uint32_t *)pb];
+    if (a->weight != b->weight && abs64(a->weight) != abs64(b->weight))
+        return abs64(a->weight) > abs64(b->weight) ? -1 : 1;
+    int c = strcmp(g->nodes[a->src].label, g->nodes[b->src].label);
+    if (c) return c;
+    return strcmp(g->nodes[a->dst].label, g->nodes[b->dst].label);
+}
+
+/* Reachability of the edge's destination from its source without the
+ * edge itself, walking in-edges back from the destination (pprof's
+ * isRedundantEdge). */
+static bool redundant_edge(const gmd_graph *g, const uint8_t *alive, uint32_t skip,
+                           uint32_t *queue, uint32_t *seen, uint32_t mark)
+{
+    const gmd_graph_edge *e = &g->edges[skip];
+    uint32_t head = 0, tail = 0;
+    queue[tail++] = e->dst;
+    seen[e->dst] = mark;
+    while (head < tail) {
+        const gmd_graph_node *n = &g->nodes[queue[head++]];
+        for (uint32_t i = 0; i < n->nin; i++) {
+            uint32_t ei = n->in[i];
+            if (ei == skip || !alive[ei]) continue;
+            uint32_t src = g->edges[ei].src;
+            if (seen[src] == mark) continue;
+            if (src == e->src) return true;
+            seen[src] = mark;
+            queue[tail++] = src;
+        }
+    }
+    return false;
+}
+
+/* Attach the sorted in/out edge lists to the nodes. */
+static void finalize(gmd_graph *g)
+{
+    gmd_graph_impl *im = g->impl;
+    for (uint32_t i = 0; i < g->nnodes; i++) g->nodes[i].nin = g->nodes[i].nout = 0;
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        g->nodes[g->edges[i].src].nout++;
+        g->nodes[g->edges[i].dst].nin++;
+    }
+    free(im->adj);
+    im->adj = gmd_xmalloc(((size_t)g->nedges * 2 + 1) * sizeof *im->adj);
+    size_t off = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        gmd_graph_node *n = &g->nodes[i];
+        n->in = im->adj + off;
+        off += n->nin;
+        n->out = im->adj + off;
+        off += n->nout;
+        n->nin = n->nout = 0;
+    }
+    for (uint32_t i = 0; i < g->nedges; i++) {
+        gmd_graph_node *s = &g->nodes[g->edges[i].src], *d = &g->nodes[g->edges[i].dst];
+        s->out[s->nout++] = i;
+        d->in[d->nin++] = i;
+    }
+    edge_sort_graph = g;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        gmd_graph_node *n = &g->nodes[i];
+        qsort(n->in, n->nin, sizeof *n->in, cmp_edge_idx);
+        qsort(n->out, n->nout, sizeof *n->out, cmp_edge_idx);
+    }
+    edge_sort_graph = NULL;
+}
+
+/* Drop residual edges whose destination stays reachable from their
+ * source, lightest first (pprof's RemoveRedundantEdges), then rebuild the
+ * lists. */
+static void remove_redundant(gmd_graph *g)
+{
+    if (!g->nedges) return;
+    uint8_t *alive = gmd_xmalloc(g->nedges);
+    memset(alive, 1, g->nedges);
+    uint32_t *queue = gmd_xmalloc((g->nnodes + 1) * sizeof *queue);
+    uint32_t *seen = gmd_xcalloc(g->nnodes + 1, sizeof *seen);
+    uint32_t mark = 0;
+    for (uint32_t i = g->nnodes; i-- > 0;) {
+        const gmd_graph_node *n = &g->nodes[i];
+        for (uint32_t j = n->nin; j-- > 0;) {
+            uint32_t ei = n->in[j];
+            if (!alive[ei]) continue;
+            if (!g->edges[ei].residual) break;
+            if (redundant_edge(g, alive, ei, queue, seen, ++mark)) alive[ei] = 0;
+        }
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < g->nedges; i++)
+        if (alive[i]) g->edges[kept++] = g->edges[i];
+    g->nedges = kept;
+    free(alive);
+    free(queue);
+    free(seen);
+    finalize(g);
+}
+
+static int64_t fraction_of(int64_t v, double f) { return abs64((int64_t)((double)v * f)); }
+
+int gmd_granularity_parse(const char *s)
+{
+    if (!s || !*s || !strcmp(s, "functions")) return GMD_GRAN_FUNCTIONS;
+    if (!strcmp(s, "lines")) return GMD_GRAN_LINES;
+    return -1;
+}
+
+int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph *g, gmd_err *err)
+{
+    (void)err;
+    gmd_graph_opts o = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false};
+    if (opts) o = *opts;
+    if (o.nodefraction < 0) o.nodefraction = 0.005;
+    if (o.edgefraction < 0) o.edgefraction = 0.001;
+    if (o.nodecount < 0) o.nodecount = 0;
+
+    memset(g, 0, sizeof *g);
+    g->stacks = s;
+    g->granularity = o.granularity;
+    g->total = s->total_unfiltered;
+    gmd_graph_impl *im = gmd_xcalloc(1, sizeof *im);
+    g->impl = im;
+    gmd_arena_init(&im->arena, 1 << 16);
+    gmd_index_init(&im->key_index);
+    gmd_index_init(&im->edge_index);
+    map_frames(im, s, o.granularity);
+    size_t nk = im->nkeys ? im->nkeys : 1;
+    im->flat = gmd_xmalloc(nk * sizeof *im->flat);
+    im->cum = gmd_xmalloc(nk * sizeof *im->cum);
+    im->stamp = gmd_xmalloc(nk * sizeof *im->stamp);
+    im->last_edge = gmd_xmalloc(nk * sizeof *im->last_edge);
+    im->node_of_key = gmd_xmalloc(nk * sizeof *im->node_of_key);
+
+    /* 1. The whole graph, to find the light nodes. The cutoffs are shares of
+     * the sum of flat values, as pprof computes them. */
+    run_pass(g, NULL);
+    int64_t sum_flat = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) sum_flat += g->nodes[i].flat;
+    int64_t node_cutoff = fraction_of(sum_flat, o.nodefraction);
+    int64_t edge_cutoff = fraction_of(sum_flat, o.edgefraction);
+    g->dropped_cutoff = fraction_of(g->total, o.nodefraction);
+    g->dropped_edge_cutoff = fraction_of(g->total, o.edgefraction);
+
+    if (node_cutoff > 0) {
+        bool *keep = gmd_xmalloc(g->nnodes + 1);
+        uint32_t nkeep = 0;
+        for (uint32_t i = 0; i < g->nnodes; i++) nkeep += keep[i] = abs64(g->nodes[i].cum) >= node_cutoff;
+        if (nkeep != g->nnodes) {
+            g->dropped_nodes = g->nnodes - nkeep;
+            uint8_t *mask = mask_of_nodes(g, keep);
+            run_pass(g, mask);
+            free(mask);
+        }
+        free(keep);
+    }
+    g->orig_count = g->nnodes;
+
+    /* 2. Order, and keep the first nodecount. */
+    sort_nodes(g, o.order);
+    if (o.nodecount > 0) {
+        trim_edges(g, edge_cutoff);
+        if ((uint32_t)o.nodecount < g->nnodes) {
+            bool *keep = gmd_xcalloc(g->nnodes + 1, 1);
+            for (int i = 0; i < o.nodecount; i++) keep[i] = true;
+            uint8_t *mask = mask_of_nodes(g, keep);
+            run_pass(g, mask);
+            free(mask);
+            free(keep);
+            sort_nodes(g, o.order);
+        }
+    }
+
+    /* 3. Light edges go; for drawings, so do detours. */
+    g->dropped_edges = trim_edges(g, edge_cutoff);
+    finalize(g);
+    if (o.remove_redundant_edges) remove_redundant(g);
+    g->shown = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) g->shown += g->nodes[i].flat;
+    return 0;
+}
+
+void gmd_graph_restrict(gmd_graph *g, const bool *keep, gmd_graph_order order)
+{
+    uint8_t *mask = mask_of_nodes(g, keep);
+    run_pass(g, mask);
+    free(mask);
+    sort_nodes(g, order);
+    finalize(g);
+    g->shown = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) g->shown += g->nodes[i].flat;
+}
+
+uint32_t gmd_graph_find(const gmd_graph *g, const char *label)
+{
+    for (uint32_t i = 0; i < g->nnodes; i++)
+        if (!strcmp(g->nodes[i].label, label)) return i;
+    return UINT32_MAX;
+}
+
+void gmd_graph_free(gmd_graph *g)
+{
+    gmd_graph_impl *im = g->impl;
+    if (im) {
+        gmd_arena_free(&im->arena);
+        free(im->keys);
+        gmd_index_free(&im->key_index);
+        gmd_index_free(&im->edge_index);
+        free(im->frame_key);
+        free(im->frame_inline);
+        free(im->flat);
+        free(im->cum);
+        free(im->stamp);
+        free(im->last_edge);
+        free(im->node_of_key);
+        free(im->kedges);
+        free(im->adj);
+        free(im);
+    }
+    free(g->nodes);
+    free(g->edges);
+    memset(g, 0, sizeof *g);
+}
