@@ -55,7 +55,12 @@ static const pprof_sub subs[] = {
      "  --no-gzip            write raw protobuf instead of gzip\n"},
     {"goroutines", pprof_goroutines, 1, -1, "goroutines [options] PROFILE...",
      "goroutine profile: stacks grouped with counts, states and wait times",
-     "  --json               an array of groups\n"},
+     "  -n N                 show the N largest groups (default 20; 0 = all)\n"
+     "  --json               one object: format, total, ngroups, groups[] with count,\n"
+     "                       states[], max_wait_minutes, created_by, stack[]\n"
+     "  Any goroutine profile form: proto (?debug=0), ?debug=1 text, ?debug=2 text or a\n"
+     "  crash dump; states, waits and creators need debug=2. Example:\n"
+     "    curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"},
     {"info", pprof_info, 1, -1, "info PROFILE...",
      "what a profile contains: format, sample types, counts, period, time", ""},
 };

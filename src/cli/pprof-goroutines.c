@@ -1,15 +1,326 @@
-/* gmd pprof goroutines */
+/* gmd pprof goroutines PROFILE...: goroutines grouped by stack, largest
+ * group first, with states, longest wait and creator; and the goroutine
+ * form of gmd pprof diff (which stacks grew). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli.h"
+#include "gmd/goroutines.h"
+#include "gmd/json.h"
 #include "pprof.h"
+
+#define DEFAULT_GROUPS 20
+
+static int group_limit(const pprof_opts *o, uint32_t n)
+{
+    int lim = o->nodecount < 0 ? DEFAULT_GROUPS : o->nodecount;
+    return lim == 0 || (uint32_t)lim > n ? (int)n : lim;
+}
+
+static bool has_states(const gmd_goroutine_group *g)
+{
+    return g->nstates > 1 || (g->nstates == 1 && g->states[0].state[0]);
+}
+
+/* "412 chan receive, 3 running" */
+static void print_states(FILE *out, const gmd_goroutine_group *g)
+{
+    for (uint32_t i = 0; i < g->nstates; i++)
+        fprintf(out, "%s%" PRId64 " %s", i ? ", " : "", g->states[i].count,
+                g->states[i].state[0] ? g->states[i].state : "(state unknown)");
+}
+
+/* The stack, leaf first: one line per logical frame (inlined calls expanded). */
+static void print_stack(FILE *out, const gmd_goroutine_group *g, const char *indent)
+{
+    const gmd_profile *p = g->profile;
+    const gmd_sample *s = &p->samples[g->sample];
+    int unnamed = 0;
+    for (uint32_t i = 0; i < s->nlocations; i++) {
+        const gmd_location *l = &p->locations[s->locations[i]];
+        if (l->nlines == 0) {
+            /* debug=1 text names no hidden runtime frames; keep them short. */
+            if (!unnamed) fprintf(out, "%s(unsymbolized)", indent);
+            fprintf(out, " 0x%" PRIx64, l->address);
+            unnamed++;
+            continue;
+        }
+        if (unnamed) fputc('\n', out);
+        unnamed = 0;
+        for (uint32_t j = 0; j < l->nlines; j++) {
+            const gmd_function *f = &p->functions[l->lines[j].function];
+            fprintf(out, "%s%s", indent, f->name);
+            if (f->filename[0]) fprintf(out, "  %s:%" PRId64, f->filename, l->lines[j].line);
+            if (j + 1 < l->nlines) fputs(" (inline)", out);
+            fputc('\n', out);
+        }
+    }
+    if (unnamed) fputc('\n', out);
+}
+
+static void print_created_by(FILE *out, const gmd_goroutine_group *g, const char *indent)
+{
+    if (!g->created_by[0]) return;
+    fprintf(out, "%screated by %s", indent, g->created_by);
+    if (g->created_file[0]) fprintf(out, " at %s:%" PRId64, g->created_file, g->created_line);
+    fputc('\n', out);
+}
+
+static void json_group_body(gmd_json *j, const gmd_goroutine_group *g)
+{
+    gmd_json_key(j, "states");
+    gmd_json_array_begin(j);
+    if (has_states(g))
+        for (uint32_t i = 0; i < g->nstates; i++) {
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "state");
+            gmd_json_string(j, g->states[i].state);
+            gmd_json_key(j, "count");
+            gmd_json_int(j, g->states[i].count);
+            gmd_json_object_end(j);
+        }
+    gmd_json_array_end(j);
+    gmd_json_key(j, "max_wait_minutes");
+    if (g->max_wait_minutes >= 0) gmd_json_int(j, g->max_wait_minutes);
+    else gmd_json_null(j);
+    gmd_json_key(j, "created_by");
+    if (g->created_by[0]) {
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "function");
+        gmd_json_string(j, g->created_by);
+        gmd_json_key(j, "file");
+        gmd_json_string(j, g->created_file);
+        gmd_json_key(j, "line");
+        gmd_json_int(j, g->created_line);
+        gmd_json_object_end(j);
+    } else {
+        gmd_json_null(j);
+    }
+    gmd_json_key(j, "stack");
+    gmd_json_array_begin(j);
+    const gmd_profile *p = g->profile;
+    const gmd_sample *s = &p->samples[g->sample];
+    for (uint32_t i = 0; i < s->nlocations; i++) {
+        const gmd_location *l = &p->locations[s->locations[i]];
+        if (l->nlines == 0) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "0x%" PRIx64, l->address);
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "address");
+            gmd_json_string(j, buf);
+            gmd_json_object_end(j);
+        }
+        for (uint32_t k = 0; k < l->nlines; k++) {
+            const gmd_function *f = &p->functions[l->lines[k].function];
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "function");
+            gmd_json_string(j, f->name);
+            gmd_json_key(j, "file");
+            gmd_json_string(j, f->filename);
+            gmd_json_key(j, "line");
+            gmd_json_int(j, l->lines[k].line);
+            gmd_json_key(j, "inlined");
+            gmd_json_bool(j, k + 1 < l->nlines);
+            gmd_json_object_end(j);
+        }
+    }
+    gmd_json_array_end(j);
+}
+
+static int build_groups(const gmd_profile *p, const char *what, gmd_goroutine_groups *g)
+{
+    gmd_err err;
+    gmd_err_clear(&err);
+    if (gmd_goroutine_groups_build(p, g, &err) < 0) {
+        if (what) gmd_err_set_source(&err, what);
+        return cli_error(&err);
+    }
+    return CLI_OK;
+}
+
+static void report_text(FILE *out, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
+{
+    fprintf(out, "%" PRId64 " goroutines, %u distinct stack%s (%s)\n", g->total, g->ngroups,
+            g->ngroups == 1 ? "" : "s", gmd_profile_format_name(p->format));
+    int64_t shown = 0;
+    for (int i = 0; i < lim; i++) {
+        const gmd_goroutine_group *gr = &g->groups[i];
+        shown += gr->count;
+        fprintf(out, "\n%" PRId64 " goroutine%s", gr->count, gr->count == 1 ? "" : "s");
+        if (has_states(gr)) {
+            fputs(": ", out);
+            print_states(out, gr);
+        }
+        if (gr->max_wait_minutes >= 0) fprintf(out, "; longest wait %" PRId64 " minutes", gr->max_wait_minutes);
+        fputc('\n', out);
+        print_created_by(out, gr, "  ");
+        print_stack(out, gr, "    ");
+    }
+    if ((uint32_t)lim < g->ngroups)
+        fprintf(out, "\n... %u more group%s with %" PRId64 " goroutines (-n 0 shows all)\n", g->ngroups - (uint32_t)lim,
+                g->ngroups - (uint32_t)lim == 1 ? "" : "s", g->total - shown);
+}
+
+static void report_json(FILE *out, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
+{
+    gmd_json j;
+    gmd_json_init(&j, out, true);
+    gmd_json_object_begin(&j);
+    gmd_json_key(&j, "format");
+    gmd_json_string(&j, gmd_profile_format_name(p->format));
+    gmd_json_key(&j, "total");
+    gmd_json_int(&j, g->total);
+    gmd_json_key(&j, "ngroups");
+    gmd_json_int(&j, g->ngroups);
+    gmd_json_key(&j, "groups");
+    gmd_json_array_begin(&j);
+    for (int i = 0; i < lim; i++) {
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "count");
+        gmd_json_int(&j, g->groups[i].count);
+        json_group_body(&j, &g->groups[i]);
+        gmd_json_object_end(&j);
+    }
+    gmd_json_array_end(&j);
+    gmd_json_object_end(&j);
+    gmd_json_finish(&j);
+}
 
 int pprof_goroutines(pprof_opts *o)
 {
-    (void)o;
-    return cli_fail("pprof goroutines: not implemented yet");
+    gmd_profile *p = pprof_load(o, o->args, o->nargs);
+    if (!p) return CLI_FAIL;
+    gmd_goroutine_groups g;
+    int rc = build_groups(p, o->nargs == 1 ? o->args[0] : NULL, &g);
+    if (rc != CLI_OK) {
+        gmd_profile_free(p);
+        return rc;
+    }
+    FILE *out = cli_open_output(o->output);
+    if (!out) {
+        rc = CLI_FAIL;
+    } else {
+        int lim = group_limit(o, g.ngroups);
+        if (o->json) report_json(out, p, &g, lim);
+        else report_text(out, p, &g, lim);
+        if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
+    }
+    gmd_goroutine_groups_free(&g);
+    gmd_profile_free(p);
+    return rc;
+}
+
+/* ---- diff ---- */
+
+static const gmd_goroutine_group *either(const gmd_goroutine_delta *d)
+{
+    return d->cur ? d->cur : d->base;
+}
+
+static void diff_text(FILE *out, const gmd_goroutine_groups *bg, const gmd_goroutine_groups *cg,
+                      const gmd_goroutine_delta *d, uint32_t nd, int lim)
+{
+    int64_t diff = cg->total - bg->total;
+    fprintf(out, "goroutines: %" PRId64 " -> %" PRId64 " (%s%" PRId64 ")\n", bg->total, cg->total,
+            diff > 0 ? "+" : "", diff);
+    uint32_t grew = 0;
+    while (grew < nd && d[grew].delta > 0) grew++;
+    if (grew == 0) {
+        fputs("no stack has more goroutines than in BASE\n", out);
+    } else {
+        fprintf(out, "\n%u stack%s grew, largest growth first:\n", grew, grew == 1 ? "" : "s");
+    }
+    uint32_t show = (uint32_t)lim < grew ? (uint32_t)lim : grew;
+    for (uint32_t i = 0; i < show; i++) {
+        const gmd_goroutine_group *g = either(&d[i]);
+        fprintf(out, "\n+%" PRId64 " (%" PRId64 " -> %" PRId64 ")", d[i].delta, d[i].base ? d[i].base->count : 0,
+                d[i].cur ? d[i].cur->count : 0);
+        if (d[i].cur && has_states(d[i].cur)) {
+            fputs(" now: ", out);
+            print_states(out, d[i].cur);
+        }
+        if (d[i].cur && d[i].cur->max_wait_minutes >= 0)
+            fprintf(out, "; longest wait %" PRId64 " minutes", d[i].cur->max_wait_minutes);
+        if (!d[i].base) fputs("  [new stack]", out);
+        fputc('\n', out);
+        print_created_by(out, g, "  ");
+        print_stack(out, g, "    ");
+    }
+    if (show < grew) fprintf(out, "\n... %u more growing stack%s (-n 0 shows all)\n", grew - show, grew - show == 1 ? "" : "s");
+    int64_t shrank = 0, nshrank = 0;
+    for (uint32_t i = grew; i < nd; i++)
+        if (d[i].delta < 0) {
+            shrank += d[i].delta;
+            nshrank++;
+        }
+    if (nshrank)
+        fprintf(out, "\n%" PRId64 " stack%s shrank or vanished (%" PRId64 " goroutines)\n", nshrank,
+                nshrank == 1 ? "" : "s", shrank);
+}
+
+static void diff_json(FILE *out, const gmd_goroutine_groups *bg, const gmd_goroutine_groups *cg,
+                      const gmd_goroutine_delta *d, uint32_t nd, int lim)
+{
+    gmd_json j;
+    gmd_json_init(&j, out, true);
+    gmd_json_object_begin(&j);
+    gmd_json_key(&j, "base_total");
+    gmd_json_int(&j, bg->total);
+    gmd_json_key(&j, "new_total");
+    gmd_json_int(&j, cg->total);
+    gmd_json_key(&j, "delta");
+    gmd_json_int(&j, cg->total - bg->total);
+    gmd_json_key(&j, "stacks");
+    gmd_json_array_begin(&j);
+    int shown = 0;
+    for (uint32_t i = 0; i < nd && shown < lim; i++) {
+        if (d[i].delta == 0) continue;
+        shown++;
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "delta");
+        gmd_json_int(&j, d[i].delta);
+        gmd_json_key(&j, "before");
+        gmd_json_int(&j, d[i].base ? d[i].base->count : 0);
+        gmd_json_key(&j, "after");
+        gmd_json_int(&j, d[i].cur ? d[i].cur->count : 0);
+        json_group_body(&j, either(&d[i]));
+        gmd_json_object_end(&j);
+    }
+    gmd_json_array_end(&j);
+    gmd_json_object_end(&j);
+    gmd_json_finish(&j);
 }
 
 int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_profile *cur)
 {
-    (void)o; (void)base; (void)cur;
-    return cli_fail("pprof diff of goroutine profiles: not implemented yet");
+    if (!gmd_profile_is_goroutine(base))
+        return cli_fail("%s: BASE is not a goroutine profile, NEW is", o->nargs > 0 ? o->args[0] : "BASE");
+    gmd_goroutine_groups bg, cg;
+    if (build_groups(base, o->nargs > 0 ? o->args[0] : NULL, &bg) != CLI_OK) return CLI_FAIL;
+    if (build_groups(cur, o->nargs > 1 ? o->args[1] : NULL, &cg) != CLI_OK) {
+        gmd_goroutine_groups_free(&bg);
+        return CLI_FAIL;
+    }
+    int rc = CLI_OK;
+    gmd_goroutine_delta *d = NULL;
+    uint32_t nd = 0;
+    gmd_err err;
+    gmd_err_clear(&err);
+    if (gmd_goroutine_diff(&bg, &cg, &d, &nd, &err) < 0) {
+        rc = cli_error(&err);
+    } else {
+        FILE *out = cli_open_output(o->output);
+        if (!out) {
+            rc = CLI_FAIL;
+        } else {
+            int lim = group_limit(o, nd);
+            if (o->json) diff_json(out, &bg, &cg, d, nd, lim);
+            else diff_text(out, &bg, &cg, d, nd, lim);
+            if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
+        }
+    }
+    free(d);
+    gmd_goroutine_groups_free(&bg);
+    gmd_goroutine_groups_free(&cg);
+    return rc;
 }
