@@ -19,29 +19,57 @@ typedef struct pprof_sub {
 
 static const pprof_sub subs[] = {
     {"top", pprof_top, 1, -1, "top [options] PROFILE...",
-     "functions with the largest values (flat and cumulative)",
-     "  -n N                 show N rows (default 20; 0 = all)\n"
+     "functions with the largest values (flat and cumulative), as go tool pprof -top",
+     "  -n N                 show the first N rows (default 20; 0 = all, which is\n"
+     "                       what go tool pprof -top prints)\n"
      "  --cum                sort by cumulative value instead of flat\n"
-     "  --granularity G      functions (default) or lines\n"
-     "  --nodefraction F     hide rows whose cum is below F of the total (default 0.005)\n"
-     "  --json               one JSON object: totals and rows\n"},
+     "  --granularity G      functions (default) or lines (\"func file:line\" rows)\n"
+     "  --nodefraction F     drop rows whose |cum| is below F of the total (default 0.005;\n"
+     "                       pprof's -nodefraction); the header says how many\n"
+     "  --json               one object: sample_type, unit, total, shown, dropped_nodes,\n"
+     "                       nodes[] {name, function, file, [line], flat, flat_pct,\n"
+     "                       sum_pct, cum, cum_pct, [inline]} (values in the profile's unit)\n"
+     "  Columns: flat (the function itself), flat%, sum% (running total of flat%),\n"
+     "  cum (it and its callees), cum%; percentages are of the whole profile.\n"
+     "  Example: gmd pprof top -n 0 -i alloc_space --cum heap.pb.gz\n"},
     {"peek", pprof_peek, 2, -1, "peek [options] REGEX PROFILE...",
-     "callers and callees of the functions matching REGEX", ""},
+     "callers and callees of the functions matching REGEX, as go tool pprof -peek",
+     "  For each matching function: its callers (with the value that came through\n"
+     "  each and its share of the function's cum) above, the function, then its\n"
+     "  callees below. Nothing is trimmed. Exit status 1 when nothing matches.\n"
+     "  --granularity G      functions (default) or lines\n"
+     "  Example: gmd pprof peek 'leakyCache' heap.pb.gz\n"},
     {"tree", pprof_tree, 1, -1, "tree [options] PROFILE...",
-     "every function with its callers above and callees below (pprof -tree)",
-     "  -n N                 show N functions (default all)\n"},
+     "every function with its callers above and callees below, as go tool pprof -tree",
+     "  -n N                 show N functions (default 80, as pprof; 0 = all)\n"
+     "  --cum                order by cumulative value\n"
+     "  --nodefraction F     drop functions below F of the total (default 0.005)\n"
+     "  --granularity G      functions (default) or lines\n"
+     "  Example: gmd pprof tree -i alloc_space heap.pb.gz\n"},
     {"traces", pprof_traces, 1, -1, "traces [options] PROFILE...",
-     "every sample with its value, labels and full stack",
-     "  --json               an array of samples\n"},
+     "every sample with its value, labels and full stack, as go tool pprof -traces",
+     "  Stacks are printed leaf first; inlined frames say (inline).\n"
+     "  --json               one object: sample_type, unit, total, traces[] {value,\n"
+     "                       [labels[] {key, str|num, [unit]}], frames[] {function,\n"
+     "                       file, line, [inline]}}\n"
+     "  Example: gmd pprof traces --focus leakyCache heap.pb.gz\n"},
     {"list", pprof_list, 2, -1, "list [options] REGEX PROFILE...",
-     "source lines of matching functions, annotated with flat and cum values",
-     "  --source-path DIR    where to look for source files (colon-separated;\n"
-     "                       default: the recorded path, then relative to DIR)\n"},
+     "source lines of matching functions, annotated with flat and cum values (pprof -list)",
+     "  --source-path DIRS   where to look for source files when the path recorded in\n"
+     "                       the profile does not exist: colon-separated directories,\n"
+     "                       each tried with every suffix of the recorded path\n"
+     "                       (default: the current directory)\n"
+     "  A missing source file is reported inside its ROUTINE block.\n"
+     "  Exit status 1 when no function matches.\n"
+     "  Example: gmd pprof list 'main\\.fillCache' --source-path ~/src/app heap.pb.gz\n"},
     {"diff", pprof_diff, 2, 2, "diff [options] BASE NEW",
-     "NEW minus BASE, like pprof -base; negative values are kept",
-     "  --json               totals and rows of the difference\n"
-     "  --flame FILE         also write a diff flame graph (SVG)\n"
-     "  For goroutine profiles, lists the stacks whose goroutine count grew.\n"},
+     "NEW minus BASE as a top report, like go tool pprof -top -base BASE NEW",
+     "  Negative values (what shrank) are kept; percentages are of the total\n"
+     "  absolute change. Takes top's options (-n, --cum, --granularity, ...).\n"
+     "  --json               the same object as top --json, for the difference\n"
+     "  --flame FILE         also write a diff flame graph (SVG; red grew, blue shrank)\n"
+     "  For goroutine profiles, lists the stacks whose goroutine count grew.\n"
+     "  Example: gmd pprof diff -i inuse_objects heap-1.pb.gz heap-3.pb.gz\n"},
     {"flame", pprof_flame, 1, -1, "flame [options] PROFILE... [-o FILE.svg]",
      "self-contained SVG flame graph (hover, click to zoom, search)",
      "  --title TEXT         title at the top of the graph\n"

@@ -222,7 +222,7 @@ static void top_json(FILE *out, const gmd_graph *g, const gmd_report_opts *o)
 int gmd_report_top(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, gmd_err *err)
 {
     gmd_graph_opts go;
-    graph_opts_for(o, &go, 0, true);
+    graph_opts_for(o, &go, 20, true);   /* gmd top shows 20 rows unless -n says otherwise */
     gmd_graph g;
     if (gmd_graph_build(s, &go, &g, err) < 0) return -1;
     if (o->json) {
