@@ -1,0 +1,54 @@
+/* What `gmd dump` computes on an object graph after its dominators:
+ * retainers by root, object and allocation site, leak suspects, histograms. */
+#ifndef GMD_DUMP_ANALYSES_H
+#define GMD_DUMP_ANALYSES_H
+
+#include "gmd/objgraph.h"
+
+void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t n);
+/* Root nodes (globals, goroutines, finalizers) by retained size; caller frees *out. */
+uint32_t gmd_dump_top_roots(const gmd_objgraph *g, uint32_t **out);
+/* Objects directly under a root (or shared by several roots) in the dominator tree. */
+uint32_t gmd_dump_top_objects(const gmd_objgraph *g, uint32_t **out);
+/* Bytes reachable from several roots and retained by none alone. */
+uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count);
+
+/* Retained size by allocation site (first non-runtime frame of the memprof
+ * bucket of sampled objects) or, with per_bucket, by whole stack. A site's
+ * retained bytes are the union of the dominator subtrees of its sampled
+ * objects, so nested objects of one site are not counted twice. */
+typedef struct gmd_dump_sites_result {
+    uint32_t n;
+    uint32_t *bucket;      /* [n] a bucket of the site (its stack) */
+    uint64_t *retained;    /* [n] bytes */
+    uint64_t *objects;     /* [n] sampled live objects */
+    uint32_t *order;       /* [n] indices by retained, descending */
+} gmd_dump_sites_result;
+void gmd_dump_sites(const gmd_objgraph *g, bool per_bucket, gmd_dump_sites_result *res);
+void gmd_dump_sites_free(gmd_dump_sites_result *res);
+
+typedef struct gmd_dump_suspect {
+    uint32_t root;          /* child of the super-root: a root node or a shared object */
+    uint32_t point;         /* accumulation point under it */
+    bool chain;             /* point heads a chain of same-sized objects (a linked list) */
+    uint32_t children;      /* dominator-tree children of the point */
+    uint64_t common_size;   /* slot size holding most bytes below the point */
+    uint32_t common_count;
+    uint64_t common_bytes;
+    const char *common_type;   /* NULL when unknown */
+} gmd_dump_suspect;
+/* Roots or shared objects retaining at least `threshold` (0..1) of the reachable heap. */
+uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out);
+
+typedef struct gmd_dump_hist_row {
+    uint64_t key;           /* slot size, or type descriptor address (0 = unknown type) */
+    uint64_t count, bytes, reachable, reachable_bytes;
+} gmd_dump_hist_row;
+typedef struct gmd_dump_histogram_result {
+    uint32_t n;
+    gmd_dump_hist_row *rows;   /* sorted by bytes, descending */
+} gmd_dump_histogram_result;
+void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_result *res);
+void gmd_dump_histogram_free(gmd_dump_histogram_result *res);
+
+#endif

@@ -1,0 +1,35 @@
+/* Text and JSON reports of `gmd dump` (src/lib/renderers/dump_report.c). */
+#ifndef GMD_DUMP_REPORT_H
+#define GMD_DUMP_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "gmd/dump_analyses.h"
+
+typedef struct gmd_dump_report_opts {
+    bool json;
+    int rows;              /* rows per table; 0 = all */
+    const char *source;    /* file name shown in headers */
+} gmd_dump_report_opts;
+
+void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o);
+void gmd_dump_report_top(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o);
+/* Up to npaths shortest paths to `target`, each from a different root. */
+void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int npaths, const gmd_dump_report_opts *o);
+void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o);
+void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, const gmd_dump_report_opts *o);
+
+/* Diff: per-key retained bytes of one dump, detached from its graph. */
+typedef struct gmd_dump_keyed {
+    char **names;
+    uint64_t *bytes, *objects;
+    uint32_t n;
+} gmd_dump_keyed;
+void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k);
+void gmd_dump_keyed_sites(const gmd_objgraph *g, gmd_dump_keyed *k);
+void gmd_dump_keyed_free(gmd_dump_keyed *k);
+void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_dump_keyed *new_roots,
+                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites, uint64_t old_total,
+                          uint64_t new_total, const gmd_dump_report_opts *o);
+
+#endif

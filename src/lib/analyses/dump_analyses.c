@@ -1,0 +1,293 @@
+/* Analyses on a heap dump's dominator tree: retainers by root and by
+ * allocation site, leak suspects with their accumulation points, and
+ * histograms. All walks are iterative over the dominator-tree CSR. */
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/dump_analyses.h"
+#include "gmd/hashmap.h"
+#include "gmd/xalloc.h"
+
+static const gmd_objgraph *sort_graph;
+
+static int by_retained_desc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint64_t rx = sort_graph->retained[x], ry = sort_graph->retained[y];
+    if (rx != ry) return rx < ry ? 1 : -1;
+    return x < y ? -1 : x > y;
+}
+
+void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t n)
+{
+    sort_graph = g;
+    qsort(nodes, n, sizeof *nodes, by_retained_desc);
+}
+
+uint32_t gmd_dump_top_roots(const gmd_objgraph *g, uint32_t **out)
+{
+    uint32_t *v = gmd_xmalloc((size_t)g->nroots * sizeof *v + 4);
+    uint32_t n = 0;
+    for (uint32_t r = 1; r < g->nroots; r++) {
+        gmd_node_kind k = g->roots[r].kind;
+        if (k == GMD_NODE_FRAME || g->idom[r] == GMD_NO_NODE || !g->retained[r]) continue;
+        v[n++] = r;
+    }
+    gmd_dump_sort_by_retained(g, v, n);
+    *out = v;
+    return n;
+}
+
+uint32_t gmd_dump_top_objects(const gmd_objgraph *g, uint32_t **out)
+{
+    /* Objects at the top of the dominator tree: held by one root (or shared
+     * by several); everything below them is in their retained size. */
+    uint32_t n = 0, cap = 0;
+    uint32_t *v = NULL;
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        for (uint32_t k = g->dom_start[r]; k < g->dom_start[r + 1]; k++) {
+            uint32_t c = g->dom_kids[k];
+            if (gmd_node_is_object(g, c)) GMD_VEC_PUSH(v, n, cap, c);
+        }
+    }
+    gmd_dump_sort_by_retained(g, v, n);
+    *out = v;
+    return n;
+}
+
+uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count)
+{
+    uint64_t sum = 0;
+    uint32_t c = 0;
+    for (uint32_t k = g->dom_start[0]; k < g->dom_start[1]; k++) {
+        uint32_t v = g->dom_kids[k];
+        if (!gmd_node_is_object(g, v)) continue;
+        sum += g->retained[v];
+        c += g->retained_count[v];
+    }
+    if (count) *count = c;
+    return sum;
+}
+
+/* Retained bytes per key (bucket or site) without double counting: an
+ * object counts only when no dominator above it has the same key. */
+static void retained_by_key(const gmd_objgraph *g, const uint32_t *key_of_bucket, uint32_t nkeys, uint64_t *retained,
+                            uint64_t *objects)
+{
+    uint32_t *active = gmd_xcalloc(nkeys ? nkeys : 1, sizeof *active);
+    uint32_t *snode = NULL, *scur = NULL, depth = 0, cap1 = 0, cap2 = 0;
+    GMD_VEC_RESERVE1(snode, depth, cap1);
+    GMD_VEC_RESERVE1(scur, depth, cap2);
+    snode[0] = 0;
+    scur[0] = g->dom_start[0];
+    depth = 1;
+    while (depth) {
+        uint32_t v = snode[depth - 1];
+        uint32_t c = scur[depth - 1];
+        if (c == g->dom_start[v + 1]) {
+            depth--;
+            if (gmd_node_is_object(g, v)) {
+                uint32_t bk = g->obj_bucket[gmd_node_object(g, v)];
+                if (bk != GMD_NO_NODE) active[key_of_bucket[bk]]--;
+            }
+            continue;
+        }
+        scur[depth - 1] = c + 1;
+        uint32_t w = g->dom_kids[c];
+        if (gmd_node_is_object(g, w)) {
+            uint32_t bk = g->obj_bucket[gmd_node_object(g, w)];
+            if (bk != GMD_NO_NODE) {
+                uint32_t key = key_of_bucket[bk];
+                if (!active[key]) retained[key] += g->retained[w];
+                objects[key]++;
+                active[key]++;
+            }
+        }
+        GMD_VEC_RESERVE1(snode, depth, cap1);
+        GMD_VEC_RESERVE1(scur, depth, cap2);
+        snode[depth] = w;
+        scur[depth] = g->dom_start[w];
+        depth++;
+    }
+    free(snode);
+    free(scur);
+    free(active);
+}
+
+static const uint64_t *sort_values;
+static int by_value_desc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (sort_values[x] != sort_values[y]) return sort_values[x] < sort_values[y] ? 1 : -1;
+    return x < y ? -1 : x > y;
+}
+
+void gmd_dump_sites(const gmd_objgraph *g, bool per_bucket, gmd_dump_sites_result *res)
+{
+    memset(res, 0, sizeof *res);
+    uint32_t nb = g->nbuckets;
+    uint32_t *key = gmd_xmalloc((size_t)(nb ? nb : 1) * sizeof *key);
+    res->bucket = gmd_xmalloc((size_t)(nb ? nb : 1) * sizeof *res->bucket);
+    gmd_u64map map;
+    gmd_u64map_init(&map);
+    for (uint32_t b = 0; b < nb; b++) {
+        const char *site = gmd_bucket_site(&g->buckets[b], NULL, NULL);
+        uint64_t k = per_bucket ? b : (uint64_t)(uintptr_t)(site ? site : "");
+        uint32_t idx = gmd_u64map_get(&map, k);
+        if (idx == UINT32_MAX) {
+            idx = res->n++;
+            gmd_u64map_put(&map, k, idx);
+            res->bucket[idx] = b;
+        }
+        key[b] = idx;
+    }
+    gmd_u64map_free(&map);
+    res->retained = gmd_xcalloc(res->n ? res->n : 1, sizeof *res->retained);
+    res->objects = gmd_xcalloc(res->n ? res->n : 1, sizeof *res->objects);
+    if (g->nobjects) retained_by_key(g, key, res->n, res->retained, res->objects);
+    free(key);
+    res->order = gmd_xmalloc((size_t)(res->n ? res->n : 1) * sizeof *res->order);
+    for (uint32_t i = 0; i < res->n; i++) res->order[i] = i;
+    sort_values = res->retained;
+    qsort(res->order, res->n, sizeof *res->order, by_value_desc);
+}
+
+void gmd_dump_sites_free(gmd_dump_sites_result *res)
+{
+    free(res->bucket);
+    free(res->retained);
+    free(res->objects);
+    free(res->order);
+    memset(res, 0, sizeof *res);
+}
+
+typedef struct size_group {
+    uint64_t size, bytes;
+    uint32_t count, example;
+} size_group;
+
+/* What a dominator subtree is made of: the slot size holding the most bytes. */
+static void accumulation(const gmd_objgraph *g, uint32_t top, gmd_dump_suspect *s)
+{
+    gmd_u64map map;
+    gmd_u64map_init(&map);
+    size_group *groups = NULL;
+    uint32_t n = 0, cap = 0;
+    uint32_t *stack = NULL, depth = 0, scap = 0;
+    GMD_VEC_PUSH(stack, depth, scap, top);
+    while (depth) {
+        uint32_t v = stack[--depth];
+        if (gmd_node_is_object(g, v) && v != top) {
+            uint64_t sz = gmd_node_size(g, v);
+            uint32_t i = gmd_u64map_get(&map, sz);
+            if (i == UINT32_MAX) {
+                i = n;
+                gmd_u64map_put(&map, sz, i);
+                GMD_VEC_PUSH(groups, n, cap, ((size_group){sz, 0, 0, v}));
+            }
+            groups[i].bytes += sz;
+            groups[i].count++;
+        }
+        for (uint32_t k = g->dom_start[v]; k < g->dom_start[v + 1]; k++) GMD_VEC_PUSH(stack, depth, scap, g->dom_kids[k]);
+    }
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++)
+        if (best == UINT32_MAX || groups[i].bytes > groups[best].bytes) best = i;
+    if (best != UINT32_MAX) {
+        s->common_size = groups[best].size;
+        s->common_count = groups[best].count;
+        s->common_bytes = groups[best].bytes;
+        s->common_type = gmd_object_type(g, gmd_node_object(g, groups[best].example));
+    }
+    free(groups);
+    free(stack);
+    gmd_u64map_free(&map);
+}
+
+uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out)
+{
+    uint32_t n = 0, cap = 0;
+    gmd_dump_suspect *v = NULL;
+    uint64_t total = g->reachable_bytes;
+    uint64_t min = (uint64_t)(threshold * (double)total);
+    if (min == 0) min = 1;
+    /* Candidates: the children of the super-root (roots, and objects that
+     * several roots share), big ones first. */
+    uint32_t *cand = NULL, nc = 0, ccap = 0;
+    for (uint32_t k = g->dom_start[0]; k < g->dom_start[1]; k++) {
+        uint32_t c = g->dom_kids[k];
+        if (g->retained[c] >= min && g->retained_count[c] > 0) GMD_VEC_PUSH(cand, nc, ccap, c);
+    }
+    gmd_dump_sort_by_retained(g, cand, nc);
+    for (uint32_t i = 0; i < nc; i++) {
+        gmd_dump_suspect s;
+        memset(&s, 0, sizeof s);
+        s.root = cand[i];
+        uint32_t cur = cand[i];
+        /* Go down while one child holds most (80%) of the retained bytes: the
+         * accumulation point is where they fan out. A chain of same-sized
+         * objects (a linked list) stops at its head. */
+        for (;;) {
+            uint32_t best = GMD_NO_NODE;
+            for (uint32_t k = g->dom_start[cur]; k < g->dom_start[cur + 1]; k++) {
+                uint32_t c = g->dom_kids[k];
+                if (best == GMD_NO_NODE || g->retained[c] > g->retained[best]) best = c;
+            }
+            if (best == GMD_NO_NODE || g->retained[best] * 10 < g->retained[cur] * 8) break;
+            if (gmd_node_is_object(g, cur) && gmd_node_size(g, cur) == gmd_node_size(g, best)) {
+                s.chain = true;
+                break;
+            }
+            cur = best;
+        }
+        s.point = cur;
+        if (gmd_node_is_object(g, cur)) {
+            uint32_t kids = g->dom_start[cur + 1] - g->dom_start[cur];
+            s.children = kids;
+        }
+        accumulation(g, cur, &s);
+        GMD_VEC_PUSH(v, n, cap, s);
+    }
+    free(cand);
+    *out = v;
+    return n;
+}
+
+static int by_bytes_desc(const void *a, const void *b)
+{
+    const gmd_dump_hist_row *x = a, *y = b;
+    if (x->bytes != y->bytes) return x->bytes < y->bytes ? 1 : -1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_result *res)
+{
+    memset(res, 0, sizeof *res);
+    gmd_u64map map;
+    gmd_u64map_init(&map);
+    uint32_t cap = 0;
+    for (uint32_t o = 0; o < g->nobjects; o++) {
+        uint64_t key = by_type ? gmd_object_type_addr(g, o) : g->obj_size[o];
+        if (by_type && key && (!g->type_name || !g->type_name(g->type_ctx, key))) key = 0;
+        uint32_t i = gmd_u64map_get(&map, key);
+        if (i == UINT32_MAX) {
+            i = res->n;
+            gmd_u64map_put(&map, key, i);
+            GMD_VEC_PUSH(res->rows, res->n, cap, ((gmd_dump_hist_row){key, 0, 0, 0, 0}));
+        }
+        gmd_dump_hist_row *r = &res->rows[i];
+        r->count++;
+        r->bytes += g->obj_size[o];
+        if (g->idom && g->idom[g->nroots + o] != GMD_NO_NODE) {
+            r->reachable++;
+            r->reachable_bytes += g->obj_size[o];
+        }
+    }
+    gmd_u64map_free(&map);
+    if (res->n) qsort(res->rows, res->n, sizeof *res->rows, by_bytes_desc);
+}
+
+void gmd_dump_histogram_free(gmd_dump_histogram_result *res)
+{
+    free(res->rows);
+    memset(res, 0, sizeof *res);
+}

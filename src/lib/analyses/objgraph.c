@@ -1,0 +1,746 @@
+/* Building the object graph of a heap dump in two passes over the records.
+ *
+ * Pass 1 streams every record once: objects leave (address, size, record
+ * offset) in three flat arrays; goroutines, frames, segments, finalizers and
+ * memprof buckets are kept whole (they are few). Objects are then sorted by
+ * address (LSD radix sort) and a page index makes "which object contains
+ * this address" a short binary search. Pass 2 walks objects in address order
+ * and appends each one's resolved pointer targets to one CSR edge array, so
+ * nothing is allocated per object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/hashmap.h"
+#include "gmd/intern.h"
+#include "gmd/objgraph.h"
+#include "gmd/xalloc.h"
+
+#define DROP_EVERY (64ull << 20)   /* release mmap'd pages every 64 MiB read */
+#define PAGE_SHIFT 13              /* the runtime's 8 KiB pages */
+
+/* Root edges are collected before the number of roots is known, so a
+ * target is either a root id or an object index (shifted later). */
+typedef struct pending_edge {
+    uint32_t from, to;
+    bool to_object;
+} pending_edge;
+
+typedef struct gptr {
+    uint64_t g, ptr;
+} gptr;
+
+typedef struct builder {
+    gmd_objgraph *g;
+    const gmd_objgraph_opts *opts;
+    gmd_intern strings;
+    /* pass 1 */
+    uint64_t *addr, *size, *rec;
+    uint32_t n, cap;
+    uint64_t data_rec, bss_rec;
+    bool has_data, has_bss;
+    struct { uint64_t obj, fn; bool queued; } *fins;
+    uint32_t nfins, capfins;
+    gptr *gptrs;      /* defer closures and panic values, by G */
+    uint32_t ngptrs, capgptrs;
+    struct { const char *desc; uint64_t ptr; } *others;
+    uint32_t nothers, capothers;
+    struct { uint64_t addr, bucket; } *samples;
+    uint64_t nsamples, capsamples;
+    uint32_t capgs, capframes, capbuckets;
+    /* page index over sorted objects */
+    uint64_t lo, hi;                         /* [lowest address, highest end) */
+    uint32_t *page_first;                    /* first object whose address >= page start */
+    uint64_t npages;
+    /* roots */
+    pending_edge *redges;
+    uint64_t nredges, capredges;
+    uint32_t nroots, caproots;
+} builder;
+
+gmd_node_kind gmd_node_kind_of(const gmd_objgraph *g, uint32_t n)
+{
+    return n < g->nroots ? g->roots[n].kind : GMD_NODE_OBJECT;
+}
+
+uint64_t gmd_node_size(const gmd_objgraph *g, uint32_t n)
+{
+    return n >= g->nroots && n < g->nnodes ? g->obj_size[n - g->nroots] : 0;
+}
+
+/* Radix sort of object indices by address; the dump lists objects span by
+ * span, so runs are sorted but spans come in allocation order. */
+static void sort_objects(builder *b)
+{
+    uint32_t n = b->n;
+    uint32_t *idx = gmd_xmalloc((size_t)n * sizeof *idx);
+    uint32_t *tmp = gmd_xmalloc((size_t)n * sizeof *tmp);
+    bool sorted = true;
+    for (uint32_t i = 0; i < n; i++) {
+        idx[i] = i;
+        if (i && b->addr[i] < b->addr[i - 1]) sorted = false;
+    }
+    if (!sorted) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (b->addr[i] < lo) lo = b->addr[i];
+            if (b->addr[i] > hi) hi = b->addr[i];
+        }
+        uint64_t span = hi - lo;
+        static uint32_t count[1 << 11];
+        for (unsigned shift = 0; shift < 64 && (span >> shift); shift += 11) {
+            memset(count, 0, sizeof count);
+            for (uint32_t i = 0; i < n; i++) count[((b->addr[idx[i]] - lo) >> shift) & 2047]++;
+            uint32_t sum = 0;
+            for (unsigned k = 0; k < 2048; k++) {
+                uint32_t c = count[k];
+                count[k] = sum;
+                sum += c;
+            }
+            for (uint32_t i = 0; i < n; i++) tmp[count[((b->addr[idx[i]] - lo) >> shift) & 2047]++] = idx[i];
+            uint32_t *t = idx;
+            idx = tmp;
+            tmp = t;
+        }
+        /* Permute the three arrays, one at a time through the spare buffer. */
+        uint64_t *spare = gmd_xmalloc((size_t)n * sizeof *spare);
+        uint64_t **arrays[3] = {&b->addr, &b->size, &b->rec};
+        for (int a = 0; a < 3; a++) {
+            uint64_t *src = *arrays[a];
+            for (uint32_t i = 0; i < n; i++) spare[i] = src[idx[i]];
+            *arrays[a] = spare;
+            spare = src;
+        }
+        free(spare);
+    }
+    free(idx);
+    free(tmp);
+}
+
+static int build_page_index(builder *b, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    if (!b->n) return 0;
+    for (uint32_t i = 1; i < b->n; i++) {
+        if (b->addr[i] < b->addr[i - 1] + b->size[i - 1])
+            return gmd_err_at(err, (int64_t)b->rec[i], "object at 0x%llx overlaps the object at 0x%llx",
+                              (unsigned long long)b->addr[i], (unsigned long long)b->addr[i - 1]);
+    }
+    b->lo = b->addr[0];
+    b->hi = b->addr[b->n - 1] + b->size[b->n - 1];
+    uint64_t npages = ((b->hi - b->lo) >> PAGE_SHIFT) + 1;
+    /* A sparse heap (rare) would make the index huge: fall back to plain binary search. */
+    if (npages <= (uint64_t)b->n * 4 + 1024) {
+        b->npages = npages;
+        b->page_first = gmd_xmalloc((size_t)(npages + 1) * sizeof *b->page_first);
+        uint32_t i = 0;
+        for (uint64_t p = 0; p <= npages; p++) {
+            uint64_t base = b->lo + (p << PAGE_SHIFT);
+            while (i < b->n && b->addr[i] < base) i++;
+            b->page_first[p] = i;
+        }
+    }
+    g->obj_addr = b->addr;
+    g->obj_size = b->size;
+    g->obj_rec = b->rec;
+    g->nobjects = b->n;
+    return 0;
+}
+
+/* Index of the object containing addr, or UINT32_MAX. */
+static uint32_t find_object(const uint64_t *addr, const uint64_t *size, uint32_t n, const uint32_t *page_first,
+                            uint64_t npages, uint64_t lo, uint64_t hi, uint64_t a)
+{
+    if (a < lo || a >= hi) return UINT32_MAX;
+    uint32_t l = 0, r = n;   /* find the last object with addr <= a, within [l, r) */
+    if (page_first) {
+        uint64_t p = (a - lo) >> PAGE_SHIFT;
+        l = page_first[p] ? page_first[p] - 1 : 0;
+        r = p + 1 <= npages ? page_first[p + 1] : n;
+        if (r < n) r++;
+        if (r > n) r = n;
+    }
+    while (r - l > 1) {
+        uint32_t m = l + (r - l) / 2;
+        if (addr[m] <= a) l = m;
+        else r = m;
+    }
+    if (addr[l] <= a && a - addr[l] < size[l]) return l;
+    return UINT32_MAX;
+}
+
+uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr)
+{
+    if (!g->nobjects) return GMD_NO_NODE;
+    uint64_t hi = g->obj_addr[g->nobjects - 1] + g->obj_size[g->nobjects - 1];
+    uint32_t i = find_object(g->obj_addr, g->obj_size, g->nobjects, NULL, 0, g->obj_addr[0], hi, addr);
+    return i == UINT32_MAX ? GMD_NO_NODE : g->nroots + i;
+}
+
+/* Object index containing a, or UINT32_MAX. */
+static uint32_t resolve_obj(const builder *b, uint64_t a)
+{
+    return find_object(b->addr, b->size, b->n, b->page_first, b->npages, b->lo, b->hi, a);
+}
+
+static uint32_t new_root(builder *b, gmd_node_kind kind, const char *name, uint64_t addr, uint32_t index)
+{
+    gmd_objgraph *g = b->g;
+    GMD_VEC_RESERVE1(g->roots, b->nroots, b->caproots);
+    g->roots[b->nroots] = (gmd_dump_root){kind, name, addr, index};
+    return b->nroots++;
+}
+
+static void edge_to_object(builder *b, uint32_t from, uint32_t obj)
+{
+    if (obj == UINT32_MAX) return;
+    GMD_VEC_PUSH(b->redges, b->nredges, b->capredges, ((pending_edge){from, obj, true}));
+}
+
+static void edge_to_root(builder *b, uint32_t from, uint32_t root)
+{
+    GMD_VEC_PUSH(b->redges, b->nredges, b->capredges, ((pending_edge){from, root, false}));
+}
+
+static const char *intern_bytes(builder *b, gmd_hd_bytes s)
+{
+    return gmd_intern_n(&b->strings, (const char *)s.p, (size_t)s.len);
+}
+
+static int pass1(builder *b, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    gmd_hd_record rec;
+    uint64_t dropped = 0;
+    int rc;
+    while ((rc = gmd_hd_next(&g->reader, &rec, err)) > 0) {
+        g->record_counts[rec.tag]++;
+        switch (rec.tag) {
+        case GMD_HD_OBJECT:
+            if (b->n == UINT32_MAX - 1024)
+                return gmd_err_at(err, (int64_t)rec.offset, "more than 4 billion objects");
+            if (b->n == b->cap) {
+                b->cap = b->cap ? (b->cap > (1u << 30) ? UINT32_MAX - 1 : b->cap * 2) : 1024;
+                b->addr = gmd_xrealloc(b->addr, (size_t)b->cap * sizeof *b->addr);
+                b->size = gmd_xrealloc(b->size, (size_t)b->cap * sizeof *b->size);
+                b->rec = gmd_xrealloc(b->rec, (size_t)b->cap * sizeof *b->rec);
+            }
+            if (rec.u.obj.contents.len == 0) break;   /* zero-size slots hold nothing */
+            if (rec.u.obj.addr + rec.u.obj.contents.len < rec.u.obj.addr)
+                return gmd_err_at(err, (int64_t)rec.offset, "object at 0x%llx wraps around the address space",
+                                  (unsigned long long)rec.u.obj.addr);
+            b->addr[b->n] = rec.u.obj.addr;
+            b->size[b->n] = rec.u.obj.contents.len;
+            b->rec[b->n] = rec.offset;
+            b->n++;
+            g->heap_bytes += rec.u.obj.contents.len;
+            break;
+        case GMD_HD_PARAMS:
+            g->big_endian = rec.u.params.big_endian;
+            g->ptr_size = (unsigned)rec.u.params.ptr_size;
+            g->arena_start = rec.u.params.arena_start;
+            g->arena_end = rec.u.params.arena_end;
+            g->ncpu = rec.u.params.ncpu;
+            g->goarch = intern_bytes(b, rec.u.params.goarch);
+            g->goversion = intern_bytes(b, rec.u.params.goversion);
+            break;
+        case GMD_HD_GOROUTINE: {
+            GMD_VEC_RESERVE1(g->goroutines, g->ngoroutines, b->capgs);
+            gmd_dump_goroutine *gr = &g->goroutines[g->ngoroutines++];
+            memset(gr, 0, sizeof *gr);
+            gr->addr = rec.u.goroutine.addr;
+            gr->goid = rec.u.goroutine.goid;
+            gr->gopc = rec.u.goroutine.gopc;
+            gr->status = rec.u.goroutine.status;
+            gr->waitsince = rec.u.goroutine.waitsince;
+            gr->waitreason = intern_bytes(b, rec.u.goroutine.waitreason);
+            gr->system = rec.u.goroutine.system;
+            gr->first_frame = g->nframes;
+            gr->node = GMD_NO_NODE;
+            /* The context register may hold a closure; treat it like a stack slot. */
+            if (rec.u.goroutine.ctxt) {
+                GMD_VEC_PUSH(b->gptrs, b->ngptrs, b->capgptrs, ((gptr){gr->addr, rec.u.goroutine.ctxt}));
+            }
+            break;
+        }
+        case GMD_HD_FRAME: {
+            /* Frames follow their goroutine record, innermost first. */
+            if (!g->ngoroutines)
+                return gmd_err_at(err, (int64_t)rec.offset, "stack frame record before any goroutine record");
+            GMD_VEC_RESERVE1(g->frames, g->nframes, b->capframes);
+            gmd_dump_frame *f = &g->frames[g->nframes];
+            f->sp = rec.u.frame.sp;
+            f->entry = rec.u.frame.entry;
+            f->pc = rec.u.frame.pc;
+            f->func = intern_bytes(b, rec.u.frame.name);
+            f->depth = rec.u.frame.depth > UINT32_MAX ? UINT32_MAX : (uint32_t)rec.u.frame.depth;
+            f->goroutine = g->ngoroutines - 1;
+            f->node = GMD_NO_NODE;
+            f->record = rec.offset;
+            g->goroutines[g->ngoroutines - 1].nframes++;
+            g->nframes++;
+            break;
+        }
+        case GMD_HD_DATA:
+            b->data_rec = rec.offset;
+            b->has_data = true;
+            g->data_addr = rec.u.obj.addr;
+            g->data_len = rec.u.obj.contents.len;
+            break;
+        case GMD_HD_BSS:
+            b->bss_rec = rec.offset;
+            b->has_bss = true;
+            g->bss_addr = rec.u.obj.addr;
+            g->bss_len = rec.u.obj.contents.len;
+            break;
+        case GMD_HD_FINALIZER:
+        case GMD_HD_QFINALIZER:
+            GMD_VEC_RESERVE1(b->fins, b->nfins, b->capfins);
+            b->fins[b->nfins].obj = rec.u.finalizer.obj;
+            b->fins[b->nfins].fn = rec.u.finalizer.fn;
+            b->fins[b->nfins].queued = rec.tag == GMD_HD_QFINALIZER;
+            b->nfins++;
+            if (rec.tag == GMD_HD_FINALIZER) g->nfinalizers++;
+            else g->nqfinalizers++;
+            break;
+        case GMD_HD_OTHERROOT:
+            GMD_VEC_RESERVE1(b->others, b->nothers, b->capothers);
+            b->others[b->nothers].desc = intern_bytes(b, rec.u.otherroot.description);
+            b->others[b->nothers].ptr = rec.u.otherroot.ptr;
+            b->nothers++;
+            break;
+        case GMD_HD_DEFER:
+            g->ndefers++;
+            if (rec.u.defer.fn) {
+                GMD_VEC_PUSH(b->gptrs, b->ngptrs, b->capgptrs, ((gptr){rec.u.defer.g, rec.u.defer.fn}));
+            }
+            break;
+        case GMD_HD_PANIC:
+            g->npanics++;
+            if (rec.u.panic.data) {
+                GMD_VEC_PUSH(b->gptrs, b->ngptrs, b->capgptrs, ((gptr){rec.u.panic.g, rec.u.panic.data}));
+            }
+            break;
+        case GMD_HD_OSTHREAD: g->nthreads++; break;
+        case GMD_HD_MEMSTATS:
+            g->has_memstats = true;
+            memcpy(g->memstats, rec.u.memstats.v, sizeof g->memstats);
+            break;
+        case GMD_HD_MEMPROF: {
+            GMD_VEC_RESERVE1(g->buckets, g->nbuckets, b->capbuckets);
+            gmd_memprof_bucket *bk = &g->buckets[g->nbuckets++];
+            bk->id = rec.u.memprof.bucket;
+            bk->size = rec.u.memprof.size;
+            bk->allocs = rec.u.memprof.allocs;
+            bk->frees = rec.u.memprof.frees;
+            uint32_t nf = rec.u.memprof.frames.n > 4096 ? 4096 : (uint32_t)rec.u.memprof.frames.n;
+            bk->nframes = nf;
+            bk->funcs = gmd_arena_alloc(&g->arena, (size_t)nf * sizeof *bk->funcs);
+            bk->files = gmd_arena_alloc(&g->arena, (size_t)nf * sizeof *bk->files);
+            bk->lines = gmd_arena_alloc(&g->arena, (size_t)nf * sizeof *bk->lines);
+            gmd_hd_frames fr = rec.u.memprof.frames;
+            gmd_hd_bytes fn, file;
+            uint64_t line;
+            for (uint32_t i = 0; i < nf && gmd_hd_memprof_frame(&fr, &fn, &file, &line); i++) {
+                bk->funcs[i] = intern_bytes(b, fn);
+                bk->files[i] = intern_bytes(b, file);
+                bk->lines[i] = line;
+            }
+            break;
+        }
+        case GMD_HD_ALLOCSAMPLE:
+            if (b->nsamples == b->capsamples) {
+                b->capsamples = b->capsamples ? b->capsamples * 2 : 256;
+                b->samples = gmd_xrealloc(b->samples, (size_t)b->capsamples * sizeof *b->samples);
+            }
+            b->samples[b->nsamples].addr = rec.u.allocsample.addr;
+            b->samples[b->nsamples].bucket = rec.u.allocsample.bucket;
+            b->nsamples++;
+            break;
+        default: break;
+        }
+        if (b->opts && b->opts->file && g->reader.pos - dropped >= DROP_EVERY) {
+            gmd_hd_file_drop(b->opts->file, dropped, rec.offset);
+            dropped = rec.offset;
+        }
+    }
+    if (rc < 0) return -1;
+    if (!g->reader.seen_params) return gmd_err_at(err, 16, "dump has no params record");
+    return 0;
+}
+
+static const char *global_name(builder *b, uint64_t slot, uint64_t *key)
+{
+    gmd_objgraph *g = b->g;
+    if (b->opts && b->opts->symbolize) {
+        uint64_t start = slot;
+        const char *name = b->opts->symbolize(b->opts->ctx, slot, &start);
+        if (name) {
+            *key = start;
+            return name;
+        }
+    }
+    *key = slot;
+    bool in_data = slot >= g->data_addr && slot - g->data_addr < g->data_len;
+    return gmd_arena_printf(&g->arena, "%s+0x%llx (0x%llx)", in_data ? "data" : "bss",
+                            (unsigned long long)(slot - (in_data ? g->data_addr : g->bss_addr)),
+                            (unsigned long long)slot);
+}
+
+static int segment_roots(builder *b, uint64_t rec_off, gmd_u64map *by_key, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    gmd_hd_record rec;
+    if (gmd_hd_read_at(&g->reader, rec_off, &rec, err) < 0) return -1;
+    gmd_hd_fields f = rec.u.obj.fields;
+    uint64_t off;
+    while (gmd_hd_field_next(&f, &off)) {
+        uint32_t to = resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off));
+        if (to == UINT32_MAX) continue;
+        uint64_t key;
+        const char *name = global_name(b, rec.u.obj.addr + off, &key);
+        uint32_t root = gmd_u64map_get(by_key, key);
+        if (root == UINT32_MAX) {
+            root = new_root(b, GMD_NODE_GLOBAL, name, key, 0);
+            gmd_u64map_put(by_key, key, root);
+        }
+        edge_to_object(b, root, to);
+    }
+    return 0;
+}
+
+/* Pointer targets of the object record at rec_off, as pending edges from root `from`. */
+static int object_children(builder *b, uint64_t rec_off, uint32_t from, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    gmd_hd_record rec;
+    if (gmd_hd_read_at(&g->reader, rec_off, &rec, err) < 0) return -1;
+    gmd_hd_fields f = rec.u.obj.fields;
+    uint64_t off;
+    while (gmd_hd_field_next(&f, &off)) edge_to_object(b, from, resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off)));
+    return 0;
+}
+
+static int make_roots(builder *b, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    gmd_hd_record rec;
+    new_root(b, GMD_NODE_SUPER, "<roots>", 0, 0);
+    gmd_u64map by_key;
+    gmd_u64map_init(&by_key);
+    int rc = 0;
+    if (b->has_data) rc = segment_roots(b, b->data_rec, &by_key, err);
+    if (!rc && b->has_bss) rc = segment_roots(b, b->bss_rec, &by_key, err);
+    gmd_u64map_free(&by_key);
+    if (rc) return -1;
+
+    gmd_u64map gmap;
+    gmd_u64map_init(&gmap);
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        gmd_dump_goroutine *gr = &g->goroutines[i];
+        const char *name = gmd_arena_printf(&g->arena, "goroutine %llu", (unsigned long long)gr->goid);
+        gr->node = new_root(b, GMD_NODE_GOROUTINE, name, gr->goid, i);
+        gmd_u64map_put(&gmap, gr->addr, gr->node);
+        for (uint32_t k = 0; k < gr->nframes; k++) {
+            gmd_dump_frame *f = &g->frames[gr->first_frame + k];
+            f->node = new_root(b, GMD_NODE_FRAME, f->func, f->sp, gr->first_frame + k);
+            edge_to_root(b, gr->node, f->node);
+            if (gmd_hd_read_at(&g->reader, f->record, &rec, err) < 0) {
+                gmd_u64map_free(&gmap);
+                return -1;
+            }
+            gmd_hd_fields fl = rec.u.frame.fields;
+            uint64_t off;
+            while (gmd_hd_field_next(&fl, &off))
+                edge_to_object(b, f->node, resolve_obj(b, gmd_hd_word(&g->reader, rec.u.frame.contents, off)));
+        }
+    }
+    for (uint32_t i = 0; i < b->ngptrs; i++) {
+        uint32_t gn = gmd_u64map_get(&gmap, b->gptrs[i].g);
+        if (gn != UINT32_MAX) edge_to_object(b, gn, resolve_obj(b, b->gptrs[i].ptr));
+    }
+    gmd_u64map_free(&gmap);
+    for (uint32_t i = 0; i < b->nfins; i++) {
+        uint32_t obj = resolve_obj(b, b->fins[i].obj);
+        const char *name = gmd_arena_printf(&g->arena, "%s for 0x%llx", b->fins[i].queued ? "queued finalizer" : "finalizer",
+                                            (unsigned long long)b->fins[i].obj);
+        uint32_t r = new_root(b, GMD_NODE_FINALIZER, name, b->fins[i].obj, i);
+        edge_to_object(b, r, resolve_obj(b, b->fins[i].fn));
+        if (obj == UINT32_MAX) continue;
+        /* A registered finalizer keeps what its object points to, not the
+         * object itself (that is how the object becomes collectable and the
+         * finalizer runs); a queued one keeps the object. */
+        if (b->fins[i].queued) edge_to_object(b, r, obj);
+        else if (object_children(b, b->rec[obj], r, err) < 0) return -1;
+    }
+    for (uint32_t i = 0; i < b->nothers; i++) {
+        uint32_t r = new_root(b, GMD_NODE_OTHER, b->others[i].desc, b->others[i].ptr, i);
+        edge_to_object(b, r, resolve_obj(b, b->others[i].ptr));
+    }
+    for (uint32_t r = 1; r < b->nroots; r++)
+        if (g->roots[r].kind != GMD_NODE_FRAME) edge_to_root(b, 0, r);
+    return 0;
+}
+
+/* Sort the pending root edges into CSR rows 0..nroots-1, then append one
+ * row per object, in address order. */
+static int pass2(builder *b, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    uint32_t nroots = b->nroots;
+    if ((uint64_t)nroots + b->n >= UINT32_MAX) return gmd_errf(err, "too many objects and roots (over 4 billion)");
+    g->nroots = nroots;
+    g->nnodes = nroots + b->n;
+    uint64_t *start = gmd_xcalloc((size_t)g->nnodes + 1, sizeof *start);
+    for (uint64_t i = 0; i < b->nredges; i++) start[b->redges[i].from + 1]++;
+    for (uint32_t r = 0; r < nroots; r++) start[r + 1] += start[r];
+    uint64_t nroot_edges = start[nroots];
+    size_t cap = (size_t)nroot_edges + (size_t)b->n * 2 + 16;
+    g->out = gmd_xmalloc(cap * sizeof *g->out);
+    uint64_t *fill = gmd_xmalloc((size_t)nroots * sizeof *fill);
+    memcpy(fill, start, (size_t)nroots * sizeof *fill);
+    for (uint64_t i = 0; i < b->nredges; i++) {
+        const pending_edge *e = &b->redges[i];
+        g->out[fill[e->from]++] = e->to_object ? e->to + nroots : e->to;
+    }
+    free(fill);
+    free(b->redges);
+    b->redges = NULL;
+    g->nedges = nroot_edges;
+    uint64_t dropped = 0;
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint32_t node = nroots + i;
+        start[node] = g->nedges;
+        gmd_hd_record rec;
+        if (gmd_hd_read_at(&g->reader, b->rec[i], &rec, err) < 0) {
+            free(start);
+            return -1;
+        }
+        gmd_hd_fields f = rec.u.obj.fields;
+        uint64_t off;
+        uint32_t last = UINT32_MAX;
+        while (gmd_hd_field_next(&f, &off)) {
+            uint32_t to = resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off));
+            if (to == UINT32_MAX || to == i || to == last) continue;
+            last = to;
+            if (g->nedges == cap) {
+                cap *= 2;
+                g->out = gmd_xrealloc(g->out, cap * sizeof *g->out);
+            }
+            g->out[g->nedges++] = nroots + to;
+        }
+        if (b->opts && b->opts->file && b->rec[i] > dropped + DROP_EVERY) {
+            gmd_hd_file_drop(b->opts->file, dropped, b->rec[i]);
+            dropped = b->rec[i];
+        }
+    }
+    start[g->nnodes] = g->nedges;
+    g->out = gmd_xrealloc(g->out, (size_t)(g->nedges ? g->nedges : 1) * sizeof *g->out);
+    g->out_start = start;
+    return 0;
+}
+
+static void attach_samples(builder *b)
+{
+    gmd_objgraph *g = b->g;
+    g->obj_bucket = gmd_xmalloc((size_t)(b->n ? b->n : 1) * sizeof *g->obj_bucket);
+    memset(g->obj_bucket, 0xff, (size_t)b->n * sizeof *g->obj_bucket);
+    gmd_u64map bmap;
+    gmd_u64map_init(&bmap);
+    for (uint32_t i = 0; i < g->nbuckets; i++) gmd_u64map_put(&bmap, g->buckets[i].id, i);
+    for (uint64_t i = 0; i < b->nsamples; i++) {
+        uint32_t bk = gmd_u64map_get(&bmap, b->samples[i].bucket);
+        uint32_t o = resolve_obj(b, b->samples[i].addr);
+        if (bk == UINT32_MAX || o == UINT32_MAX) continue;
+        g->obj_bucket[o] = bk;
+        g->nsampled++;
+    }
+    gmd_u64map_free(&bmap);
+}
+
+gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_objgraph_opts *opts, gmd_err *err)
+{
+    gmd_objgraph *g = gmd_xcalloc(1, sizeof *g);
+    gmd_arena_init(&g->arena, 64 << 10);
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.g = g;
+    b.opts = opts;
+    gmd_intern_init(&b.strings, &g->arena);
+    if (opts) {
+        g->type_name = opts->type_name;
+        g->type_ctx = opts->ctx;
+    }
+    int rc = -1;
+    if (gmd_hd_open(&g->reader, data, len, err) < 0) goto out;
+    if (pass1(&b, err) < 0) goto out;
+    sort_objects(&b);
+    if (build_page_index(&b, err) < 0) goto out;
+    if (opts && opts->segments && opts->segments(opts->ctx, g->data_addr, g->data_len, err) < 0) goto out;
+    if (make_roots(&b, err) < 0) goto out;
+    if (pass2(&b, err) < 0) goto out;
+    attach_samples(&b);
+    rc = 0;
+out:
+    if (rc < 0 && !g->obj_addr) {
+        free(b.addr);
+        free(b.size);
+        free(b.rec);
+    }
+    free(b.page_first);
+    free(b.fins);
+    free(b.gptrs);
+    free(b.others);
+    free(b.samples);
+    free(b.redges);
+    gmd_intern_free(&b.strings);
+    if (rc < 0) {
+        gmd_objgraph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+void gmd_objgraph_free(gmd_objgraph *g)
+{
+    if (!g) return;
+    free(g->obj_addr);
+    free(g->obj_size);
+    free(g->obj_rec);
+    free(g->out_start);
+    free(g->out);
+    free(g->roots);
+    free(g->goroutines);
+    free(g->frames);
+    free(g->buckets);
+    free(g->obj_bucket);
+    free(g->idom);
+    free(g->retained);
+    free(g->retained_count);
+    free(g->dom_start);
+    free(g->dom_kids);
+    gmd_arena_free(&g->arena);
+    free(g);
+}
+
+int64_t gmd_objgraph_edge_offset(const gmd_objgraph *g, uint32_t from, uint32_t to)
+{
+    if (!gmd_node_is_object(g, to)) return -1;
+    uint32_t t = gmd_node_object(g, to);
+    gmd_hd_record rec;
+    gmd_err err;
+    gmd_hd_bytes contents;
+    gmd_hd_fields f;
+    if (gmd_node_is_object(g, from)) {
+        if (gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[gmd_node_object(g, from)], &rec, &err) < 0) return -1;
+        contents = rec.u.obj.contents;
+        f = rec.u.obj.fields;
+    } else if (gmd_node_kind_of(g, from) == GMD_NODE_FRAME) {
+        if (gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->frames[g->roots[from].index].record, &rec, &err) < 0) return -1;
+        contents = rec.u.frame.contents;
+        f = rec.u.frame.fields;
+    } else {
+        return -1;
+    }
+    uint64_t off;
+    while (gmd_hd_field_next(&f, &off)) {
+        uint64_t a = gmd_hd_word(&g->reader, contents, off);
+        if (a >= g->obj_addr[t] && a - g->obj_addr[t] < g->obj_size[t]) return (int64_t)off;
+    }
+    return -1;
+}
+
+uint64_t gmd_object_type_addr(const gmd_objgraph *g, uint32_t obj)
+{
+    /* Go 1.22+: small objects in slots above 512 bytes (128 on 32-bit) that
+     * contain pointers start with the address of their type descriptor; the
+     * field list skips that word. Large objects (> 32 KiB) keep the type in
+     * the span, which the dump does not carry. */
+    uint64_t size = g->obj_size[obj];
+    uint64_t min = g->ptr_size == 8 ? 512 : 128;
+    if (size <= min || size > 32768) return 0;
+    gmd_hd_record rec;
+    gmd_err err;
+    if (gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[obj], &rec, &err) < 0) return 0;
+    gmd_hd_fields f = rec.u.obj.fields;
+    uint64_t off;
+    if (!gmd_hd_field_next(&f, &off) || off == 0) return 0;   /* no pointers: no header */
+    return gmd_hd_word(&g->reader, rec.u.obj.contents, 0);
+}
+
+const char *gmd_object_type(const gmd_objgraph *g, uint32_t obj)
+{
+    if (!g->type_name) return NULL;
+    uint64_t t = gmd_object_type_addr(g, obj);
+    return t ? g->type_name(g->type_ctx, t) : NULL;
+}
+
+const char *gmd_bucket_site(const gmd_memprof_bucket *b, const char **file, uint64_t *line)
+{
+    for (uint32_t i = 0; i < b->nframes; i++) {
+        const char *f = b->funcs[i];
+        if (!strncmp(f, "runtime.", 8) || !strncmp(f, "internal/", 9)) continue;
+        if (file) *file = b->files[i];
+        if (line) *line = b->lines[i];
+        return f;
+    }
+    if (b->nframes) {
+        if (file) *file = b->files[0];
+        if (line) *line = b->lines[0];
+        return b->funcs[0];
+    }
+    return NULL;
+}
+
+static const char *status_name(uint64_t s)
+{
+    switch (s & ~0x1000ull) {
+    case 0: return "idle";
+    case 1: return "runnable";
+    case 2: return "running";
+    case 3: return "syscall";
+    case 4: return "waiting";
+    case 6: return "dead";
+    case 8: return "copystack";
+    case 9: return "preempted";
+    case 10: return "leaked";
+    default: return "unknown status";
+    }
+}
+
+const char *gmd_goroutine_state(const gmd_dump_goroutine *gr)
+{
+    /* The wait reason is stale unless the goroutine is waiting. */
+    if ((gr->status & ~0x1000ull) == 4 && gr->waitreason[0]) return gr->waitreason;
+    return status_name(gr->status);
+}
+
+const char *gmd_node_describe(const gmd_objgraph *g, uint32_t n, char *buf, size_t size)
+{
+    if (n >= g->nnodes) {
+        snprintf(buf, size, "?");
+        return buf;
+    }
+    if (n < g->nroots) {
+        const gmd_dump_root *r = &g->roots[n];
+        switch (r->kind) {
+        case GMD_NODE_GOROUTINE: {
+            const gmd_dump_goroutine *gr = &g->goroutines[r->index];
+            snprintf(buf, size, "goroutine %llu [%s]", (unsigned long long)gr->goid, gmd_goroutine_state(gr));
+            break;
+        }
+        case GMD_NODE_FRAME: {
+            const gmd_dump_frame *f = &g->frames[r->index];
+            snprintf(buf, size, "%s (frame %u of goroutine %llu)", f->func, f->depth,
+                     (unsigned long long)g->goroutines[f->goroutine].goid);
+            break;
+        }
+        default: snprintf(buf, size, "%s", r->name); break;
+        }
+        return buf;
+    }
+    uint32_t o = n - g->nroots;
+    const char *t = gmd_object_type(g, o);
+    snprintf(buf, size, "object 0x%llx (%llu B, %s)", (unsigned long long)g->obj_addr[o],
+             (unsigned long long)g->obj_size[o], t ? t : "unknown type");
+    return buf;
+}

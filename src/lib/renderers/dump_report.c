@@ -1,0 +1,685 @@
+/* Reports of `gmd dump`: summary, top retainers, paths, leak suspects,
+ * histograms and diffs, as aligned text or JSON. */
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/dump_report.h"
+#include "gmd/json.h"
+#include "gmd/units.h"
+#include "gmd/xalloc.h"
+
+#define PATH_HEAD 12   /* long paths show their first and last steps */
+#define PATH_TAIL 8
+
+static const char *iec(uint64_t v, char *buf, size_t n) { return gmd_fmt_bytes_iec((double)v, buf, n); }
+
+/* 1234567 -> "1,234,567" */
+static const char *commas(uint64_t v, char *buf, size_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    size_t j = 0;
+    for (int i = 0; i < len && j + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0) buf[j++] = ',';
+        buf[j++] = tmp[i];
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+static double pct(uint64_t part, uint64_t total) { return total ? 100.0 * (double)part / (double)total : 0; }
+
+static const char *memstat_names[] = {"Alloc", "TotalAlloc", "Sys", "Lookups", "Mallocs", "Frees", "HeapAlloc",
+                                      "HeapSys", "HeapIdle", "HeapInuse", "HeapReleased", "HeapObjects",
+                                      "StackInuse", "StackSys", "MSpanInuse", "MSpanSys", "MCacheInuse",
+                                      "MCacheSys", "BuckHashSys", "GCSys", "OtherSys", "NextGC", "LastGC",
+                                      "PauseTotalNs"};
+#define NUM_GC_INDEX 280
+
+static uint32_t count_kind(const gmd_objgraph *g, gmd_node_kind k)
+{
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < g->nroots; r++) n += g->roots[r].kind == k;
+    return n;
+}
+
+void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o)
+{
+    uint64_t unreach_n = g->nobjects - g->reachable_objects, unreach_b = g->heap_bytes - g->reachable_bytes;
+    uint32_t shared_n;
+    uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
+    if (o->json) {
+        gmd_json j;
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "go_version"); gmd_json_string(&j, g->goversion);
+        gmd_json_key(&j, "goarch"); gmd_json_string(&j, g->goarch);
+        gmd_json_key(&j, "ptr_size"); gmd_json_uint(&j, g->ptr_size);
+        gmd_json_key(&j, "objects"); gmd_json_uint(&j, g->nobjects);
+        gmd_json_key(&j, "bytes"); gmd_json_uint(&j, g->heap_bytes);
+        gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, g->reachable_objects);
+        gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, g->reachable_bytes);
+        gmd_json_key(&j, "shared_bytes"); gmd_json_uint(&j, shared);
+        gmd_json_key(&j, "edges"); gmd_json_uint(&j, g->nedges);
+        gmd_json_key(&j, "globals"); gmd_json_uint(&j, count_kind(g, GMD_NODE_GLOBAL));
+        gmd_json_key(&j, "goroutines"); gmd_json_uint(&j, g->ngoroutines);
+        gmd_json_key(&j, "frames"); gmd_json_uint(&j, g->nframes);
+        gmd_json_key(&j, "finalizers"); gmd_json_uint(&j, g->nfinalizers);
+        gmd_json_key(&j, "queued_finalizers"); gmd_json_uint(&j, g->nqfinalizers);
+        gmd_json_key(&j, "os_threads"); gmd_json_uint(&j, g->nthreads);
+        gmd_json_key(&j, "memprof_buckets"); gmd_json_uint(&j, g->nbuckets);
+        gmd_json_key(&j, "sampled_objects"); gmd_json_uint(&j, g->nsampled);
+        gmd_json_key(&j, "records");
+        gmd_json_object_begin(&j);
+        for (int t = 1; t < GMD_HD_NTAGS; t++) {
+            gmd_json_key(&j, gmd_hd_tag_name((gmd_hd_tag)t));
+            gmd_json_uint(&j, g->record_counts[t]);
+        }
+        gmd_json_object_end(&j);
+        if (g->has_memstats) {
+            gmd_json_key(&j, "memstats");
+            gmd_json_object_begin(&j);
+            for (size_t i = 0; i < sizeof memstat_names / sizeof *memstat_names; i++) {
+                gmd_json_key(&j, memstat_names[i]);
+                gmd_json_uint(&j, g->memstats[i]);
+            }
+            gmd_json_key(&j, "NumGC"); gmd_json_uint(&j, g->memstats[NUM_GC_INDEX]);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+        return;
+    }
+    char a[32], b[32], c[32], d[32];
+    fprintf(out, "Heap dump %s: %s %s, pointer size %u\n", o->source ? o->source : "", g->goversion, g->goarch, g->ptr_size);
+    fprintf(out, "  objects      %s (%s)\n", commas(g->nobjects, a, sizeof a), iec(g->heap_bytes, b, sizeof b));
+    fprintf(out, "  reachable    %s (%s); unreachable %s (%s, not reachable from the dumped roots)\n",
+            commas(g->reachable_objects, a, sizeof a), iec(g->reachable_bytes, b, sizeof b),
+            commas(unreach_n, c, sizeof c), iec(unreach_b, d, sizeof d));
+    fprintf(out, "  shared       %s in %s objects reachable from several roots, retained by none alone\n",
+            iec(shared, a, sizeof a), commas(shared_n, b, sizeof b));
+    fprintf(out, "  pointers     %s edges between objects and roots\n", commas(g->nedges, a, sizeof a));
+    fprintf(out, "  roots        %u globals with heap pointers, %u goroutines (%u frames), %llu finalizers, %llu queued\n",
+            count_kind(g, GMD_NODE_GLOBAL), g->ngoroutines, g->nframes, (unsigned long long)g->nfinalizers,
+            (unsigned long long)g->nqfinalizers);
+    fprintf(out, "  threads      %llu OS threads\n", (unsigned long long)g->nthreads);
+    fprintf(out, "  memprof      %u buckets, %s live objects tied to allocation stacks\n", g->nbuckets,
+            commas(g->nsampled, a, sizeof a));
+    if (g->has_memstats) {
+        char e[32], f[32];
+        fprintf(out, "  memstats     HeapAlloc %s, HeapInuse %s, HeapSys %s, HeapObjects %s, StackInuse %s, Sys %s, NumGC %llu\n",
+                iec(g->memstats[6], a, sizeof a), iec(g->memstats[9], b, sizeof b), iec(g->memstats[7], c, sizeof c),
+                commas(g->memstats[11], d, sizeof d), iec(g->memstats[12], e, sizeof e), iec(g->memstats[2], f, sizeof f),
+                (unsigned long long)g->memstats[NUM_GC_INDEX]);
+    }
+    fprintf(out, "  goroutines  ");
+    for (uint32_t i = 0; i < g->ngoroutines && i < 8; i++)
+        fprintf(out, " %llu [%s]%s", (unsigned long long)g->goroutines[i].goid, gmd_goroutine_state(&g->goroutines[i]),
+                i + 1 < g->ngoroutines ? "," : "");
+    if (g->ngoroutines > 8) fprintf(out, " ... (%u more)", g->ngoroutines - 8);
+    fprintf(out, "\n");
+}
+
+static const char *node_label(const gmd_objgraph *g, uint32_t n, char *buf, size_t size)
+{
+    return gmd_node_describe(g, n, buf, size);
+}
+
+static const char *kind_name(gmd_node_kind k)
+{
+    switch (k) {
+    case GMD_NODE_SUPER: return "roots";
+    case GMD_NODE_GLOBAL: return "global";
+    case GMD_NODE_GOROUTINE: return "goroutine";
+    case GMD_NODE_FRAME: return "frame";
+    case GMD_NODE_FINALIZER: return "finalizer";
+    case GMD_NODE_OTHER: return "other";
+    case GMD_NODE_OBJECT: return "object";
+    }
+    return "?";
+}
+
+static void json_node(gmd_json *j, const gmd_objgraph *g, uint32_t n)
+{
+    char buf[512];
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "kind"); gmd_json_string(j, kind_name(gmd_node_kind_of(g, n)));
+    gmd_json_key(j, "name"); gmd_json_string(j, node_label(g, n, buf, sizeof buf));
+    if (gmd_node_is_object(g, n)) {
+        uint32_t o = gmd_node_object(g, n);
+        gmd_json_key(j, "address"); gmd_json_uint(j, g->obj_addr[o]);
+        gmd_json_key(j, "size"); gmd_json_uint(j, g->obj_size[o]);
+        const char *t = gmd_object_type(g, o);
+        gmd_json_key(j, "type");
+        if (t) gmd_json_string(j, t);
+        else gmd_json_null(j);
+    } else if (gmd_node_kind_of(g, n) == GMD_NODE_GOROUTINE) {
+        const gmd_dump_goroutine *gr = &g->goroutines[g->roots[n].index];
+        gmd_json_key(j, "goid"); gmd_json_uint(j, gr->goid);
+        gmd_json_key(j, "state"); gmd_json_string(j, gmd_goroutine_state(gr));
+        gmd_json_key(j, "frames");
+        gmd_json_array_begin(j);
+        for (uint32_t k = 0; k < gr->nframes; k++) gmd_json_string(j, g->frames[gr->first_frame + k].func);
+        gmd_json_array_end(j);
+    } else if (gmd_node_kind_of(g, n) == GMD_NODE_GLOBAL) {
+        gmd_json_key(j, "address"); gmd_json_uint(j, g->roots[n].addr);
+    }
+    if (g->retained && g->idom[n] != GMD_NO_NODE) {
+        gmd_json_key(j, "retained"); gmd_json_uint(j, g->retained[n]);
+        gmd_json_key(j, "retained_objects"); gmd_json_uint(j, g->retained_count[n]);
+    }
+    gmd_json_object_end(j);
+}
+
+static uint32_t rows_of(const gmd_dump_report_opts *o, uint32_t n)
+{
+    return o->rows > 0 && (uint32_t)o->rows < n ? (uint32_t)o->rows : n;
+}
+
+static void print_site(FILE *out, const gmd_memprof_bucket *b)
+{
+    const char *file = NULL;
+    uint64_t line = 0;
+    const char *site = gmd_bucket_site(b, &file, &line);
+    if (!site) {
+        fprintf(out, "(no stack)");
+        return;
+    }
+    const char *base = file ? strrchr(file, '/') : NULL;
+    fprintf(out, "%s (%s:%llu)", site, base ? base + 1 : (file ? file : "?"), (unsigned long long)line);
+}
+
+void gmd_dump_report_top(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o)
+{
+    uint32_t *roots, *objs;
+    uint32_t nr = gmd_dump_top_roots(g, &roots);
+    uint32_t no = gmd_dump_top_objects(g, &objs);
+    gmd_dump_sites_result sites;
+    gmd_dump_sites(g, false, &sites);
+    uint32_t shared_n;
+    uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
+    uint64_t total = g->reachable_bytes;
+    char a[32], b[32], c[32], name[512];
+    if (o->json) {
+        gmd_json j;
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, total);
+        gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, g->reachable_objects);
+        gmd_json_key(&j, "shared_bytes"); gmd_json_uint(&j, shared);
+        gmd_json_key(&j, "roots");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < rows_of(o, nr); i++) json_node(&j, g, roots[i]);
+        gmd_json_array_end(&j);
+        gmd_json_key(&j, "objects");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < rows_of(o, no); i++) {
+            json_node(&j, g, objs[i]);
+        }
+        gmd_json_array_end(&j);
+        gmd_json_key(&j, "sites");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < rows_of(o, sites.n); i++) {
+            uint32_t s = sites.order[i];
+            if (!sites.retained[s]) continue;
+            const gmd_memprof_bucket *bk = &g->buckets[sites.bucket[s]];
+            const char *file = NULL;
+            uint64_t line = 0;
+            const char *fn = gmd_bucket_site(bk, &file, &line);
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "function"); gmd_json_string(&j, fn ? fn : "");
+            gmd_json_key(&j, "file"); gmd_json_string(&j, file ? file : "");
+            gmd_json_key(&j, "line"); gmd_json_uint(&j, line);
+            gmd_json_key(&j, "retained"); gmd_json_uint(&j, sites.retained[s]);
+            gmd_json_key(&j, "sampled_objects"); gmd_json_uint(&j, sites.objects[s]);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+        goto done;
+    }
+    fprintf(out, "Reachable heap: %s in %s objects. Retained size = what would be freed without it.\n\n",
+            iec(total, a, sizeof a), commas(g->reachable_objects, b, sizeof b));
+    fprintf(out, "Retained by root:\n  %10s %7s %10s  %s\n", "retained", "%", "objects", "root");
+    for (uint32_t i = 0; i < rows_of(o, nr); i++) {
+        uint32_t r = roots[i];
+        fprintf(out, "  %10s %6.2f%% %10s  %s\n", iec(g->retained[r], a, sizeof a), pct(g->retained[r], total),
+                commas(g->retained_count[r], b, sizeof b), node_label(g, r, name, sizeof name));
+        if (gmd_node_kind_of(g, r) == GMD_NODE_GOROUTINE) {
+            /* Which frames hold it. */
+            for (uint32_t k = g->dom_start[r]; k < g->dom_start[r + 1]; k++) {
+                uint32_t f = g->dom_kids[k];
+                if (gmd_node_kind_of(g, f) != GMD_NODE_FRAME || !g->retained[f]) continue;
+                fprintf(out, "  %10s %6.2f%% %10s    in %s\n", iec(g->retained[f], a, sizeof a), pct(g->retained[f], total),
+                        commas(g->retained_count[f], b, sizeof b), g->frames[g->roots[f].index].func);
+            }
+        }
+    }
+    if (shared)
+        fprintf(out, "  %10s %6.2f%% %10s  (shared by several roots, retained by none alone)\n", iec(shared, a, sizeof a),
+                pct(shared, total), commas(shared_n, b, sizeof b));
+    fprintf(out, "\nRetained by object (the top of the dominator tree):\n  %10s %7s %10s %10s  %s\n", "retained", "%",
+            "objects", "size", "object  <- held by");
+    for (uint32_t i = 0; i < rows_of(o, no); i++) {
+        uint32_t n = objs[i];
+        char held[512];
+        uint32_t d = g->idom[n];
+        fprintf(out, "  %10s %6.2f%% %10s %10s  %s  <- %s\n", iec(g->retained[n], a, sizeof a), pct(g->retained[n], total),
+                commas(g->retained_count[n], b, sizeof b), iec(gmd_node_size(g, n), c, sizeof c),
+                node_label(g, n, name, sizeof name), d == 0 ? "several roots" : node_label(g, d, held, sizeof held));
+    }
+    fprintf(out, "\nRetained by allocation site (%s of %s live objects were sampled by the memory profiler):\n",
+            commas(g->nsampled, a, sizeof a), commas(g->nobjects, b, sizeof b));
+    if (!g->nsampled) {
+        fprintf(out, "  (none: the program sampled no live objects; set runtime.MemProfileRate lower to see sites)\n");
+    } else {
+        fprintf(out, "  %10s %7s %10s  %s\n", "retained", "%", "sampled", "site");
+        for (uint32_t i = 0; i < rows_of(o, sites.n); i++) {
+            uint32_t s = sites.order[i];
+            if (!sites.retained[s]) break;
+            fprintf(out, "  %10s %6.2f%% %10s  ", iec(sites.retained[s], a, sizeof a), pct(sites.retained[s], total),
+                    commas(sites.objects[s], b, sizeof b));
+            print_site(out, &g->buckets[sites.bucket[s]]);
+            fputc('\n', out);
+        }
+    }
+done:
+    free(roots);
+    free(objs);
+    gmd_dump_sites_free(&sites);
+}
+
+static void print_path(FILE *out, const gmd_objgraph *g, const uint32_t *path, uint32_t len)
+{
+    char name[512];
+    for (uint32_t i = 0; i < len; i++) {
+        if (len > PATH_HEAD + PATH_TAIL + 1 && i == PATH_HEAD) {
+            fprintf(out, "      ... %u more steps ...\n", len - PATH_HEAD - PATH_TAIL);
+            i = len - PATH_TAIL - 1;
+            continue;
+        }
+        int64_t off = i ? gmd_objgraph_edge_offset(g, path[i - 1], path[i]) : -1;
+        if (i == 0) fprintf(out, "    %s\n", node_label(g, path[i], name, sizeof name));
+        else if (off >= 0) fprintf(out, "    -> +%lld %s\n", (long long)off, node_label(g, path[i], name, sizeof name));
+        else fprintf(out, "    -> %s\n", node_label(g, path[i], name, sizeof name));
+    }
+}
+
+static void json_path(gmd_json *j, const gmd_objgraph *g, const uint32_t *path, uint32_t len)
+{
+    gmd_json_array_begin(j);
+    for (uint32_t i = 0; i < len; i++) {
+        if (len > 1000 && i == 500) {
+            i = len - 500;   /* keep JSON bounded on million-step chains */
+        }
+        json_node(j, g, path[i]);
+    }
+    gmd_json_array_end(j);
+}
+
+void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int npaths, const gmd_dump_report_opts *o)
+{
+    uint32_t *path = gmd_xmalloc((size_t)g->nnodes * sizeof *path);
+    uint8_t *skip = gmd_xcalloc(g->nroots ? g->nroots : 1, 1);
+    char name[512], a[32];
+    gmd_json j;
+    if (o->json) {
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "target");
+        json_node(&j, g, target);
+        gmd_json_key(&j, "paths");
+        gmd_json_array_begin(&j);
+    } else {
+        fprintf(out, "%s", node_label(g, target, name, sizeof name));
+        if (g->idom[target] == GMD_NO_NODE) fprintf(out, " is not reachable from any root (garbage)\n");
+        else fprintf(out, " retains %s\n", iec(g->retained[target], a, sizeof a));
+    }
+    int found = 0;
+    for (int k = 0; k < npaths; k++) {
+        uint32_t len = gmd_objgraph_path_avoiding(g, target, skip, path, g->nnodes);
+        if (!len) break;
+        /* The next path must start at another top-level root. */
+        uint32_t top = path[0];
+        skip[top] = 1;
+        found++;
+        if (o->json) {
+            json_path(&j, g, path, len);
+        } else {
+            fprintf(out, "\nPath %d from %s (%u step%s):\n", k + 1, node_label(g, top, name, sizeof name), len - 1,
+                    len == 2 ? "" : "s");
+            print_path(out, g, path, len);
+        }
+    }
+    if (o->json) {
+        gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+    } else if (!found && g->idom[target] != GMD_NO_NODE) {
+        fprintf(out, "no path found\n");
+    }
+    free(path);
+    free(skip);
+}
+
+void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o)
+{
+    gmd_dump_suspect *s;
+    uint32_t n = gmd_dump_suspects(g, threshold, &s);
+    uint32_t *path = gmd_xmalloc((size_t)g->nnodes * sizeof *path);
+    uint64_t total = g->reachable_bytes;
+    char a[32], b[32], c[32], name[512], pname[512];
+    gmd_json j;
+    if (o->json) {
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, total);
+        gmd_json_key(&j, "threshold"); gmd_json_double(&j, threshold);
+        gmd_json_key(&j, "suspects");
+        gmd_json_array_begin(&j);
+    } else if (!n) {
+        fprintf(out, "No leak suspect: no root retains %.0f%% or more of the reachable heap (%s).\n", threshold * 100,
+                iec(total, a, sizeof a));
+    }
+    for (uint32_t i = 0; i < rows_of(o, n); i++) {
+        const gmd_dump_suspect *x = &s[i];
+        uint32_t len = gmd_objgraph_path(g, x->point, path, g->nnodes);
+        /* The root actually named: for a shared object, the first root of its shortest path. */
+        uint32_t via = len ? path[0] : x->root;
+        if (o->json) {
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "root"); json_node(&j, g, x->root);
+            gmd_json_key(&j, "shared"); gmd_json_bool(&j, gmd_node_is_object(g, x->root));
+            gmd_json_key(&j, "share"); gmd_json_double(&j, pct(g->retained[x->root], total) / 100);
+            gmd_json_key(&j, "accumulation_point"); json_node(&j, g, x->point);
+            gmd_json_key(&j, "chain"); gmd_json_bool(&j, x->chain);
+            gmd_json_key(&j, "common_size"); gmd_json_uint(&j, x->common_size);
+            gmd_json_key(&j, "common_count"); gmd_json_uint(&j, x->common_count);
+            gmd_json_key(&j, "common_bytes"); gmd_json_uint(&j, x->common_bytes);
+            gmd_json_key(&j, "common_type");
+            if (x->common_type) gmd_json_string(&j, x->common_type);
+            else gmd_json_null(&j);
+            gmd_json_key(&j, "path"); json_path(&j, g, path, len);
+            gmd_json_object_end(&j);
+            continue;
+        }
+        uint32_t p = x->point;
+        fprintf(out, "Suspect %u: ", i + 1);
+        if (gmd_node_is_object(g, x->root)) {
+            fprintf(out, "an object shared by several roots (first reached from %s) retains %.1f%% of the heap (%s in %s objects)\n",
+                    node_label(g, via, name, sizeof name), pct(g->retained[x->root], total),
+                    iec(g->retained[x->root], a, sizeof a), commas(g->retained_count[x->root], b, sizeof b));
+        } else {
+            fprintf(out, "%s retains %.1f%% of the heap (%s in %s objects)\n", node_label(g, x->root, name, sizeof name),
+                    pct(g->retained[x->root], total), iec(g->retained[x->root], a, sizeof a),
+                    commas(g->retained_count[x->root], b, sizeof b));
+        }
+        if (gmd_node_is_object(g, p)) {
+            const char *t = gmd_object_type(g, gmd_node_object(g, p));
+            fprintf(out, "  One %s object (%s) reached from %s retains %.1f%% of the heap in %s objects",
+                     iec(gmd_node_size(g, p), a, sizeof a), t ? t : "unknown type",
+                     node_label(g, via, pname, sizeof pname), pct(g->retained[p], total),
+                     commas(g->retained_count[p], b, sizeof b));
+            if (x->common_count)
+                fprintf(out, ", mostly %s objects of %s (%s, %s)", commas(x->common_count, c, sizeof c),
+                        iec(x->common_size, a, sizeof a), iec(x->common_bytes, b, sizeof b),
+                        x->common_type ? x->common_type : "unknown type");
+            fprintf(out, ".\n");
+            if (x->chain)
+                fprintf(out, "  It heads a chain of same-sized objects, each holding the next (a linked list or similar).\n");
+            else if (x->children > 1)
+                fprintf(out, "  It holds them directly: %s children in the dominator tree (a map, slice or similar).\n",
+                        commas(x->children, a, sizeof a));
+        } else {
+            fprintf(out, "  No single object accumulates it: %s holds many objects directly.\n",
+                    node_label(g, p, name, sizeof name));
+        }
+        fprintf(out, "  Path from the root:\n");
+        print_path(out, g, path, len);
+        fputc('\n', out);
+    }
+    if (o->json) {
+        gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+    }
+    free(path);
+    free(s);
+}
+
+void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, const gmd_dump_report_opts *o)
+{
+    gmd_dump_histogram_result h;
+    gmd_dump_histogram(g, by_type, &h);
+    char a[32], b[32], c[32];
+    const char *unknown = by_type && !g->type_name ? "unknown type (no --binary)" : "unknown type";
+    if (o->json) {
+        gmd_json j;
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "by"); gmd_json_string(&j, by_type ? "type" : "size");
+        gmd_json_key(&j, "rows");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < rows_of(o, h.n); i++) {
+            const gmd_dump_hist_row *r = &h.rows[i];
+            gmd_json_object_begin(&j);
+            if (by_type) {
+                const char *t = r->key && g->type_name ? g->type_name(g->type_ctx, r->key) : NULL;
+                gmd_json_key(&j, "type");
+                if (t) gmd_json_string(&j, t);
+                else gmd_json_null(&j);
+            } else {
+                gmd_json_key(&j, "size"); gmd_json_uint(&j, r->key);
+            }
+            gmd_json_key(&j, "objects"); gmd_json_uint(&j, r->count);
+            gmd_json_key(&j, "bytes"); gmd_json_uint(&j, r->bytes);
+            gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, r->reachable);
+            gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, r->reachable_bytes);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+        gmd_dump_histogram_free(&h);
+        return;
+    }
+    fprintf(out, "Objects by %s (%s objects, %s; slot sizes, as the allocator rounds them):\n", by_type ? "type" : "size",
+            commas(g->nobjects, a, sizeof a), iec(g->heap_bytes, b, sizeof b));
+    fprintf(out, "  %12s %10s %7s %12s  %s\n", "objects", "bytes", "%", "reachable", by_type ? "type" : "size");
+    for (uint32_t i = 0; i < rows_of(o, h.n); i++) {
+        const gmd_dump_hist_row *r = &h.rows[i];
+        fprintf(out, "  %12s %10s %6.2f%% %12s  ", commas(r->count, a, sizeof a), iec(r->bytes, b, sizeof b),
+                pct(r->bytes, g->heap_bytes), commas(r->reachable, c, sizeof c));
+        if (by_type) {
+            const char *t = r->key && g->type_name ? g->type_name(g->type_ctx, r->key) : NULL;
+            fprintf(out, "%s\n", t ? t : unknown);
+        } else {
+            fprintf(out, "%s\n", iec(r->key, a, sizeof a));
+        }
+    }
+    if (by_type)
+        fprintf(out, "Types come from the malloc header of objects in 513 B-32 KiB slots that hold pointers (Go 1.22+);\n"
+                     "smaller, pointer-free and large objects carry no type in the dump.\n");
+    gmd_dump_histogram_free(&h);
+}
+
+static void keyed_push(gmd_dump_keyed *k, uint32_t *cap, const char *name, uint64_t bytes, uint64_t objects)
+{
+    if (k->n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        k->names = gmd_xrealloc(k->names, *cap * sizeof *k->names);
+        k->bytes = gmd_xrealloc(k->bytes, *cap * sizeof *k->bytes);
+        k->objects = gmd_xrealloc(k->objects, *cap * sizeof *k->objects);
+    }
+    k->names[k->n] = gmd_xstrdup(name);
+    k->bytes[k->n] = bytes;
+    k->objects[k->n] = objects;
+    k->n++;
+}
+
+void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k)
+{
+    memset(k, 0, sizeof *k);
+    uint32_t cap = 0;
+    char name[512];
+    for (uint32_t r = 1; r < g->nroots; r++) {
+        gmd_node_kind kind = g->roots[r].kind;
+        if (kind == GMD_NODE_FRAME || g->idom[r] == GMD_NO_NODE) continue;
+        if (kind == GMD_NODE_GOROUTINE) {
+            const gmd_dump_goroutine *gr = &g->goroutines[g->roots[r].index];
+            /* Goroutines match across dumps by id and creator. */
+            snprintf(name, sizeof name, "goroutine %llu", (unsigned long long)gr->goid);
+        } else {
+            snprintf(name, sizeof name, "%s", g->roots[r].name);
+        }
+        keyed_push(k, &cap, name, g->retained[r], g->retained_count[r]);
+    }
+    uint32_t shared_n;
+    uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
+    keyed_push(k, &cap, "(shared by several roots)", shared, shared_n);
+}
+
+void gmd_dump_keyed_sites(const gmd_objgraph *g, gmd_dump_keyed *k)
+{
+    memset(k, 0, sizeof *k);
+    uint32_t cap = 0;
+    gmd_dump_sites_result s;
+    gmd_dump_sites(g, false, &s);
+    char name[1024];
+    for (uint32_t i = 0; i < s.n; i++) {
+        const char *file = NULL;
+        uint64_t line = 0;
+        const char *fn = gmd_bucket_site(&g->buckets[s.bucket[i]], &file, &line);
+        const char *base = file ? strrchr(file, '/') : NULL;
+        snprintf(name, sizeof name, "%s (%s:%llu)", fn ? fn : "?", base ? base + 1 : (file ? file : "?"),
+                 (unsigned long long)line);
+        keyed_push(k, &cap, name, s.retained[i], s.objects[i]);
+    }
+    gmd_dump_sites_free(&s);
+}
+
+void gmd_dump_keyed_free(gmd_dump_keyed *k)
+{
+    for (uint32_t i = 0; i < k->n; i++) free(k->names[i]);
+    free(k->names);
+    free(k->bytes);
+    free(k->objects);
+    memset(k, 0, sizeof *k);
+}
+
+typedef struct diff_row {
+    const char *name;
+    int64_t old_bytes, new_bytes, old_objects, new_objects;
+} diff_row;
+
+static int by_name(const void *a, const void *b) { return strcmp(**(char *const *const *)a, **(char *const *const *)b); }
+
+static int by_growth(const void *a, const void *b)
+{
+    const diff_row *x = a, *y = b;
+    int64_t dx = x->new_bytes - x->old_bytes, dy = y->new_bytes - y->old_bytes;
+    if (dx != dy) return dx < dy ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+/* Join two keyed lists on their names. */
+static diff_row *join(const gmd_dump_keyed *o, const gmd_dump_keyed *n, uint32_t *count)
+{
+    char ***po = gmd_xmalloc((o->n + 1) * sizeof *po), ***pn = gmd_xmalloc((n->n + 1) * sizeof *pn);
+    for (uint32_t i = 0; i < o->n; i++) po[i] = &o->names[i];
+    for (uint32_t i = 0; i < n->n; i++) pn[i] = &n->names[i];
+    qsort(po, o->n, sizeof *po, by_name);
+    qsort(pn, n->n, sizeof *pn, by_name);
+    diff_row *rows = gmd_xmalloc((o->n + n->n + 1) * sizeof *rows);
+    uint32_t i = 0, k = 0, m = 0;
+    while (i < o->n || k < n->n) {
+        int c = i == o->n ? 1 : k == n->n ? -1 : strcmp(*po[i], *pn[k]);
+        diff_row r = {NULL, 0, 0, 0, 0};
+        if (c <= 0) {
+            uint32_t idx = (uint32_t)(po[i] - o->names);
+            r.name = *po[i];
+            r.old_bytes = (int64_t)o->bytes[idx];
+            r.old_objects = (int64_t)o->objects[idx];
+            i++;
+        }
+        if (c >= 0) {
+            uint32_t idx = (uint32_t)(pn[k] - n->names);
+            r.name = *pn[k];
+            r.new_bytes = (int64_t)n->bytes[idx];
+            r.new_objects = (int64_t)n->objects[idx];
+            k++;
+        }
+        rows[m++] = r;
+    }
+    free(po);
+    free(pn);
+    qsort(rows, m, sizeof *rows, by_growth);
+    *count = m;
+    return rows;
+}
+
+static void diff_table(FILE *out, gmd_json *j, const char *title, const char *key, const diff_row *rows, uint32_t n,
+                       const gmd_dump_report_opts *o)
+{
+    char a[32], b[32], c[32];
+    if (j) {
+        gmd_json_key(j, key);
+        gmd_json_array_begin(j);
+    } else {
+        fprintf(out, "%s:\n  %10s %10s %10s %10s  %s\n", title, "growth", "old", "new", "objects", "name");
+    }
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const diff_row *r = &rows[i];
+        if (r->old_bytes == r->new_bytes && r->old_objects == r->new_objects) continue;
+        if (o->rows > 0 && shown >= (uint32_t)o->rows) break;
+        shown++;
+        int64_t d = r->new_bytes - r->old_bytes;
+        if (j) {
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "name"); gmd_json_string(j, r->name);
+            gmd_json_key(j, "old_bytes"); gmd_json_int(j, r->old_bytes);
+            gmd_json_key(j, "new_bytes"); gmd_json_int(j, r->new_bytes);
+            gmd_json_key(j, "old_objects"); gmd_json_int(j, r->old_objects);
+            gmd_json_key(j, "new_objects"); gmd_json_int(j, r->new_objects);
+            gmd_json_object_end(j);
+        } else {
+            char sign[40];
+            snprintf(sign, sizeof sign, "%s%s", d >= 0 ? "+" : "-", iec((uint64_t)(d >= 0 ? d : -d), c, sizeof c));
+            fprintf(out, "  %10s %10s %10s %+10lld  %s\n", sign, iec((uint64_t)r->old_bytes, a, sizeof a),
+                    iec((uint64_t)r->new_bytes, b, sizeof b), (long long)(r->new_objects - r->old_objects), r->name);
+        }
+    }
+    if (j) gmd_json_array_end(j);
+    else if (!shown) fprintf(out, "  (no change)\n");
+}
+
+void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_dump_keyed *new_roots,
+                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites, uint64_t old_total,
+                          uint64_t new_total, const gmd_dump_report_opts *o)
+{
+    uint32_t nr, ns;
+    diff_row *roots = join(old_roots, new_roots, &nr);
+    diff_row *sites = join(old_sites, new_sites, &ns);
+    char a[32], b[32], c[32];
+    if (o->json) {
+        gmd_json j;
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "old_reachable_bytes"); gmd_json_uint(&j, old_total);
+        gmd_json_key(&j, "new_reachable_bytes"); gmd_json_uint(&j, new_total);
+        diff_table(out, &j, NULL, "roots", roots, nr, o);
+        diff_table(out, &j, NULL, "sites", sites, ns, o);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+    } else {
+        int64_t d = (int64_t)new_total - (int64_t)old_total;
+        fprintf(out, "Reachable heap: %s -> %s (%s%s)\n\n", iec(old_total, a, sizeof a), iec(new_total, b, sizeof b),
+                d >= 0 ? "+" : "-", iec((uint64_t)(d >= 0 ? d : -d), c, sizeof c));
+        diff_table(out, NULL, "Growth by root (retained size)", NULL, roots, nr, o);
+        fputc('\n', out);
+        diff_table(out, NULL, "Growth by allocation site (retained by sampled objects)", NULL, sites, ns, o);
+    }
+    free(roots);
+    free(sites);
+}
