@@ -1,12 +1,17 @@
 /* Flame graphs as one self-contained SVG.
  *
- * The stack set is merged into a tree of frames (a node per distinct path of
- * function names from the outermost frame), in one pass with a hash index
- * keyed by (parent, interned name). Only frames at least MIN_FRACTION of the
- * total wide are written, so the file stays small however big the profile;
- * the footer says how many were left out. The SVG carries its own CSS and
- * script (hover, click to zoom, regex search), so it works when opened from
- * disk and needs nothing from the network. */
+ * The tree of frames (a node per distinct path of function names from the
+ * outermost frame) is built depth-first from the stacks sorted by their name
+ * sequence: a node is finished once the sorted stacks leave its prefix, and
+ * a finished node narrower than MIN_FRACTION of the total is dropped with its
+ * subtree, which is then the tail of the node array. Memory is bounded by
+ * the frames drawn (plus one open path), so a profile with millions of
+ * distinct paths still makes a small file quickly; the footer says how many
+ * frames were left out.
+ *
+ * The SVG carries its own CSS and script (hover, click to zoom, regex
+ * search), so it works when opened from disk and needs nothing from the
+ * network. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,29 +29,42 @@
 #define FRAME_H 18           /* row pitch; the rectangle is one pixel less */
 #define FRAMES_TOP 96        /* first row below title, subtitle and controls */
 #define CHAR_W 6.6           /* 11px monospace advance; the script re-measures */
-#define FONT_PX 11
 
 typedef struct fnode {
     const char *name;            /* interned in the flame's own table */
-    uint32_t parent;
-    uint32_t first_child, next_sibling;
+    uint32_t rank;               /* the name's place in alphabetical order */
+    uint32_t parent, depth;
     int64_t cur_abs, cur_net;    /* sum of |value| and of value in cur */
     int64_t base_abs, base_net;  /* the same in base */
+    int64_t children_cur;        /* sum of the children's cur_abs, for "self" */
+    double x, w;                 /* left edge and width in value units */
+    double children_w;           /* all children's widths */
+    double kept_w;               /* drawn children's widths: where the next child starts */
+    double merged_w;             /* elided children's widths, drawn as one hatched box */
+    uint32_t merged_n;
 } fnode;
+
+/* A stack as a sequence of name ranks, outermost first. */
+typedef struct fstack {
+    const uint32_t *seq;
+    uint32_t n;
+    bool is_base;
+    int64_t value;
+} fstack;
 
 typedef struct flame {
     gmd_arena arena;
     gmd_intern names;            /* shared by cur and base so equal names compare by pointer */
+    const char **by_id;          /* distinct names in order of first use */
+    uint32_t nids, capids;
+    gmd_u64map id_of;            /* interned pointer -> id */
+    uint32_t *rank_of_id, *id_of_rank;
     fnode *nodes;
     uint32_t n, cap;
-    gmd_index children;          /* (parent, name) -> node */
+    double thr;                  /* narrowest width drawn */
+    uint32_t elided;             /* tree nodes not drawn */
+    uint32_t maxdepth;
 } flame;
-
-typedef struct child_key {
-    const flame *f;
-    uint32_t parent;
-    const char *name;
-} child_key;
 
 static int64_t sat_add(int64_t a, int64_t b)
 {
@@ -56,43 +74,106 @@ static int64_t sat_add(int64_t a, int64_t b)
 }
 
 static int64_t abs64(int64_t v) { return v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v; }
+static int64_t neg64(int64_t v) { return v == INT64_MIN ? INT64_MAX : -v; }
 
-static bool child_eq(const void *ctx, uint32_t e)
+static uint32_t name_id(flame *f, const char *interned)
 {
-    const child_key *k = ctx;
-    return k->f->nodes[e].parent == k->parent && k->f->nodes[e].name == k->name;
+    uint32_t id = gmd_u64map_get(&f->id_of, (uint64_t)(uintptr_t)interned);
+    if (id != UINT32_MAX) return id;
+    id = f->nids;
+    GMD_VEC_PUSH(f->by_id, f->nids, f->capids, interned);
+    gmd_u64map_put(&f->id_of, (uint64_t)(uintptr_t)interned, id);
+    return id;
 }
 
-static uint64_t child_hash(uint32_t parent, const char *name)
+/* Turn each stack of `s` into a sequence of name ids (outermost first) in
+ * `pool`, resolving names once per function or unsymbolized location. */
+static void flame_collect(flame *f, const gmd_stackset *s, bool is_base, uint32_t *pool, size_t *npool,
+                          fstack *stacks, size_t *nstacks)
 {
-    return gmd_mix64(((uint64_t)parent << 32) ^ (uint64_t)(uintptr_t)name);
+    const gmd_profile *p = s->profile;
+    uint32_t *fn_id = gmd_xmalloc((p->nfunctions ? p->nfunctions : 1) * sizeof *fn_id);
+    uint32_t *loc_id = gmd_xmalloc((p->nlocations ? p->nlocations : 1) * sizeof *loc_id);
+    memset(fn_id, 0xff, (p->nfunctions ? p->nfunctions : 1) * sizeof *fn_id);
+    memset(loc_id, 0xff, (p->nlocations ? p->nlocations : 1) * sizeof *loc_id);
+    for (uint32_t i = 0; i < s->nstacks; i++) {
+        const gmd_stack *st = &s->stacks[i];
+        fstack *fs = &stacks[(*nstacks)++];
+        fs->seq = pool + *npool;
+        fs->n = st->nframes;
+        fs->is_base = is_base;
+        fs->value = st->value;
+        for (uint32_t k = st->nframes; k-- > 0;) {
+            const gmd_frame *fr = &st->frames[k];
+            uint32_t *slot = fr->function != GMD_NONE ? &fn_id[fr->function] : &loc_id[fr->location];
+            if (*slot == UINT32_MAX) {
+                char buf[32];
+                *slot = name_id(f, gmd_intern_str(&f->names, gmd_frame_name(s, fr, buf, sizeof buf)));
+            }
+            pool[(*npool)++] = *slot;
+        }
+    }
+    free(fn_id);
+    free(loc_id);
 }
 
-static uint32_t node_new(flame *f, uint32_t parent, const char *name)
+static const flame *sort_flame;   /* qsort has no context argument */
+
+static int cmp_id_by_name(const void *a, const void *b)
+{
+    return strcmp(sort_flame->by_id[*(const uint32_t *)a], sort_flame->by_id[*(const uint32_t *)b]);
+}
+
+static int cmp_stack(const void *a, const void *b)
+{
+    const fstack *x = a, *y = b;
+    uint32_t n = x->n < y->n ? x->n : y->n;
+    for (uint32_t i = 0; i < n; i++)
+        if (x->seq[i] != y->seq[i]) return x->seq[i] < y->seq[i] ? -1 : 1;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static uint32_t node_open(flame *f, uint32_t parent, uint32_t rank)
 {
     GMD_VEC_RESERVE1(f->nodes, f->n, f->cap);
     uint32_t i = f->n++;
     fnode *nd = &f->nodes[i];
     memset(nd, 0, sizeof *nd);
-    nd->name = name;
     nd->parent = parent;
-    nd->first_child = nd->next_sibling = UINT32_MAX;
+    nd->rank = rank;
     if (parent != UINT32_MAX) {
-        nd->next_sibling = f->nodes[parent].first_child;
-        f->nodes[parent].first_child = i;
+        fnode *p = &f->nodes[parent];
+        nd->name = f->by_id[f->id_of_rank[rank]];
+        nd->depth = p->depth + 1;
+        /* Earlier siblings are finished: the drawn ones are packed to the left. */
+        nd->x = p->x + p->kept_w;
     }
     return i;
 }
 
-static uint32_t child_of(flame *f, uint32_t parent, const char *name)
+/* Finish node i: its width is its own value (cur, or base for a frame only
+ * in base) and never less than its children together (which only the
+ * base-only frames of a diff can cause). Too narrow: drop it and its
+ * subtree, which are the tail of the array. */
+static void node_close(flame *f, uint32_t i)
 {
-    child_key k = {f, parent, name};
-    uint64_t h = child_hash(parent, name);
-    uint32_t c = gmd_index_find(&f->children, h, child_eq, &k);
-    if (c != UINT32_MAX) return c;
-    c = node_new(f, parent, name);
-    gmd_index_insert(&f->children, h, c);
-    return c;
+    fnode *nd = &f->nodes[i];
+    double own = (double)(nd->cur_abs ? nd->cur_abs : nd->base_abs);
+    nd->w = own > nd->children_w ? own : nd->children_w;
+    if (nd->parent == UINT32_MAX) return;
+    fnode *p = &f->nodes[nd->parent];
+    p->children_w += nd->w;
+    p->children_cur = sat_add(p->children_cur, nd->cur_abs);
+    if (nd->w >= f->thr && nd->w > 0) {
+        p->kept_w += nd->w;
+        if (nd->depth > f->maxdepth) f->maxdepth = nd->depth;
+        if (nd->merged_w >= f->thr && nd->merged_n && nd->depth + 1 > f->maxdepth) f->maxdepth = nd->depth + 1;
+    } else {
+        p->merged_w += nd->w;
+        p->merged_n++;
+        f->elided += f->n - i;
+        f->n = i;
+    }
 }
 
 static void node_add(fnode *nd, int64_t v, bool is_base)
@@ -106,35 +187,73 @@ static void node_add(fnode *nd, int64_t v, bool is_base)
     }
 }
 
-/* Add every stack of `s` to the tree. Names are resolved (and interned into
- * the flame's table) once per function or unsymbolized location, not per
- * frame, so the pass is linear in the number of frames. */
-static void flame_add(flame *f, const gmd_stackset *s, bool is_base)
+/* Build the pruned tree from cur (and base). */
+static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *base)
 {
-    const gmd_profile *p = s->profile;
-    const char **fn_name = gmd_xcalloc(p->nfunctions ? p->nfunctions : 1, sizeof *fn_name);
-    const char **loc_name = gmd_xcalloc(p->nlocations ? p->nlocations : 1, sizeof *loc_name);
-    for (uint32_t i = 0; i < s->nstacks; i++) {
-        const gmd_stack *st = &s->stacks[i];
-        uint32_t node = 0;
-        node_add(&f->nodes[0], st->value, is_base);
-        for (uint32_t k = st->nframes; k-- > 0;) {
-            const gmd_frame *fr = &st->frames[k];
-            const char **slot = fr->function != GMD_NONE ? &fn_name[fr->function] : &loc_name[fr->location];
-            if (!*slot) {
-                char buf[32];
-                *slot = gmd_intern_str(&f->names, gmd_frame_name(s, fr, buf, sizeof buf));
-            }
-            node = child_of(f, node, *slot);
-            node_add(&f->nodes[node], st->value, is_base);
-        }
+    size_t nframes = 0, nst = cur->nstacks + (base ? base->nstacks : 0);
+    int64_t cur_abs = 0, base_abs = 0;
+    for (uint32_t k = 0; k < cur->nstacks; k++) {
+        nframes += cur->stacks[k].nframes;
+        cur_abs = sat_add(cur_abs, abs64(cur->stacks[k].value));
     }
-    free(fn_name);
-    free(loc_name);
+    for (uint32_t k = 0; base && k < base->nstacks; k++) {
+        nframes += base->stacks[k].nframes;
+        base_abs = sat_add(base_abs, abs64(base->stacks[k].value));
+    }
+    uint32_t *pool = gmd_xmalloc((nframes ? nframes : 1) * sizeof *pool);
+    fstack *stacks = gmd_xmalloc((nst ? nst : 1) * sizeof *stacks);
+    size_t npool = 0, nstacks = 0;
+    flame_collect(f, cur, false, pool, &npool, stacks, &nstacks);
+    if (base) flame_collect(f, base, true, pool, &npool, stacks, &nstacks);
+
+    /* Ids -> alphabetical ranks, so sorting stacks by rank sequence also
+     * puts every node's children in name order. */
+    f->id_of_rank = gmd_xmalloc((f->nids ? f->nids : 1) * sizeof *f->id_of_rank);
+    f->rank_of_id = gmd_xmalloc((f->nids ? f->nids : 1) * sizeof *f->rank_of_id);
+    for (uint32_t i = 0; i < f->nids; i++) f->id_of_rank[i] = i;
+    sort_flame = f;
+    qsort(f->id_of_rank, f->nids, sizeof *f->id_of_rank, cmp_id_by_name);
+    for (uint32_t r = 0; r < f->nids; r++) f->rank_of_id[f->id_of_rank[r]] = r;
+    for (size_t i = 0; i < npool; i++) pool[i] = f->rank_of_id[pool[i]];
+    qsort(stacks, nstacks, sizeof *stacks, cmp_stack);
+
+    /* The root's own value is a lower bound of the final width, so the
+     * threshold never hides a frame wider than MIN_FRACTION of it. */
+    f->thr = MIN_FRACTION * (double)(cur_abs ? cur_abs : base_abs);
+    uint32_t root = node_open(f, UINT32_MAX, UINT32_MAX);
+    f->nodes[root].name = gmd_intern_str(&f->names, "root");
+    uint32_t *path = NULL;   /* open nodes: path[d] at depth d */
+    size_t plen = 0, pcap = 0;
+    GMD_VEC_PUSH(path, plen, pcap, root);
+    for (size_t i = 0; i < nstacks; i++) {
+        const fstack *st = &stacks[i];
+        size_t d = 0;
+        while (d + 1 < plen && d < st->n && f->nodes[path[d + 1]].rank == st->seq[d]) d++;
+        while (plen > d + 1) node_close(f, path[--plen]);
+        for (size_t j = d; j < st->n; j++) {
+            uint32_t c = node_open(f, path[plen - 1], st->seq[j]);
+            GMD_VEC_PUSH(path, plen, pcap, c);
+        }
+        for (size_t k = 0; k < plen; k++) node_add(&f->nodes[path[k]], st->value, st->is_base);
+    }
+    while (plen > 0) node_close(f, path[--plen]);
+    free(path);
+    free(pool);
+    free(stacks);
+}
+
+static void flame_free(flame *f)
+{
+    free(f->nodes);
+    free(f->by_id);
+    free(f->rank_of_id);
+    free(f->id_of_rank);
+    gmd_u64map_free(&f->id_of);
+    gmd_intern_free(&f->names);
+    gmd_arena_free(&f->arena);
 }
 
 /* ---- text helpers ---- */
-
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -374,102 +493,9 @@ static const char script[] =
 
 typedef enum colour_mode { COLOUR_PACKAGE, COLOUR_DIFF, COLOUR_SIGN } colour_mode;
 
-typedef struct layout {
-    double *w;          /* layout width in value units */
-    double *x;          /* left edge in value units */
-    uint32_t *depth;
-    bool *drawn;
-    double *merged_w;   /* per node: total width of its elided children */
-    uint32_t *merged_n;
-    uint32_t maxdepth;
-    uint32_t elided;    /* tree nodes not drawn */
-    uint32_t ndrawn;
-} layout;
-
-static int cmp_name(const void *a, const void *b)
-{
-    const fnode *const *x = a, *const *y = b;
-    return strcmp((*x)->name, (*y)->name);
-}
-
-/* Width of each node: its own value (cur, or base for a frame only in base)
- * and never less than its children together, which only matters for the
- * base-only frames of a diff. Parents precede children in the node array. */
-static void layout_build(const flame *f, layout *L)
-{
-    uint32_t n = f->n;
-    memset(L, 0, sizeof *L);
-    L->w = gmd_xcalloc(n, sizeof *L->w);
-    L->x = gmd_xcalloc(n, sizeof *L->x);
-    L->depth = gmd_xcalloc(n, sizeof *L->depth);
-    L->drawn = gmd_xcalloc(n, sizeof *L->drawn);
-    L->merged_w = gmd_xcalloc(n, sizeof *L->merged_w);
-    L->merged_n = gmd_xcalloc(n, sizeof *L->merged_n);
-    double *sumc = gmd_xcalloc(n, sizeof *sumc);
-    for (uint32_t i = n; i-- > 0;) {
-        const fnode *nd = &f->nodes[i];
-        double own = (double)(nd->cur_abs ? nd->cur_abs : nd->base_abs);
-        L->w[i] = own > sumc[i] ? own : sumc[i];
-        if (i) sumc[nd->parent] += L->w[i];
-    }
-    free(sumc);
-
-    double thr = L->w[0] * MIN_FRACTION;
-    L->drawn[0] = true;
-    L->ndrawn = 1;
-    for (uint32_t i = 1; i < n; i++) {
-        uint32_t par = f->nodes[i].parent;
-        L->depth[i] = L->depth[par] + 1;
-        L->drawn[i] = L->drawn[par] && L->w[i] >= thr && L->w[i] > 0;
-        if (L->drawn[i]) {
-            L->ndrawn++;
-            if (L->depth[i] > L->maxdepth) L->maxdepth = L->depth[i];
-        } else {
-            L->elided++;
-            if (L->drawn[par]) {
-                L->merged_w[par] += L->w[i];
-                L->merged_n[par]++;
-            }
-        }
-    }
-    /* A row of merged leftovers may sit one above the deepest drawn frame. */
-    for (uint32_t i = 0; i < n; i++)
-        if (L->drawn[i] && L->merged_n[i] && L->merged_w[i] >= thr && L->depth[i] + 1 > L->maxdepth)
-            L->maxdepth = L->depth[i] + 1;
-
-    /* Left edges: children sorted by name, packed from the parent's edge. */
-    fnode **kids = NULL;
-    size_t nk = 0, capk = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (!L->drawn[i]) continue;
-        nk = 0;
-        for (uint32_t c = f->nodes[i].first_child; c != UINT32_MAX; c = f->nodes[c].next_sibling)
-            if (L->drawn[c]) GMD_VEC_PUSH(kids, nk, capk, &f->nodes[c]);
-        qsort(kids, nk, sizeof *kids, cmp_name);
-        double x = L->x[i];
-        for (size_t k = 0; k < nk; k++) {
-            uint32_t c = (uint32_t)(kids[k] - f->nodes);
-            L->x[c] = x;
-            x += L->w[c];
-        }
-    }
-    free(kids);
-}
-
-static void layout_free(layout *L)
-{
-    free(L->w);
-    free(L->x);
-    free(L->depth);
-    free(L->drawn);
-    free(L->merged_w);
-    free(L->merged_n);
-}
-
 typedef struct writer {
     FILE *out;
     const flame *f;
-    const layout *L;
     const gmd_stackset *cur, *base;
     colour_mode mode;
     double scale;       /* pixels per value unit */
@@ -479,7 +505,7 @@ typedef struct writer {
 
 static double row_y(const writer *w, uint32_t depth)
 {
-    return FRAMES_TOP + (double)(w->L->maxdepth - depth) * FRAME_H;
+    return FRAMES_TOP + (double)(w->f->maxdepth - depth) * FRAME_H;
 }
 
 static void put_value(FILE *out, int64_t v, const char *unit, bool sign)
@@ -495,13 +521,13 @@ static void write_frame(writer *w, uint32_t i)
     const char *unit = w->cur->value_type.unit;
     FILE *out = w->out;
     char a[32], b[32], c[32], pbuf[32];
-    double px = w->L->w[i] * w->scale;
-    double x = PAD + w->L->x[i] * w->scale, y = row_y(w, w->L->depth[i]);
+    double px = nd->w * w->scale;
+    double x = PAD + nd->x * w->scale, y = row_y(w, nd->depth);
     bool gone = w->mode == COLOUR_DIFF && nd->cur_abs == 0 && nd->base_abs != 0;
 
     rgb col;
     if (w->mode == COLOUR_DIFF) {
-        int64_t d = sat_add(nd->cur_net, nd->base_net == INT64_MIN ? INT64_MAX : -nd->base_net);
+        int64_t d = sat_add(nd->cur_net, neg64(nd->base_net));
         col = change_colour(d, w->max_change > 0 ? fabs((double)d) / w->max_change : 0);
     } else if (w->mode == COLOUR_SIGN) {
         col = change_colour(nd->cur_net, w->max_change > 0 ? fabs((double)nd->cur_net) / w->max_change : 0);
@@ -512,9 +538,7 @@ static void write_frame(writer *w, uint32_t i)
     fputs(gone ? "<g class=\"gone\"><title>" : "<g><title>", out);
     put_xml_str(out, nd->name);
     fputc('\n', out);
-    int64_t self = nd->cur_abs;
-    for (uint32_t k = nd->first_child; k != UINT32_MAX; k = w->f->nodes[k].next_sibling)
-        self = sat_add(self, -w->f->nodes[k].cur_abs);
+    int64_t self = sat_add(nd->cur_abs, neg64(nd->children_cur));
     if (w->mode == COLOUR_DIFF) {
         const char *bunit = w->base->value_type.unit;
         fputs("before ", out);
@@ -523,7 +547,7 @@ static void write_frame(writer *w, uint32_t i)
         fputs(" \xe2\x86\x92 after ", out);
         put_value(out, nd->cur_net, unit, false);
         fprintf(out, " (%s)\nchange ", pct_str(nd->cur_abs, w->cur->total, pbuf, sizeof pbuf));
-        int64_t d = sat_add(nd->cur_net, nd->base_net == INT64_MIN ? INT64_MAX : -nd->base_net);
+        int64_t d = sat_add(nd->cur_net, neg64(nd->base_net));
         put_value(out, d, unit, true);
         if (nd->base_net > 0) fprintf(out, " (%+.1f%%)", 100.0 * (double)d / (double)nd->base_net);
         else if (nd->cur_net && !nd->base_net) fputs(" (new)", out);
@@ -549,25 +573,21 @@ static void write_frame(writer *w, uint32_t i)
  * together they are wide enough to see. */
 static void write_merged(writer *w, uint32_t i)
 {
-    const layout *L = w->L;
-    double thr = L->w[0] * MIN_FRACTION;
-    if (!L->merged_n[i] || L->merged_w[i] < thr) return;
-    double used = 0;
-    for (uint32_t c = w->f->nodes[i].first_child; c != UINT32_MAX; c = w->f->nodes[c].next_sibling)
-        if (L->drawn[c]) used += L->w[c];
-    double x = PAD + (L->x[i] + used) * w->scale, px = L->merged_w[i] * w->scale;
-    double y = row_y(w, L->depth[i] + 1);
+    const fnode *nd = &w->f->nodes[i];
+    if (!nd->merged_n || nd->merged_w < w->f->thr) return;
+    double x = PAD + (nd->x + nd->kept_w) * w->scale, px = nd->merged_w * w->scale;
+    double y = row_y(w, nd->depth + 1);
     char a[32], b[32], c[32], vbuf[64], pbuf[32];
     FILE *out = w->out;
-    int64_t v = (int64_t)L->merged_w[i];
+    int64_t v = (int64_t)nd->merged_w;
     fprintf(out, "<g class=\"m\"><title>%" PRIu32 " small frame%s\n%s (%s of total), each under %.1f%% of the total</title>",
-            L->merged_n[i], L->merged_n[i] == 1 ? "" : "s", gmd_fmt_value(v, w->cur->value_type.unit, vbuf, sizeof vbuf),
-            pct_str(v, (int64_t)L->w[0], pbuf, sizeof pbuf), MIN_FRACTION * 100);
+            nd->merged_n, nd->merged_n == 1 ? "" : "s", gmd_fmt_value(v, w->cur->value_type.unit, vbuf, sizeof vbuf),
+            pct_str(v, (int64_t)w->f->nodes[0].w, pbuf, sizeof pbuf), MIN_FRACTION * 100);
     fprintf(out, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" fill=\"rgb(221,221,221)\"/>", num(a, x), num(b, y), num(c, px),
             FRAME_H - 1);
     fprintf(out, "<text x=\"%s\" y=\"%s\">", num(a, x + 3), num(b, y + 12.5));
     char label[48];
-    snprintf(label, sizeof label, "%" PRIu32 " small frame%s", L->merged_n[i], L->merged_n[i] == 1 ? "" : "s");
+    snprintf(label, sizeof label, "%" PRIu32 " small frame%s", nd->merged_n, nd->merged_n == 1 ? "" : "s");
     put_label(out, label, px);
     fputs("</text></g>\n", out);
 }
@@ -597,7 +617,7 @@ static void write_title(writer *w, const gmd_flame_opts *o, bool negative)
         for (uint32_t k = 0; k < w->cur->nstacks; k++) ct = sat_add(ct, w->cur->stacks[k].value);
         fprintf(out, "%s: before %s \xe2\x86\x92 after %s (", vt->type, gmd_fmt_value(bt, vt->unit, t1, sizeof t1),
                 gmd_fmt_value(ct, vt->unit, t2, sizeof t2));
-        put_value(out, sat_add(ct, bt == INT64_MIN ? INT64_MAX : -bt), vt->unit, true);
+        put_value(out, sat_add(ct, neg64(bt)), vt->unit, true);
         fputs(") \xc2\xb7 width: after \xc2\xb7 red grew, blue shrank \xc2\xb7 dashed: only in the base", out);
     } else {
         fprintf(out, "total %s", gmd_fmt_value(w->cur->total, vt->unit, t1, sizeof t1));
@@ -646,68 +666,56 @@ int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *
     memset(&f, 0, sizeof f);
     gmd_arena_init(&f.arena, 0);
     gmd_intern_init(&f.names, &f.arena);
-    gmd_index_init(&f.children);
-    node_new(&f, UINT32_MAX, gmd_intern_str(&f.names, "root"));
-    flame_add(&f, cur, false);
-    if (base) flame_add(&f, base, true);
+    gmd_u64map_init(&f.id_of);
+    flame_build(&f, cur, base);
 
     bool negative = false;
     for (uint32_t k = 0; k < cur->nstacks && !negative; k++) negative = cur->stacks[k].value < 0;
 
-    layout L;
-    layout_build(&f, &L);
-    writer w = {.out = out, .f = &f, .L = &L, .cur = cur, .base = base};
+    writer w = {.out = out, .f = &f, .cur = cur, .base = base};
     w.mode = base ? COLOUR_DIFF : negative ? COLOUR_SIGN : COLOUR_PACKAGE;
     w.width = o && o->width ? o->width : 1200;
     if (w.width < 400) w.width = 400;
     if (w.width > 20000) w.width = 20000;
-    w.scale = L.w[0] > 0 ? ((double)w.width - 2 * PAD) / L.w[0] : 0;
-    for (uint32_t i = 1; i < f.n; i++) {
-        if (!L.drawn[i]) continue;
+    double root_w = f.nodes[0].w;
+    w.scale = root_w > 0 ? ((double)w.width - 2 * PAD) / root_w : 0;
+    for (uint32_t i = 1; i < f.n && w.mode != COLOUR_PACKAGE; i++) {
         const fnode *nd = &f.nodes[i];
         double d = w.mode == COLOUR_DIFF ? fabs((double)nd->cur_net - (double)nd->base_net) : fabs((double)nd->cur_net);
-        if (w.mode != COLOUR_PACKAGE && d > w.max_change) w.max_change = d;
+        if (d > w.max_change) w.max_change = d;
     }
 
-    int height = FRAMES_TOP + (int)(L.maxdepth + 1) * FRAME_H + 46;
+    int fb = FRAMES_TOP + (int)(f.maxdepth + 1) * FRAME_H;   /* bottom of the frames */
+    int height = fb + 46;
     fprintf(out,
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
             "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n",
             w.width, height, w.width, height);
     fprintf(out, "<style>\n%s</style>\n", css);
-    fprintf(out, "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-                 "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
-                 "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#cfcfcf\" stroke-width=\"3\"/></pattern></defs>\n");
-    fprintf(out, "<rect id=\"bg\" width=\"100%%\" height=\"100%%\"/>\n");
+    fputs("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+          "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#e6e6e6\"/>"
+          "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#cfcfcf\" stroke-width=\"3\"/></pattern></defs>\n", out);
+    fputs("<rect id=\"bg\" width=\"100%\" height=\"100%\"/>\n", out);
     write_title(&w, o, negative);
     write_controls(&w);
-    /* Probe text for the script to measure the label font's advance. */
     fputs("<g id=\"frames\">\n", out);
-    for (uint32_t i = 0; i < f.n; i++) {
-        if (!L.drawn[i]) continue;
-        write_frame(&w, i);
-    }
-    for (uint32_t i = 0; i < f.n; i++)
-        if (L.drawn[i]) write_merged(&w, i);
+    for (uint32_t i = 0; i < f.n; i++) write_frame(&w, i);   /* the root first: the script relies on it */
+    for (uint32_t i = 0; i < f.n; i++) write_merged(&w, i);
     fputs("</g>\n", out);
-    int fb = FRAMES_TOP + (int)(L.maxdepth + 1) * FRAME_H;
-    fprintf(out, "<text id=\"probe\" x=\"-1000\" y=\"-1000\" style=\"font-size:11px;font-family:ui-monospace,SFMono-Regular,"
-                 "Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace\">mmmmmmmmmmiiiiiiiiii</text>\n");
+    /* Probe text for the script to measure the label font's advance. */
+    fputs("<text id=\"probe\" x=\"-1000\" y=\"-1000\" style=\"font-size:11px;font-family:ui-monospace,SFMono-Regular,"
+          "Menlo,Consolas,'DejaVu Sans Mono','Liberation Mono',monospace\">mmmmmmmmmmiiiiiiiiii</text>\n", out);
     fprintf(out, "<text id=\"status\" x=\"%d\" y=\"%d\">%s</text>\n", (int)PAD, fb + 18,
-            L.w[0] > 0 ? "Hover over a frame for details \xc2\xb7 click to zoom \xc2\xb7 Ctrl-F to search"
+            root_w > 0 ? "Hover over a frame for details \xc2\xb7 click to zoom \xc2\xb7 Ctrl-F to search"
                        : "No samples in this profile (after filters).");
     fprintf(out, "<text id=\"footer\" x=\"%d\" y=\"%d\">", (int)PAD, fb + 36);
-    if (L.elided)
-        fprintf(out, "%" PRIu32 " frame%s narrower than %.1f%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", L.elided,
-                L.elided == 1 ? "" : "s", MIN_FRACTION * 100, L.ndrawn);
+    if (f.elided)
+        fprintf(out, "%" PRIu32 " frame%s narrower than %.1f%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", f.elided,
+                f.elided == 1 ? "" : "s", MIN_FRACTION * 100, f.n);
     fputs("made by gmd</text>\n", out);
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n", script);
 
-    layout_free(&L);
-    free(f.nodes);
-    gmd_index_free(&f.children);
-    gmd_intern_free(&f.names);
-    gmd_arena_free(&f.arena);
+    flame_free(&f);
     if (ferror(out)) return gmd_errf(err, "write failed");
     return 0;
 }
