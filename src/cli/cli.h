@@ -36,5 +36,8 @@ int cli_close_output(FILE *f, const char *path);
 int cmd_pprof(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -7,6 +7,9 @@
 static const cli_command commands[] = {
     {"pprof", cmd_pprof, "analyse heap, allocs and goroutine profiles (top, diff, flame, ...)"},
     {"gc", cmd_gc, "read GODEBUG=gctrace=1 output: live heap trend, pauses, leak verdict"},
+    {"run", cmd_run, "run a Go program, watch its memory over time, name the leak"},
+    {"watch", cmd_watch, "watch a running Go service's pprof over time, name the leak"},
+    {"report", cmd_report, "analyse a gmd run/watch bundle again, offline (text, JSON, HTML)"},
     {"dump", cmd_dump, "analyse debug.WriteHeapDump heap dumps: retained sizes, paths to roots"},
 };
 

@@ -1,0 +1,108 @@
+/* Run bundles: what `gmd run` and `gmd watch` collect, on one clock, in a
+ * directory another tool can read without gmd:
+ *
+ *   index.jsonl      one line per artifact, in arrival order:
+ *                    {"t": seconds since start, "wall": unix ns, "kind": K, "file": F, ...}
+ *                    K is "heap", "goroutine", "gctrace", "proc" or another
+ *                    profile's name ("allocs", "mutex", ...); profiles carry
+ *                    "debug" when not the proto form; gctrace and proc
+ *                    entries carry "line", a 1-based line of their file
+ *   meta.json        how the run was made: command, pprof URL, interval, pid,
+ *                    start time, exit status
+ *   heap/NNNN.pb.gz, goroutine/NNNN.pb.gz, ...   profiles exactly as received
+ *   gctrace.log      the program's GODEBUG=gctrace=1 lines exactly as printed
+ *   proc.jsonl       /proc samples: {"t","wall","rss","rss_anon",...} (bytes)
+ */
+#ifndef GMD_BUNDLE_H
+#define GMD_BUNDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "gmd/arena.h"
+#include "gmd/err.h"
+#include "gmd/proc.h"
+
+typedef struct gmd_bundle_meta {
+    const char *tool;            /* "run" or "watch" */
+    char *const *command;        /* run: argv, NULL-terminated; NULL for watch */
+    const char *pprof_url;       /* "" when none */
+    double interval_sec;
+    int pid;                     /* 0 when unknown */
+    int64_t start_wall_ns;
+    double duration_sec;         /* how long collection ran */
+    int exit_status;             /* run: the program's exit code, 128+signal; -1 = still running / n.a. */
+    bool interrupted;            /* stopped by Ctrl-C */
+} gmd_bundle_meta;
+
+/* --- writing --------------------------------------------------------- */
+
+typedef struct gmd_bundle_writer {
+    char *dir;
+    FILE *index, *gclog, *proc;
+    int64_t gclines, proclines;
+    struct { char kind[32]; uint32_t count; } seq[16];
+    uint32_t nseq;
+} gmd_bundle_writer;
+
+/* Create `dir` (and missing parents). An existing non-empty directory is an
+ * error: a bundle is never mixed with another. */
+int gmd_bundle_create(gmd_bundle_writer *w, const char *dir, gmd_err *err);
+/* Store a profile's bytes as received under KIND/NNNN.EXT and index it.
+ * `debug` is the ?debug= form fetched (0 = proto). */
+int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
+                           int debug, const uint8_t *data, size_t len, gmd_err *err);
+/* One gctrace line (without its newline). */
+int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
+                          size_t len, gmd_err *err);
+int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
+                        gmd_err *err);
+int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_err *err);
+/* Write a whole extra file into the bundle (e.g. report.html); not indexed. */
+FILE *gmd_bundle_open_file(const char *dir, const char *name, gmd_err *err);
+int gmd_bundle_close(gmd_bundle_writer *w, gmd_err *err);
+
+/* --- reading --------------------------------------------------------- */
+
+typedef struct gmd_bundle_entry {
+    double t;
+    int64_t wall_ns;
+    const char *kind;
+    const char *file;            /* relative to the bundle directory */
+    int64_t line;                /* gctrace/proc: 1-based line; else 0 */
+    int debug;
+    /* Resolved while opening: */
+    const char *text;            /* gctrace: the line; else NULL */
+    size_t text_len;
+    gmd_proc_stats proc;         /* proc: the sample */
+} gmd_bundle_entry;
+
+typedef struct gmd_bundle {
+    gmd_arena arena;
+    char *dir;
+    gmd_bundle_entry *entries;
+    uint32_t nentries, entries_cap;
+    /* From meta.json (defaults when absent). */
+    char *tool, *pprof_url, *command;   /* command: argv joined by spaces */
+    double interval_sec, duration_sec;
+    int pid, exit_status;
+    int64_t start_wall_ns;
+    bool interrupted;
+} gmd_bundle;
+
+/* Read index.jsonl, meta.json, gctrace.log and proc.jsonl. Bad lines are
+ * errors naming the file and byte offset. Profiles are not read here. */
+int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err);
+void gmd_bundle_free(gmd_bundle *b);
+/* dir/file into buf. */
+const char *gmd_bundle_path(const gmd_bundle *b, const char *file, char *buf, size_t size);
+
+/* A flat JSON object parser for the index lines (string, number, bool and
+ * null values; nested values are skipped). Exposed for tests and fuzzing.
+ * Calls `field` for each key; returns 0, or -1 with the byte offset. */
+typedef void (*gmd_jsonl_field_fn)(void *ctx, const char *key, const char *str, double num,
+                                   bool is_string);
+int gmd_jsonl_parse_object(const char *s, size_t len, gmd_jsonl_field_fn field, void *ctx,
+                           gmd_err *err);
+
+#endif

@@ -1,0 +1,142 @@
+/* Leak analysis over time: from a series of heap profiles, goroutine
+ * profiles, gctrace lines and /proc samples taken on one clock (what
+ * `gmd run` collects), name what grows.
+ *
+ * Heap: each allocation site — the leaf-most frame of the program's own code
+ * (else the leaf-most non-runtime frame) together with the call path to it —
+ * gets its in-use bytes per snapshot. Goroutines: each distinct stack gets
+ * its count per snapshot. A series is a suspect when it grows
+ *   - robustly: the Theil-Sen slope (median of pairwise slopes) is positive,
+ *   - steadily: Kendall's tau of value against time is at least 0.5,
+ *   - beyond noise: total growth exceeds the noise floor (4 sampling periods
+ *     of the heap profiler, i.e. 4 x MemProfileRate bytes; 5 goroutines),
+ *   - and still at the end: the slope over the last half is at least 30% of
+ *     the first half's, so a cache that warms up and then stays flat is not
+ *     a leak.
+ * confidence = tau x (0.5 + 0.5 x late/overall slope) x (1 - e^(-growth/2 noise))
+ * impact     = log2(1 + growth per hour / 1 MiB) / 10, in [0.05, 1]
+ *              (a goroutine counts as 8 KiB: its stack and what it pins)
+ * score      = confidence x impact; suspects are sorted by score. */
+#ifndef GMD_LEAK_H
+#define GMD_LEAK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "gmd/arena.h"
+#include "gmd/err.h"
+#include "gmd/proc.h"
+#include "gmd/profile.h"
+
+typedef struct gmd_leak_tracker gmd_leak_tracker;
+
+gmd_leak_tracker *gmd_leak_tracker_new(void);
+void gmd_leak_tracker_free(gmd_leak_tracker *tr);
+
+/* Add snapshots in time order (t = seconds since the start). Profiles are
+ * taken over (freed by the tracker); the first and latest heap profiles are
+ * kept for the diff flame graph. */
+int gmd_leak_add_heap(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err);
+int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err);
+/* A debug=2 goroutine dump: states, wait reasons and creators. */
+int gmd_leak_add_goroutine_states(gmd_leak_tracker *tr, gmd_profile *p, gmd_err *err);
+/* Any stderr line; gctrace per-cycle lines are used, others ignored. */
+void gmd_leak_add_gcline(gmd_leak_tracker *tr, double t, const char *line, size_t len);
+void gmd_leak_add_proc(gmd_leak_tracker *tr, double t, const gmd_proc_stats *s);
+
+/* The series growing most so far, for a progress line: "main.f +3.2MB"
+ * (empty when nothing grows). Cheap: no fitting. */
+void gmd_leak_leader(const gmd_leak_tracker *tr, char *buf, size_t size);
+/* Latest values for a progress line; -1 when unknown. */
+void gmd_leak_latest(const gmd_leak_tracker *tr, int64_t *live_heap, int64_t *goroutines,
+                     int64_t *rss);
+
+typedef enum gmd_leak_kind { GMD_LEAK_HEAP, GMD_LEAK_GOROUTINE } gmd_leak_kind;
+
+typedef struct gmd_leak_series {
+    uint32_t n;
+    const double *t, *v;
+} gmd_leak_series;
+
+typedef struct gmd_leak_suspect {
+    gmd_leak_kind kind;
+    const char *site;             /* the function named as leaking */
+    const char **stack;           /* leaf first, root last */
+    uint32_t nstack;
+    const char *unit;             /* "bytes" or "goroutines" */
+    double growth_per_sec;        /* Theil-Sen slope over the whole run */
+    double slope_first_half, slope_last_half;
+    double first, current;        /* value at the first and last snapshot */
+    double tau;                   /* Kendall's tau of value vs time */
+    uint32_t rises, steps;        /* intervals in which it grew / all intervals */
+    double noise;                 /* the noise floor used, in unit */
+    double confidence, impact, score;
+    const char *state;            /* goroutines: the most common state ("chan receive"), "" if unknown */
+    int64_t state_count;
+    const char *created_by;       /* goroutines: "" if unknown */
+    const char **evidence;
+    uint32_t nevidence;
+    gmd_leak_series series;
+} gmd_leak_suspect;
+
+typedef struct gmd_leak_trend {
+    bool have;                    /* at least two points */
+    uint32_t n;
+    double first, last, min, max;
+    double slope;                 /* Theil-Sen, unit per second */
+    double tau;
+    const double *t, *v;
+} gmd_leak_trend;
+
+/* Something that grew and then stopped: reported so a reader sees it was
+ * looked at and why it is not a suspect. */
+typedef struct gmd_leak_dismissed {
+    gmd_leak_kind kind;
+    const char *site;
+    double first, peak, current;
+    const char *why;
+} gmd_leak_dismissed;
+
+typedef struct gmd_leak_result {
+    gmd_arena arena;
+    bool leak;
+    gmd_leak_suspect *suspects;
+    uint32_t nsuspects;
+    gmd_leak_dismissed *dismissed;
+    uint32_t ndismissed;
+    /* Whole-process evidence on the same clock. */
+    gmd_leak_trend live_heap;     /* gctrace: bytes marked live at each GC (MiB resolution) */
+    gmd_leak_trend heap_inuse;    /* sum of in-use bytes in each heap profile */
+    gmd_leak_trend goroutines;    /* goroutine total in each goroutine profile */
+    gmd_leak_trend rss;           /* /proc VmRSS */
+    gmd_leak_series gc_pause_ms;  /* stop-the-world time of each GC cycle */
+    const char *gc_verdict;       /* the gctrace analysis' own verdict: "growing", "stable", ... */
+    const double *heap_times, *goroutine_times;
+    uint32_t nheap, ngoroutine, ngc, nproc;
+    int64_t heap_period;          /* MemProfileRate seen in the profiles, 0 if none */
+    double duration;              /* last - first sample time */
+    const char **notes;           /* caveats: too few snapshots, no profiles, ... */
+    uint32_t nnotes;
+    const gmd_profile *first_heap, *last_heap;   /* owned by the tracker */
+} gmd_leak_result;
+
+typedef struct gmd_leak_opts {
+    uint32_t max_suspects;        /* 0 = 10 */
+} gmd_leak_opts;
+
+int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_result *out, gmd_err *err);
+void gmd_leak_result_free(gmd_leak_result *r);
+
+/* Feed one artifact as received (gzip or not): a profile of `kind`
+ * ("heap", "goroutine"; others are ignored) in the form `debug`. */
+int gmd_leak_add_profile_bytes(gmd_leak_tracker *tr, double t, const char *kind, int debug,
+                               const uint8_t *data, size_t len, gmd_err *err);
+
+/* Feed a whole bundle (gmd/bundle.h) in index order. A profile that does
+ * not parse is passed to `warn` (when given) and skipped; with warn NULL it
+ * is an error. */
+struct gmd_bundle;
+typedef void (*gmd_leak_warn_fn)(void *ctx, const gmd_err *e);
+int gmd_leak_add_bundle(gmd_leak_tracker *tr, const struct gmd_bundle *b, gmd_leak_warn_fn warn, void *ctx,
+                        gmd_err *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* gmd watch: sample a running Go service over time and name the leak. */
+#include <string.h>
+#include "cli.h"
+#include "observe.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: gmd watch [options] URL\n"
+          "\n"
+          "Watch a Go service that is already running: fetch its heap and goroutine profiles\n"
+          "from its net/http/pprof (URL) every interval, and with --pid its memory from /proc,\n"
+          "with --gctrace the GC lines its stderr log gets. Stop with --duration or Ctrl-C;\n"
+          "then gmd names what leaks, like 'gmd run'. The service is never signalled.\n"
+          "\n"
+          "Options:\n"
+          "  --interval D         time between samples (default 1s)\n"
+          "  --duration D         stop after D (e.g. 10m); default: until Ctrl-C\n"
+          "  --pid PID            also sample /proc/PID (RSS); stop when it exits\n"
+          "  --gctrace FILE       follow FILE (the service's stderr log, GODEBUG=gctrace=1)\n"
+          "  --profiles A,B       also fetch these profiles each interval\n"
+          "  --no-gc              fetch heap without ?gc=1\n"
+          "  -o, --out DIR        bundle directory (default gmd-watch-YYYYmmdd-HHMMSS)\n"
+          "  --json               print the verdict as one JSON object\n"
+          "  --no-html            do not write report.html into the bundle\n"
+          "  --quiet              no progress line\n"
+          "  -h, --help           this help\n"
+          "\n"
+          "Example:\n"
+          "  gmd watch --duration 10m --pid $(pgrep myserver) http://127.0.0.1:6060\n",
+          out);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    observe_opts o;
+    memset(&o, 0, sizeof o);
+    o.cmd = "watch";
+    int first;
+    int rc = observe_parse(&o, argc, argv, &first, usage);
+    if (rc >= 0) return rc;
+    if (first >= argc) {
+        if (!o.collect.pid && !o.collect.gctrace_file) {
+            fputs("usage: gmd watch [options] URL\n", stderr);
+            return cli_usage_error("watch", "missing the service's pprof URL (or --pid / --gctrace)");
+        }
+    } else {
+        if (first + 1 < argc) return cli_usage_error("watch", "too many arguments");
+        if (o.collect.pprof_url) return cli_usage_error("watch", "give the URL once (as the argument)");
+        if (!gmd_is_url(argv[first])) return cli_usage_error("watch", "URL must be http(s)://, got '%s'", argv[first]);
+        o.collect.pprof_url = argv[first];
+    }
+    return observe_collect_and_report(&o);
+}

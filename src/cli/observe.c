@@ -1,0 +1,294 @@
+/* Shared by builtin-run.c, builtin-watch.c and builtin-report.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "gmd/bundle.h"
+#include "gmd/leak.h"
+#include "gmd/leak_report.h"
+#include "gmd/units.h"
+#include "gmd/xalloc.h"
+#include "observe.h"
+
+double observe_parse_duration(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !isfinite(v) || v < 0) return -1;
+    if (!strcmp(end, "") || !strcmp(end, "s")) return v;
+    if (!strcmp(end, "ms")) return v / 1000;
+    if (!strcmp(end, "m")) return v * 60;
+    if (!strcmp(end, "h")) return v * 3600;
+    return -1;
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct progress {
+    observe_opts *o;
+    gmd_leak_tracker *tr;         /* live analysis, only for the progress line */
+    bool tty;
+    bool drawn;
+    double t;
+    uint32_t samples;
+    const char *status;           /* e.g. "waiting for pprof" */
+} progress;
+
+static void clear_line(progress *p)
+{
+    if (p->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        p->drawn = false;
+    }
+}
+
+static void draw(progress *p)
+{
+    char line[512], lead[256], a[64], b[64];
+    int64_t live, gor, rss;
+    gmd_leak_latest(p->tr, &live, &gor, &rss);
+    gmd_leak_leader(p->tr, lead, sizeof lead);
+    int n = snprintf(line, sizeof line, "gmd %s: %.0fs, %u samples", p->o->cmd, p->t, p->samples);
+    if (live >= 0) n += snprintf(line + n, sizeof line - (size_t)n, ", live heap %s", gmd_fmt_bytes_iec((double)live, a, sizeof a));
+    if (rss >= 0) n += snprintf(line + n, sizeof line - (size_t)n, ", RSS %s", gmd_fmt_bytes_iec((double)rss, b, sizeof b));
+    if (gor >= 0) n += snprintf(line + n, sizeof line - (size_t)n, ", %lld goroutines", (long long)gor);
+    if (p->status) n += snprintf(line + n, sizeof line - (size_t)n, ", %s", p->status);
+    if (lead[0]) snprintf(line + n, sizeof line - (size_t)n, ", leading: %s", lead);
+    struct winsize ws;
+    size_t width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col - 1 : 100;
+    if (strlen(line) > width) line[width] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    p->drawn = true;
+}
+
+static void on_event(void *ctx, const gmd_collect_event *ev)
+{
+    progress *p = ctx;
+    gmd_err err;
+    gmd_err_clear(&err);
+    p->t = ev->t;
+    switch (ev->kind) {
+    case GMD_EV_PROFILE:
+        p->status = NULL;
+        gmd_leak_add_profile_bytes(p->tr, ev->t, ev->name, ev->debug, ev->data, ev->len, &err);
+        break;
+    case GMD_EV_GCLINE: gmd_leak_add_gcline(p->tr, ev->t, (const char *)ev->data, ev->len); break;
+    case GMD_EV_PROC: gmd_leak_add_proc(p->tr, ev->t, ev->proc); break;
+    case GMD_EV_ROUND:
+        p->samples = ev->rounds;
+        draw(p);
+        break;
+    case GMD_EV_OUTPUT: clear_line(p); break;
+    case GMD_EV_FETCH_ERROR: p->status = "pprof not answering yet"; break;
+    case GMD_EV_STOPPING:
+        clear_line(p);
+        fprintf(stderr, "gmd %s: %s\n", p->o->cmd, ev->msg);
+        break;
+    }
+}
+
+/* --------------------------------------------------------------- report */
+
+static void warn(void *ctx, const gmd_err *e)
+{
+    (void)ctx;
+    char buf[1024];
+    fprintf(stderr, "gmd: warning: %s (skipped)\n", gmd_err_str(e, buf, sizeof buf));
+}
+
+int observe_report(const char *dir, bool json, bool no_html, const char *html_path)
+{
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_bundle b;
+    if (gmd_bundle_open(dir, &b, &err) < 0) {
+        gmd_bundle_free(&b);
+        return cli_error(&err);
+    }
+    gmd_leak_tracker *tr = gmd_leak_tracker_new();
+    gmd_leak_result r;
+    memset(&r, 0, sizeof r);
+    int rc = CLI_OK;
+    if (gmd_leak_add_bundle(tr, &b, warn, NULL, &err) < 0 || gmd_leak_analyze(tr, NULL, &r, &err) < 0) {
+        rc = cli_error(&err);
+        goto out;
+    }
+    char html[4200];
+    gmd_leak_report_info info = {.bundle = dir, .command = b.command, .pprof_url = b.pprof_url,
+                                 .interval_sec = b.interval_sec, .exit_status = b.exit_status,
+                                 .interrupted = b.interrupted};
+    if (!no_html) {
+        if (html_path) snprintf(html, sizeof html, "%s", html_path);
+        else gmd_bundle_path(&b, "report.html", html, sizeof html);
+        FILE *f = fopen(html, "wb");
+        if (!f) {
+            rc = cli_fail("%s: cannot write: %s", html, strerror(errno));
+            goto out;
+        }
+        info.html = html;
+        int hrc = gmd_leak_write_html(f, &r, &info, &err);
+        if (fclose(f) != 0 || hrc < 0) {
+            if (hrc < 0) rc = cli_error(&err);
+            else rc = cli_fail("%s: write failed: %s", html, strerror(errno));
+            goto out;
+        }
+    }
+    if (json) gmd_leak_write_json(stdout, &r, &info);
+    else gmd_leak_write_text(stdout, &r, &info);
+    if (fflush(stdout) != 0) rc = CLI_FAIL;
+out:
+    gmd_leak_result_free(&r);
+    gmd_leak_tracker_free(tr);
+    gmd_bundle_free(&b);
+    return rc;
+}
+
+/* -------------------------------------------------------------- collect */
+
+int observe_collect_and_report(observe_opts *o)
+{
+    char dir[512];
+    if (o->out_dir) {
+        snprintf(dir, sizeof dir, "%s", o->out_dir);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(dir, sizeof dir, "gmd-%s-%s", o->cmd, stamp);
+    }
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_bundle_writer w;
+    if (gmd_bundle_create(&w, dir, &err) < 0) return cli_error(&err);
+
+    /* --profiles a,b,c */
+    char *extra_buf = NULL;
+    const char *extra[16];
+    uint32_t nextra = 0;
+    if (o->profiles && o->profiles[0]) {
+        extra_buf = gmd_xstrdup(o->profiles);
+        for (char *tok = strtok(extra_buf, ","); tok && nextra < 16; tok = strtok(NULL, ","))
+            if (*tok && strcmp(tok, "heap") && strcmp(tok, "goroutine")) extra[nextra++] = tok;
+    }
+    o->collect.extra_profiles = extra;
+    o->collect.nextra = nextra;
+
+    progress p = {.o = o, .tr = gmd_leak_tracker_new(), .tty = !o->quiet && isatty(STDERR_FILENO)};
+    o->collect.on_event = p.tty ? on_event : NULL;
+    o->collect.ctx = &p;
+    o->collect.out_fd = o->json ? STDERR_FILENO : STDOUT_FILENO;   /* keep stdout pure JSON */
+    o->collect.err_fd = STDERR_FILENO;
+
+    gmd_collect_result res;
+    int crc = gmd_collect(&o->collect, &w, &res, &err);
+    clear_line(&p);
+    gmd_leak_tracker_free(p.tr);
+
+    gmd_bundle_meta meta = {.tool = o->cmd, .command = o->collect.argv, .pprof_url = o->collect.pprof_url,
+                            .interval_sec = o->collect.interval_sec,
+                            .pid = o->collect.argv ? res.pid : o->collect.pid,
+                            .start_wall_ns = res.start_wall_ns, .duration_sec = res.elapsed,
+                            .exit_status = res.exit_status, .interrupted = res.interrupted};
+    gmd_err merr;
+    gmd_err_clear(&merr);
+    if (gmd_bundle_write_meta(&w, &meta, &merr) < 0 && crc == 0) {
+        err = merr;
+        crc = -1;
+    }
+    gmd_bundle_close(&w, NULL);
+    free(extra_buf);
+    if (crc < 0) return cli_error(&err);
+
+    if (o->collect.pprof_url && res.nprofiles == 0 && res.fetch_errors)
+        fprintf(stderr, "gmd %s: no profile could be fetched: %s\n", o->cmd, res.last_fetch_error);
+    else if (res.fetch_errors)
+        fprintf(stderr, "gmd %s: %u profile fetches failed (last: %s)\n", o->cmd, res.fetch_errors, res.last_fetch_error);
+    if (res.exited_by_itself && o->collect.argv)
+        fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s\n", o->cmd, res.exit_status, res.elapsed);
+    return observe_report(dir, o->json, o->no_html, NULL);
+}
+
+/* ------------------------------------------------------------- options */
+
+enum { OPT_INTERVAL = 256, OPT_DURATION, OPT_PPROF, OPT_OUT, OPT_JSON, OPT_NOHTML, OPT_QUIET, OPT_PROFILES,
+       OPT_NOGC, OPT_GCTRACE, OPT_PID };
+
+static const struct option observe_long[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"duration", required_argument, NULL, OPT_DURATION},
+    {"pprof", required_argument, NULL, OPT_PPROF},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-html", no_argument, NULL, OPT_NOHTML},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"profiles", required_argument, NULL, OPT_PROFILES},
+    {"no-gc", no_argument, NULL, OPT_NOGC},
+    {"gctrace", required_argument, NULL, OPT_GCTRACE},
+    {"pid", required_argument, NULL, OPT_PID},
+    {NULL, 0, NULL, 0},
+};
+
+int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usage)(FILE *))
+{
+    bool watch = !strcmp(o->cmd, "watch");
+    o->collect.interval_sec = 1.0;
+    o->collect.heap_gc = true;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+:ho:", observe_long, NULL)) != -1) {
+        double v;
+        switch (c) {
+        case 'h': usage(stdout); return CLI_OK;
+        case OPT_INTERVAL:
+            v = observe_parse_duration(optarg);
+            if (v < 0.05 || v > 3600) return cli_usage_error(o->cmd, "--interval wants a duration from 50ms to 1h (e.g. 1s, 500ms), got '%s'", optarg);
+            o->collect.interval_sec = v;
+            break;
+        case OPT_DURATION:
+            v = observe_parse_duration(optarg);
+            if (v < 0 || v > 30 * 86400.0) return cli_usage_error(o->cmd, "--duration wants a duration (e.g. 20s, 5m, 1h), got '%s'", optarg);
+            o->collect.duration_sec = v;
+            break;
+        case OPT_PPROF:
+            if (!gmd_is_url(optarg)) return cli_usage_error(o->cmd, "--pprof wants an http(s):// URL, got '%s'", optarg);
+            o->collect.pprof_url = optarg;
+            break;
+        case 'o':
+        case OPT_OUT: o->out_dir = optarg; break;
+        case OPT_JSON: o->json = true; break;
+        case OPT_NOHTML: o->no_html = true; break;
+        case OPT_QUIET: o->quiet = true; break;
+        case OPT_PROFILES: o->profiles = optarg; break;
+        case OPT_NOGC: o->collect.heap_gc = false; break;
+        case OPT_GCTRACE:
+            if (!watch) return cli_usage_error(o->cmd, "--gctrace is for watch (run reads the program's stderr)");
+            o->collect.gctrace_file = optarg;
+            break;
+        case OPT_PID: {
+            char *end;
+            long pid = strtol(optarg, &end, 10);
+            if (!watch) return cli_usage_error(o->cmd, "--pid is for watch (run samples the program it starts)");
+            if (*end || pid <= 0 || pid > 1 << 22) return cli_usage_error(o->cmd, "--pid wants a process id, got '%s'", optarg);
+            o->collect.pid = (int)pid;
+            break;
+        }
+        case ':': return cli_usage_error(o->cmd, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(o->cmd, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    *first = optind;
+    return -1;
+}

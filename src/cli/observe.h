@@ -1,0 +1,32 @@
+/* What `gmd run`, `gmd watch` and `gmd report` share: the collection
+ * session (options, progress line) and the analysis of a finished bundle. */
+#ifndef GMD_CLI_OBSERVE_H
+#define GMD_CLI_OBSERVE_H
+
+#include <stdbool.h>
+#include "gmd/collect.h"
+
+typedef struct observe_opts {
+    const char *cmd;              /* "run" or "watch", for messages */
+    gmd_collect_opts collect;
+    const char *out_dir;          /* --out; NULL = gmd-<cmd>-YYYYmmdd-HHMMSS */
+    bool json;
+    bool no_html;
+    bool quiet;                   /* --quiet: no progress line */
+    const char *profiles;         /* --profiles a,b: extra profiles */
+} observe_opts;
+
+/* Parse "20s", "500ms", "2m", "1h" or plain seconds. -1 when malformed. */
+double observe_parse_duration(const char *s);
+/* Parse run's or watch's options (o->cmd says which). Returns -1 to go on
+ * (positional arguments start at *first), or an exit code (help, usage). */
+int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usage)(FILE *));
+
+/* Collect into the bundle, then analyse and print like `gmd report`. */
+int observe_collect_and_report(observe_opts *o);
+
+/* Analyse a bundle and print (text or --json) and write report.html into
+ * it unless no_html. html_path overrides where the page goes. */
+int observe_report(const char *dir, bool json, bool no_html, const char *html_path);
+
+#endif

@@ -1,0 +1,643 @@
+/* Run bundles (see gmd/bundle.h): writing as artifacts arrive, and reading
+ * back for `gmd report`. The index is flushed after every line so that a
+ * bundle cut short by a crash or kill -9 is still readable. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "gmd/bundle.h"
+#include "gmd/input.h"
+#include "gmd/json.h"
+#include "gmd/xalloc.h"
+
+#define MAX_INDEX_ENTRIES 10000000u
+#define MAX_STRING 4096
+
+/* ---------------------------------------------------------------- writing */
+
+static int mkdir_p(const char *dir, gmd_err *err)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) return gmd_errf(err, "%s: bad bundle directory name", dir);
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0') continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0777) < 0 && errno != EEXIST)
+            return gmd_errf(err, "%s: cannot create directory: %s", path, strerror(errno));
+        path[i] = c;
+    }
+    return 0;
+}
+
+static bool dir_is_empty(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/index.jsonl", dir);
+    return access(path, F_OK) != 0;
+}
+
+static FILE *open_in(const char *dir, const char *name, const char *mode, gmd_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, mode);
+    if (!f) gmd_errf(err, "%s: cannot write: %s", path, strerror(errno));
+    return f;
+}
+
+FILE *gmd_bundle_open_file(const char *dir, const char *name, gmd_err *err)
+{
+    return open_in(dir, name, "wb", err);
+}
+
+int gmd_bundle_create(gmd_bundle_writer *w, const char *dir, gmd_err *err)
+{
+    memset(w, 0, sizeof *w);
+    if (mkdir_p(dir, err) < 0) return -1;
+    if (!dir_is_empty(dir))
+        return gmd_errf(err, "%s: already holds a bundle; choose another --out", dir);
+    w->dir = gmd_xstrdup(dir);
+    if (!(w->index = open_in(dir, "index.jsonl", "w", err))) goto fail;
+    return 0;
+fail:
+    gmd_bundle_close(w, NULL);
+    return -1;
+}
+
+static void index_begin(gmd_json *j, FILE *f, double t, int64_t wall_ns, const char *kind)
+{
+    gmd_json_init(j, f, false);
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "t");
+    gmd_json_double(j, round(t * 1e6) / 1e6);
+    gmd_json_key(j, "wall");
+    gmd_json_int(j, wall_ns);
+    gmd_json_key(j, "kind");
+    gmd_json_string(j, kind);
+}
+
+static int index_end(gmd_bundle_writer *w, gmd_json *j, gmd_err *err)
+{
+    gmd_json_object_end(j);
+    gmd_json_finish(j);
+    if (fflush(w->index) != 0 || ferror(w->index))
+        return gmd_errf(err, "%s/index.jsonl: write failed: %s", w->dir, strerror(errno));
+    return 0;
+}
+
+static uint32_t next_seq(gmd_bundle_writer *w, const char *kind)
+{
+    for (uint32_t i = 0; i < w->nseq; i++)
+        if (!strcmp(w->seq[i].kind, kind)) return ++w->seq[i].count;
+    if (w->nseq < sizeof w->seq / sizeof *w->seq) {
+        snprintf(w->seq[w->nseq].kind, sizeof w->seq[0].kind, "%s", kind);
+        w->seq[w->nseq].count = 1;
+        w->nseq++;
+        return 1;
+    }
+    return 0;
+}
+
+static bool kind_ok(const char *kind)
+{
+    size_t n = strlen(kind);
+    if (n == 0 || n >= 32) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((kind[i] >= 'a' && kind[i] <= 'z') || (kind[i] >= '0' && kind[i] <= '9') || kind[i] == '_'))
+            return false;
+    return true;
+}
+
+int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
+                           int debug, const uint8_t *data, size_t len, gmd_err *err)
+{
+    if (!kind_ok(kind)) return gmd_errf(err, "bad profile name '%s'", kind);
+    uint32_t seq = next_seq(w, kind);
+    if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
+    char sub[4200], file[128];
+    snprintf(sub, sizeof sub, "%s/%s", w->dir, kind);
+    if (mkdir(sub, 0777) < 0 && errno != EEXIST)
+        return gmd_errf(err, "%s: cannot create directory: %s", sub, strerror(errno));
+    /* The proto form is gzipped on the wire; text forms are stored as text. */
+    bool gz = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    snprintf(file, sizeof file, "%s/%04u%s", kind, seq,
+             debug ? ".txt" : gz ? ".pb.gz" : ".pb");
+    FILE *f = open_in(w->dir, file, "wb", err);
+    if (!f) return -1;
+    size_t put = len ? fwrite(data, 1, len, f) : 0;
+    if (fclose(f) != 0 || put != len)
+        return gmd_errf(err, "%s/%s: write failed: %s", w->dir, file, strerror(errno));
+    gmd_json j;
+    index_begin(&j, w->index, t, wall_ns, kind);
+    gmd_json_key(&j, "file");
+    gmd_json_string(&j, file);
+    if (debug) {
+        gmd_json_key(&j, "debug");
+        gmd_json_int(&j, debug);
+    }
+    return index_end(w, &j, err);
+}
+
+int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
+                          size_t len, gmd_err *err)
+{
+    if (!w->gclog && !(w->gclog = open_in(w->dir, "gctrace.log", "w", err))) return -1;
+    fwrite(line, 1, len, w->gclog);
+    fputc('\n', w->gclog);
+    if (fflush(w->gclog) != 0) return gmd_errf(err, "%s/gctrace.log: write failed: %s", w->dir, strerror(errno));
+    gmd_json j;
+    index_begin(&j, w->index, t, wall_ns, "gctrace");
+    gmd_json_key(&j, "file");
+    gmd_json_string(&j, "gctrace.log");
+    gmd_json_key(&j, "line");
+    gmd_json_int(&j, ++w->gclines);
+    return index_end(w, &j, err);
+}
+
+static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
+{
+    const struct { const char *k; int64_t v; } f[] = {
+        {"rss", s->rss}, {"rss_anon", s->rss_anon}, {"rss_file", s->rss_file}, {"hwm", s->hwm},
+        {"vm_size", s->vm_size}, {"swap", s->swap}, {"threads", s->threads}, {"pss", s->pss},
+        {"private_dirty", s->private_dirty},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        if (f[i].v < 0) continue;
+        gmd_json_key(j, f[i].k);
+        gmd_json_int(j, f[i].v);
+    }
+}
+
+int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
+                        gmd_err *err)
+{
+    if (!w->proc && !(w->proc = open_in(w->dir, "proc.jsonl", "w", err))) return -1;
+    gmd_json j;
+    index_begin(&j, w->proc, t, wall_ns, "proc");
+    proc_fields(&j, s);
+    gmd_json_object_end(&j);
+    gmd_json_finish(&j);
+    if (fflush(w->proc) != 0) return gmd_errf(err, "%s/proc.jsonl: write failed: %s", w->dir, strerror(errno));
+    index_begin(&j, w->index, t, wall_ns, "proc");
+    gmd_json_key(&j, "file");
+    gmd_json_string(&j, "proc.jsonl");
+    gmd_json_key(&j, "line");
+    gmd_json_int(&j, ++w->proclines);
+    return index_end(w, &j, err);
+}
+
+int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_err *err)
+{
+    FILE *f = open_in(w->dir, "meta.json", "w", err);
+    if (!f) return -1;
+    gmd_json j;
+    gmd_json_init(&j, f, true);
+    gmd_json_object_begin(&j);
+    gmd_json_key(&j, "format");
+    gmd_json_string(&j, "gmd-bundle-1");
+    gmd_json_key(&j, "tool");
+    gmd_json_string(&j, m->tool ? m->tool : "");
+    gmd_json_key(&j, "command");
+    gmd_json_array_begin(&j);
+    for (char *const *a = m->command; a && *a; a++) gmd_json_string(&j, *a);
+    gmd_json_array_end(&j);
+    gmd_json_key(&j, "pprof_url");
+    gmd_json_string(&j, m->pprof_url ? m->pprof_url : "");
+    gmd_json_key(&j, "interval_sec");
+    gmd_json_double(&j, m->interval_sec);
+    gmd_json_key(&j, "pid");
+    gmd_json_int(&j, m->pid);
+    gmd_json_key(&j, "start_wall");
+    gmd_json_int(&j, m->start_wall_ns);
+    gmd_json_key(&j, "duration_sec");
+    gmd_json_double(&j, round(m->duration_sec * 1e3) / 1e3);
+    gmd_json_key(&j, "exit_status");
+    gmd_json_int(&j, m->exit_status);
+    gmd_json_key(&j, "interrupted");
+    gmd_json_bool(&j, m->interrupted);
+    gmd_json_object_end(&j);
+    gmd_json_finish(&j);
+    if (fclose(f) != 0) return gmd_errf(err, "%s/meta.json: write failed: %s", w->dir, strerror(errno));
+    return 0;
+}
+
+int gmd_bundle_close(gmd_bundle_writer *w, gmd_err *err)
+{
+    int rc = 0;
+    FILE **files[] = {&w->index, &w->gclog, &w->proc};
+    for (size_t i = 0; i < 3; i++) {
+        if (*files[i] && fclose(*files[i]) != 0 && rc == 0) {
+            if (err) gmd_errf(err, "%s: write failed: %s", w->dir, strerror(errno));
+            rc = -1;
+        }
+        *files[i] = NULL;
+    }
+    free(w->dir);
+    w->dir = NULL;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+typedef struct jparser {
+    const char *s;
+    size_t len, pos;
+    gmd_err *err;
+} jparser;
+
+static void skip_ws(jparser *p)
+{
+    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\r' || p->s[p->pos] == '\n'))
+        p->pos++;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode a string at p->pos (on the opening quote) into out (NUL-terminated,
+ * truncated at size-1). */
+static int parse_string(jparser *p, char *out, size_t size)
+{
+    size_t n = 0;
+    p->pos++;
+    while (p->pos < p->len) {
+        unsigned char c = (unsigned char)p->s[p->pos++];
+        if (c == '"') {
+            out[n < size ? n : size - 1] = '\0';
+            return 0;
+        }
+        if (c < 0x20) return gmd_err_at(p->err, (int64_t)p->pos - 1, "control character in a string");
+        if (c == '\\') {
+            if (p->pos >= p->len) break;
+            char e = p->s[p->pos++];
+            switch (e) {
+            case '"': case '\\': case '/': c = (unsigned char)e; break;
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'u': {
+                if (p->len - p->pos < 4) return gmd_err_at(p->err, (int64_t)p->pos, "short \\u escape");
+                unsigned v = 0;
+                for (int i = 0; i < 4; i++) {
+                    int h = hexval(p->s[p->pos + (size_t)i]);
+                    if (h < 0) return gmd_err_at(p->err, (int64_t)p->pos, "bad \\u escape");
+                    v = v * 16 + (unsigned)h;
+                }
+                p->pos += 4;
+                /* Only what our writer emits (control characters) matters; others become '?'. */
+                c = v < 0x80 ? (unsigned char)v : '?';
+                break;
+            }
+            default: return gmd_err_at(p->err, (int64_t)p->pos - 1, "bad escape '\\%c'", e);
+            }
+        }
+        if (n + 1 < size) out[n] = (char)c;
+        n++;
+    }
+    return gmd_err_at(p->err, (int64_t)p->len, "unterminated string");
+}
+
+/* Skip any JSON value (nested ones included), bounded depth. */
+static int skip_value(jparser *p, int depth)
+{
+    char tmp[8];
+    if (depth > 32) return gmd_err_at(p->err, (int64_t)p->pos, "nested too deep");
+    skip_ws(p);
+    if (p->pos >= p->len) return gmd_err_at(p->err, (int64_t)p->pos, "value expected");
+    char c = p->s[p->pos];
+    if (c == '"') return parse_string(p, tmp, sizeof tmp);
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        p->pos++;
+        skip_ws(p);
+        if (p->pos < p->len && p->s[p->pos] == close) {
+            p->pos++;
+            return 0;
+        }
+        for (;;) {
+            if (c == '{') {
+                skip_ws(p);
+                if (p->pos >= p->len || p->s[p->pos] != '"') return gmd_err_at(p->err, (int64_t)p->pos, "key expected");
+                if (parse_string(p, tmp, sizeof tmp) < 0) return -1;
+                skip_ws(p);
+                if (p->pos >= p->len || p->s[p->pos] != ':') return gmd_err_at(p->err, (int64_t)p->pos, "':' expected");
+                p->pos++;
+            }
+            if (skip_value(p, depth + 1) < 0) return -1;
+            skip_ws(p);
+            if (p->pos < p->len && p->s[p->pos] == ',') { p->pos++; continue; }
+            if (p->pos < p->len && p->s[p->pos] == close) { p->pos++; return 0; }
+            return gmd_err_at(p->err, (int64_t)p->pos, "',' or '%c' expected", close);
+        }
+    }
+    size_t start = p->pos;
+    while (p->pos < p->len && strchr("+-.0123456789eEtruefalsn", p->s[p->pos])) p->pos++;
+    if (p->pos == start) return gmd_err_at(p->err, (int64_t)start, "unexpected '%c'", c);
+    return 0;
+}
+
+int gmd_jsonl_parse_object(const char *s, size_t len, gmd_jsonl_field_fn field, void *ctx, gmd_err *err)
+{
+    jparser p = {s, len, 0, err};
+    char key[64], str[MAX_STRING];
+    skip_ws(&p);
+    if (p.pos >= len || s[p.pos] != '{') return gmd_err_at(err, (int64_t)p.pos, "'{' expected");
+    p.pos++;
+    skip_ws(&p);
+    if (p.pos < len && s[p.pos] == '}') { p.pos++; goto tail; }
+    for (;;) {
+        skip_ws(&p);
+        if (p.pos >= len || s[p.pos] != '"') return gmd_err_at(err, (int64_t)p.pos, "key expected");
+        if (parse_string(&p, key, sizeof key) < 0) return -1;
+        skip_ws(&p);
+        if (p.pos >= len || s[p.pos] != ':') return gmd_err_at(err, (int64_t)p.pos, "':' expected");
+        p.pos++;
+        skip_ws(&p);
+        if (p.pos >= len) return gmd_err_at(err, (int64_t)p.pos, "value expected");
+        char c = s[p.pos];
+        if (c == '"') {
+            if (parse_string(&p, str, sizeof str) < 0) return -1;
+            field(ctx, key, str, 0, true);
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            char num[64];
+            size_t start = p.pos;
+            while (p.pos < len && strchr("+-.0123456789eE", s[p.pos])) p.pos++;
+            size_t n = p.pos - start;
+            if (n >= sizeof num) return gmd_err_at(err, (int64_t)start, "number too long");
+            memcpy(num, s + start, n);
+            num[n] = '\0';
+            char *end;
+            double v = strtod(num, &end);
+            if (*end || !isfinite(v)) return gmd_err_at(err, (int64_t)start, "bad number '%s'", num);
+            field(ctx, key, NULL, v, false);
+        } else if (len - p.pos >= 4 && !memcmp(s + p.pos, "true", 4)) {
+            p.pos += 4;
+            field(ctx, key, NULL, 1, false);
+        } else if (len - p.pos >= 5 && !memcmp(s + p.pos, "false", 5)) {
+            p.pos += 5;
+            field(ctx, key, NULL, 0, false);
+        } else if (len - p.pos >= 4 && !memcmp(s + p.pos, "null", 4)) {
+            p.pos += 4;
+        } else if (c == '{' || c == '[') {
+            if (skip_value(&p, 1) < 0) return -1;
+        } else {
+            return gmd_err_at(err, (int64_t)p.pos, "unexpected '%c'", c);
+        }
+        skip_ws(&p);
+        if (p.pos < len && s[p.pos] == ',') { p.pos++; continue; }
+        if (p.pos < len && s[p.pos] == '}') { p.pos++; break; }
+        return gmd_err_at(err, (int64_t)p.pos, "',' or '}' expected");
+    }
+tail:
+    skip_ws(&p);
+    if (p.pos != len) return gmd_err_at(err, (int64_t)p.pos, "trailing bytes after the object");
+    return 0;
+}
+
+const char *gmd_bundle_path(const gmd_bundle *b, const char *file, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", b->dir, file);
+    return buf;
+}
+
+/* Calls fn for each line (without the newline) with its byte offset. */
+typedef int (*line_fn)(void *ctx, const char *line, size_t len, size_t offset, gmd_err *err);
+
+static int for_each_line(const gmd_blob *blob, line_fn fn, void *ctx, gmd_err *err)
+{
+    const char *p = (const char *)blob->data, *end = p + blob->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (fn(ctx, p, n, (size_t)(p - (const char *)blob->data), err) < 0) return -1;
+        p += n + 1;
+    }
+    return 0;
+}
+
+static int load_file(const gmd_bundle *b, const char *name, bool optional, gmd_blob *blob, gmd_err *err)
+{
+    char path[4200];
+    gmd_bundle_path(b, name, path, sizeof path);
+    memset(blob, 0, sizeof *blob);
+    if (optional && access(path, F_OK) != 0) return 1;
+    gmd_load_opts o = {0};
+    o.max_input_bytes = 1ull << 30;
+    if (gmd_blob_load(path, &o, blob, err) < 0) {
+        gmd_err_set_source(err, path);
+        return -1;
+    }
+    return 0;
+}
+
+/* index.jsonl */
+typedef struct entry_ctx {
+    gmd_bundle *b;
+    gmd_bundle_entry e;
+    bool have_t, have_kind;
+} entry_ctx;
+
+static void entry_field(void *vctx, const char *key, const char *str, double num, bool is_string)
+{
+    entry_ctx *c = vctx;
+    if (!strcmp(key, "t") && !is_string) { c->e.t = num; c->have_t = true; }
+    else if (!strcmp(key, "wall") && !is_string) c->e.wall_ns = (int64_t)num;
+    else if (!strcmp(key, "kind") && is_string) { c->e.kind = gmd_arena_strdup(&c->b->arena, str); c->have_kind = true; }
+    else if (!strcmp(key, "file") && is_string) c->e.file = gmd_arena_strdup(&c->b->arena, str);
+    else if (!strcmp(key, "line") && !is_string && num >= 0 && num < 1e12) c->e.line = (int64_t)num;
+    else if (!strcmp(key, "debug") && !is_string && num >= 0 && num < 10) c->e.debug = (int)num;
+}
+
+static int index_line(void *vctx, const char *line, size_t len, size_t offset, gmd_err *err)
+{
+    gmd_bundle *b = vctx;
+    if (len == 0) return 0;
+    entry_ctx c;
+    memset(&c, 0, sizeof c);
+    c.b = b;
+    c.e.file = "";
+    if (gmd_jsonl_parse_object(line, len, entry_field, &c, err) < 0) {
+        err->offset += (int64_t)offset;
+        return -1;
+    }
+    if (!c.have_t || !c.have_kind) return gmd_err_at(err, (int64_t)offset, "index entry without \"t\" or \"kind\"");
+    if (!isfinite(c.e.t) || c.e.t < 0 || c.e.t > 1e9) return gmd_err_at(err, (int64_t)offset, "index entry with a bad time");
+    if (strstr(c.e.file, "..")) return gmd_err_at(err, (int64_t)offset, "index entry names a file outside the bundle");
+    if (b->nentries >= MAX_INDEX_ENTRIES) return gmd_err_at(err, (int64_t)offset, "more than %u index entries", MAX_INDEX_ENTRIES);
+    gmd_proc_stats_clear(&c.e.proc);
+    GMD_VEC_PUSH(b->entries, b->nentries, b->entries_cap, c.e);
+    return 0;
+}
+
+/* gctrace.log / proc.jsonl: remember each line's start for lookups. */
+typedef struct line_table {
+    const char **start;
+    size_t *len, n, cap;
+} line_table;
+
+static int table_line(void *vctx, const char *line, size_t len, size_t offset, gmd_err *err)
+{
+    (void)offset;
+    (void)err;
+    line_table *t = vctx;
+    if (t->n >= t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 256;
+        t->start = gmd_xrealloc(t->start, t->cap * sizeof *t->start);
+        t->len = gmd_xrealloc(t->len, t->cap * sizeof *t->len);
+    }
+    t->start[t->n] = line;
+    t->len[t->n++] = len;
+    return 0;
+}
+
+static void proc_field(void *vctx, const char *key, const char *str, double num, bool is_string)
+{
+    (void)str;
+    gmd_proc_stats *s = vctx;
+    if (is_string || num < 0 || num > 9e18) return;
+    const struct { const char *k; int64_t *v; } f[] = {
+        {"rss", &s->rss}, {"rss_anon", &s->rss_anon}, {"rss_file", &s->rss_file}, {"hwm", &s->hwm},
+        {"vm_size", &s->vm_size}, {"swap", &s->swap}, {"threads", &s->threads}, {"pss", &s->pss},
+        {"private_dirty", &s->private_dirty},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        if (!strcmp(key, f[i].k)) *f[i].v = (int64_t)num;
+}
+
+typedef struct meta_ctx {
+    gmd_bundle *b;
+    size_t cmdlen;
+} meta_ctx;
+
+static void meta_field(void *vctx, const char *key, const char *str, double num, bool is_string)
+{
+    meta_ctx *m = vctx;
+    gmd_bundle *b = m->b;
+    if (is_string) {
+        if (!strcmp(key, "tool")) b->tool = gmd_arena_strdup(&b->arena, str);
+        else if (!strcmp(key, "pprof_url")) b->pprof_url = gmd_arena_strdup(&b->arena, str);
+        return;
+    }
+    if (!strcmp(key, "interval_sec") && num >= 0 && num < 1e6) b->interval_sec = num;
+    else if (!strcmp(key, "duration_sec") && num >= 0 && num < 1e9) b->duration_sec = num;
+    else if (!strcmp(key, "pid") && num >= 0 && num < 1e9) b->pid = (int)num;
+    else if (!strcmp(key, "exit_status") && num >= -1 && num < 1e6) b->exit_status = (int)num;
+    else if (!strcmp(key, "start_wall") && num >= 0 && num < 9e18) b->start_wall_ns = (int64_t)num;
+    else if (!strcmp(key, "interrupted")) b->interrupted = num != 0;
+}
+
+/* meta.json is pretty-printed: join its lines and read it as one object;
+ * the command array is picked out separately. */
+static int read_meta(gmd_bundle *b, gmd_err *err)
+{
+    gmd_blob blob;
+    int rc = load_file(b, "meta.json", true, &blob, err);
+    if (rc) return rc < 0 ? -1 : 0;
+    meta_ctx m = {b, 0};
+    if (gmd_jsonl_parse_object((const char *)blob.data, blob.len, meta_field, &m, err) < 0) {
+        char path[4200];
+        gmd_err_set_source(err, gmd_bundle_path(b, "meta.json", path, sizeof path));
+        gmd_blob_free(&blob);
+        return -1;
+    }
+    /* "command": ["a", "b"] -> "a b" (display only). */
+    const char *s = (const char *)blob.data;
+    const char *k = memmem(s, blob.len, "\"command\"", 9);
+    if (k) {
+        const char *open = memchr(k, '[', blob.len - (size_t)(k - s));
+        const char *close = open ? memchr(open, ']', blob.len - (size_t)(open - s)) : NULL;
+        if (open && close) {
+            size_t n = (size_t)(close - open - 1);
+            char *cmd = gmd_arena_alloc(&b->arena, n + 1);
+            size_t o = 0;
+            bool in = false;
+            for (const char *q = open + 1; q < close; q++) {
+                if (*q == '"' && q[-1] != '\\') { in = !in; if (!in) cmd[o++] = ' '; continue; }
+                if (in) cmd[o++] = *q;
+            }
+            while (o && cmd[o - 1] == ' ') o--;
+            cmd[o] = '\0';
+            b->command = cmd;
+        }
+    }
+    gmd_blob_free(&blob);
+    return 0;
+}
+
+int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
+{
+    memset(b, 0, sizeof *b);
+    gmd_arena_init(&b->arena, 64 << 10);
+    b->dir = gmd_arena_strdup(&b->arena, dir);
+    b->tool = b->pprof_url = b->command = "";
+    b->exit_status = -1;
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        gmd_err_set_source(err, dir);
+        gmd_errf(err, "not a bundle directory (gmd run --out writes one)");
+        return -1;
+    }
+    gmd_blob blob;
+    if (load_file(b, "index.jsonl", false, &blob, err) < 0) return -1;
+    int rc = for_each_line(&blob, index_line, b, err);
+    if (rc < 0) {
+        char path[4200];
+        gmd_err_set_source(err, gmd_bundle_path(b, "index.jsonl", path, sizeof path));
+    }
+    gmd_blob_free(&blob);
+    if (rc < 0 || read_meta(b, err) < 0) return -1;
+
+    /* Resolve gctrace and proc lines. */
+    const char *names[2] = {"gctrace.log", "proc.jsonl"};
+    for (int which = 0; which < 2; which++) {
+        gmd_blob f;
+        rc = load_file(b, names[which], true, &f, err);
+        if (rc < 0) return -1;
+        if (rc > 0) continue;
+        line_table t = {0};
+        for_each_line(&f, table_line, &t, err);
+        const char *kind = which == 0 ? "gctrace" : "proc";
+        for (uint32_t i = 0; i < b->nentries; i++) {
+            gmd_bundle_entry *e = &b->entries[i];
+            if (strcmp(e->kind, kind) || e->line < 1 || (size_t)e->line > t.n) continue;
+            const char *line = t.start[e->line - 1];
+            size_t len = t.len[e->line - 1];
+            if (which == 0) {
+                e->text = gmd_arena_strndup(&b->arena, line, len);
+                e->text_len = len;
+            } else if (gmd_jsonl_parse_object(line, len, proc_field, &e->proc, err) < 0) {
+                char path[4200];
+                gmd_err_set_source(err, gmd_bundle_path(b, names[which], path, sizeof path));
+                err->offset += line - (const char *)f.data;
+                free(t.start);
+                free(t.len);
+                gmd_blob_free(&f);
+                return -1;
+            }
+        }
+        free(t.start);
+        free(t.len);
+        gmd_blob_free(&f);
+    }
+    return 0;
+}
+
+void gmd_bundle_free(gmd_bundle *b)
+{
+    free(b->entries);
+    gmd_arena_free(&b->arena);
+    memset(b, 0, sizeof *b);
+}
