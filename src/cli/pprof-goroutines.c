@@ -140,8 +140,8 @@ static int build_groups(const gmd_profile *p, const char *what, gmd_goroutine_gr
 
 static void report_text(FILE *out, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
 {
-    fprintf(out, "%" PRId64 " goroutines, %u distinct stack%s (%s)\n", g->total, g->ngroups,
-            g->ngroups == 1 ? "" : "s", gmd_profile_format_name(p->format));
+    fprintf(out, "%" PRId64 " goroutine%s, %u distinct stack%s (%s)\n", g->total, g->total == 1 ? "" : "s",
+            g->ngroups, g->ngroups == 1 ? "" : "s", gmd_profile_format_name(p->format));
     int64_t shown = 0;
     for (int i = 0; i < lim; i++) {
         const gmd_goroutine_group *gr = &g->groups[i];

@@ -478,10 +478,10 @@ gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gm
         if (text2_frame(&st, &l, &l2, err) < 0) goto fail;
     }
     /* A block that ran into the end of a cut-off text is incomplete: drop it. */
-    if (cut && st.in_block) {
+    if (cut) {
         st.in_block = false;
         const char *note = "input ends mid-line (cut off, e.g. at the runtime's 64 MiB limit); "
-                           "the last goroutine was dropped";
+                           "the incomplete last goroutine was left out";
         p->comments = gmd_arena_alloc(&p->arena, sizeof *p->comments);
         p->comments[0] = gmd_intern_str(&p->strings, note);
         p->ncomments = 1;
