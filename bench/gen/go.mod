@@ -1,0 +1,3 @@
+module gmdbenchgen
+
+go 1.22
