@@ -1,4 +1,4 @@
-// gc fixture: a cache that warms up, then stays flat. The first quarter of
+// gc fixture: a cache that warms up, then stays flat. The first eighth of
 // the steps fills a 32 MiB cache; the rest replace entries at the same size
 // (evicting the oldest), with steady garbage. gmd gc must say "stable" and
 // find the warm-up (a plateau).
@@ -9,8 +9,8 @@ import (
 	"os"
 )
 
-const entries = 256
-const entrySize = 128 << 10
+const entries = 128
+const entrySize = 256 << 10
 
 var cache [entries][]byte
 var sink []byte
@@ -26,7 +26,7 @@ func main() {
 	next := 0
 	for step := 0; step < 1024; step++ {
 		churn(256) // 1 MiB of garbage
-		// One insertion per step: the cache is full after 256 steps; later
+		// One insertion per step: the cache is full after 128 steps; later
 		// insertions evict the oldest entry, so the live size holds.
 		b := make([]byte, entrySize)
 		b[0] = 1

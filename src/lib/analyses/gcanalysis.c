@@ -39,25 +39,33 @@ static double median_inplace(double *v, size_t n)
 
 typedef struct point { double x, y; } point;
 
-/* Reduce cycles[first..first+n) to points for the fit: each is the middle
- * time and the lowest live heap of a run of consecutive cycles. The lowest,
- * because "live after GC" also counts garbage allocated while marking (the
- * runtime marks new objects live), which adds upward noise only: the floor of
- * the live heap is what a leak lifts. Groups of at least 3 cycles, and at most
- * GMD_GC_FIT_POINTS groups, so the fit costs the same for any log size. */
+/* Reduce cycles[first..first+n) to points for the fit: equal slices of
+ * time, each giving its middle time and the lowest live heap among its
+ * cycles. Time slices, so a burst of cycles (GC runs more often when the heap
+ * is tight) does not outweigh the rest of the run; the lowest, because "live
+ * after GC" also counts garbage allocated while marking (the runtime marks
+ * new objects live), which adds upward noise only: the floor of the live heap
+ * is what a leak lifts. At most GMD_GC_FIT_POINTS slices, so the fit costs
+ * the same for any log size. */
 static size_t fit_points(const gmd_gc_cycle *c, size_t n, point *pts)
 {
-    size_t groups = n >= 30 ? n / 3 : n;
-    if (groups > GMD_GC_FIT_POINTS) groups = GMD_GC_FIT_POINTS;
-    for (size_t g = 0; g < groups; g++) {
-        size_t lo = g * n / groups, hi = (g + 1) * n / groups;
-        pts[g].x = (c[lo].t + c[hi - 1].t) / 2;   /* times are sorted */
-        int64_t m = c[lo].live_mb;
-        for (size_t i = lo + 1; i < hi; i++)
-            if (c[i].live_mb < m) m = c[i].live_mb;
-        pts[g].y = (double)m;
+    size_t slices = n >= 30 ? n / 3 : n;
+    if (slices > GMD_GC_FIT_POINTS) slices = GMD_GC_FIT_POINTS;
+    double t0 = c[0].t, span = c[n - 1].t - t0;
+    size_t m = 0, cur = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t b = span > 0 ? (size_t)((c[i].t - t0) / span * (double)slices) : i * slices / n;
+        if (b >= slices) b = slices - 1;
+        if (b != cur) {
+            cur = b;
+            pts[m].x = t0 + ((double)b + 0.5) * (span > 0 ? span / (double)slices : 0);
+            pts[m].y = (double)c[i].live_mb;
+            m++;
+        } else if ((double)c[i].live_mb < pts[m - 1].y) {
+            pts[m - 1].y = (double)c[i].live_mb;
+        }
     }
-    return groups;
+    return m;
 }
 
 typedef struct fit {
@@ -219,8 +227,10 @@ static void memlimit_stats(const gmd_gc_cycle *c, size_t n, gmd_gc_analysis *a, 
     }
     bool goal_flat = (double)(gmax - gmin) <= 0.05 * (double)gmax + 1;
     bool live_moves = (double)(lmax - lmin) >= 0.08 * (double)lmax && lmax - lmin >= 2;
-    bool squeezed = !isnan(a->gogc_est) && a->gogc_late < 0.6 * a->gogc_est;
-    a->memlimit = goal_flat && (live_moves || squeezed) && a->gogc_late < 80;
+    /* Under plain GOGC the effective GOGC stays put as the heap grows; a
+     * collapse to a fraction of it means a limit caps the goal. */
+    bool squeezed = !isnan(a->gogc_est) && a->gogc_late < 0.5 * a->gogc_est && a->gogc_late < 50;
+    a->memlimit = squeezed || (goal_flat && live_moves && a->gogc_late < 80);
 }
 
 void gmd_gc_analyse(const gmd_gctrace *t, const gmd_gc_opts *opts, gmd_gc_analysis *a)
@@ -294,9 +304,18 @@ void gmd_gc_analyse(const gmd_gctrace *t, const gmd_gc_opts *opts, gmd_gc_analys
     }
     if (nw == 0) goto done;
 
-    window refit;
+    /* The second half by cycle count as well as by time: a stall (a loaded
+     * machine, a quiet night) stretches one phase in time but not in cycles,
+     * which follow allocation. A leak grows in both views; a plateau shows
+     * in at least one of them. */
+    window refit, by_count;
+    bool count_grows = true;
+    if (n - n / 2 >= GMD_GC_MIN_CYCLES) {
+        fit_window(c, n / 2, n - n / 2, &by_count, pts, scratch);
+        count_grows = by_count.growing || by_count.weak;
+    }
     const window *chosen;
-    if (w[nw - 1].growing || w[nw - 1].weak) {
+    if ((w[nw - 1].growing || w[nw - 1].weak) && count_grows) {
         /* The longest suffix that grows all the way to the end. */
         int k = nw - 1;
         while (k > 0 && w[k].growing && w[k - 1].growing) k--;
@@ -305,12 +324,12 @@ void gmd_gc_analyse(const gmd_gctrace *t, const gmd_gc_opts *opts, gmd_gc_analys
         if (k > 0) a->warmup_end_t = chosen->t0;
     } else {
         int k = 0;
-        while (k < nw - 1 && w[k].growing) k++;
-        chosen = &w[k];
+        while (k < nw - 1 && (w[k].growing || w[k].weak)) k++;
+        chosen = (w[k].growing || w[k].weak) && !count_grows ? &by_count : &w[k];
         a->verdict = GMD_GC_STABLE;
         /* Plateau: the heap grew early on, then held. The warm-up ends at the
          * first cycle that reaches 95% of the plateau's median. */
-        const window *late = &w[nw - 1];
+        const window *late = count_grows ? &w[nw - 1] : &by_count;
         size_t head = n / 10 > 0 ? n / 10 : 1;
         for (size_t i = 0; i < head; i++) scratch[i] = (double)c[i].live_mb;
         double early = median_inplace(scratch, head);

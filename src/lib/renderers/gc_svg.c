@@ -157,14 +157,20 @@ void gmd_gc_write_svg(FILE *out, const char *source, const gmd_gctrace *t, const
     fputs("</text>\n", out);
     fprintf(out, "<text x=\"20\" y=\"54\" class=\"sub\"><tspan font-weight=\"700\" fill=\"%s\">", vcolor);
     if (a->verdict == GMD_GC_GROWING)
-        fprintf(out, "GROWING %+.2f MB/min (leak likely, confidence %s)", a->slope_mb_min, a->confidence);
+        fprintf(out, "GROWING %+.*f MB/min (leak likely, confidence %s)", fabs(a->slope_mb_min) >= 100 ? 0 : fabs(a->slope_mb_min) >= 10 ? 1 : 2,
+                a->slope_mb_min, a->confidence);
     else if (a->verdict == GMD_GC_STABLE)
         fprintf(out, "STABLE%s at ~%.0f MB (confidence %s)", a->plateau ? " after warm-up" : "", a->fit_y1, a->confidence);
     else
         fputs("INSUFFICIENT DATA", out);
-    fprintf(out, "</tspan>  \xc2\xb7  %zu GC cycles over %.0f s  \xc2\xb7  GC CPU %d%%  \xc2\xb7  STW pause p99 %.2f ms, max %.2f ms",
-            n, a->duration_s, a->cpu_pct_runtime, a->pause_p99, a->pause_max);
-    if (a->memlimit) fputs("  \xc2\xb7  memory limit binding", out);
+    char d[32];
+    if (a->duration_s < 1) snprintf(d, sizeof d, "%.0f ms", a->duration_s * 1000);
+    else if (a->duration_s < 120) snprintf(d, sizeof d, "%.1f s", a->duration_s);
+    else if (a->duration_s < 7200) snprintf(d, sizeof d, "%.0f min", a->duration_s / 60);
+    else snprintf(d, sizeof d, "%.1f h", a->duration_s / 3600);
+    fprintf(out, "</tspan>  \xc2\xb7  %zu cycles in %s  \xc2\xb7  GC CPU %d%%  \xc2\xb7  STW p99 %.*f ms", n, d,
+            a->cpu_pct_runtime, a->pause_p99 >= 10 ? 0 : 2, a->pause_p99);
+    if (a->memlimit) fputs("  \xc2\xb7  <tspan fill=\"#c62828\">GOMEMLIMIT binding</tspan>", out);
     fputs("</text>\n", out);
     if (n == 0) {
         fputs("</svg>\n", out);
@@ -208,31 +214,37 @@ void gmd_gc_write_svg(FILE *out, const char *source, const gmd_gctrace *t, const
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\" fill=\"#1a4f9c\"/>\n", sx(&xs, c[i].t), sx(&ys, (double)c[i].live_mb));
     if (a->verdict != GMD_GC_INSUFFICIENT) {
         const char *tc = a->verdict == GMD_GC_GROWING ? "#d32f2f" : "#2e7d32";
+        /* Start the line where the fit crosses zero if it begins below. */
+        double tz = a->fit_t0, yz = a->fit_y0;
+        if (yz < 0 && a->fit_y1 > 0) {
+            tz = a->fit_t0 + (0 - yz) / (a->fit_y1 - yz) * (a->fit_t1 - a->fit_t0);
+            yz = 0;
+        }
         fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\" "
                      "stroke-dasharray=\"8,4\" opacity=\"0.9\"/>\n",
-                sx(&xs, a->fit_t0), sx(&ys, a->fit_y0), sx(&xs, a->fit_t1), sx(&ys, a->fit_y1), tc);
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\" text-anchor=\"end\" fill=\"%s\" font-weight=\"600\">%+.2f MB/min</text>\n",
-                fmin(sx(&xs, a->fit_t1), PR - 4), fmax(sx(&ys, a->fit_y1) - 10, HT + 30), tc, a->slope_mb_min);
+                sx(&xs, tz), sx(&ys, fmax(yz, 0)), sx(&xs, a->fit_t1), sx(&ys, a->fit_y1), tc);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\" text-anchor=\"end\" fill=\"%s\" font-weight=\"600\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">%+.*f MB/min</text>\n",
+                fmin(sx(&xs, a->fit_t1), PR - 4), fmax(sx(&ys, a->fit_y1) - 10, HT + 30), tc,
+                fabs(a->slope_mb_min) >= 100 ? 0 : fabs(a->slope_mb_min) >= 10 ? 1 : 2, a->slope_mb_min);
     }
     fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"frame\"/>\n", PL, HT, PR - PL, HB - HT);
     fprintf(out, "<text transform=\"translate(22,%d) rotate(-90)\" class=\"axis\" text-anchor=\"middle\">MB</text>\n", (HT + HB) / 2);
 
-    /* Legend, top-left inside the panel on a white card. */
-    int lx = PL + 12, ly = HT + 10;
-    if (!isnan(a->warmup_end_t) && a->warmup_end_t > t0) lx = (int)fmax(lx, sx(&xs, a->warmup_end_t) + 12);
-    if (lx > PR - 250) lx = PL + 12;
-    fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"238\" height=\"84\" fill=\"#fff\" fill-opacity=\"0.9\" stroke=\"#ccc\"/>\n", lx, ly);
-    const struct { const char *label, *style; } items[] = {
-        {"live heap after GC (marked)", "stroke=\"#1a4f9c\" stroke-width=\"2.2\""},
-        {"heap at GC start", "stroke=\"#8ab6e6\" stroke-width=\"1.2\""},
-        {"heap goal", "stroke=\"#ef8a17\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\""},
-        {"trend (Theil-Sen fit)", a->verdict == GMD_GC_GROWING ? "stroke=\"#d32f2f\" stroke-width=\"2.5\" stroke-dasharray=\"8,4\""
-                                                              : "stroke=\"#2e7d32\" stroke-width=\"2.5\" stroke-dasharray=\"8,4\""},
+    /* Legend: one row above the panel, right-aligned, so it never hides data. */
+    const struct { const char *label, *style; int width; } items[] = {
+        {"live heap after GC", "stroke=\"#1a4f9c\" stroke-width=\"2.2\"", 150},
+        {"heap at GC start", "stroke=\"#8ab6e6\" stroke-width=\"1.5\"", 138},
+        {"heap goal", "stroke=\"#ef8a17\" stroke-width=\"1.5\" stroke-dasharray=\"5,3\"", 92},
+        {"trend (Theil-Sen)", a->verdict == GMD_GC_GROWING ? "stroke=\"#d32f2f\" stroke-width=\"2.5\" stroke-dasharray=\"8,4\""
+                                                          : "stroke=\"#2e7d32\" stroke-width=\"2.5\" stroke-dasharray=\"8,4\"", 140},
     };
+    int lx = PR;
+    for (int i = 0; i < 4; i++) lx -= items[i].width;
     for (int i = 0; i < 4; i++) {
-        int y = ly + 16 + i * 18;
-        fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" %s/>\n", lx + 10, y - 4, lx + 40, y - 4, items[i].style);
-        fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"legend\">%s</text>\n", lx + 48, y, items[i].label);
+        int y = HT - 12;
+        fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" %s/>\n", lx, y - 4, lx + 26, y - 4, items[i].style);
+        fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"legend\">%s</text>\n", lx + 32, y, items[i].label);
+        lx += items[i].width;
     }
 
     /* Pause panel. */
