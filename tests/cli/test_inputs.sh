@@ -105,9 +105,10 @@ assert_eq "$(cat "$T/out")" "$(cat "$T/top-file")" "top of the raw protobuf diff
 run "$GMD" pprof info "$H3";    assert_rc 0
 sed "s#$H3#SRC#g" "$T/out" >"$T/info-file"
 run "$GMD" pprof info - <"$H3"; assert_rc 0
-sed "s#$H3#SRC#g; s#^\(.*\)\([: ]\)-\$#\1\2SRC#" "$T/out" >"$T/info-stdin"
+sed 's#^-$#SRC#; s#\([: ]\)-$#\1SRC#' "$T/out" >"$T/info-stdin"
 # Compare the lines that do not mention the source.
 assert_eq "$(grep -v SRC "$T/info-stdin")" "$(grep -v SRC "$T/info-file")" "info from stdin differs"
+assert_eq "$(grep -c SRC "$T/info-stdin")" "$(grep -c SRC "$T/info-file")" "info names its source differently"
 
 # Empty standard input is an error like an empty file.
 run "$GMD" pprof top - </dev/null
