@@ -1,0 +1,31 @@
+#!/bin/bash
+# Benchmark of gmd dump on a dump of >= 1 GB: read, graph, dominators, top.
+# Usage: bench/dump/run.sh [GMD] [MB]   (outputs in bench/out/, gitignored)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+GMD=${1:-$ROOT/build/gmd}
+MB=${2:-1200}
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+OUT=$ROOT/bench/out
+mkdir -p "$OUT"
+DUMP=$OUT/bench-$MB.dump
+if [ ! -s "$DUMP" ]; then
+    "$GO" build -o "$OUT/gen" "$HERE/gen.go"
+    "$OUT/gen" "$DUMP" "$MB"
+fi
+SIZE=$(stat -c %s "$DUMP")
+# Warm the page cache so the figure is gmd's, not the disk's.
+cat "$DUMP" >/dev/null
+/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$GMD" dump summary --json "$DUMP" >"$OUT/summary.json"
+read -r SECS RSS_KB <"$OUT/time.txt"
+OBJS=$(grep -o '"objects":[0-9]*' "$OUT/summary.json" | head -1 | cut -d: -f2)
+/usr/bin/time -f "%e %M" -o "$OUT/time-top.txt" "$GMD" dump top -n 10 "$DUMP" >"$OUT/top.txt"
+read -r TSECS TRSS_KB <"$OUT/time-top.txt"
+awk -v size="$SIZE" -v s="$SECS" -v rss="$RSS_KB" -v objs="$OBJS" -v ts="$TSECS" -v trss="$TRSS_KB" 'BEGIN {
+    printf "dump: %.2f GB, %d objects\n", size / 1e9, objs
+    printf "summary (read + graph + dominators): %.2f s, %.0f MB/s, %.2f M objects/s, peak RSS %.0f MB\n",
+        s, size / 1e6 / s, objs / 1e6 / s, rss / 1024
+    printf "top (same + top retainers):          %.2f s, %.0f MB/s, %.2f M objects/s, peak RSS %.0f MB\n",
+        ts, size / 1e6 / ts, objs / 1e6 / ts, trss / 1024
+}' | tee "$OUT/dump-bench.txt"
