@@ -125,7 +125,7 @@ int gmd_gctrace_parse_gc_line(const char *s, size_t len, gmd_gc_cycle *out)
     n = num_list(&c, y.cpu_ms, 7, seps);
     if (n == 5 && seps_are(seps, "+//+")) {
         y.assist_ms = y.cpu_ms[1];
-    } else if (n == 7 && seps_are(seps, "++++//+")) {   /* Go 1.5 */
+    } else if (n == 7 && seps_are(seps, "+++//+")) {   /* Go 1.5 */
         y.assist_ms = y.cpu_ms[3];
     } else {
         return -1;
