@@ -67,6 +67,11 @@ gmd_profile_format gmd_profile_detect(const uint8_t *d, size_t len)
     if (starts_with(t, n, "goroutine profile:")) return GMD_FMT_GOROUTINE_TEXT1;
     if (starts_with(t, n, "goroutine ") && n > 10 && t[10] >= '0' && t[10] <= '9')
         return GMD_FMT_GOROUTINE_TEXT2;
+    /* A crash dump (panic, fatal error, SIGQUIT): a preamble, then goroutines. */
+    static const char *const crash[] = {"panic: ", "fatal error: ", "SIG", "unexpected fault", "runtime: "};
+    for (size_t k = 0; k < sizeof crash / sizeof *crash; k++)
+        if (starts_with(t, n, crash[k]) && memmem(t, n < (1u << 20) ? n : (1u << 20), "\ngoroutine ", 11))
+            return GMD_FMT_GOROUTINE_TEXT2;
     /* A Profile message begins with a field key; Go writes sample_type (1, LEN)
      * or time_nanos (9, VARINT) first, but any valid key of fields 1..15 is
      * accepted: the proto reader then validates everything. */
