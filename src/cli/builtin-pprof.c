@@ -80,7 +80,12 @@ static const pprof_sub subs[] = {
      "  --svg                render to SVG with Graphviz's library\n"},
     {"convert", pprof_convert, 1, -1, "convert [options] PROFILE... -o OUT.pb.gz",
      "write a profile (merged, filtered, or a --base diff) as gzipped profile.proto",
-     "  --no-gzip            write raw protobuf instead of gzip\n"},
+     "  --no-gzip            write raw protobuf instead of gzip\n"
+     "  -i TYPE              also make TYPE the default sample type of the output\n"
+     "  --focus/--ignore/--hide/--show write the filtered profile (all sample types kept)\n"
+     "  Refuses to write to a terminal; prints 'wrote OUT (N samples, M bytes)'.\n"
+     "Example:\n"
+     "  gmd pprof convert --base heap-1.pb.gz heap-3.pb.gz -o growth.pb.gz\n"},
     {"goroutines", pprof_goroutines, 1, -1, "goroutines [options] PROFILE...",
      "goroutine profile: stacks grouped with counts, states and wait times",
      "  -n N                 show the N largest groups (default 20; 0 = all)\n"
@@ -90,7 +95,10 @@ static const pprof_sub subs[] = {
      "  crash dump; states, waits and creators need debug=2. Example:\n"
      "    curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"},
     {"info", pprof_info, 1, -1, "info PROFILE...",
-     "what a profile contains: format, sample types, counts, period, time", ""},
+     "what a profile contains: format, sample types, counts, period, time",
+     "  --json               one JSON object (an array of them for several files)\n"
+     "Example:\n"
+     "  gmd pprof info heap.pb.gz\n"},
 };
 #define NSUBS (sizeof subs / sizeof *subs)
 
