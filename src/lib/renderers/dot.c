@@ -1,0 +1,337 @@
+/* Call graphs in Graphviz DOT (see gmd/dot.h), and SVG through Graphviz's
+ * library when gmd was built with it. The graph, its trimming and its node
+ * order come from graph.c; this file only decides how it looks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/dot.h"
+#include "gmd/report.h"
+#include "gmd/units.h"
+#include "gmd/xalloc.h"
+
+#ifdef GMD_HAVE_GVC
+#include <graphviz/gvc.h>
+#endif
+
+#define VBUF 64
+
+static int64_t abs64(int64_t v) { return v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v; }
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp, min;
+    size_t len;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
+    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
+    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
+    else return 0;
+    if (len > n) return 0;
+    cp = c & (0xffu >> (len + 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
+}
+
+/* n bytes of s inside a DOT double-quoted string: quotes and backslashes
+ * escaped (a lone backslash would start a Graphviz escape like \N or \l),
+ * control bytes and invalid UTF-8 replaced. */
+static void put_dot(FILE *out, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = u[i];
+        if (c >= 0x80) {
+            size_t len = utf8_len(u + i, n - i);
+            if (len) fwrite(u + i, 1, len, out), i += len;
+            else fputs("\xef\xbf\xbd", out), i++;
+            continue;
+        }
+        if (c == '"' || c == '\\') fputc('\\', out), fputc((int)c, out);
+        else fputc(c < 0x20 || c == 0x7f ? '?' : (int)c, out);
+        i++;
+    }
+}
+
+static void put_dot_str(FILE *out, const char *s) { put_dot(out, s, strlen(s)); }
+
+typedef struct dot_ctx {
+    FILE *out;
+    const gmd_graph *g;
+    const char *unit, *out_unit;
+    int64_t max_flat, max_edge;
+} dot_ctx;
+
+static const char *val(const dot_ctx *c, int64_t v, char *buf)
+{
+    return gmd_fmt_value_in(v, c->unit, c->out_unit, buf, VBUF);
+}
+
+static const char *pct(const dot_ctx *c, int64_t v, char *buf)
+{
+    const char *p = gmd_fmt_percent(v, c->g->total, buf, VBUF);
+    while (*p == ' ') p++;
+    return p;
+}
+
+/* Colour for a share of the total: grey for nothing, deep red for all of it
+ * (blue when negative, in a --base diff). `fill` gives the pale version for
+ * box backgrounds. The square root makes small shares visible. */
+static void put_colour(FILE *out, double share, bool fill)
+{
+    double t = sqrt(fmin(fabs(share), 1.0));
+    int base = fill ? 248 : 178, hi = fill ? 236 : 178, lo = fill ? 206 : 0;
+    int strong = (int)lround(base + (hi - base) * t), other = (int)lround(base + (lo - base) * t);
+    int r = share < 0 ? other : strong, b = share < 0 ? strong : other;
+    fprintf(out, "\"#%02x%02x%02x\"", r, other, b);
+}
+
+/* Where the package ends in a Go symbol: the first '.' after the last '/',
+ * looking only before any receiver or type-argument list. */
+static void go_name_parts(const char *name, size_t *short_start, size_t *pkg_end)
+{
+    size_t i, slash = 0;
+    for (i = 0; name[i] && name[i] != '(' && name[i] != '['; i++)
+        if (name[i] == '/') slash = i + 1;
+    size_t end = slash;
+    while (end < i && name[end] != '.') end++;
+    *short_start = slash;
+    *pkg_end = end;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void write_legend(dot_ctx *c, const gmd_dot_opts *o, const char *graph_name)
+{
+    FILE *out = c->out;
+    const gmd_graph *g = c->g;
+    char a[VBUF], b[VBUF], d[VBUF];
+
+    /* The profile's header lines come from the text reports, so dot and top
+     * describe a profile the same way; DOT wants "\l" line ends. */
+    char *hdr = NULL;
+    size_t hlen = 0;
+    FILE *mem = open_memstream(&hdr, &hlen);
+    if (mem) {
+        gmd_report_profile_labels(mem, g->stacks);
+        fclose(mem);
+    }
+    fputs("subgraph cluster_L { \"legend\" [shape=box fontsize=16 margin=\"0.15,0.1\" label=\"", out);
+    if (o->title && *o->title) {
+        put_dot_str(out, o->title);
+        fputs("\\l", out);
+    }
+    for (char *line = hdr; line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        put_dot(out, line, n);
+        fputs("\\l", out);
+        line += n + (nl ? 1 : 0);
+    }
+    free(hdr);
+    if (o->select) {
+        const char *names[4] = {"focus", "ignore", "hide", "show"};
+        const char *vals[4] = {o->select->focus, o->select->ignore, o->select->hide, o->select->show};
+        bool any = false;
+        for (int i = 0; i < 4; i++) {
+            if (!vals[i] || !*vals[i]) continue;
+            if (!any) fputs("Active filters:\\l", out);
+            any = true;
+            fprintf(out, "   %s=", names[i]);
+            put_dot_str(out, vals[i]);
+            fputs("\\l", out);
+        }
+    }
+    fprintf(out, "Showing nodes accounting for %s, %s of %s total\\l", val(c, g->shown, a), pct(c, g->shown, b),
+            val(c, g->total, d));
+    if (g->dropped_nodes)
+        fprintf(out, "Dropped %u node%s (cum <= %s)\\l", g->dropped_nodes, g->dropped_nodes == 1 ? "" : "s",
+                val(c, g->dropped_cutoff, a));
+    if (g->dropped_edges)
+        fprintf(out, "Dropped %u edge%s (freq <= %s)\\l", g->dropped_edges, g->dropped_edges == 1 ? "" : "s",
+                val(c, g->dropped_edge_cutoff, a));
+    if (g->nnodes < g->orig_count) fprintf(out, "Showing top %u nodes out of %u\\l", g->nnodes, g->orig_count);
+    fputs("\" tooltip=\"", out);
+    put_dot_str(out, graph_name);
+    fputs("\"] }\n", out);
+}
+
+static void write_node(dot_ctx *c, uint32_t i)
+{
+    FILE *out = c->out;
+    const gmd_graph_node *n = &c->g->nodes[i];
+    char a[VBUF], b[VBUF];
+
+    fprintf(out, "N%u [label=\"", i + 1);
+    if (n->name[0]) {
+        /* The package on its own line, then the rest of the symbol. */
+        size_t short_start, pkg_end;
+        go_name_parts(n->name, &short_start, &pkg_end);
+        if (n->name[pkg_end] == '.' && n->name[pkg_end + 1]) {
+            put_dot(out, n->name + short_start, pkg_end - short_start);
+            fputs("\\n", out);
+            put_dot_str(out, n->name + pkg_end + 1);
+        } else {
+            put_dot_str(out, n->name);
+        }
+        if (c->g->granularity == GMD_GRAN_LINES && n->file[0]) {
+            fputs("\\n", out);
+            put_dot_str(out, base_name(n->file));
+            fprintf(out, ":%lld", (long long)n->line);
+        }
+    } else {
+        put_dot_str(out, n->label);
+    }
+    if (n->flat == 0) {
+        fprintf(out, "\\n0 of %s (%s)", val(c, n->cum, a), pct(c, n->cum, b));
+    } else {
+        fprintf(out, "\\n%s (%s)", val(c, n->flat, a), pct(c, n->flat, b));
+        if (n->cum != n->flat) fprintf(out, "\\nof %s (%s)", val(c, n->cum, a), pct(c, n->cum, b));
+    }
+    /* Box (text) size by flat: 9pt for nothing, up to 24pt for the heaviest. */
+    double f = c->max_flat ? sqrt((double)abs64(n->flat) / (double)c->max_flat) : 0;
+    fprintf(out, "\" id=\"node%u\" fontsize=%d shape=box tooltip=\"", i + 1, 9 + (int)lround(15 * f));
+    put_dot_str(out, n->label);
+    fprintf(out, " (%s)\" color=", val(c, n->cum, a));
+    double share = c->g->total ? (double)n->cum / (double)c->g->total : 0;
+    put_colour(out, share, false);
+    fputs(" fillcolor=", out);
+    put_colour(out, share, true);
+    fputs("]\n", out);
+}
+
+static void write_edge(dot_ctx *c, const gmd_graph_edge *e)
+{
+    FILE *out = c->out;
+    const gmd_graph *g = c->g;
+    char a[VBUF];
+    double share = g->total ? (double)e->weight / (double)g->total : 0;
+    int weight = 1 + (int)lround(99 * fmin(fabs(share), 1.0));
+    double pen = c->max_edge ? 1 + 4 * (double)abs64(e->weight) / (double)c->max_edge : 1;
+    fprintf(out, "N%u -> N%u [label=\" %s%s\" weight=%d", e->src + 1, e->dst + 1, val(c, e->weight, a),
+            e->inline_call ? " (inline)" : "", weight);
+    if (pen >= 1.1) fprintf(out, " penwidth=%.1f", pen);
+    fputs(" color=", out);
+    put_colour(out, share, false);
+    if (e->inline_call) fputs(" style=dashed", out);
+    else if (e->residual) fputs(" style=dotted", out);
+    fputs(" tooltip=\"", out);
+    put_dot_str(out, g->nodes[e->src].label);
+    fputs(" -> ", out);
+    put_dot_str(out, g->nodes[e->dst].label);
+    fprintf(out, " (%s)%s\" labeltooltip=\"", a,
+            e->residual ? ", through nodes not shown" : e->inline_call ? ", inlined" : "");
+    put_dot_str(out, g->nodes[e->src].label);
+    fputs(" -> ", out);
+    put_dot_str(out, g->nodes[e->dst].label);
+    fprintf(out, " (%s)\"]\n", a);
+}
+
+int gmd_dot_write(FILE *out, const gmd_stackset *s, const gmd_dot_opts *o, gmd_err *err)
+{
+    gmd_dot_opts defaults = {GMD_GRAN_FUNCTIONS, -1, -1, -1, NULL, NULL};
+    if (!o) o = &defaults;
+    gmd_graph_opts go = {
+        .granularity = o->granularity,
+        .order = GMD_ORDER_ENTROPY,
+        .nodefraction = o->nodefraction < 0 ? 0.005 : o->nodefraction,
+        .edgefraction = o->edgefraction < 0 ? 0.001 : o->edgefraction,
+        .nodecount = o->nodecount < 0 ? 80 : o->nodecount,
+        .remove_redundant_edges = true,
+    };
+    gmd_graph g;
+    if (gmd_graph_build(s, &go, &g, err) < 0) return -1;
+
+    dot_ctx c = {out, &g, s->value_type.unit, gmd_report_output_unit(&g), 0, 0};
+    for (uint32_t i = 0; i < g.nnodes; i++)
+        if (abs64(g.nodes[i].flat) > c.max_flat) c.max_flat = abs64(g.nodes[i].flat);
+    for (uint32_t i = 0; i < g.nedges; i++)
+        if (abs64(g.edges[i].weight) > c.max_edge) c.max_edge = abs64(g.edges[i].weight);
+
+    const gmd_profile *p = s->profile;
+    const char *graph_name = p->nmappings && p->mappings[0].filename[0] ? base_name(p->mappings[0].filename) : "gmd";
+    fputs("digraph \"", out);
+    put_dot_str(out, graph_name);
+    fputs("\" {\n"
+          "graph [fontname=\"Helvetica\" ranksep=0.35 nodesep=0.3]\n"
+          "node [style=filled fillcolor=\"#f8f8f8\" fontname=\"Helvetica\"]\n"
+          "edge [fontname=\"Helvetica\" fontsize=10 arrowsize=0.7]\n",
+          out);
+    write_legend(&c, o, graph_name);
+    for (uint32_t i = 0; i < g.nnodes; i++) write_node(&c, i);
+    for (uint32_t i = 0; i < g.nedges; i++) write_edge(&c, &g.edges[i]);
+    fputs("}\n", out);
+    gmd_graph_free(&g);
+    if (ferror(out)) return gmd_errf(err, "write failed");
+    return 0;
+}
+
+#ifdef GMD_HAVE_GVC
+/* Graphviz reports problems through a callback; keep the first one for the
+ * error message instead of letting the library print it. */
+static char gv_message[256];
+
+static int gv_collect(char *msg)
+{
+    if (!gv_message[0]) {
+        snprintf(gv_message, sizeof gv_message, "%s", msg);
+        size_t n = strlen(gv_message);
+        while (n && (gv_message[n - 1] == '\n' || gv_message[n - 1] == ' ')) gv_message[--n] = '\0';
+    }
+    return 0;
+}
+
+bool gmd_dot_can_render(void) { return true; }
+
+int gmd_dot_render_svg(const char *dot, size_t len, FILE *out, gmd_err *err)
+{
+    char *text = gmd_xmalloc(len + 1);
+    memcpy(text, dot, len);
+    text[len] = '\0';
+    gv_message[0] = '\0';
+    agusererrf prev = agseterrf(gv_collect);
+    int rc = -1;
+    GVC_t *gvc = gvContext();
+    Agraph_t *g = gvc ? agmemread(text) : NULL;
+    char *svg = NULL;
+    unsigned int svg_len = 0;
+    if (!gvc) gmd_errf(err, "Graphviz: cannot start its library");
+    else if (!g) gmd_errf(err, "Graphviz could not read the graph%s%s", gv_message[0] ? ": " : "", gv_message);
+    else if (gvLayout(gvc, g, "dot") != 0)
+        gmd_errf(err, "Graphviz layout failed%s%s", gv_message[0] ? ": " : "", gv_message);
+    else if (gvRenderData(gvc, g, "svg", &svg, &svg_len) != 0 || !svg)
+        gmd_errf(err, "Graphviz could not render SVG%s%s (is its 'core' plugin installed?)", gv_message[0] ? ": " : "",
+                 gv_message);
+    else if (fwrite(svg, 1, svg_len, out) != svg_len || ferror(out))
+        gmd_errf(err, "write failed");
+    else
+        rc = 0;
+    if (svg) gvFreeRenderData(svg);
+    if (g) {
+        gvFreeLayout(gvc, g);
+        agclose(g);
+    }
+    if (gvc) gvFreeContext(gvc);
+    agseterrf(prev);
+    free(text);
+    return rc;
+}
+#else
+bool gmd_dot_can_render(void) { return false; }
+
+int gmd_dot_render_svg(const char *dot, size_t len, FILE *out, gmd_err *err)
+{
+    (void)dot;
+    (void)len;
+    (void)out;
+    return gmd_errf(err, "this gmd was built without Graphviz; pipe the DOT output to `dot -Tsvg`");
+}
+#endif
