@@ -51,4 +51,10 @@ typedef struct gmd_dump_histogram_result {
 void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_result *res);
 void gmd_dump_histogram_free(gmd_dump_histogram_result *res);
 
+/* Retained sizes as a profile (retained_space/bytes, retained_objects/count):
+ * by allocation stack, or with by_root by root ("globals;main.registry",
+ * "goroutines;goroutine 7 [chan receive];main.hold"). */
+#include "gmd/profile.h"
+gmd_profile *gmd_dump_profile(const gmd_objgraph *g, bool by_root);
+
 #endif

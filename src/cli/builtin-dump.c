@@ -292,8 +292,34 @@ static int run_diff(dump_opts *o)
 
 static int run_export(dump_opts *o)
 {
-    (void)o;
-    return cli_fail("dump export: not implemented yet");
+    if (!o->pprof) return cli_usage_error("dump export", "say which format: --pprof");
+    if (!o->output) return cli_usage_error("dump export", "-o FILE is required (the profile is binary)");
+    bool by_root = o->by && !strcmp(o->by, "root");
+    if (o->by && !by_root && strcmp(o->by, "site"))
+        return cli_usage_error("dump export", "--by is 'site' or 'root', not '%s'", o->by);
+    loaded l;
+    if (load(o, o->args[0], &l)) return CLI_FAIL;
+    gmd_profile *p = gmd_dump_profile(l.g, by_root);
+    unload(&l);
+    gmd_err err;
+    gmd_err_clear(&err);
+    uint8_t *raw = NULL, *gz = NULL;
+    size_t raw_len = 0, gz_len = 0;
+    int rc = CLI_FAIL;
+    if (gmd_pprof_proto_write(p, &raw, &raw_len, &err) < 0 || gmd_gzip(raw, raw_len, &gz, &gz_len, &err) < 0) {
+        cli_error(&err);
+    } else {
+        FILE *out = cli_open_output(o->output);
+        if (out) {
+            if (fwrite(gz, 1, gz_len, out) != gz_len) cli_fail("%s: write failed", o->output);
+            else rc = CLI_OK;
+            if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
+        }
+    }
+    free(raw);
+    free(gz);
+    gmd_profile_free(p);
+    return rc;
 }
 
 int cmd_dump(int argc, char **argv)

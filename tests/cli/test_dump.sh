@@ -112,6 +112,22 @@ run "$GMD" dump diff --json --binary "$BIN" "$H1" "$H2"
 assert_rc 0
 assert_out_contains '{"name":"main.list","old_bytes":1024000,"new_bytes":1536000'
 
+# export: retained sizes as a pprof profile that pprof tools read
+run "$GMD" dump export --pprof --by root --binary "$BIN" "$H1" -o "$T/roots.pb.gz"
+assert_rc 0
+run "$GMD" pprof top -n 0 "$T/roots.pb.gz"
+assert_rc 0
+assert_out_contains "retained_space"
+assert_out_contains "main.list"
+assert_out_contains "main.holder"
+run "$GMD" dump export --pprof --binary "$BIN" "$H1" -o "$T/sites.pb.gz"
+assert_rc 0
+run "$GMD" pprof top --cum -n 0 "$T/sites.pb.gz"
+assert_rc 0
+assert_out_contains "main.holder"
+run "$GMD" dump export "$H1" -o "$T/x.pb.gz"
+assert_rc 2
+
 # bad input: one-line errors with byte offsets, never a crash
 head -c 100000 "$H1" >"$T/trunc.dump"
 run "$GMD" dump summary "$T/trunc.dump"
