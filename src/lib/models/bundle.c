@@ -565,7 +565,15 @@ static int read_meta(gmd_bundle *b, gmd_err *err)
             size_t o = 0;
             bool in = false;
             for (const char *q = open + 1; q < close; q++) {
-                if (*q == '"' && q[-1] != '\\') { in = !in; if (!in) cmd[o++] = ' '; continue; }
+                if (in && *q == '\\' && q + 1 < close) {
+                    cmd[o++] = *++q;   /* \" and \\ (display only: \uXXXX stays as is) */
+                    continue;
+                }
+                if (*q == '"') {
+                    in = !in;
+                    if (!in) cmd[o++] = ' ';
+                    continue;
+                }
                 if (in) cmd[o++] = *q;
             }
             while (o && cmd[o - 1] == ' ') o--;
