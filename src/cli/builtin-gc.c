@@ -150,7 +150,7 @@ static bool write_all(int fd, const char *p, size_t n)
 /* Stream a descriptor into the parser: standard input, or a file in --follow. */
 static int stream_fd(int fd, const char *name, bool follow, bool passthrough, gmd_gctrace *t)
 {
-    static char buf[1 << 16];
+    static char buf[1 << 20];
     status st = {.on = follow && isatty(STDERR_FILENO)};
     bool at_line_start = true;
     for (;;) {
@@ -223,7 +223,24 @@ int cmd_gc(int argc, char **argv)
     gmd_gctrace t;
     gmd_gctrace_init(&t, start);
     int rc = 0;
-    if (is_stdin || follow) {
+    /* Plain files are streamed like pipes (constant memory for any size);
+     * gzip files and URLs go through the loader, which inflates them. */
+    bool stream = is_stdin || follow;
+    if (!stream && !gmd_is_url(src)) {
+        int fd = open(src, O_RDONLY);
+        unsigned char magic[2];
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+            rc = stream_fd(fd, src, false, false, &t);
+            close(fd);
+            stream = true;
+            goto parsed;
+        }
+        if (fd >= 0) close(fd);
+    }
+    if (stream) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;   /* no SA_RESTART: read() returns EINTR */
@@ -249,6 +266,7 @@ int cmd_gc(int argc, char **argv)
         gmd_gctrace_feed(&t, (const char *)blob.data, blob.len);
         gmd_blob_free(&blob);
     }
+parsed:
     if (rc) {
         gmd_gctrace_free(&t);
         return rc;

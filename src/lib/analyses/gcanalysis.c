@@ -14,27 +14,50 @@ const char *gmd_gc_verdict_name(gmd_gc_verdict v)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (0-based), reordering v: quickselect, O(n),
+ * so medians and percentiles of hundreds of thousands of cycles stay cheap. */
+static double kth(double *v, size_t n, size_t k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    long lo = 0, hi = (long)n - 1, kk = (long)k;
+    while (lo < hi) {
+        double a = v[lo], b = v[(lo + hi) / 2], c = v[hi];
+        double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (kk <= j) hi = j;
+        else if (kk >= i) lo = i;
+        else break;
+    }
+    return v[k];
 }
 
-/* Percentile of sorted v[0..n) by nearest rank. */
-static double pct(const double *v, size_t n, double q)
+/* Percentile of v[0..n) by nearest rank; reorders v. */
+static double pct(double *v, size_t n, double q)
 {
     if (n == 0) return NAN;
     size_t i = (size_t)ceil(q * (double)n);
     if (i > 0) i--;
     if (i >= n) i = n - 1;
-    return v[i];
+    return kth(v, n, i);
 }
 
 static double median_inplace(double *v, size_t n)
 {
     if (n == 0) return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    double hi = kth(v, n, n / 2);
+    if (n % 2) return hi;
+    double lo = v[0];   /* after kth, v[0..n/2) holds the smaller half */
+    for (size_t i = 1; i < n / 2; i++)
+        if (v[i] > lo) lo = v[i];
+    return (lo + hi) / 2;
 }
 
 typedef struct point { double x, y; } point;
@@ -170,15 +193,17 @@ static void pause_stats(const gmd_gc_cycle *c, size_t n, gmd_gc_analysis *a, dou
         scratch[i] = c[i].stw_ms;
         a->pause_total_ms += c[i].stw_ms;
     }
-    qsort(scratch, n, sizeof *scratch, cmp_double);
     a->pause_p50 = pct(scratch, n, 0.50);
     a->pause_p90 = pct(scratch, n, 0.90);
     a->pause_p99 = pct(scratch, n, 0.99);
-    a->pause_max = scratch[n - 1];
-    for (size_t i = 0; i < n; i++) scratch[i] = c[i].mark_ms;
-    qsort(scratch, n, sizeof *scratch, cmp_double);
+    a->pause_max = 0;
+    for (size_t i = 0; i < n; i++) a->pause_max = fmax(a->pause_max, c[i].stw_ms);
+    a->mark_max_ms = 0;
+    for (size_t i = 0; i < n; i++) {
+        scratch[i] = c[i].mark_ms;
+        a->mark_max_ms = fmax(a->mark_max_ms, c[i].mark_ms);
+    }
     a->mark_p50_ms = pct(scratch, n, 0.50);
-    a->mark_max_ms = scratch[n - 1];
 }
 
 static void cpu_stats(const gmd_gc_cycle *c, size_t n, gmd_gc_analysis *a)
