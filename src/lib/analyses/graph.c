@@ -22,7 +22,7 @@ typedef struct node_key {
 typedef struct key_edge {
     uint32_t src, dst;                   /* keys */
     int64_t weight;
-    uint32_t stamp;
+    uint32_t stamp;                      /* last stack that added to it; 0 = untouched this pass */
     bool inline_call, residual;
 } key_edge;
 
@@ -35,10 +35,14 @@ struct gmd_graph_impl {
     uint8_t *frame_inline;               /* the frame was inlined into its caller */
     /* Per-pass scratch, indexed by key. */
     int64_t *flat, *cum;
-    uint32_t *stamp, *last_edge, *node_of_key;
+    uint32_t *stamp, *node_of_key;
+    /* Edges between keys, ids stable across passes; values per pass. */
     key_edge *kedges;
     uint32_t nkedges, capkedges;
-    gmd_index edge_index;
+    gmd_u64map edge_ids;                 /* src << 32 | dst -> edge id */
+    uint32_t *frame_edge;                /* per frame: edge from the frame above it, or UINT32_MAX */
+    uint32_t *edge_cache;                /* 4 recent edges per source key, by dst & 3 */
+    uint32_t ncache;                     /* keys the cache has room for */
     uint32_t *adj;                       /* the nodes' in/out lists */
 };
 
@@ -114,6 +118,32 @@ static uint32_t line_key(gmd_graph_impl *im, const gmd_profile *p, const gmd_loc
     return key_intern(im, &k);
 }
 
+static uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
+{
+    /* Most functions call a handful of others: a tiny per-caller cache
+     * answers before the hash table. */
+    uint32_t *slot = &im->edge_cache[(size_t)src * 4 + (dst & 3)];
+    if (*slot != UINT32_MAX && im->kedges[*slot].src == src && im->kedges[*slot].dst == dst) return *slot;
+    uint64_t k = (uint64_t)src << 32 | dst;
+    uint32_t e = gmd_u64map_get(&im->edge_ids, k);
+    if (e == UINT32_MAX) {
+        key_edge ke = {src, dst, 0, 0, false, false};
+        GMD_VEC_PUSH(im->kedges, im->nkedges, im->capkedges, ke);
+        e = im->nkedges - 1;
+        gmd_u64map_put(&im->edge_ids, k, e);
+    }
+    *slot = e;
+    return e;
+}
+
+static void grow_edge_cache(gmd_graph_impl *im)
+{
+    uint32_t n = im->nkeys + 1024;
+    im->edge_cache = gmd_xrealloc(im->edge_cache, (size_t)n * 4 * sizeof *im->edge_cache);
+    memset(im->edge_cache + (size_t)im->ncache * 4, 0xff, (size_t)(n - im->ncache) * 4 * sizeof *im->edge_cache);
+    im->ncache = n;
+}
+
 /* Map every frame to its key, caching per location: each location's lines
  * are keyed once however many stacks pass through it. */
 static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularity gran)
@@ -136,11 +166,12 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
     }
     im->frame_key = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_key);
     im->frame_inline = gmd_xcalloc(nframes ? nframes : 1, 1);
+    im->frame_edge = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_edge);
 
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
         size_t base = (size_t)(st->frames - s->frame_pool);
-        uint32_t prev_loc = GMD_NONE, prev_idx = 0;
+        uint32_t prev_loc = GMD_NONE, prev_idx = 0, prev_key = UINT32_MAX;
         /* Walk root to leaf so "the next frame toward the root" is known. */
         for (uint32_t k = st->nframes; k-- > 0;) {
             const gmd_frame *f = &st->frames[k];
@@ -155,7 +186,12 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
             uint32_t *slot = &loc_keys[loc_off[f->location] + idx];
             if (*slot == UINT32_MAX)
                 *slot = line_key(im, p, l, f->function != GMD_NONE && l->nlines ? &l->lines[idx] : NULL, gran);
-            im->frame_key[base + k] = *slot;
+            uint32_t key = *slot;
+            if (key >= im->ncache) grow_edge_cache(im);
+            im->frame_key[base + k] = key;
+            /* The edge from the frame above, found once for all passes. */
+            im->frame_edge[base + k] = prev_key != UINT32_MAX && prev_key != key ? edge_id(im, prev_key, key) : UINT32_MAX;
+            prev_key = key;
             /* Lines of one location are innermost first; leaf-first stacks
              * list them in that order, so a frame was inlined when its
              * caller frame belongs to the same location instance. */
@@ -170,34 +206,6 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
 
 /* ---- one pass over the stacks ---- */
 
-typedef struct edge_probe {
-    const gmd_graph_impl *im;
-    uint32_t src, dst;
-} edge_probe;
-
-static bool edge_eq(const void *ctx, uint32_t e)
-{
-    const edge_probe *p = ctx;
-    return p->im->kedges[e].src == p->src && p->im->kedges[e].dst == p->dst;
-}
-
-static uint32_t edge_get(gmd_graph_impl *im, uint32_t src, uint32_t dst, bool inl)
-{
-    uint32_t e = im->last_edge[src];
-    if (e != UINT32_MAX && im->kedges[e].dst == dst) return e;
-    uint64_t h = gmd_mix64(((uint64_t)src << 32) | dst);
-    edge_probe probe = {im, src, dst};
-    e = gmd_index_find(&im->edge_index, h, edge_eq, &probe);
-    if (e == UINT32_MAX) {
-        key_edge ke = {src, dst, 0, 0, inl, false};
-        GMD_VEC_PUSH(im->kedges, im->nkedges, im->capkedges, ke);
-        e = im->nkedges - 1;
-        gmd_index_insert(&im->edge_index, h, e);
-    }
-    im->last_edge[src] = e;
-    return e;
-}
-
 /* Accumulate flat, cum and edges over the stacks, skipping keys not in
  * `kept` (NULL = all), then make the node and edge arrays of g. */
 static void run_pass(gmd_graph *g, const uint8_t *kept)
@@ -208,10 +216,10 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
     memset(im->flat, 0, nk * sizeof *im->flat);
     memset(im->cum, 0, nk * sizeof *im->cum);
     memset(im->stamp, 0, nk * sizeof *im->stamp);
-    memset(im->last_edge, 0xff, nk * sizeof *im->last_edge);
-    im->nkedges = 0;
-    gmd_index_free(&im->edge_index);
-    gmd_index_init(&im->edge_index);
+    for (uint32_t i = 0; i < im->nkedges; i++) {
+        im->kedges[i].stamp = 0;
+        im->kedges[i].weight = 0;
+    }
 
     for (uint32_t si = 0; si < s->nstacks; si++) {
         const gmd_stack *st = &s->stacks[si];
@@ -233,8 +241,14 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
             }
             if (parent != UINT32_MAX && parent != n) {
                 bool inl = im->frame_inline[base + k];
-                uint32_t e = edge_get(im, parent, n, inl);
+                /* Without a skipped frame in between, the parent is the frame
+                 * above and its edge was found once, up front. */
+                uint32_t e = residual ? edge_id(im, parent, n) : im->frame_edge[base + k];
                 key_edge *ke = &im->kedges[e];
+                if (ke->stamp == 0) {
+                    ke->inline_call = inl;
+                    ke->residual = false;
+                }
                 if (ke->stamp != stamp) {
                     ke->stamp = stamp;
                     ke->weight += v;
@@ -274,6 +288,7 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
     g->nedges = 0;
     for (uint32_t i = 0; i < im->nkedges; i++) {
         const key_edge *ke = &im->kedges[i];
+        if (ke->stamp == 0) continue;   /* not on any stack in this pass */
         uint32_t a = im->node_of_key[ke->src], b = im->node_of_key[ke->dst];
         if (a == UINT32_MAX || b == UINT32_MAX) continue;   /* an end cancelled out to zero */
         gmd_graph_edge *e = &g->edges[g->nedges++];
@@ -548,13 +563,12 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     g->impl = im;
     gmd_arena_init(&im->arena, 1 << 16);
     gmd_index_init(&im->key_index);
-    gmd_index_init(&im->edge_index);
+    gmd_u64map_init(&im->edge_ids);
     map_frames(im, s, o.granularity);
     size_t nk = im->nkeys ? im->nkeys : 1;
     im->flat = gmd_xmalloc(nk * sizeof *im->flat);
     im->cum = gmd_xmalloc(nk * sizeof *im->cum);
     im->stamp = gmd_xmalloc(nk * sizeof *im->stamp);
-    im->last_edge = gmd_xmalloc(nk * sizeof *im->last_edge);
     im->node_of_key = gmd_xmalloc(nk * sizeof *im->node_of_key);
 
     /* 1. The whole graph, to find the light nodes. The cutoffs are shares of
@@ -630,13 +644,14 @@ void gmd_graph_free(gmd_graph *g)
         gmd_arena_free(&im->arena);
         free(im->keys);
         gmd_index_free(&im->key_index);
-        gmd_index_free(&im->edge_index);
+        gmd_u64map_free(&im->edge_ids);
+        free(im->frame_edge);
+        free(im->edge_cache);
         free(im->frame_key);
         free(im->frame_inline);
         free(im->flat);
         free(im->cum);
         free(im->stamp);
-        free(im->last_edge);
         free(im->node_of_key);
         free(im->kedges);
         free(im->adj);
