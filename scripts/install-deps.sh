@@ -4,6 +4,7 @@
 # not installed from apt (Debian's is too old); we look for it and say how
 # to get it.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   cmake make gcc pkg-config            # build
@@ -30,6 +31,16 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# uPlot, embedded into HTML reports at build time, comes from npm (package.json pins it).
+if [ ! -f node_modules/uplot/dist/uPlot.iife.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "gmd: fetching uPlot with npm ci"
+  npm ci --no-audit --no-fund --silent
 fi
 
 go=$(command -v go || true)
