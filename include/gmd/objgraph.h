@@ -92,11 +92,11 @@ typedef struct gmd_objgraph {
     uint32_t nnodes, nroots, nobjects;   /* nnodes = nroots + nobjects; roots include node 0 */
     gmd_dump_root *roots;       /* [nroots] */
     uint64_t *obj_addr;         /* [nobjects], sorted */
-    uint64_t *obj_size;         /* [nobjects] slot sizes */
+    uint32_t *obj_size;         /* [nobjects] slot sizes (at most 4 GiB each) */
     uint64_t *obj_rec;          /* [nobjects] byte offset of the object's record */
     uint64_t heap_bytes;
 
-    uint64_t *out_start;        /* [nnodes + 1] CSR */
+    uint32_t *out_start;        /* [nnodes + 1] CSR (fewer than 4 billion edges) */
     uint32_t *out;
     uint64_t nedges;
 

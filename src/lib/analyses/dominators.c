@@ -11,10 +11,10 @@
 #define NONE UINT32_MAX
 
 /* Predecessors as CSR, in node ids. */
-static void reverse_edges(const gmd_objgraph *g, uint64_t **in_start_out, uint32_t **in_out)
+static void reverse_edges(const gmd_objgraph *g, uint32_t **in_start_out, uint32_t **in_out)
 {
     uint32_t n = g->nnodes;
-    uint64_t *in_start = gmd_xcalloc((size_t)n + 1, sizeof *in_start);
+    uint32_t *in_start = gmd_xcalloc((size_t)n + 1, sizeof *in_start);
     for (uint64_t e = 0; e < g->nedges; e++) in_start[g->out[e] + 1]++;
     for (uint32_t v = 0; v < n; v++) in_start[v + 1] += in_start[v];
     uint32_t *in = gmd_xmalloc((size_t)(g->nedges ? g->nedges : 1) * sizeof *in);
@@ -97,7 +97,7 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
         free(sedge);
     }
 
-    uint64_t *in_start;
+    uint32_t *in_start;
     uint32_t *in;
     reverse_edges(g, &in_start, &in);
 

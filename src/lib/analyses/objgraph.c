@@ -34,7 +34,8 @@ typedef struct builder {
     const gmd_objgraph_opts *opts;
     gmd_intern strings;
     /* pass 1 */
-    uint64_t *addr, *size, *rec;
+    uint64_t *addr, *rec;
+    uint32_t *size;
     uint32_t n, cap;
     uint64_t data_rec, bss_rec;
     bool has_data, has_bss;
@@ -103,14 +104,18 @@ static void sort_objects(builder *b)
         }
         /* Permute the three arrays, one at a time through the spare buffer. */
         uint64_t *spare = gmd_xmalloc((size_t)n * sizeof *spare);
-        uint64_t **arrays[3] = {&b->addr, &b->size, &b->rec};
-        for (int a = 0; a < 3; a++) {
+        uint64_t **arrays[2] = {&b->addr, &b->rec};
+        for (int a = 0; a < 2; a++) {
             uint64_t *src = *arrays[a];
             for (uint32_t i = 0; i < n; i++) spare[i] = src[idx[i]];
             *arrays[a] = spare;
             spare = src;
         }
         free(spare);
+        uint32_t *sizes = tmp;   /* the radix buffer is free now */
+        for (uint32_t i = 0; i < n; i++) sizes[i] = b->size[idx[i]];
+        tmp = b->size;
+        b->size = sizes;
     }
     free(idx);
     free(tmp);
@@ -147,7 +152,7 @@ static int build_page_index(builder *b, gmd_err *err)
 }
 
 /* Index of the object containing addr, or UINT32_MAX. */
-static uint32_t find_object(const uint64_t *addr, const uint64_t *size, uint32_t n, const uint32_t *page_first,
+static uint32_t find_object(const uint64_t *addr, const uint32_t *size, uint32_t n, const uint32_t *page_first,
                             uint64_t npages, uint64_t lo, uint64_t hi, uint64_t a)
 {
     if (a < lo || a >= hi) return UINT32_MAX;
@@ -225,11 +230,14 @@ static int pass1(builder *b, gmd_err *err)
                 b->rec = gmd_xrealloc(b->rec, (size_t)b->cap * sizeof *b->rec);
             }
             if (rec.u.obj.contents.len == 0) break;   /* zero-size slots hold nothing */
+            if (rec.u.obj.contents.len > UINT32_MAX)
+                return gmd_err_at(err, (int64_t)rec.offset, "object of %llu bytes: larger than 4 GiB",
+                                  (unsigned long long)rec.u.obj.contents.len);
             if (rec.u.obj.addr + rec.u.obj.contents.len < rec.u.obj.addr)
                 return gmd_err_at(err, (int64_t)rec.offset, "object at 0x%llx wraps around the address space",
                                   (unsigned long long)rec.u.obj.addr);
             b->addr[b->n] = rec.u.obj.addr;
-            b->size[b->n] = rec.u.obj.contents.len;
+            b->size[b->n] = (uint32_t)rec.u.obj.contents.len;
             b->rec[b->n] = rec.offset;
             b->n++;
             g->heap_bytes += rec.u.obj.contents.len;
@@ -365,6 +373,7 @@ static int pass1(builder *b, gmd_err *err)
     }
     if (rc < 0) return -1;
     if (!g->reader.seen_params) return gmd_err_at(err, 16, "dump has no params record");
+    if (b->opts && b->opts->file) gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
     return 0;
 }
 
@@ -490,13 +499,14 @@ static int pass2(builder *b, gmd_err *err)
     if ((uint64_t)nroots + b->n >= UINT32_MAX) return gmd_errf(err, "too many objects and roots (over 4 billion)");
     g->nroots = nroots;
     g->nnodes = nroots + b->n;
-    uint64_t *start = gmd_xcalloc((size_t)g->nnodes + 1, sizeof *start);
+    uint32_t *start = gmd_xcalloc((size_t)g->nnodes + 1, sizeof *start);
     for (uint64_t i = 0; i < b->nredges; i++) start[b->redges[i].from + 1]++;
     for (uint32_t r = 0; r < nroots; r++) start[r + 1] += start[r];
     uint64_t nroot_edges = start[nroots];
+    uint64_t processed = 0;
     size_t cap = (size_t)nroot_edges + (size_t)b->n * 2 + 16;
     g->out = gmd_xmalloc(cap * sizeof *g->out);
-    uint64_t *fill = gmd_xmalloc((size_t)nroots * sizeof *fill);
+    uint32_t *fill = gmd_xmalloc((size_t)nroots * sizeof *fill);
     memcpy(fill, start, (size_t)nroots * sizeof *fill);
     for (uint64_t i = 0; i < b->nredges; i++) {
         const pending_edge *e = &b->redges[i];
@@ -509,7 +519,7 @@ static int pass2(builder *b, gmd_err *err)
     uint64_t dropped = 0;
     for (uint32_t i = 0; i < b->n; i++) {
         uint32_t node = nroots + i;
-        start[node] = g->nedges;
+        start[node] = (uint32_t)g->nedges;
         gmd_hd_record rec;
         if (gmd_hd_read_at(&g->reader, b->rec[i], &rec, err) < 0) {
             free(start);
@@ -522,18 +532,26 @@ static int pass2(builder *b, gmd_err *err)
             uint32_t to = resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off));
             if (to == UINT32_MAX || to == i || to == last) continue;
             last = to;
+            if (g->nedges == UINT32_MAX - 1) {
+                free(start);
+                return gmd_err_at(err, (int64_t)b->rec[i], "more than 4 billion pointers between objects");
+            }
             if (g->nedges == cap) {
                 cap *= 2;
                 g->out = gmd_xrealloc(g->out, cap * sizeof *g->out);
             }
             g->out[g->nedges++] = nroots + to;
         }
-        if (b->opts && b->opts->file && b->rec[i] > dropped + DROP_EVERY) {
-            gmd_hd_file_drop(b->opts->file, dropped, b->rec[i]);
-            dropped = b->rec[i];
+        /* Objects come in address order, not file order: release the whole
+         * mapping now and then, whatever was touched. */
+        processed += b->size[i];
+        if (b->opts && b->opts->file && processed > dropped + DROP_EVERY) {
+            gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
+            dropped = processed;
         }
     }
-    start[g->nnodes] = g->nedges;
+    start[g->nnodes] = (uint32_t)g->nedges;
+    if (b->opts && b->opts->file) gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
     g->out = gmd_xrealloc(g->out, (size_t)(g->nedges ? g->nedges : 1) * sizeof *g->out);
     g->out_start = start;
     return 0;
