@@ -214,10 +214,10 @@ int gmd_goroutine_groups_build(const gmd_profile *p, gmd_goroutine_groups *out, 
     uint32_t *rank = gmd_xmalloc((ngroups + 1) * sizeof *rank);
     for (uint32_t i = 0; i < ngroups; i++) order[i] = i;
     sort_groups_base = groups;
-    qsort(order, ngroups, sizeof *order, by_count_desc);
+    if (ngroups > 1) qsort(order, ngroups, sizeof *order, by_count_desc);
     for (uint32_t i = 0; i < ngroups; i++) rank[order[i]] = i;
     sort_rank = rank;
-    qsort(entries, nentries, sizeof *entries, by_group_then_count);
+    if (nentries > 1) qsort(entries, nentries, sizeof *entries, by_group_then_count);
     gmd_goroutine_state_count *pool = gmd_xmalloc((nentries + 1) * sizeof *pool);
     gmd_goroutine_group *sorted = gmd_xmalloc((ngroups + 1) * sizeof *sorted);
     for (uint32_t i = 0; i < ngroups; i++) sorted[i] = groups[order[i]];
@@ -290,7 +290,7 @@ int gmd_goroutine_diff(const gmd_goroutine_groups *base, const gmd_goroutine_gro
         if (!matched[i]) d[nd++] = (gmd_goroutine_delta){&base->groups[i], NULL, -base->groups[i].count};
     gmd_index_free(&ix);
     free(matched);
-    qsort(d, nd, sizeof *d, by_delta_desc);
+    if (nd > 1) qsort(d, nd, sizeof *d, by_delta_desc);
     *out = d;
     *n = (uint32_t)nd;
     return 0;
