@@ -55,6 +55,47 @@ compare "tree" "tree -i alloc_space $H3" "-tree -sample_index=alloc_space $H3"
 compare "peek" "peek fillCache $H3" "-peek fillCache $H3"
 compare "traces" "traces $H3" "-traces $H3"
 compare "goroutine-top" "top -n 0 $FIXTURES/goroutine.pb.gz" "-top $FIXTURES/goroutine.pb.gz"
+# A CPU profile: time units and pprof's "Duration: ..., Total samples = ..." line.
+if [ -z "${HOME:-}" ]; then export GOCACHE=$FIXTURES/.gocache GOPATH=$FIXTURES/.gopath; fi
+export GOFLAGS=-mod=mod GO111MODULE=on GOTOOLCHAIN=local GOWORK=off
+mkdir -p "$T/cpu"
+printf 'module cpuprog\ngo 1.22\n' >"$T/cpu/go.mod"
+cat >"$T/cpu/main.go" <<'EOF'
+package main
+
+import (
+	"os"
+	"runtime/pprof"
+	"time"
+)
+
+var x uint64
+
+//go:noinline
+func spin(n int) {
+	for i := 0; i < n; i++ {
+		x = x*31 + uint64(i)
+	}
+}
+
+func work() { spin(1000000) }
+
+func main() {
+	f, _ := os.Create(os.Args[1])
+	pprof.StartCPUProfile(f)
+	for end := time.Now().Add(700 * time.Millisecond); time.Now().Before(end); {
+		work()
+		spin(300000)
+	}
+	pprof.StopCPUProfile()
+	f.Close()
+}
+EOF
+(cd "$T/cpu" && "$GO" build -o cpuprog . && ./cpuprog "$T/cpu.pb.gz") >"$T/cpu.log" 2>&1 || fail "CPU program: $(tail -5 "$T/cpu.log")"
+compare "cpu-top" "top -n 0 $T/cpu.pb.gz" "-top $T/cpu.pb.gz"
+grep -q "^Duration: " "$T/cpu-top.gmd" || fail "cpu profile: no Duration line"
+compare "cpu-tree" "tree $T/cpu.pb.gz" "-tree $T/cpu.pb.gz"
+
 # pprof guesses a prefix to trim from source paths from the working
 # directory's name (a build dir called "tests" breaks its lookup), so list
 # runs from a neutral directory; the recorded paths are absolute.

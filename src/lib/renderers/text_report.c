@@ -42,14 +42,15 @@ void gmd_report_profile_labels(FILE *out, const gmd_stackset *s)
         fprintf(out, "Time: %s\n", when);
     }
     if (p->duration_nanos) {
-        /* The share of wall time is only meaningful for time-valued samples. */
+        /* The share of wall time, only for time-valued samples (CPU): the
+         * total in nanoseconds ends in "ns" only when the unit is a time. */
         char ratio[VBUF] = "";
-        const char *u = gmd_unit_autoscale(1, s->value_type.unit);
-        if (u && !strcmp(u, "ns") && s->total_unfiltered) {
+        gmd_fmt_value_in(s->total_unfiltered, s->value_type.unit, "ns", a, sizeof a);
+        size_t alen = strlen(a);
+        if (alen > 2 && !strcmp(a + alen - 2, "ns")) {
             char pct[VBUF];
-            gmd_fmt_value_in(s->total_unfiltered, s->value_type.unit, "ns", a, sizeof a);
             int64_t ns = strtoll(a, NULL, 10);
-            snprintf(ratio, sizeof ratio, "(%s)", gmd_fmt_percent(ns, p->duration_nanos, pct, sizeof pct));
+            if (ns) snprintf(ratio, sizeof ratio, "(%s)", gmd_fmt_percent(ns, p->duration_nanos, pct, sizeof pct));
         }
         fprintf(out, "Duration: %s, Total samples = %s %s\n", gmd_fmt_value(p->duration_nanos, "nanoseconds", a, sizeof a),
                 gmd_fmt_value(s->total_unfiltered, s->value_type.unit, b, sizeof b), ratio);
@@ -77,7 +78,7 @@ static void active_filters(FILE *out, const gmd_select_opts *sel)
 const char *gmd_report_output_unit(const gmd_graph *g)
 {
     const char *unit = g->stacks->value_type.unit;
-    if (g->nnodes == 0) return gmd_unit_autoscale(1, unit) ? NULL : NULL;
+    if (g->nnodes == 0) return NULL;   /* pprof then scales each value on its own */
     int64_t minv = 0;
     for (uint32_t i = 0; i < g->nnodes; i++) {
         int64_t v = abs64(g->nodes[i].flat);
@@ -307,6 +308,14 @@ int gmd_report_tree(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, 
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
+/* pprof's unit for a numeric label: its own, else guessed from the key. */
+static const char *num_label_unit(const gmd_label *l)
+{
+    if (l->num_unit && l->num_unit[0]) return l->num_unit;
+    if (!strcmp(l->key, "request") || !strcmp(l->key, "alignment")) return "bytes";
+    return l->key;
+}
+
 /* pprof prints each label key once with its values space-separated,
  * "%10s:  %s", string labels then numeric ones, each group sorted. */
 static void trace_labels(FILE *out, const gmd_sample *sm, bool numeric)
@@ -334,8 +343,7 @@ static void trace_labels(FILE *out, const gmd_sample *sm, bool numeric)
         for (uint32_t k = i; k < sm->nlabels; k++) {
             const gmd_label *m = &sm->labels[k];
             if (m->key != l->key || (!m->str[0]) != numeric) continue;
-            const char *val = numeric ? gmd_fmt_value(m->num, m->num_unit && m->num_unit[0] ? m->num_unit : m->key, v, sizeof v)
-                                      : m->str;
+            const char *val = numeric ? gmd_fmt_value(m->num, num_label_unit(m), v, sizeof v) : m->str;
             size_t need = len + strlen(val) + 3;
             if (need > cap) {
                 cap = need * 2;
@@ -353,15 +361,10 @@ static void trace_labels(FILE *out, const gmd_sample *sm, bool numeric)
     free(lines);
 }
 
-/* Name of a frame as pprof's traces print it: the graph node's label. */
-typedef struct trace_names {
-    gmd_graph g;
-} trace_names;
-
-static bool frame_inlined(const gmd_stackset *s, const gmd_stack *st, uint32_t k, uint32_t *idx_cache)
+/* Whether frame k was inlined into its caller: the caller frame is a later
+ * (outer) line of the same location. */
+static bool frame_inlined(const gmd_stackset *s, const gmd_stack *st, uint32_t k)
 {
-    (void)s;
-    (void)idx_cache;
     if (k + 1 >= st->nframes) return false;
     const gmd_frame *f = &st->frames[k], *c = &st->frames[k + 1];
     if (f->location != c->location) return false;
@@ -450,7 +453,7 @@ static void traces_json(FILE *out, const gmd_stackset *s, const gmd_report_opts 
                 gmd_json_key(&j, "line");
                 gmd_json_int(&j, f->line);
             }
-            if (frame_inlined(s, st, k, NULL)) {
+            if (frame_inlined(s, st, k)) {
                 gmd_json_key(&j, "inline");
                 gmd_json_bool(&j, true);
             }
@@ -485,7 +488,7 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
         for (uint32_t k = 0; k < st->nframes; k++) {
             const gmd_frame *f = &st->frames[k];
             fprintf(out, "%10s   %s%s\n", k == 0 ? gmd_fmt_value(st->value, s->value_type.unit, v, sizeof v) : "",
-                    frame_label(s, f, o->granularity, buf, sizeof buf), frame_inlined(s, st, k, NULL) ? " (inline)" : "");
+                    frame_label(s, f, o->granularity, buf, sizeof buf), frame_inlined(s, st, k) ? " (inline)" : "");
         }
     }
     fprintf(out, "%s\n", sep);
