@@ -17,15 +17,17 @@ fi
 SIZE=$(stat -c %s "$DUMP")
 # Warm the page cache so the figure is gmd's, not the disk's.
 cat "$DUMP" >/dev/null
-/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$GMD" dump summary --json "$DUMP" >"$OUT/summary.json"
-read -r SECS RSS_KB <"$OUT/time.txt"
+/usr/bin/time -f "%e %M %U %S" -o "$OUT/time.txt" "$GMD" dump summary --json "$DUMP" >"$OUT/summary.json"
+read -r SECS RSS_KB U1 S1 <"$OUT/time.txt"
 OBJS=$(grep -o '"objects":[0-9]*' "$OUT/summary.json" | head -1 | cut -d: -f2)
-/usr/bin/time -f "%e %M" -o "$OUT/time-top.txt" "$GMD" dump top -n 10 "$DUMP" >"$OUT/top.txt"
-read -r TSECS TRSS_KB <"$OUT/time-top.txt"
-awk -v size="$SIZE" -v s="$SECS" -v rss="$RSS_KB" -v objs="$OBJS" -v ts="$TSECS" -v trss="$TRSS_KB" 'BEGIN {
+/usr/bin/time -f "%e %M %U %S" -o "$OUT/time-top.txt" "$GMD" dump top -n 10 "$DUMP" >"$OUT/top.txt"
+read -r TSECS TRSS_KB U2 S2 <"$OUT/time-top.txt"
+awk -v size="$SIZE" -v s="$SECS" -v rss="$RSS_KB" -v objs="$OBJS" -v ts="$TSECS" -v trss="$TRSS_KB" -v cpu1="$(echo "$U1 + $S1" | bc)" -v cpu2="$(echo "$U2 + $S2" | bc)" -v load="$(cut -d" " -f1 /proc/loadavg)" 'BEGIN {
     printf "dump: %.2f GB, %d objects\n", size / 1e9, objs
     printf "summary (read + graph + dominators): %.2f s, %.0f MB/s, %.2f M objects/s, peak RSS %.0f MB\n",
         s, size / 1e6 / s, objs / 1e6 / s, rss / 1024
     printf "top (same + top retainers):          %.2f s, %.0f MB/s, %.2f M objects/s, peak RSS %.0f MB\n",
         ts, size / 1e6 / ts, objs / 1e6 / ts, trss / 1024
+    printf "CPU time (user+sys): summary %.2f s, top %.2f s; load average at the end %s on %d cores\n", cpu1, cpu2, load, 2
+    printf "by CPU time: top %.0f MB/s, %.2f M objects/s\n", size / 1e6 / cpu2, objs / 1e6 / cpu2
 }' | tee "$OUT/dump-bench.txt"
