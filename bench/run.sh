@@ -31,6 +31,8 @@ if [ ! -s "$out/heap.pb.gz" ] || [ ! -s "$out/heap-debug1.txt" ] || [ ! -x "$out
   "$out/benchprog" "$out/heap-debug1.txt" "$text_walks" debug
 fi
 
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+
 # measure NAME CMD...: RUNS runs after one warm-up. Sets MED_T (median wall
 # seconds), MED_CPU (median user+sys seconds) and MED_RSS (median peak RSS,
 # KiB) and prints them. Wall time suffers when the machine is busy; CPU time
@@ -43,9 +45,9 @@ measure() {
     t0=$EPOCHREALTIME
     /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
     t1=$EPOCHREALTIME
-    ts+=("$(echo "$t1 - $t0" | bc -l)")
+    ts+=("$(calc "$t1 - $t0")")
     read -r u s m < <(tail -1 "$out/.time")
-    cpu+=("$(echo "$u + $s" | bc -l)")
+    cpu+=("$(calc "$u + $s")")
     rss+=("$m")
   done
   median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
@@ -53,7 +55,7 @@ measure() {
   MED_CPU=$(median "${cpu[@]}")
   MED_RSS=$(median "${rss[@]}")
   printf '  %-20s wall %7.3f s   cpu %7.2f s   peak RSS %7.1f MiB   (median of %d)\n' \
-    "$name" "$MED_T" "$MED_CPU" "$(echo "$MED_RSS / 1024" | bc -l)" "$runs"
+    "$name" "$MED_T" "$MED_CPU" "$(calc "$MED_RSS / 1024")" "$runs"
 }
 
 # compare LABEL FILE: gmd pprof top vs go tool pprof -top on FILE.
@@ -65,10 +67,9 @@ compare() {
   measure "go tool pprof -top" "$GO" tool pprof -top "$file"
   local pt=$MED_T pc=$MED_CPU pr=$MED_RSS
   printf '  => gmd: %.1fx faster (wall), %.1fx less CPU, %.1fx less peak memory (targets: 30x faster, 5x less memory)\n' \
-    "$(echo "$pt / $gt" | bc -l)" "$(echo "$pc / $gc" | bc -l)" "$(echo "$pr / $gr" | bc -l)"
+    "$(calc "$pt / $gt")" "$(calc "$pc / $gc")" "$(calc "$pr / $gr")"
 }
 
-command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $("$GO" version)"
 compare "heap profile, gzipped protobuf" "$out/heap.pb.gz"
 if "$gmd" pprof top "$out/heap-debug1.txt" >/dev/null 2>&1; then
