@@ -130,8 +130,13 @@ void gmd_dump_sites(const gmd_objgraph *g, bool per_bucket, gmd_dump_sites_resul
     gmd_u64map map;
     gmd_u64map_init(&map);
     for (uint32_t b = 0; b < nb; b++) {
-        const char *site = gmd_bucket_site(&g->buckets[b], NULL, NULL);
-        uint64_t k = per_bucket ? b : (uint64_t)(uintptr_t)(site ? site : "");
+        const char *file = NULL;
+        uint64_t line = 0;
+        const char *site = gmd_bucket_site(&g->buckets[b], &file, &line);
+        /* A site is a function and line (names are interned: compare pointers). */
+        uint64_t k = per_bucket ? b
+                                : gmd_mix64((uint64_t)(uintptr_t)(site ? site : "") ^ gmd_mix64(line) ^
+                                            ((uint64_t)(uintptr_t)file << 1));
         uint32_t idx = gmd_u64map_get(&map, k);
         if (idx == UINT32_MAX) {
             idx = res->n++;
