@@ -41,7 +41,7 @@ struct gmd_graph_impl {
     uint32_t nkedges, capkedges;
     gmd_u64map edge_ids;                 /* src << 32 | dst -> edge id */
     uint32_t *frame_edge;                /* per frame: edge from the frame above it, or UINT32_MAX */
-    uint32_t *edge_cache;                /* 4 recent edges per source key, by dst & 3 */
+    uint32_t *edge_cache;                /* EDGE_WAYS recent edges per source key, by a hash of dst */
     uint32_t ncache;                     /* keys the cache has room for */
     uint32_t *adj;                       /* the nodes' in/out lists */
 };
@@ -118,11 +118,13 @@ static uint32_t line_key(gmd_graph_impl *im, const gmd_profile *p, const gmd_loc
     return key_intern(im, &k);
 }
 
-static uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
+#define EDGE_WAYS 16
+
+static inline uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
 {
-    /* Most functions call a handful of others: a tiny per-caller cache
+    /* Most functions call a handful of others: a small per-caller cache
      * answers before the hash table. */
-    uint32_t *slot = &im->edge_cache[(size_t)src * 4 + (dst & 3)];
+    uint32_t *slot = &im->edge_cache[(size_t)src * EDGE_WAYS + ((dst * 0x9E3779B1u) >> 28)];
     if (*slot != UINT32_MAX && im->kedges[*slot].src == src && im->kedges[*slot].dst == dst) return *slot;
     uint64_t k = (uint64_t)src << 32 | dst;
     uint32_t e = gmd_u64map_get(&im->edge_ids, k);
@@ -139,8 +141,9 @@ static uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
 static void grow_edge_cache(gmd_graph_impl *im)
 {
     uint32_t n = im->nkeys + 1024;
-    im->edge_cache = gmd_xrealloc(im->edge_cache, (size_t)n * 4 * sizeof *im->edge_cache);
-    memset(im->edge_cache + (size_t)im->ncache * 4, 0xff, (size_t)(n - im->ncache) * 4 * sizeof *im->edge_cache);
+    im->edge_cache = gmd_xrealloc(im->edge_cache, (size_t)n * EDGE_WAYS * sizeof *im->edge_cache);
+    memset(im->edge_cache + (size_t)im->ncache * EDGE_WAYS, 0xff,
+           (size_t)(n - im->ncache) * EDGE_WAYS * sizeof *im->edge_cache);
     im->ncache = n;
 }
 
@@ -177,7 +180,7 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
             const gmd_frame *f = &st->frames[k];
             const gmd_location *l = &p->locations[f->location];
             uint32_t idx = 0;
-            if (f->function != GMD_NONE)
+            if (f->function != GMD_NONE && l->nlines > 1)
                 for (uint32_t j = 0; j < l->nlines; j++)
                     if (l->lines[j].function == f->function && l->lines[j].line == f->line) {
                         idx = j;
