@@ -54,6 +54,13 @@ assert_rc 1; assert_err_one_line; assert_err_contains "HTTP 404"
 run g pprof top "$BASE/"
 assert_rc 1; assert_err_one_line; assert_err_contains "got HTML"
 
+# Redirects are followed: /debug/pprof answers 301 to /debug/pprof/ (HTML).
+run g pprof top "http://127.0.0.1:$PORT/debug/pprof"
+assert_rc 1; assert_err_one_line; assert_err_contains "got HTML"
+# The body is bounded like any input.
+GMD_MAX_INPUT=1000 run g pprof top "$BASE/heap"
+assert_rc 1; assert_err_one_line; assert_err_contains "larger than the limit of 1000 bytes"
+
 # Nothing listening: port 1 on loopback is closed on any sane machine.
 run g pprof top "http://127.0.0.1:1/debug/pprof/heap"
 assert_rc 1; assert_err_one_line
