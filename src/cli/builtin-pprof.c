@@ -72,12 +72,28 @@ static const pprof_sub subs[] = {
      "  Example: gmd pprof diff -i inuse_objects heap-1.pb.gz heap-3.pb.gz\n"},
     {"flame", pprof_flame, 1, -1, "flame [options] PROFILE... [-o FILE.svg]",
      "self-contained SVG flame graph (hover, click to zoom, search)",
-     "  --title TEXT         title at the top of the graph\n"
-     "  with --base, a diff flame graph: red grew, blue shrank\n"},
+     "  --title TEXT         title at the top of the graph (default: the sample type)\n"
+     "  --base FILE          a diff flame graph: widths from PROFILE, colour by change\n"
+     "                       against FILE (red grew, blue shrank; dashed: only in FILE)\n"
+     "  Open the SVG in a browser: hover for values, click a frame to zoom, Ctrl-F to\n"
+     "  search (regex; shows the matched share). Frames under 0.1% of the total are\n"
+     "  left out (the footer says how many). Refuses to write to a terminal.\n"
+     "Examples:\n"
+     "  gmd pprof flame heap.pb.gz -o heap.svg\n"
+     "  gmd pprof flame --base heap-1.pb.gz heap-3.pb.gz -o growth.svg\n"},
     {"dot", pprof_dot, 1, -1, "dot [options] PROFILE... [-o FILE]",
      "call graph in Graphviz DOT (or SVG with --svg)",
-     "  -n N                 keep the N heaviest nodes (default 80)\n"
-     "  --svg                render to SVG with Graphviz's library\n"},
+     "  -n N                 keep the N heaviest nodes (default 80; 0 = all)\n"
+     "  --nodefraction F     drop nodes whose cum is below F of the total (default 0.005)\n"
+     "  --granularity G      functions (default) or lines\n"
+     "  --title TEXT         first line of the legend\n"
+     "  --svg                render to SVG with Graphviz's library\n"
+     "  Boxes: package, function, flat (and cum) with % of the total; bigger text =\n"
+     "  more flat, redder = more cum. Edges: calls weighted by value; dashed = inlined,\n"
+     "  dotted = passes through nodes not shown. Same nodes as go tool pprof -dot.\n"
+     "Examples:\n"
+     "  gmd pprof dot heap.pb.gz | dot -Tsvg -o heap-graph.svg\n"
+     "  gmd pprof dot --svg -n 30 heap.pb.gz -o heap-graph.svg\n"},
     {"convert", pprof_convert, 1, -1, "convert [options] PROFILE... -o OUT.pb.gz",
      "write a profile (merged, filtered, or a --base diff) as gzipped profile.proto",
      "  --no-gzip            write raw protobuf instead of gzip\n"
