@@ -138,17 +138,25 @@ static inline uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
     return e;
 }
 
-static void grow_edge_cache(gmd_graph_impl *im)
+/* Per-key arrays grow as map_frames discovers keys. */
+static void grow_key_arrays(gmd_graph_impl *im)
 {
-    uint32_t n = im->nkeys + 1024;
+    uint32_t old = im->ncache, n = im->nkeys + 1024;
     im->edge_cache = gmd_xrealloc(im->edge_cache, (size_t)n * EDGE_WAYS * sizeof *im->edge_cache);
-    memset(im->edge_cache + (size_t)im->ncache * EDGE_WAYS, 0xff,
-           (size_t)(n - im->ncache) * EDGE_WAYS * sizeof *im->edge_cache);
+    memset(im->edge_cache + (size_t)old * EDGE_WAYS, 0xff, (size_t)(n - old) * EDGE_WAYS * sizeof *im->edge_cache);
+    im->flat = gmd_xrealloc(im->flat, (size_t)n * sizeof *im->flat);
+    im->cum = gmd_xrealloc(im->cum, (size_t)n * sizeof *im->cum);
+    im->stamp = gmd_xrealloc(im->stamp, (size_t)n * sizeof *im->stamp);
+    im->node_of_key = gmd_xrealloc(im->node_of_key, (size_t)n * sizeof *im->node_of_key);
+    memset(im->flat + old, 0, (size_t)(n - old) * sizeof *im->flat);
+    memset(im->cum + old, 0, (size_t)(n - old) * sizeof *im->cum);
+    memset(im->stamp + old, 0, (size_t)(n - old) * sizeof *im->stamp);
     im->ncache = n;
 }
 
 /* Map every frame to its key, caching per location: each location's lines
- * are keyed once however many stacks pass through it. */
+ * are keyed once however many stacks pass through it. The same walk does
+ * the first, untrimmed pass (flat, cum, edges), so it is not repeated. */
 static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularity gran)
 {
     const gmd_profile *p = s->profile;
@@ -171,9 +179,12 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
     im->frame_inline = gmd_xcalloc(nframes ? nframes : 1, 1);
     im->frame_edge = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_edge);
 
+    grow_key_arrays(im);
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
         size_t base = (size_t)(st->frames - s->frame_pool);
+        int64_t v = st->value;
+        uint32_t stamp = i + 1;
         uint32_t prev_loc = GMD_NONE, prev_idx = 0, prev_key = UINT32_MAX;
         /* Walk root to leaf so "the next frame toward the root" is known. */
         for (uint32_t k = st->nframes; k-- > 0;) {
@@ -190,18 +201,36 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
             if (*slot == UINT32_MAX)
                 *slot = line_key(im, p, l, f->function != GMD_NONE && l->nlines ? &l->lines[idx] : NULL, gran);
             uint32_t key = *slot;
-            if (key >= im->ncache) grow_edge_cache(im);
+            if (key >= im->ncache) grow_key_arrays(im);
             im->frame_key[base + k] = key;
             /* The edge from the frame above, found once for all passes. */
-            im->frame_edge[base + k] = prev_key != UINT32_MAX && prev_key != key ? edge_id(im, prev_key, key) : UINT32_MAX;
+            uint32_t e = prev_key != UINT32_MAX && prev_key != key ? edge_id(im, prev_key, key) : UINT32_MAX;
+            im->frame_edge[base + k] = e;
             prev_key = key;
             /* Lines of one location are innermost first; leaf-first stacks
              * list them in that order, so a frame was inlined when its
              * caller frame belongs to the same location instance. */
-            im->frame_inline[base + k] = prev_loc == f->location && prev_idx > idx;
+            bool inl = prev_loc == f->location && prev_idx > idx;
+            im->frame_inline[base + k] = inl;
             prev_loc = f->location;
             prev_idx = idx;
+            if (v != 0) {   /* the untrimmed pass, as in run_pass */
+                if (im->stamp[key] != stamp) {
+                    im->stamp[key] = stamp;
+                    im->cum[key] += v;
+                }
+                if (e != UINT32_MAX) {
+                    key_edge *ke = &im->kedges[e];
+                    if (ke->stamp == 0) ke->inline_call = inl;
+                    if (ke->stamp != stamp) {
+                        ke->stamp = stamp;
+                        ke->weight += v;
+                        if (!inl) ke->inline_call = false;
+                    }
+                }
+            }
         }
+        if (v != 0 && prev_key != UINT32_MAX) im->flat[prev_key] += v;
     }
     free(loc_keys);
     free(loc_off);
@@ -211,6 +240,8 @@ static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularit
 
 /* Accumulate flat, cum and edges over the stacks, skipping keys not in
  * `kept` (NULL = all), then make the node and edge arrays of g. */
+static void materialize(gmd_graph *g, const uint8_t *kept);
+
 static void run_pass(gmd_graph *g, const uint8_t *kept)
 {
     gmd_graph_impl *im = g->impl;
@@ -264,7 +295,14 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
         }
         if (parent != UINT32_MAX && !residual) im->flat[parent] += v;
     }
+    materialize(g, kept);
+}
 
+/* Make g's node and edge arrays from the per-key values of the last pass. */
+static void materialize(gmd_graph *g, const uint8_t *kept)
+{
+    gmd_graph_impl *im = g->impl;
+    uint32_t nk = im->nkeys;
     /* Nodes: keys with a value (pprof drops all-zero nodes). */
     free(g->nodes);
     free(g->edges);
@@ -568,15 +606,10 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     gmd_index_init(&im->key_index);
     gmd_u64map_init(&im->edge_ids);
     map_frames(im, s, o.granularity);
-    size_t nk = im->nkeys ? im->nkeys : 1;
-    im->flat = gmd_xmalloc(nk * sizeof *im->flat);
-    im->cum = gmd_xmalloc(nk * sizeof *im->cum);
-    im->stamp = gmd_xmalloc(nk * sizeof *im->stamp);
-    im->node_of_key = gmd_xmalloc(nk * sizeof *im->node_of_key);
 
     /* 1. The whole graph, to find the light nodes. The cutoffs are shares of
      * the sum of flat values, as pprof computes them. */
-    run_pass(g, NULL);
+    materialize(g, NULL);   /* map_frames did the untrimmed pass */
     int64_t sum_flat = 0;
     for (uint32_t i = 0; i < g->nnodes; i++) sum_flat += g->nodes[i].flat;
     int64_t node_cutoff = fraction_of(sum_flat, o.nodefraction);
