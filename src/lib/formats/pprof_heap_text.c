@@ -357,8 +357,33 @@ static int flush_record(heap_state *st, gmd_err *err)
     if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, st->locs,
                              &st->lines, &st->caplines, err) < 0)
         return -1;
+    /* Leading addresses with no named '#' line are the malloc internals the
+     * runtime hides; pprof symbolizing with the binary drops them too (its
+     * legacy drop_frames), so the leaf is the first named frame, as in the
+     * proto form. A record with no named frame at all keeps everything. */
+    size_t lead = 0, j = 0;
+    for (; lead < st->naddrs; lead++) {
+        uint64_t pc = st->addrs[lead] - 1;
+        bool named = false;
+        for (; j < st->nframes && st->frames[j].addr == pc; j++) named = named || st->frames[j].has_func;
+        if (named) break;
+    }
+    size_t end = st->naddrs;
+    if (lead == st->naddrs) {
+        lead = 0;
+    } else {
+        /* Likewise the root: runtime.goexit is never shown. */
+        size_t k = st->nframes;
+        while (end > lead + 1) {
+            uint64_t pc = st->addrs[end - 1] - 1;
+            bool named = false;
+            while (k > 0 && st->frames[k - 1].addr == pc) named = named || st->frames[--k].has_func;
+            if (named) break;
+            end--;
+        }
+    }
     gmd_label lab = {text_intern(st->p, "bytes", 5), "", st->blocksize, ""};
-    gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, st->values, &lab, 1, false);
+    gmd_builder_sample(st->b, st->locs + lead, (uint32_t)(end - lead), st->values, &lab, 1, false);
     return 0;
 }
 
