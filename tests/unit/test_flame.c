@@ -326,6 +326,38 @@ static void test_big_profile_stays_small(void **state)
     gmd_profile_free(p);
 }
 
+/* 1000 stacks 61 deep, about 400 of them over 0.1% of the total: some
+ * 25,000 frames over the threshold, which rises so the file stays small
+ * (and the footer says so). */
+static void test_many_wide_frames_capped(void **state)
+{
+    (void)state;
+    tprof t = tprof_new();
+    char folded[4096];
+    for (int s = 0; s < 1000; s++) {
+        size_t n = (size_t)snprintf(folded, sizeof folded, "main.main");
+        for (int d = 0; d < 60; d++) n += (size_t)snprintf(folded + n, sizeof folded - n, ";main.f%d_%d", s, d);
+        tprof_add(&t, folded, 1000 + (int64_t)s * s / 10);
+    }
+    gmd_profile *p = tprof_done(&t);
+    char *svg = render(p, NULL, NULL);
+    size_t len = strlen(svg);
+    if (len > 5u << 20) fail_msg("SVG of %zu bytes", len);
+    assert_well_formed(svg);
+    const char *footer = strstr(svg, "frames narrower than ");
+    assert_non_null(footer);
+    double pct = strtod(footer + strlen("frames narrower than "), NULL);
+    assert_true(pct > 0.1);
+    /* what is drawn still adds up: the widest stack survives whole */
+    frame_info a, b;
+    assert_true(find_frame(svg, "main.f999_0", &a));
+    assert_true(find_frame(svg, "main.f999_59", &b));
+    assert_ratio(a.width, b.width, 1.0);
+    assert_false(find_frame(svg, "main.f0_0", &a));
+    free(svg);
+    gmd_profile_free(p);
+}
+
 static void test_diff_colours(void **state)
 {
     (void)state;
@@ -434,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_title_option_escaped),
         cmocka_unit_test(test_elision),
         cmocka_unit_test(test_big_profile_stays_small),
+        cmocka_unit_test(test_many_wide_frames_capped),
         cmocka_unit_test(test_diff_colours),
         cmocka_unit_test(test_negative_values),
         cmocka_unit_test(test_empty),

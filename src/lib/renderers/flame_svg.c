@@ -25,6 +25,7 @@
 #include "gmd/xalloc.h"
 
 #define MIN_FRACTION 0.001   /* narrower frames are elided: 1.2px at the default width */
+#define MAX_FRAMES 12000     /* about 5 MB of SVG; beyond it the threshold rises */
 #define PAD 10.0             /* left/right margin */
 #define FRAME_H 18           /* row pitch; the rectangle is one pixel less */
 #define FRAMES_TOP 96        /* first row below title, subtitle and controls */
@@ -62,6 +63,7 @@ typedef struct flame {
     fnode *nodes;
     uint32_t n, cap;
     double thr;                  /* narrowest width drawn */
+    double fraction;             /* thr as a share of the total, for the footer */
     uint32_t elided;             /* tree nodes not drawn */
     uint32_t maxdepth;
 } flame;
@@ -219,6 +221,7 @@ static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *b
 
     /* The root's own value is a lower bound of the final width, so the
      * threshold never hides a frame wider than MIN_FRACTION of it. */
+    f->fraction = MIN_FRACTION;
     f->thr = MIN_FRACTION * (double)(cur_abs ? cur_abs : base_abs);
     uint32_t root = node_open(f, UINT32_MAX, UINT32_MAX);
     f->nodes[root].name = gmd_intern_str(&f->names, "root");
@@ -240,6 +243,48 @@ static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *b
     free(path);
     free(pool);
     free(stacks);
+}
+
+/* Drop the drawn frames narrower than f->thr (raised since the build). The
+ * array is in depth-first order, parents before children and siblings left
+ * to right, so one pass compacts it in place and re-packs the left edges. A
+ * child is never wider than its parent, so what stays keeps its ancestors. */
+static void flame_prune(flame *f)
+{
+    uint32_t *new_index = gmd_xmalloc(f->n * sizeof *new_index);
+    uint32_t m = 1;
+    new_index[0] = 0;
+    f->nodes[0].kept_w = 0;
+    f->maxdepth = 0;
+    for (uint32_t i = 1; i < f->n; i++) {
+        fnode nd = f->nodes[i];
+        uint32_t p = new_index[nd.parent];
+        new_index[i] = UINT32_MAX;
+        if (p == UINT32_MAX) {
+            f->elided++;
+            continue;
+        }
+        fnode *parent = &f->nodes[p];
+        if (nd.w < f->thr) {
+            parent->merged_w += nd.w;
+            parent->merged_n++;
+            f->elided++;
+            continue;
+        }
+        nd.parent = p;
+        nd.x = parent->x + parent->kept_w;
+        parent->kept_w += nd.w;
+        nd.kept_w = 0;
+        f->nodes[m] = nd;
+        new_index[i] = m++;
+    }
+    f->n = m;
+    for (uint32_t i = 0; i < m; i++) {
+        const fnode *nd = &f->nodes[i];
+        if (nd->depth > f->maxdepth) f->maxdepth = nd->depth;
+        if (nd->merged_n && nd->merged_w >= f->thr && nd->depth + 1 > f->maxdepth) f->maxdepth = nd->depth + 1;
+    }
+    free(new_index);
 }
 
 static void flame_free(flame *f)
@@ -580,9 +625,9 @@ static void write_merged(writer *w, uint32_t i)
     char a[32], b[32], c[32], vbuf[64], pbuf[32];
     FILE *out = w->out;
     int64_t v = (int64_t)nd->merged_w;
-    fprintf(out, "<g class=\"m\"><title>%" PRIu32 " small frame%s\n%s (%s of total), each under %.1f%% of the total</title>",
+    fprintf(out, "<g class=\"m\"><title>%" PRIu32 " small frame%s\n%s (%s of total), each under %.2g%% of the total</title>",
             nd->merged_n, nd->merged_n == 1 ? "" : "s", gmd_fmt_value(v, w->cur->value_type.unit, vbuf, sizeof vbuf),
-            pct_str(v, (int64_t)w->f->nodes[0].w, pbuf, sizeof pbuf), MIN_FRACTION * 100);
+            pct_str(v, (int64_t)w->f->nodes[0].w, pbuf, sizeof pbuf), w->f->fraction * 100);
     fprintf(out, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" fill=\"rgb(221,221,221)\"/>", num(a, x), num(b, y), num(c, px),
             FRAME_H - 1);
     fprintf(out, "<text x=\"%s\" y=\"%s\">", num(a, x + 3), num(b, y + 12.5));
@@ -668,6 +713,13 @@ int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *
     gmd_intern_init(&f.names, &f.arena);
     gmd_u64map_init(&f.id_of);
     flame_build(&f, cur, base);
+    /* Thousands of frames each over 0.1% wide (deep stacks split many ways)
+     * would make a huge file: raise the threshold until it stays small. */
+    while (f.n > MAX_FRAMES) {
+        f.thr *= 1.5;
+        f.fraction *= 1.5;
+        flame_prune(&f);
+    }
 
     bool negative = false;
     for (uint32_t k = 0; k < cur->nstacks && !negative; k++) negative = cur->stacks[k].value < 0;
@@ -710,8 +762,8 @@ int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *
                        : "No samples in this profile (after filters).");
     fprintf(out, "<text id=\"footer\" x=\"%d\" y=\"%d\">", (int)PAD, fb + 36);
     if (f.elided)
-        fprintf(out, "%" PRIu32 " frame%s narrower than %.1f%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", f.elided,
-                f.elided == 1 ? "" : "s", MIN_FRACTION * 100, f.n);
+        fprintf(out, "%" PRIu32 " frame%s narrower than %.2g%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", f.elided,
+                f.elided == 1 ? "" : "s", f.fraction * 100, f.n);
     fputs("made by gmd</text>\n", out);
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n", script);
 
