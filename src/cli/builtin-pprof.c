@@ -226,7 +226,7 @@ int cmd_pprof(int argc, char **argv)
     o.nodecount = -1;
     o.nodefraction = -1;
     o.gzip = true;
-    double num;
+    double num = 0;
 
     int sargc = argc - 1;
     char **sargv = argv + 1;

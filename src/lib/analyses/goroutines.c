@@ -56,7 +56,7 @@ static bool cursor_next(frame_cursor *c, logical_frame *f)
 static bool stacks_equal(const gmd_profile *pa, const gmd_sample *sa, const gmd_profile *pb, const gmd_sample *sb)
 {
     frame_cursor a = {pa, sa, 0, 0}, b = {pb, sb, 0, 0};
-    logical_frame fa, fb;
+    logical_frame fa = {0}, fb = {0};   /* zeroed: -O3 cannot see cursor_next always sets them */
     for (;;) {
         bool ha = cursor_next(&a, &fa), hb = cursor_next(&b, &fb);
         if (ha != hb) return false;
