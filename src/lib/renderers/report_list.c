@@ -86,6 +86,36 @@ static void free_source(source_file *sf)
     memset(sf, 0, sizeof *sf);
 }
 
+/* Sources already looked up in this listing, by recorded path (interned,
+ * so compared by pointer); a file with many listed functions is read once. */
+typedef struct source_cache {
+    const char **names;
+    source_file *files;         /* data NULL when not found */
+    size_t n, cap;
+} source_cache;
+
+static const source_file *cached_source(source_cache *c, const char *file, const char *source_path)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->names[i] == file) return c->files[i].data ? &c->files[i] : NULL;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->names = gmd_xrealloc(c->names, c->cap * sizeof *c->names);
+        c->files = gmd_xrealloc(c->files, c->cap * sizeof *c->files);
+    }
+    source_file *sf = &c->files[c->n];
+    memset(sf, 0, sizeof *sf);
+    c->names[c->n++] = file;
+    return find_source(file, source_path, sf) ? sf : NULL;
+}
+
+static void free_cache(source_cache *c)
+{
+    for (size_t i = 0; i < c->n; i++) free_source(&c->files[i]);
+    free(c->names);
+    free(c->files);
+}
+
 typedef struct line_ref {
     const gmd_graph_node *n;
 } line_ref;
@@ -106,8 +136,8 @@ static const char *value_or_dot(int64_t v, const char *unit, char *buf)
 }
 
 /* One ROUTINE block: nodes [from, to) share a function name and file. */
-static void print_routine(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, const line_ref *r, size_t from,
-                          size_t to, int64_t total)
+static void print_routine(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, source_cache *cache,
+                          const line_ref *r, size_t from, size_t to, int64_t total)
 {
     const char *unit = s->value_type.unit;
     const gmd_graph_node *first = r[from].n;
@@ -122,9 +152,8 @@ static void print_routine(FILE *out, const gmd_stackset *s, const gmd_report_opt
     fprintf(out, "ROUTINE ======================== %s in %s\n", first->name, first->file);
     fprintf(out, "%10s %10s (flat, cum) %s of Total\n", gmd_fmt_value(flat, unit, a, sizeof a),
             gmd_fmt_value(cum, unit, b, sizeof b), gmd_fmt_percent(cum, total, c, sizeof c));
-    source_file sf;
-    memset(&sf, 0, sizeof sf);
-    if (!find_source(first->file, o->source_path, &sf)) {
+    const source_file *sf = cached_source(cache, first->file, o->source_path);
+    if (!sf) {
         fprintf(out, " Error: could not find source file %s (tried that path and its suffixes under %s)\n", first->file,
                 o->source_path && *o->source_path ? o->source_path : "the current directory; use --source-path DIR");
         return;
@@ -136,19 +165,18 @@ static void print_routine(FILE *out, const gmd_stackset *s, const gmd_report_opt
     int64_t end = maxl + 5;
     if (start < 1) start = 1;
     size_t k = from;
-    for (int64_t ln = start; ln <= end && (size_t)ln <= sf.nlines; ln++) {
+    for (int64_t ln = start; ln <= end && (size_t)ln <= sf->nlines; ln++) {
         int64_t lf = 0, lc = 0;
         while (k < to && r[k].n->line < ln) k++;
         for (; k < to && r[k].n->line == ln; k++) {
             lf += r[k].n->flat;
             lc += r[k].n->cum;
         }
-        size_t s0 = sf.line_start[ln - 1], s1 = sf.line_start[ln] - 1;   /* without the newline */
-        if (s1 > s0 && sf.data[s1 - 1] == '\r') s1--;
+        size_t s0 = sf->line_start[ln - 1], s1 = sf->line_start[ln] - 1;   /* without the newline */
+        if (s1 > s0 && sf->data[s1 - 1] == '\r') s1--;
         fprintf(out, "%10s %10s %6lld:%.*s\n", value_or_dot(lf, unit, a), value_or_dot(lc, unit, b), (long long)ln,
-                (int)(s1 - s0), sf.data + s0);
+                (int)(s1 - s0), sf->data + s0);
     }
-    free_source(&sf);
 }
 
 int gmd_report_list(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, gmd_err *err)
@@ -175,6 +203,7 @@ int gmd_report_list(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, 
     qsort(r, nr, sizeof *r, cmp_by_name_file_line);
     char a[VBUF];
     fprintf(out, "Total: %s\n", gmd_fmt_value(g.total, s->value_type.unit, a, sizeof a));
+    source_cache cache = {NULL, NULL, 0, 0};
     for (size_t i = 0; i < nr;) {
         size_t fn_end = i;
         while (fn_end < nr && r[fn_end].n->name == r[i].n->name) fn_end++;
@@ -184,13 +213,14 @@ int gmd_report_list(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, 
             while (file_end < fn_end && r[file_end].n->file == r[j].n->file) file_end++;
             if (r[j].n->file[0]) {
                 any_file = true;
-                print_routine(out, s, o, r, j, file_end, g.total);
+                print_routine(out, s, o, &cache, r, j, file_end, g.total);
             }
             j = file_end;
         }
         if (!any_file) fprintf(out, "No source information for %s\n", r[i].n->name);
         i = fn_end;
     }
+    free_cache(&cache);
     free(r);
     gmd_graph_free(&g);
     return 0;
