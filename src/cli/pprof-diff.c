@@ -35,7 +35,8 @@ static int write_flame(const pprof_opts *o, const gmd_profile *base, const gmd_p
 
 int pprof_diff(pprof_opts *o)
 {
-    /* BASE and NEW are loaded on their own; --base would subtract twice. */
+    if (o->base)
+        return cli_usage_error("pprof diff", "--base is not used by diff: BASE is its first argument");
     pprof_opts lo = *o;
     lo.base = NULL;
     gmd_profile *base = pprof_load(&lo, o->args, 1);

@@ -209,6 +209,9 @@ fi
 
 run "$GMD" pprof diff "$H1"
 assert_rc 2
+run "$GMD" pprof diff --base "$H1" "$H1" "$H3"
+assert_rc 2
+assert_err_contains "--base is not used by diff"
 run "$GMD" pprof diff "$H1" "$T/missing.pb.gz"
 assert_rc 1
 assert_err_one_line
