@@ -469,6 +469,7 @@ static const char css[] =
     "#frames rect{rx:2px;ry:2px}\n"
     "#frames g:hover rect{stroke:#1f2328;stroke-width:0.8px}\n"
     "#frames .anc rect{opacity:0.55}\n"
+    "#frames .dk text{fill:#fff}\n"
     "#frames .gone rect{stroke:#2f5fa8;stroke-dasharray:3 2;stroke-width:0.8px}\n"
     "#frames .gone text{font-style:italic}\n"
     "#frames .m rect{fill:url(#hatch)}\n"
@@ -580,7 +581,10 @@ static void write_frame(writer *w, uint32_t i)
         col = i == 0 ? (rgb){214, 200, 186} : package_colour(nd->name);
     }
 
-    fputs(gone ? "<g class=\"gone\"><title>" : "<g><title>", out);
+    /* Light text on the strong diff colours, where dark text would drown. */
+    bool dark = 0.2126 * col.r + 0.7152 * col.g + 0.0722 * col.b < 0.45 * 255;
+    if (gone || dark) fprintf(out, "<g class=\"%s%s%s\"><title>", gone ? "gone" : "", gone && dark ? " " : "", dark ? "dk" : "");
+    else fputs("<g><title>", out);
     put_xml_str(out, nd->name);
     fputc('\n', out);
     int64_t self = sat_add(nd->cur_abs, neg64(nd->children_cur));
