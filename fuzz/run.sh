@@ -10,7 +10,9 @@ build=${GMD_FUZZ_BUILD:-$root/build-fuzz}
 jobs=${JOBS:-2}
 
 CC=${CC:-clang} cmake -S "$root" -B "$build" -DGMD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$build" -j"$jobs" || exit 1
+# Keep going past a target that fails to build; it is reported below.
+cmake --build "$build" -j"$jobs" -- -k >"$build/fuzz-build.log" 2>&1 ||
+  { echo "build had errors (see $build/fuzz-build.log):"; grep -m5 -E "error" "$build/fuzz-build.log"; }
 
 failed=()
 for src in "$root"/fuzz/fuzz_*.c; do
@@ -20,6 +22,11 @@ for src in "$root"/fuzz/fuzz_*.c; do
   mkdir -p "$work" "$build/fuzz/artifacts"
   dirs=("$work")
   [ -d "$root/fuzz/corpus/$corpus" ] && dirs+=("$root/fuzz/corpus/$corpus")
+  if [ ! -x "$build/fuzz/$name" ]; then
+    echo "== $name: not built"
+    failed+=("$name(build)")
+    continue
+  fi
   echo "== $name for ${secs}s"
   if ! "$build/fuzz/$name" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$build/fuzz/artifacts/$name-" "${dirs[@]}" 2>"$build/fuzz/$name.log"; then
@@ -30,7 +37,7 @@ for src in "$root"/fuzz/fuzz_*.c; do
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "crashes in: ${failed[*]} (inputs in $build/fuzz/artifacts/, logs in $build/fuzz/*.log)"
+  echo "failed: ${failed[*]} (crash inputs in $build/fuzz/artifacts/, logs in $build/fuzz/*.log)"
   exit 1
 fi
 echo "no crashes"
