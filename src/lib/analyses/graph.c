@@ -477,10 +477,9 @@ static uint8_t *mask_of_nodes(const gmd_graph *g, const bool *keep_node)
 }
 
 /* The edge order of pprof's EdgeMap.Sort: heavier first, then by names. */
-static const gmd_graph *edge_sort_graph;
-static int cmp_edge_idx(const void *pa, const void *pb)
+static int cmp_edge_idx(const void *pa, const void *pb, void *ctx)
 {
-    const gmd_graph *g = edge_sort_graph;
+    const gmd_graph *g = ctx;
     const gmd_graph_edge *a = &g->edges[*(const uint32_t *)pa], *b = &g->edges[*(const uint32_t *)pb];
     if (a->weight != b->weight && abs64(a->weight) != abs64(b->weight))
         return abs64(a->weight) > abs64(b->weight) ? -1 : 1;
@@ -539,13 +538,11 @@ static void finalize(gmd_graph *g)
         s->out[s->nout++] = i;
         d->in[d->nin++] = i;
     }
-    edge_sort_graph = g;
     for (uint32_t i = 0; i < g->nnodes; i++) {
         gmd_graph_node *n = &g->nodes[i];
-        qsort(n->in, n->nin, sizeof *n->in, cmp_edge_idx);
-        qsort(n->out, n->nout, sizeof *n->out, cmp_edge_idx);
+        qsort_r(n->in, n->nin, sizeof *n->in, cmp_edge_idx, g);
+        qsort_r(n->out, n->nout, sizeof *n->out, cmp_edge_idx, g);
     }
-    edge_sort_graph = NULL;
 }
 
 /* Drop residual edges whose destination stays reachable from their
