@@ -48,6 +48,7 @@ typedef struct gmd_graph_opts {
     double edgefraction;        /* drop edges with |weight| below this share; <0 = 0.001, 0 = keep all */
     int nodecount;              /* keep the first N nodes in `order`; 0 = all */
     bool remove_redundant_edges;/* drop residual edges whose ends are connected otherwise (dot) */
+    bool no_edges;              /* values only (top): skips edge work and rebuild passes */
 } gmd_graph_opts;
 
 typedef struct gmd_graph_node {

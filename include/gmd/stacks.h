@@ -20,6 +20,10 @@ typedef struct gmd_select_opts {
     const char *ignore;         /* drop samples with any matching frame */
     const char *hide;           /* remove matching frames from stacks */
     const char *show;           /* keep only matching frames */
+    /* The caller walks frames through the per-location tables only (the
+     * call graph does): skip building each stack's own frame list, which
+     * for large profiles is the biggest allocation of all. */
+    bool location_frames_only;
 } gmd_select_opts;
 
 typedef struct gmd_frame {
@@ -31,7 +35,7 @@ typedef struct gmd_frame {
 typedef struct gmd_stack {
     uint32_t sample;            /* index into profile->samples */
     uint32_t nframes;
-    gmd_frame *frames;          /* leaf first */
+    gmd_frame *frames;          /* leaf first; NULL with location_frames_only */
     int64_t value;
 } gmd_stack;
 
@@ -42,6 +46,14 @@ typedef struct gmd_stackset {
     gmd_stack *stacks;
     uint32_t nstacks;
     gmd_frame *frame_pool;
+    /* Per location, the frames it contributes after hide/show: its kept
+     * lines, innermost first (one frame without a function for an
+     * unsymbolized location). A stack's frames are, in order, the frames of
+     * its sample's locations. loc_line[i] is the index in the location's
+     * lines of loc_frames[i] (UINT32_MAX when unsymbolized). */
+    uint32_t *loc_first, *loc_nframes;   /* per location */
+    gmd_frame *loc_frames;
+    uint32_t *loc_line;
     int64_t total;              /* sum of |value| over the kept stacks (pprof's total) */
     int64_t total_unfiltered;   /* the same before focus/ignore */
     bool focus_matched, ignore_matched, hide_matched, show_matched;

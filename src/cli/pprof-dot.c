@@ -17,6 +17,7 @@ int pprof_dot(pprof_opts *o)
     if (!p) return CLI_FAIL;
     int rc = CLI_FAIL;
     gmd_stackset s;
+    o->select.location_frames_only = true;   /* the call graph walks location tables only */
     if (pprof_stacks(o, p, &s) < 0) goto free_profile;
 
     gmd_dot_opts d = {

@@ -119,7 +119,7 @@ static const gmd_graph_edge *edge(const gmd_graph *g, const char *src, const cha
     return NULL;
 }
 
-static const gmd_graph_opts keep_all = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, 0, 0, 0, false};
+static const gmd_graph_opts keep_all = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, 0, 0, 0, false, false};
 
 static void test_flat_cum_edges(void **state)
 {
@@ -244,7 +244,7 @@ static void test_nodefraction(void **state)
     tprof_add(&t, "main;a;leaf", 996);
     tprof_add(&t, "main;tiny;leaf", 4);   /* 0.4% < 0.5%: dropped */
     fixture f;
-    gmd_graph_opts go = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false};
+    gmd_graph_opts go = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false};
     build(&f, tprof_done(&t), NULL, &go);
     assert_false(has_node(&f.g, "tiny"));
     assert_int_equal(f.g.dropped_nodes, 1);
@@ -289,7 +289,7 @@ static void test_filters(void **state)
     gmd_profile *p = tprof_done(&t);
 
     fixture f;
-    gmd_select_opts hide = {NULL, NULL, NULL, "^a$", NULL};
+    gmd_select_opts hide = {.hide = "^a$"};
     build(&f, p, &hide, &keep_all);
     assert_false(has_node(&f.g, "a"));
     assert_int_equal(edge(&f.g, "main", "b")->weight, 10);   /* hide splices the stack */
@@ -297,7 +297,7 @@ static void test_filters(void **state)
     gmd_graph_free(&f.g);
     gmd_stackset_free(&f.s);
 
-    gmd_select_opts focus = {NULL, "^c$", NULL, NULL, NULL};
+    gmd_select_opts focus = {.focus = "^c$"};
     gmd_err err;
     gmd_err_clear(&err);
     assert_int_equal(gmd_stackset_build(p, &focus, &f.s, &err), 0);
@@ -309,7 +309,7 @@ static void test_filters(void **state)
     gmd_graph_free(&f.g);
     gmd_stackset_free(&f.s);
 
-    gmd_select_opts ignore = {NULL, NULL, "^c$", NULL, NULL};
+    gmd_select_opts ignore = {.ignore = "^c$"};
     assert_int_equal(gmd_stackset_build(p, &ignore, &f.s, &err), 0);
     assert_int_equal(gmd_graph_build(&f.s, &keep_all, &f.g, &err), 0);
     assert_false(has_node(&f.g, "c"));

@@ -31,8 +31,10 @@ struct gmd_graph_impl {
     node_key *keys;
     uint32_t nkeys, capkeys;
     gmd_index key_index;
-    uint32_t *frame_key;                 /* per frame of the stack set's frame pool */
-    uint8_t *frame_inline;               /* the frame was inlined into its caller */
+    uint32_t *slot_key;                  /* per frame of the stack set's location tables
+                                            (loc_frames): its key, UINT32_MAX until seen */
+    gmd_granularity gran;
+    bool no_edges;                       /* top: values only, no edges */
     /* Per-pass scratch, indexed by key. */
     int64_t *flat, *cum;
     uint32_t *stamp, *node_of_key;
@@ -40,7 +42,6 @@ struct gmd_graph_impl {
     key_edge *kedges;
     uint32_t nkedges, capkedges;
     gmd_u64map edge_ids;                 /* src << 32 | dst -> edge id */
-    uint32_t *frame_edge;                /* per frame: edge from the frame above it, or UINT32_MAX */
     uint32_t *edge_cache;                /* EDGE_WAYS recent edges per source key, by a hash of dst */
     uint32_t ncache;                     /* keys the cache has room for */
     uint32_t *adj;                       /* the nodes' in/out lists */
@@ -138,7 +139,7 @@ static inline uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
     return e;
 }
 
-/* Per-key arrays grow as map_frames discovers keys. */
+/* Per-key arrays grow as passes discover keys. */
 static void grow_key_arrays(gmd_graph_impl *im)
 {
     uint32_t old = im->ncache, n = im->nkeys + 1024;
@@ -154,98 +155,34 @@ static void grow_key_arrays(gmd_graph_impl *im)
     im->ncache = n;
 }
 
-/* Map every frame to its key, caching per location: each location's lines
- * are keyed once however many stacks pass through it. The same walk does
- * the first, untrimmed pass (flat, cum, edges), so it is not repeated. */
-static void map_frames(gmd_graph_impl *im, const gmd_stackset *s, gmd_granularity gran)
+/* The key of frame `slot` of the location tables, found once per slot
+ * however many stacks pass through its location. */
+static inline uint32_t slot_key(gmd_graph_impl *im, const gmd_stackset *s, size_t slot)
 {
+    uint32_t key = im->slot_key[slot];
+    if (key != UINT32_MAX) return key;
     const gmd_profile *p = s->profile;
-    uint32_t *loc_off = gmd_xmalloc(((size_t)p->nlocations + 1) * sizeof *loc_off);
-    size_t pool = 0;
-    for (uint32_t i = 0; i < p->nlocations; i++) {
-        loc_off[i] = (uint32_t)pool;
-        pool += p->locations[i].nlines ? p->locations[i].nlines : 1;
-    }
-    uint32_t *loc_keys = gmd_xmalloc((pool ? pool : 1) * sizeof *loc_keys);
-    memset(loc_keys, 0xff, (pool ? pool : 1) * sizeof *loc_keys);
-
-    size_t nframes = 0;
-    for (uint32_t i = 0; i < s->nstacks; i++) {
-        const gmd_stack *st = &s->stacks[i];
-        size_t end = (size_t)(st->frames - s->frame_pool) + st->nframes;
-        if (end > nframes) nframes = end;
-    }
-    im->frame_key = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_key);
-    im->frame_inline = gmd_xcalloc(nframes ? nframes : 1, 1);
-    im->frame_edge = gmd_xmalloc((nframes ? nframes : 1) * sizeof *im->frame_edge);
-
-    grow_key_arrays(im);
-    for (uint32_t i = 0; i < s->nstacks; i++) {
-        const gmd_stack *st = &s->stacks[i];
-        size_t base = (size_t)(st->frames - s->frame_pool);
-        int64_t v = st->value;
-        uint32_t stamp = i + 1;
-        uint32_t prev_loc = GMD_NONE, prev_idx = 0, prev_key = UINT32_MAX;
-        /* Walk root to leaf so "the next frame toward the root" is known. */
-        for (uint32_t k = st->nframes; k-- > 0;) {
-            const gmd_frame *f = &st->frames[k];
-            const gmd_location *l = &p->locations[f->location];
-            uint32_t idx = 0;
-            if (f->function != GMD_NONE && l->nlines > 1)
-                for (uint32_t j = 0; j < l->nlines; j++)
-                    if (l->lines[j].function == f->function && l->lines[j].line == f->line) {
-                        idx = j;
-                        break;
-                    }
-            uint32_t *slot = &loc_keys[loc_off[f->location] + idx];
-            if (*slot == UINT32_MAX)
-                *slot = line_key(im, p, l, f->function != GMD_NONE && l->nlines ? &l->lines[idx] : NULL, gran);
-            uint32_t key = *slot;
-            if (key >= im->ncache) grow_key_arrays(im);
-            im->frame_key[base + k] = key;
-            /* The edge from the frame above, found once for all passes. */
-            uint32_t e = prev_key != UINT32_MAX && prev_key != key ? edge_id(im, prev_key, key) : UINT32_MAX;
-            im->frame_edge[base + k] = e;
-            prev_key = key;
-            /* Lines of one location are innermost first; leaf-first stacks
-             * list them in that order, so a frame was inlined when its
-             * caller frame belongs to the same location instance. */
-            bool inl = prev_loc == f->location && prev_idx > idx;
-            im->frame_inline[base + k] = inl;
-            prev_loc = f->location;
-            prev_idx = idx;
-            if (v != 0) {   /* the untrimmed pass, as in run_pass */
-                if (im->stamp[key] != stamp) {
-                    im->stamp[key] = stamp;
-                    im->cum[key] += v;
-                }
-                if (e != UINT32_MAX) {
-                    key_edge *ke = &im->kedges[e];
-                    if (ke->stamp == 0) ke->inline_call = inl;
-                    if (ke->stamp != stamp) {
-                        ke->stamp = stamp;
-                        ke->weight += v;
-                        if (!inl) ke->inline_call = false;
-                    }
-                }
-            }
-        }
-        if (v != 0 && prev_key != UINT32_MAX) im->flat[prev_key] += v;
-    }
-    free(loc_keys);
-    free(loc_off);
+    const gmd_frame *f = &s->loc_frames[slot];
+    const gmd_location *l = &p->locations[f->location];
+    uint32_t li = s->loc_line[slot];
+    key = line_key(im, p, l, li != UINT32_MAX ? &l->lines[li] : NULL, im->gran);
+    if (key >= im->ncache) grow_key_arrays(im);
+    im->slot_key[slot] = key;
+    return key;
 }
 
-/* ---- one pass over the stacks ---- */
-
-/* Accumulate flat, cum and edges over the stacks, skipping keys not in
- * `kept` (NULL = all), then make the node and edge arrays of g. */
+/* Accumulate flat, cum and (unless no_edges) edges over the stacks,
+ * skipping keys not in `kept` (NULL = all), then make the node and edge
+ * arrays of g. Frames are walked through the stack set's per-location
+ * tables, root to leaf, so no per-frame array of the whole profile is
+ * ever built. */
 static void materialize(gmd_graph *g, const uint8_t *kept);
 
 static void run_pass(gmd_graph *g, const uint8_t *kept)
 {
     gmd_graph_impl *im = g->impl;
     const gmd_stackset *s = g->stacks;
+    const gmd_profile *p = s->profile;
     uint32_t nk = im->nkeys;
     memset(im->flat, 0, nk * sizeof *im->flat);
     memset(im->cum, 0, nk * sizeof *im->cum);
@@ -254,44 +191,49 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
         im->kedges[i].stamp = 0;
         im->kedges[i].weight = 0;
     }
+    bool edges = !im->no_edges;
 
     for (uint32_t si = 0; si < s->nstacks; si++) {
         const gmd_stack *st = &s->stacks[si];
         int64_t v = st->value;
         if (v == 0) continue;
         uint32_t stamp = si + 1;
-        size_t base = (size_t)(st->frames - s->frame_pool);
+        const gmd_sample *sm = &p->samples[st->sample];
         uint32_t parent = UINT32_MAX;
         bool residual = false;
-        for (uint32_t k = st->nframes; k-- > 0;) {
-            uint32_t n = im->frame_key[base + k];
-            if (kept && !kept[n]) {
-                residual = true;
-                continue;
-            }
-            if (im->stamp[n] != stamp) {
-                im->stamp[n] = stamp;
-                im->cum[n] += v;
-            }
-            if (parent != UINT32_MAX && parent != n) {
-                bool inl = im->frame_inline[base + k];
-                /* Without a skipped frame in between, the parent is the frame
-                 * above and its edge was found once, up front. */
-                uint32_t e = residual ? edge_id(im, parent, n) : im->frame_edge[base + k];
-                key_edge *ke = &im->kedges[e];
-                if (ke->stamp == 0) {
-                    ke->inline_call = inl;
-                    ke->residual = false;
+        for (uint32_t k = sm->nlocations; k-- > 0;) {
+            uint32_t loc = sm->locations[k];
+            uint32_t first = s->loc_first[loc], n = s->loc_nframes[loc];
+            for (uint32_t j = n; j-- > 0;) {
+                uint32_t key = slot_key(im, s, (size_t)first + j);
+                if (kept && !kept[key]) {
+                    residual = true;
+                    continue;
                 }
-                if (ke->stamp != stamp) {
-                    ke->stamp = stamp;
-                    ke->weight += v;
-                    if (residual) ke->residual = true;
-                    if (!inl) ke->inline_call = false;
+                if (im->stamp[key] != stamp) {
+                    im->stamp[key] = stamp;
+                    im->cum[key] += v;
                 }
+                if (edges && parent != UINT32_MAX && parent != key) {
+                    /* Lines of a location are innermost first: all but its
+                     * outermost kept frame were inlined into the next. */
+                    bool inl = j + 1 < n;
+                    uint32_t e = edge_id(im, parent, key);   /* may grow kedges: index after */
+                    key_edge *ke = &im->kedges[e];
+                    if (ke->stamp == 0) {
+                        ke->inline_call = inl;
+                        ke->residual = false;
+                    }
+                    if (ke->stamp != stamp) {
+                        ke->stamp = stamp;
+                        ke->weight += v;
+                        if (residual) ke->residual = true;
+                        if (!inl) ke->inline_call = false;
+                    }
+                }
+                parent = key;
+                residual = false;
             }
-            parent = n;
-            residual = false;
         }
         if (parent != UINT32_MAX && !residual) im->flat[parent] += v;
     }
@@ -575,6 +517,16 @@ static void remove_redundant(gmd_graph *g)
     finalize(g);
 }
 
+/* Keep only the nodes in `kept`. Without edges nothing else changes: a
+ * kept node's cum never depended on other nodes, and its flat only when it
+ * is the leaf, which stays. With edges, the stacks are walked again so
+ * edges bridge the removed nodes. */
+static void reduce(gmd_graph *g, const uint8_t *kept)
+{
+    if (g->impl->no_edges) materialize(g, kept);
+    else run_pass(g, kept);
+}
+
 static int64_t fraction_of(int64_t v, double f) { return abs64((int64_t)((double)v * f)); }
 
 int gmd_granularity_parse(const char *s)
@@ -587,7 +539,7 @@ int gmd_granularity_parse(const char *s)
 int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph *g, gmd_err *err)
 {
     (void)err;
-    gmd_graph_opts o = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false};
+    gmd_graph_opts o = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false};
     if (opts) o = *opts;
     if (o.nodefraction < 0) o.nodefraction = 0.005;
     if (o.edgefraction < 0) o.edgefraction = 0.001;
@@ -602,11 +554,17 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     gmd_arena_init(&im->arena, 1 << 16);
     gmd_index_init(&im->key_index);
     gmd_u64map_init(&im->edge_ids);
-    map_frames(im, s, o.granularity);
+    im->gran = o.granularity;
+    im->no_edges = o.no_edges;
+    size_t nslots = s->profile->nlocations ? (size_t)s->loc_first[s->profile->nlocations - 1] +
+                                                 s->loc_nframes[s->profile->nlocations - 1] : 0;
+    im->slot_key = gmd_xmalloc((nslots ? nslots : 1) * sizeof *im->slot_key);
+    memset(im->slot_key, 0xff, (nslots ? nslots : 1) * sizeof *im->slot_key);
+    grow_key_arrays(im);
 
     /* 1. The whole graph, to find the light nodes. The cutoffs are shares of
      * the sum of flat values, as pprof computes them. */
-    materialize(g, NULL);   /* map_frames did the untrimmed pass */
+    run_pass(g, NULL);
     int64_t sum_flat = 0;
     for (uint32_t i = 0; i < g->nnodes; i++) sum_flat += g->nodes[i].flat;
     int64_t node_cutoff = fraction_of(sum_flat, o.nodefraction);
@@ -621,7 +579,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
         if (nkeep != g->nnodes) {
             g->dropped_nodes = g->nnodes - nkeep;
             uint8_t *mask = mask_of_nodes(g, keep);
-            run_pass(g, mask);
+            reduce(g, mask);
             free(mask);
         }
         free(keep);
@@ -636,7 +594,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
             bool *keep = gmd_xcalloc(g->nnodes + 1, 1);
             for (int i = 0; i < o.nodecount; i++) keep[i] = true;
             uint8_t *mask = mask_of_nodes(g, keep);
-            run_pass(g, mask);
+            reduce(g, mask);
             free(mask);
             free(keep);
             sort_nodes(g, o.order);
@@ -678,10 +636,8 @@ void gmd_graph_free(gmd_graph *g)
         free(im->keys);
         gmd_index_free(&im->key_index);
         gmd_u64map_free(&im->edge_ids);
-        free(im->frame_edge);
         free(im->edge_cache);
-        free(im->frame_key);
-        free(im->frame_inline);
+        free(im->slot_key);
         free(im->flat);
         free(im->cum);
         free(im->stamp);

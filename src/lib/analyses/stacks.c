@@ -21,12 +21,6 @@ static bool re_matches(const regex_t *re, const char *s) { return regexec(re, s,
 /* Per-location filter verdicts, computed once per location, not per sample. */
 enum { LOC_NEUTRAL = 0, LOC_FOCUS = 1, LOC_IGNORE = 2 };
 
-typedef struct loc_info {
-    uint8_t focus_state;
-    uint32_t nkept;           /* lines surviving hide/show */
-    uint32_t first;           /* offset into line_keep */
-} loc_info;
-
 static bool fn_matches(const gmd_profile *p, const gmd_line *ln, const regex_t *re)
 {
     const gmd_function *f = &p->functions[ln->function];
@@ -65,15 +59,18 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
     if (has_h) { if (gmd_regex_compile(&re_hide, ph, "--hide", err) < 0) goto fail; compiled[ncompiled++] = &re_hide; }
     if (has_s) { if (gmd_regex_compile(&re_show, ps, "--show", err) < 0) goto fail; compiled[ncompiled++] = &re_show; }
 
-    /* Which lines of each location survive hide/show: a flat keep-list. */
-    loc_info *li = gmd_xcalloc(p->nlocations ? p->nlocations : 1, sizeof *li);
+    /* Which lines of each location survive hide/show, as frames. */
+    uint8_t *focus_state = gmd_xcalloc(p->nlocations ? p->nlocations : 1, 1);
+    uint32_t nl = p->nlocations ? p->nlocations : 1;
+    out->loc_first = gmd_xmalloc(nl * sizeof *out->loc_first);
+    out->loc_nframes = gmd_xmalloc(nl * sizeof *out->loc_nframes);
     size_t nlinesall = 0;
     for (uint32_t i = 0; i < p->nlocations; i++) nlinesall += p->locations[i].nlines ? p->locations[i].nlines : 1;
-    uint32_t *keep = gmd_xmalloc((nlinesall ? nlinesall : 1) * sizeof *keep);
+    out->loc_frames = gmd_xmalloc((nlinesall ? nlinesall : 1) * sizeof *out->loc_frames);
+    out->loc_line = gmd_xmalloc((nlinesall ? nlinesall : 1) * sizeof *out->loc_line);
     size_t nkeep = 0;
     for (uint32_t i = 0; i < p->nlocations; i++) {
         const gmd_location *l = &p->locations[i];
-        bool any_line = false;
         if (has_i || has_f) {
             bool ign = false, foc = false;
             if (has_i) {
@@ -81,7 +78,7 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
                 ign = ign || map_matches(p, l, &re_ignore);
             }
             if (ign) {
-                li[i].focus_state = LOC_IGNORE;
+                focus_state[i] = LOC_IGNORE;
                 out->ignore_matched = true;
             } else {
                 if (has_f) {
@@ -91,18 +88,21 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
                     foc = true;
                 }
                 if (foc) {
-                    li[i].focus_state = LOC_FOCUS;
+                    focus_state[i] = LOC_FOCUS;
                     out->focus_matched = true;
                 }
             }
         }
-        li[i].first = (uint32_t)nkeep;
+        out->loc_first[i] = (uint32_t)nkeep;
         bool map_hidden = has_h && map_matches(p, l, &re_hide);
         bool map_shown = has_s && map_matches(p, l, &re_show);
         if (map_hidden) out->hide_matched = true;
         if (l->nlines == 0) {
             /* An unsymbolized location is one frame, named by its address. */
-            if (!map_hidden && (!has_s || map_shown)) keep[nkeep++] = UINT32_MAX;
+            if (!map_hidden && (!has_s || map_shown)) {
+                out->loc_frames[nkeep] = (gmd_frame){GMD_NONE, i, 0};
+                out->loc_line[nkeep++] = UINT32_MAX;
+            }
         } else {
             for (uint32_t j = 0; j < l->nlines && !map_hidden; j++) {
                 if (has_h && fn_matches(p, &l->lines[j], &re_hide)) {
@@ -110,20 +110,22 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
                     continue;
                 }
                 if (has_s && !map_shown && !fn_matches(p, &l->lines[j], &re_show)) continue;
-                keep[nkeep++] = j;
-                any_line = true;
+                out->loc_frames[nkeep] = (gmd_frame){l->lines[j].function, i, l->lines[j].line};
+                out->loc_line[nkeep++] = j;
             }
-            (void)any_line;
         }
-        li[i].nkept = (uint32_t)(nkeep - li[i].first);
-        if (has_s && li[i].nkept) out->show_matched = true;
+        out->loc_nframes[i] = (uint32_t)(nkeep - out->loc_first[i]);
+        if (has_s && out->loc_nframes[i]) out->show_matched = true;
     }
 
-    /* Count frames first so the pool is one allocation. */
+    /* Count frames first so the pool is one allocation (when wanted). */
+    bool want_frames = !(o && o->location_frames_only);
     size_t nframes = 0;
-    for (uint32_t s = 0; s < p->nsamples; s++)
-        for (uint32_t k = 0; k < p->samples[s].nlocations; k++) nframes += li[p->samples[s].locations[k]].nkept;
-    out->frame_pool = gmd_xmalloc((nframes ? nframes : 1) * sizeof *out->frame_pool);
+    if (want_frames)
+        for (uint32_t s = 0; s < p->nsamples; s++)
+            for (uint32_t k = 0; k < p->samples[s].nlocations; k++)
+                nframes += out->loc_nframes[p->samples[s].locations[k]];
+    out->frame_pool = want_frames ? gmd_xmalloc((nframes ? nframes : 1) * sizeof *out->frame_pool) : NULL;
     out->stacks = gmd_xmalloc((p->nsamples ? p->nsamples : 1) * sizeof *out->stacks);
     size_t fi = 0;
     for (uint32_t s = 0; s < p->nsamples; s++) {
@@ -134,7 +136,7 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
         if (has_f || has_i) {
             bool focused = false, ignored = false;
             for (uint32_t k = 0; k < sm->nlocations && !ignored; k++) {
-                uint8_t st = li[sm->locations[k]].focus_state;
+                uint8_t st = focus_state[sm->locations[k]];
                 if (st == LOC_IGNORE) ignored = true;
                 else if (st == LOC_FOCUS) focused = true;
             }
@@ -143,30 +145,21 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
         gmd_stack *st = &out->stacks[out->nstacks];
         st->sample = s;
         st->value = v;
-        st->frames = out->frame_pool + fi;
+        st->frames = want_frames ? out->frame_pool + fi : NULL;
+        uint32_t n = 0;
         for (uint32_t k = 0; k < sm->nlocations; k++) {
             uint32_t loc = sm->locations[k];
-            const gmd_location *l = &p->locations[loc];
-            for (uint32_t j = 0; j < li[loc].nkept; j++) {
-                uint32_t ln = keep[li[loc].first + j];
-                gmd_frame *f = &out->frame_pool[fi++];
-                f->location = loc;
-                if (ln == UINT32_MAX) {
-                    f->function = GMD_NONE;
-                    f->line = 0;
-                } else {
-                    f->function = l->lines[ln].function;
-                    f->line = l->lines[ln].line;
-                }
-            }
+            uint32_t c = out->loc_nframes[loc];
+            if (want_frames) memcpy(out->frame_pool + fi + n, out->loc_frames + out->loc_first[loc], c * sizeof(gmd_frame));
+            n += c;
         }
-        st->nframes = (uint32_t)(out->frame_pool + fi - st->frames);
-        if (st->nframes == 0 && (has_h || has_s)) continue;   /* pprof drops samples left with no frames */
+        st->nframes = n;
+        if (n == 0 && (has_h || has_s)) continue;   /* pprof drops samples left with no frames */
+        fi += n;
         out->total += av;
         out->nstacks++;
     }
-    free(li);
-    free(keep);
+    free(focus_state);
     for (int i = 0; i < ncompiled; i++) regfree(compiled[i]);
     return 0;
 fail:
@@ -178,6 +171,10 @@ void gmd_stackset_free(gmd_stackset *s)
 {
     free(s->stacks);
     free(s->frame_pool);
+    free(s->loc_first);
+    free(s->loc_nframes);
+    free(s->loc_frames);
+    free(s->loc_line);
     memset(s, 0, sizeof *s);
 }
 
