@@ -16,6 +16,9 @@ void gmd_arena_init(gmd_arena *a, size_t block_size);
 void gmd_arena_free(gmd_arena *a);
 /* Returns 8-byte aligned zeroed memory; aborts on out-of-memory like xmalloc. */
 void *gmd_arena_alloc(gmd_arena *a, size_t size);
+/* Like gmd_arena_alloc without zeroing, for big arrays the caller fills
+ * completely (zeroing them first costs as much as filling). */
+void *gmd_arena_alloc_raw(gmd_arena *a, size_t size);
 void *gmd_arena_memdup(gmd_arena *a, const void *p, size_t size);
 char *gmd_arena_strndup(gmd_arena *a, const char *s, size_t len);
 char *gmd_arena_strdup(gmd_arena *a, const char *s);

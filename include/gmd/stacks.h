@@ -34,7 +34,8 @@ typedef struct gmd_frame {
 
 typedef struct gmd_stack {
     uint32_t sample;            /* index into profile->samples */
-    uint32_t nframes;
+    uint32_t nframes;           /* with location_frames_only and no hide/show: the
+                                   number of locations (frames are not counted) */
     gmd_frame *frames;          /* leaf first; NULL with location_frames_only */
     int64_t value;
 } gmd_stack;

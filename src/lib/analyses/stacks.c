@@ -147,11 +147,15 @@ int gmd_stackset_build(const gmd_profile *p, const gmd_select_opts *o, gmd_stack
         st->value = v;
         st->frames = want_frames ? out->frame_pool + fi : NULL;
         uint32_t n = 0;
-        for (uint32_t k = 0; k < sm->nlocations; k++) {
-            uint32_t loc = sm->locations[k];
-            uint32_t c = out->loc_nframes[loc];
-            if (want_frames) memcpy(out->frame_pool + fi + n, out->loc_frames + out->loc_first[loc], c * sizeof(gmd_frame));
-            n += c;
+        if (want_frames || has_h || has_s) {
+            for (uint32_t k = 0; k < sm->nlocations; k++) {
+                uint32_t loc = sm->locations[k];
+                uint32_t c = out->loc_nframes[loc];
+                if (want_frames) memcpy(out->frame_pool + fi + n, out->loc_frames + out->loc_first[loc], c * sizeof(gmd_frame));
+                n += c;
+            }
+        } else {
+            n = sm->nlocations;   /* a lower bound; nothing was hidden, and only the tables are read */
         }
         st->nframes = n;
         if (n == 0 && (has_h || has_s)) continue;   /* pprof drops samples left with no frames */

@@ -484,8 +484,15 @@ static bool peek_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 /* Varints in a packed array: one terminating byte (high bit clear) each. */
 static size_t count_varints(const uint8_t *p, size_t n)
 {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++) c += p[i] < 0x80;
+    /* Eight bytes at a time: count the high bits and subtract. Packed
+     * location lists are most of a profile's bytes. */
+    size_t c = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        c += 8 - (size_t)__builtin_popcountll(w & 0x8080808080808080ull);
+    }
+    for (; i < n; i++) c += p[i] < 0x80;
     return c;
 }
 
@@ -687,8 +694,8 @@ static int decode_all(dec *d, top *t)
     sp.caplocs = t->counts.caplocs;
     sp.capvals = t->counts.capvals;
     sp.caplabs = t->counts.caplabs;
-    sp.locs = gmd_arena_alloc(a, sp.caplocs * sizeof *sp.locs);
-    sp.vals = gmd_arena_alloc(a, sp.capvals * sizeof *sp.vals);
+    sp.locs = gmd_arena_alloc_raw(a, sp.caplocs * sizeof *sp.locs);   /* filled completely below */
+    sp.vals = gmd_arena_alloc_raw(a, sp.capvals * sizeof *sp.vals);
     sp.labs = gmd_arena_alloc(a, sp.caplabs * sizeof *sp.labs);
     const uint8_t *q = d->base, *end = d->base + d->len;
     field f;

@@ -40,7 +40,12 @@ static gmd_arena_block *new_block(size_t size)
     return b;
 }
 
-void *gmd_arena_alloc(gmd_arena *a, size_t size)
+static void *arena_alloc(gmd_arena *a, size_t size, int zero);
+
+void *gmd_arena_alloc(gmd_arena *a, size_t size) { return arena_alloc(a, size, 1); }
+void *gmd_arena_alloc_raw(gmd_arena *a, size_t size) { return arena_alloc(a, size, 0); }
+
+static void *arena_alloc(gmd_arena *a, size_t size, int zero)
 {
     size = (size + 7) & ~(size_t)7;
     if (size == 0) size = 8;
@@ -58,7 +63,7 @@ void *gmd_arena_alloc(gmd_arena *a, size_t size)
                 a->head = big;
             }
             a->total += size;
-            memset(big->data, 0, size);
+            if (zero) memset(big->data, 0, size);
             return big->data;
         }
         b = new_block(a->block_size);
@@ -68,7 +73,7 @@ void *gmd_arena_alloc(gmd_arena *a, size_t size)
     void *p = b->data + b->used;
     b->used += size;
     a->total += size;
-    memset(p, 0, size);
+    if (zero) memset(p, 0, size);
     return p;
 }
 
