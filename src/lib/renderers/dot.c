@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/dot.h"
+#include "gmd/markup.h"
 #include "gmd/report.h"
 #include "gmd/units.h"
 #include "gmd/xalloc.h"
@@ -18,25 +19,6 @@
 
 static int64_t abs64(int64_t v) { return v < 0 ? (v == INT64_MIN ? INT64_MAX : -v) : v; }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0], cp, min;
-    size_t len;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
-    else return 0;
-    if (len > n) return 0;
-    cp = c & (0xffu >> (len + 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    return cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0 : len;
-}
-
 /* n bytes of s inside a DOT double-quoted string: quotes and backslashes
  * escaped (a lone backslash would start a Graphviz escape like \N or \l),
  * control bytes and invalid UTF-8 replaced. */
@@ -46,7 +28,7 @@ static void put_dot(FILE *out, const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         unsigned c = u[i];
         if (c >= 0x80) {
-            size_t len = utf8_len(u + i, n - i);
+            size_t len = gmd_utf8_len(u + i, n - i);
             if (len) fwrite(u + i, 1, len, out), i += len;
             else fputs("\xef\xbf\xbd", out), i++;
             continue;

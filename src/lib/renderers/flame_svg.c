@@ -19,6 +19,7 @@
 #include <string.h>
 #include "gmd/arena.h"
 #include "gmd/flame.h"
+#include "gmd/markup.h"
 #include "gmd/hashmap.h"
 #include "gmd/intern.h"
 #include "gmd/units.h"
@@ -299,54 +300,6 @@ static void flame_free(flame *f)
 }
 
 /* ---- text helpers ---- */
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) len = 2, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, min = 0x10000;
-    else return 0;
-    if (len > n) return 0;
-    unsigned cp = c & (0xff >> (len + 1));
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return len;
-}
-
-/* Write n bytes of s as XML character data: markup escaped, control bytes
- * and invalid UTF-8 replaced, so any input name keeps the file well-formed. */
-static void put_xml(FILE *out, const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        unsigned c = u[i];
-        if (c >= 0x80) {
-            size_t len = utf8_len(u + i, n - i);
-            if (len) fwrite(u + i, 1, len, out), i += len;
-            else fputs("\xef\xbf\xbd", out), i++;
-            continue;
-        }
-        switch (c) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        case '\n': case '\t': fputc((int)c, out); break;
-        default: fputc(c < 0x20 || c == 0x7f ? '?' : (int)c, out);
-        }
-        i++;
-    }
-}
-
-static void put_xml_str(FILE *out, const char *s) { put_xml(out, s, strlen(s)); }
 
 /* Where the package path of a Go symbol ends and where its short name (what
  * pprof shows: "pkg.(*T).M", no directory) starts. The scan stops at '(' or
@@ -371,21 +324,21 @@ static void put_label(FILE *out, const char *label, double px)
     long chars = 0;
     const unsigned char *u = (const unsigned char *)label;
     while (bytes < n && chars < fit) {
-        size_t l = utf8_len(u + bytes, n - bytes);
+        size_t l = gmd_utf8_len(u + bytes, n - bytes);
         bytes += l ? l : 1;
         chars++;
     }
     if (bytes >= n) {
-        put_xml(out, label, n);
+        gmd_put_xml(out, label, n);
         return;
     }
     /* Too long: keep fit-1 characters and add "…". */
     bytes = 0;
     for (long c = 0; c < fit - 1 && bytes < n; c++) {
-        size_t l = utf8_len(u + bytes, n - bytes);
+        size_t l = gmd_utf8_len(u + bytes, n - bytes);
         bytes += l ? l : 1;
     }
-    put_xml(out, label, bytes);
+    gmd_put_xml(out, label, bytes);
     fputs("\xe2\x80\xa6", out);
 }
 
@@ -558,7 +511,7 @@ static void put_value(FILE *out, int64_t v, const char *unit, bool sign)
 {
     char buf[64];
     if (sign && v > 0) fputc('+', out);
-    put_xml_str(out, gmd_fmt_value(v, unit, buf, sizeof buf));
+    gmd_put_xml_str(out, gmd_fmt_value(v, unit, buf, sizeof buf));
 }
 
 static void write_frame(writer *w, uint32_t i)
@@ -585,7 +538,7 @@ static void write_frame(writer *w, uint32_t i)
     bool dark = 0.2126 * col.r + 0.7152 * col.g + 0.0722 * col.b < 0.45 * 255;
     if (gone || dark) fprintf(out, "<g class=\"%s%s%s\"><title>", gone ? "gone" : "", gone && dark ? " " : "", dark ? "dk" : "");
     else fputs("<g><title>", out);
-    put_xml_str(out, nd->name);
+    gmd_put_xml_str(out, nd->name);
     fputc('\n', out);
     int64_t self = sat_add(nd->cur_abs, neg64(nd->children_cur));
     if (w->mode == COLOUR_DIFF) {
@@ -648,13 +601,13 @@ static void write_title(writer *w, const gmd_flame_opts *o, bool negative)
     char t1[64], t2[64], t3[64];
     fprintf(out, "<text id=\"title\" x=\"%d\" y=\"28\" text-anchor=\"middle\">", w->width / 2);
     if (o && o->title && *o->title) {
-        put_xml_str(out, o->title);
+        gmd_put_xml_str(out, o->title);
     } else if (w->mode == COLOUR_DIFF) {
         fputs("Diff flame graph: ", out);
-        put_xml_str(out, vt->type);
+        gmd_put_xml_str(out, vt->type);
     } else {
         fputs("Flame graph: ", out);
-        put_xml_str(out, vt->type);
+        gmd_put_xml_str(out, vt->type);
     }
     if (negative) fputs(" (widths are absolute values: the profile has negative values)", out);
     fputs("</text>\n", out);

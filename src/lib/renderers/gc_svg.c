@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "gmd/gcanalysis.h"
+#include "gmd/markup.h"
 
 #define W 1000
 #define H 640
@@ -17,20 +18,6 @@
 #define HB 420           /* heap panel bottom */
 #define PT 478           /* pause panel top */
 #define PB 580           /* pause panel bottom */
-
-static void xml_text(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t') fputc(*s, out);
-        }
-    }
-}
 
 /* 1, 2 or 5 times a power of ten, giving about `want` steps over `range`. */
 static double nice_step(double range, int want)
@@ -153,7 +140,7 @@ void gmd_gc_write_svg(FILE *out, const char *source, const gmd_gctrace *t, const
 
     const char *vcolor = a->verdict == GMD_GC_GROWING ? "#c62828" : a->verdict == GMD_GC_STABLE ? "#2e7d32" : "#666";
     fputs("<text x=\"20\" y=\"30\" class=\"title\">Go GC trace: ", out);
-    xml_text(out, source);
+    gmd_put_xml_str(out, source);
     fputs("</text>\n", out);
     fprintf(out, "<text x=\"20\" y=\"54\" class=\"sub\"><tspan font-weight=\"700\" fill=\"%s\">", vcolor);
     if (a->verdict == GMD_GC_GROWING)

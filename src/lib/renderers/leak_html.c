@@ -13,24 +13,12 @@
 #include "gmd/flame.h"
 #include "gmd/json.h"
 #include "gmd/leak_report.h"
+#include "gmd/markup.h"
 #include "gmd/stacks.h"
 #include "gmd/units.h"
 
 extern const unsigned char gmd_uplot_js[], gmd_uplot_css[], gmd_uplot_license[];
 extern const unsigned long gmd_uplot_js_len, gmd_uplot_css_len, gmd_uplot_license_len;
-
-static void esc(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
-        }
-    }
-}
 
 static void series(gmd_json *j, const char *key, uint32_t n, const double *t, const double *v)
 {
@@ -120,12 +108,12 @@ static void write_flame(FILE *out, const gmd_leak_result *r)
     if (m) fclose(m);
     if (rc == 0 && len > 0) {
         fputs("<iframe class=flame title=\"diff flame graph\" srcdoc=\"<!doctype html><body style='margin:0'>", out);
-        esc(out, svg);
+        gmd_put_xml_str(out, svg);
         fputs("</body>\"></iframe>\n", out);
     } else {
         char buf[600];
         fputs("<p class=dim>No flame graph: ", out);
-        esc(out, gmd_err_str(&err, buf, sizeof buf));
+        gmd_put_xml_str(out, gmd_err_str(&err, buf, sizeof buf));
         fputs("</p>\n", out);
     }
     free(svg);
@@ -199,7 +187,7 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
         snprintf(verdict, sizeof verdict, "No leak found");
 
     fputs("<!doctype html>\n<html lang=en><head><meta charset=utf-8>\n<title>gmd: ", out);
-    esc(out, verdict);
+    gmd_put_xml_str(out, verdict);
     fputs("</title>\n<style>", out);
     fwrite(gmd_uplot_css, 1, gmd_uplot_css_len, out);
     fputs("\n", out);
@@ -214,18 +202,18 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
           "b.setAttribute('data-errors',(b.getAttribute('data-errors')||'')+e.message+';');"
           "var d=document.getElementById('errors');if(d)d.textContent+='Script error: '+e.message+'\\n'});</script>\n", out);
     fprintf(out, "<h1 class=%s>", r->leak ? "leak" : "ok");
-    esc(out, verdict);
+    gmd_put_xml_str(out, verdict);
     fputs("</h1>\n<p class=dim>", out);
     if (info && info->command && info->command[0]) {
         fputs("<code>", out);
-        esc(out, info->command);
+        gmd_put_xml_str(out, info->command);
         fputs("</code> &middot; ", out);
     }
     fprintf(out, "%.1f s observed &middot; %u heap and %u goroutine snapshots &middot; %u GC cycles &middot; %u /proc samples",
             r->duration, r->nheap, r->ngoroutine, r->ngc, r->nproc);
     if (info && info->bundle) {
         fputs(" &middot; bundle <code>", out);
-        esc(out, info->bundle);
+        gmd_put_xml_str(out, info->bundle);
         fputs("</code>", out);
     }
     fputs("</p>\n<div id=errors></div>\n", out);
@@ -240,16 +228,16 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
             const gmd_leak_suspect *s = &r->suspects[i];
             bool heap = s->kind == GMD_LEAK_HEAP;
             fprintf(out, "<tr><td>%u</td><td>%s</td><td><b><code>", i + 1, heap ? "heap" : "goroutine");
-            esc(out, s->site);
+            gmd_put_xml_str(out, s->site);
             fputs("</code></b><pre>", out);
             for (uint32_t f = 0; f < s->nstack; f++) {
-                esc(out, s->stack[f]);
+                gmd_put_xml_str(out, s->stack[f]);
                 fputc('\n', out);
             }
             fputs("</pre><ul class=ev>", out);
             for (uint32_t e = 0; e < s->nevidence; e++) {
                 fputs("<li>", out);
-                esc(out, s->evidence[e]);
+                gmd_put_xml_str(out, s->evidence[e]);
                 fputs("</li>", out);
             }
             fputs("</ul></td>", out);
@@ -267,16 +255,16 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
         for (uint32_t i = 0; i < r->ndismissed; i++) {
             const gmd_leak_dismissed *d = &r->dismissed[i];
             fputs("<li><code>", out);
-            esc(out, d->site);
+            gmd_put_xml_str(out, d->site);
             fputs("</code>: ", out);
             if (d->kind == GMD_LEAK_HEAP)
                 fprintf(out, "%s &rarr; peak %s &rarr; ", gmd_fmt_bytes_iec(d->first, a, sizeof a), gmd_fmt_bytes_iec(d->peak, b, sizeof b));
             else
                 fprintf(out, "%.0f &rarr; peak %.0f &rarr; ", d->first, d->peak);
-            if (d->kind == GMD_LEAK_HEAP) esc(out, gmd_fmt_bytes_iec(d->current, a, sizeof a));
+            if (d->kind == GMD_LEAK_HEAP) gmd_put_xml_str(out, gmd_fmt_bytes_iec(d->current, a, sizeof a));
             else fprintf(out, "%.0f", d->current);
             fputs(": ", out);
-            esc(out, d->why);
+            gmd_put_xml_str(out, d->why);
             fputs("</li>\n", out);
         }
         fputs("</ul>\n", out);
@@ -291,7 +279,7 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
         fputs("<h2>Notes</h2>\n<ul>", out);
         for (uint32_t i = 0; i < r->nnotes; i++) {
             fputs("<li>", out);
-            esc(out, r->notes[i]);
+            gmd_put_xml_str(out, r->notes[i]);
             fputs("</li>", out);
         }
         fputs("</ul>\n", out);
