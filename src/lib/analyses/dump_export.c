@@ -71,7 +71,6 @@ gmd_profile *gmd_dump_profile(const gmd_objgraph *g, bool by_root)
     gmd_builder *b = gmd_builder_new(p);
     uint32_t locs[256];
     int64_t v[2];
-    uint64_t attributed = 0, attributed_n = 0;
     char name[512];
     if (!by_root) {
         uint64_t *bytes = gmd_xcalloc((size_t)g->nbuckets + 1, sizeof *bytes);
@@ -84,7 +83,6 @@ gmd_profile *gmd_dump_profile(const gmd_objgraph *g, bool by_root)
             for (uint32_t k = 0; k < n; k++) locs[k] = frame_loc(b, bk->funcs[k], bk->files[k], (int64_t)bk->lines[k]);
             v[0] = (int64_t)bytes[i];
             v[1] = (int64_t)objs[i];
-            attributed += bytes[i];
             gmd_builder_sample(b, locs, n, v, NULL, 0, true);
         }
         /* The rest of the reachable heap has no sampled owner. */
@@ -130,7 +128,6 @@ gmd_profile *gmd_dump_profile(const gmd_objgraph *g, bool by_root)
             gmd_builder_sample(b, locs, 1, v, NULL, 0, true);
         }
     }
-    (void)attributed_n;
     gmd_builder_finish(b);
     return p;
 }
