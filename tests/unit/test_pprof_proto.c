@@ -702,6 +702,132 @@ static void test_zero_and_duplicate_ids(void **state)
     gmd_profile_free(p);
 }
 
+/* Samples shaped as Go writes them (values, packed locations with one- and
+ * two-byte ids, labels) take the decoder's fast path; samples that differ
+ * in any way fall back to the general one. Both must give the same model,
+ * and errors inside a Go-shaped sample must still be found and placed. */
+static void go_sample(pb *m, const uint64_t *locs, size_t nlocs, uint64_t v0, uint64_t v1, bool label)
+{
+    pb s = {.n = 0};
+    uint64_t vals[] = {v0, v1};
+    fpacked(&s, 2, vals, 2);
+    fpacked(&s, 1, locs, nlocs);
+    if (label) {
+        pb lab = {.n = 0};
+        fv(&lab, 1, S_BYTES);
+        fv(&lab, 3, 300);
+        fv(&lab, 4, S_UNIT);
+        fmsg(&s, 3, &lab);
+        lab.n = 0;
+        fv(&lab, 1, S_KEY);
+        fv(&lab, 2, S_VAL);
+        fmsg(&s, 3, &lab);
+    }
+    fmsg(m, 2, &s);
+}
+
+static void fast_preamble(pb *m)
+{
+    m->n = 0;
+    value_type(m, 1, S_ALLOC_SPACE, S_BYTES);
+    value_type(m, 1, S_INUSE_SPACE, S_BYTES);
+    function(m, 1, S_MAIN_F, S_F_GO, 1);
+    for (uint64_t id = 1; id <= 150; id++) {   /* ids up to 150: two-byte varints, still a dense map */
+        pb loc = {.n = 0};
+        fv(&loc, 1, id);
+        line(&loc, 1, (int64_t)id);
+        fmsg(m, 4, &loc);
+    }
+}
+
+static void test_fast_sample_path(void **state)
+{
+    (void)state;
+    pb m;
+    fast_preamble(&m);
+    uint64_t l1[] = {1, 149, 2}, l2[] = {150}, l3[] = {3, 4};
+    go_sample(&m, l1, 3, 5, 1ull << 40, true);              /* a long value */
+    go_sample(&m, l2, 1, (uint64_t)-7, 0, false);           /* a ten-byte (negative) value: general path */
+    pb s = {.n = 0};                                        /* unpacked: general path */
+    fv(&s, 2, 1);
+    fv(&s, 2, 2);
+    fv(&s, 1, 4);
+    fmsg(&m, 2, &s);
+    go_sample(&m, l3, 2, 9, 10, true);
+    string_table(&m);
+
+    gmd_err err;
+    gmd_profile *p = parse(&m, &err);
+    if (!p) fail_msg("parse failed: %s", err.msg);
+    assert_int_equal(p->nsamples, 4);
+    const gmd_sample *a = &p->samples[0];
+    assert_int_equal(a->nlocations, 3);
+    assert_int_equal(p->locations[a->locations[0]].id, 1);
+    assert_int_equal(p->locations[a->locations[1]].id, 149);
+    assert_int_equal(p->locations[a->locations[2]].id, 2);
+    assert_int_equal(a->values[0], 5);
+    assert_int_equal(a->values[1], 1ll << 40);
+    assert_int_equal(a->nlabels, 2);
+    assert_string_equal(a->labels[0].key, "bytes");
+    assert_string_equal(a->labels[0].str, "");
+    assert_int_equal(a->labels[0].num, 300);
+    assert_string_equal(a->labels[0].num_unit, "megabytes");
+    assert_string_equal(a->labels[1].key, "worker");
+    assert_string_equal(a->labels[1].str, "w1");
+    assert_int_equal(a->labels[1].num, 0);
+    const gmd_sample *b = &p->samples[1];
+    assert_int_equal(b->nlocations, 1);
+    assert_int_equal(p->locations[b->locations[0]].id, 150);
+    assert_int_equal(b->values[0], -7);
+    assert_int_equal(b->nlabels, 0);
+    const gmd_sample *c = &p->samples[2];
+    assert_int_equal(c->nlocations, 1);
+    assert_int_equal(p->locations[c->locations[0]].id, 4);
+    assert_int_equal(c->values[1], 2);
+    const gmd_sample *d = &p->samples[3];
+    assert_int_equal(d->nlocations, 2);
+    assert_int_equal(p->locations[d->locations[1]].id, 4);
+    assert_int_equal(d->values[0], 9);
+    assert_int_equal(d->values[1], 10);
+    assert_int_equal(d->nlabels, 2);
+    assert_string_equal(d->labels[1].str, "w1");
+    gmd_profile_free(p);
+
+    /* A missing location id inside a Go-shaped sample: named at its byte. */
+    fast_preamble(&m);
+    size_t at = m.n;
+    uint64_t bad[] = {1, 151};
+    go_sample(&m, bad, 2, 1, 2, false);
+    string_table(&m);
+    /* sample key, length, values field (key, length, 2 bytes), locations key and length, id 1 */
+    expect_error(&m, (int64_t)(at + 2 + 4 + 2 + 1), "location id 151, which is not in the profile");
+
+    /* A label naming a string past the table. */
+    fast_preamble(&m);
+    at = m.n;
+    pb s2 = {.n = 0};
+    uint64_t vals[] = {1, 2}, one[] = {1};
+    fpacked(&s2, 2, vals, 2);
+    fpacked(&s2, 1, one, 1);
+    pb lab = {.n = 0};
+    fv(&lab, 1, 999);
+    fmsg(&s2, 3, &lab);
+    fmsg(&m, 2, &s2);
+    string_table(&m);
+    expect_error(&m, (int64_t)(at + 2 + 4 + 3 + 2), "string index 999 out of range");
+
+    /* The wrong number of values. */
+    fast_preamble(&m);
+    at = m.n;
+    s2.n = 0;
+    uint64_t three[] = {1, 2, 3};
+    fpacked(&s2, 2, three, 3);
+    fpacked(&s2, 1, one, 1);
+    fmsg(&m, 2, &s2);
+    string_table(&m);
+    expect_error(&m, (int64_t)at, "sample has 3 values but the profile has 2 sample types");
+}
+
 static void test_empty_and_minimal(void **state)
 {
     (void)state;
@@ -736,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_groups_and_bad_wire_types),
         cmocka_unit_test(test_zero_and_duplicate_ids),
         cmocka_unit_test(test_empty_and_minimal),
+        cmocka_unit_test(test_fast_sample_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -463,6 +463,128 @@ static int decode_sample(const dec *d, const span *s, const id_map *locs, uint32
     return 0;
 }
 
+/* A varint of at most three bytes (location ids and most values), or -1
+ * when it is longer or runs past `end`: the fast path then gives up and the
+ * general decoder takes the sample. */
+static inline int short_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    size_t left = (size_t)(end - p);
+    if (left >= 1 && p[0] < 0x80) {
+        *out = p[0];
+        *pp = p + 1;
+        return 0;
+    }
+    if (left >= 2 && p[1] < 0x80) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        *pp = p + 2;
+        return 0;
+    }
+    if (left >= 3 && p[2] < 0x80) {
+        *out = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7 | (uint64_t)p[2] << 14;
+        *pp = p + 3;
+        return 0;
+    }
+    return -1;
+}
+
+/* Any well-formed varint of at most 63 bits, or -1 (longer, or cut off). */
+static inline int long_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *q = *pp;
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift <= 56; shift += 7) {
+        if (q >= end) return -1;
+        uint8_t b = *q++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (b < 0x80) {
+            *out = v;
+            *pp = q;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* A label of one-byte keys whose strings are in the table, or -1. */
+static inline int decode_label_fast(const dec *d, const uint8_t *q, const uint8_t *qe, gmd_label *lab)
+{
+    lab->key = lab->str = lab->num_unit = "";
+    lab->num = 0;
+    while (q < qe) {
+        uint8_t key = *q++;
+        uint64_t v;
+        if (long_varint(&q, qe, &v) < 0) return -1;
+        if (key == 0x18) {
+            lab->num = (int64_t)v;
+            continue;
+        }
+        if (v >= d->nstrings) return -1;
+        if (key == 0x08) lab->key = d->strings[v];
+        else if (key == 0x10) lab->str = d->strings[v];
+        else if (key == 0x20) lab->num_unit = d->strings[v];
+        else return -1;
+    }
+    return 0;
+}
+
+/* The common shape of a sample, as Go writes it: packed values (key 0x12),
+ * packed location ids (key 0x0a) and labels (key 0x1a) with one-byte keys,
+ * ids in the dense map, room left in the pools. Returns 0 when it decoded
+ * the sample, -1 (having written nothing that counts) for anything else,
+ * which decode_sample then handles, errors included, exactly as before. */
+static int decode_sample_fast(const dec *d, const span *s, const id_map *locs, uint32_t nvalues,
+                              sample_pools *sp, gmd_sample *out)
+{
+    const uint8_t *p = s->p, *end = s->p + s->len;
+    uint32_t *lp = sp->locs + sp->nlocs;
+    int64_t *vp = sp->vals + sp->nvals;
+    gmd_label *labp = sp->labs + sp->nlabs;
+    const uint32_t *dense = locs->dense;
+    uint64_t ndense = locs->ndense;
+    if (!dense) return -1;
+    while (p < end) {
+        uint8_t key = *p++;
+        uint64_t len;
+        if (short_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p)) return -1;
+        const uint8_t *q = p, *qe = p + len;
+        p = qe;
+        if (key == 0x0a) {
+            /* Every id takes at least a byte, so len bounds the count. */
+            if (len > sp->caplocs - (size_t)(lp - sp->locs)) return -1;
+            while (q < qe) {
+                uint64_t id;
+                if (short_varint(&q, qe, &id) < 0 || id >= ndense) return -1;
+                uint32_t i = dense[id];
+                if (i == UINT32_MAX) return -1;
+                *lp++ = i;
+            }
+        } else if (key == 0x12) {
+            if (len > sp->capvals - (size_t)(vp - sp->vals)) return -1;
+            while (q < qe) {
+                uint64_t v;   /* values (byte counts) can be long */
+                if (long_varint(&q, qe, &v) < 0) return -1;
+                *vp++ = (int64_t)v;
+            }
+        } else if (key == 0x1a) {
+            if (labp == sp->labs + sp->caplabs || decode_label_fast(d, q, qe, labp) < 0) return -1;
+            labp++;
+        } else {
+            return -1;
+        }
+    }
+    if ((size_t)(vp - sp->vals) - sp->nvals != nvalues) return -1;
+    out->locations = sp->locs + sp->nlocs;
+    out->nlocations = (uint32_t)((size_t)(lp - sp->locs) - sp->nlocs);
+    out->values = sp->vals + sp->nvals;
+    out->labels = sp->labs + sp->nlabs;
+    out->nlabels = (uint32_t)((size_t)(labp - sp->labs) - sp->nlabs);
+    sp->nlabs = (size_t)(labp - sp->labs);
+    sp->nlocs = (size_t)(lp - sp->locs);
+    sp->nvals = (size_t)(vp - sp->vals);
+    return 0;
+}
+
 /* Lenient varint for the counting pass: malformed input just stops the
  * count; the decoding pass reports it. */
 static bool peek_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
@@ -490,7 +612,10 @@ static size_t count_varints(const uint8_t *p, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        c += 8 - (size_t)__builtin_popcountll(w & 0x8080808080808080ull);
+        /* One bit per terminating byte, summed by a multiply: without
+         * -mpopcnt, __builtin_popcountll is a library call. */
+        uint64_t t = (~w & 0x8080808080808080ull) >> 7;
+        c += (size_t)((t * 0x0101010101010101ull) >> 56);
     }
     for (; i < n; i++) c += p[i] < 0x80;
     return c;
@@ -690,7 +815,7 @@ static int decode_all(dec *d, top *t)
 
     /* Second pass over the top level, for the samples. */
     p->nsamples = (uint32_t)t->nsamples;
-    p->samples = gmd_arena_alloc(a, t->nsamples * sizeof *p->samples);
+    p->samples = gmd_arena_alloc_raw(a, t->nsamples * sizeof *p->samples);   /* every field set below */
     sp.caplocs = t->counts.caplocs;
     sp.capvals = t->counts.capvals;
     sp.caplabs = t->counts.caplabs;
@@ -700,8 +825,28 @@ static int decode_all(dec *d, top *t)
     const uint8_t *q = d->base, *end = d->base + d->len;
     field f;
     size_t si = 0;
-    int r;
-    while ((r = next_field(d, &q, end, &f, "Profile")) > 0) {
+    int r = 0;
+    for (;;) {
+        /* Samples with a one- or two-byte length (nearly all) are found
+         * without the general field reader. */
+        if (end - q >= 3 && q[0] == 0x12 && (q[1] < 0x80 || q[2] < 0x80)) {
+            size_t n = q[1] < 0x80 ? q[1] : (size_t)(q[1] & 0x7f) | (size_t)q[2] << 7;
+            const uint8_t *body = q + (q[1] < 0x80 ? 2 : 3);
+            if (n <= (size_t)(end - body)) {
+                span s = {q, body, n};
+                if (si >= t->nsamples) {
+                    pool_overflow(d, &s);
+                    goto out;
+                }
+                if (decode_sample_fast(d, &s, &locs, p->nsample_types, &sp, &p->samples[si]) < 0 &&
+                    decode_sample(d, &s, &locs, p->nsample_types, &sp, &p->samples[si]) < 0)
+                    goto out;
+                si++;
+                q = body + n;
+                continue;
+            }
+        }
+        if ((r = next_field(d, &q, end, &f, "Profile")) <= 0) break;
         if (f.num != 2) continue;
         span s = {f.key, f.p, f.len};
         if (si >= t->nsamples) {
@@ -711,6 +856,10 @@ static int decode_all(dec *d, top *t)
         if (decode_sample(d, &s, &locs, p->nsample_types, &sp, &p->samples[si++]) < 0) goto out;
     }
     if (r < 0) goto out;
+    if (si != t->nsamples) {   /* cannot happen (the scan saw the same bytes); samples are unzeroed */
+        gmd_err_at(d->err, 0, "internal error: %zu of %zu samples decoded", si, t->nsamples);
+        goto out;
+    }
     rc = 0;
 out:
     free(d->strings);
