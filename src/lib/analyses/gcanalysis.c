@@ -77,7 +77,10 @@ static size_t fit_points(const gmd_gc_cycle *c, size_t n, point *pts)
     double t0 = c[0].t, span = c[n - 1].t - t0;
     size_t m = 0, cur = (size_t)-1;
     for (size_t i = 0; i < n; i++) {
-        size_t b = span > 0 ? (size_t)((c[i].t - t0) / span * (double)slices) : i * slices / n;
+        /* Clamped: a damaged log can have times out of order. */
+        double r = span > 0 ? (c[i].t - t0) / span : 0;
+        if (r < 0) r = 0;
+        size_t b = span > 0 ? (size_t)(fmin(r, 1.0) * (double)slices) : i * slices / n;
         if (b >= slices) b = slices - 1;
         if (b != cur) {
             cur = b;

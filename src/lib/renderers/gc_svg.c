@@ -121,7 +121,8 @@ static void y_axis(FILE *out, const scale *ys, double step, const char *fmt)
 
 void gmd_gc_write_svg(FILE *out, const char *source, const gmd_gctrace *t, const gmd_gc_analysis *a)
 {
-    const gmd_gc_cycle *c = t->cycles + a->first;
+    /* No cycles (an empty log): no array to offset into. */
+    const gmd_gc_cycle *c = t->cycles ? t->cycles + a->first : NULL;
     size_t n = a->n;
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n"
