@@ -828,6 +828,81 @@ static void test_fast_sample_path(void **state)
     expect_error(&m, (int64_t)at, "sample has 3 values but the profile has 2 sample types");
 }
 
+/* Big profiles decode their samples in two halves on two threads: the
+ * model and the first error must be those of one pass in order. */
+#define BIG_SAMPLES 50000
+
+typedef struct big {
+    uint8_t *b;
+    size_t n;
+    size_t bad_at[2];           /* where the bad ids are */
+} big;
+
+static void big_raw(big *g, const pb *m)
+{
+    memcpy(g->b + g->n, m->b, m->n);
+    g->n += m->n;
+}
+
+static void big_profile(big *g, uint64_t bad_id_at_1, uint64_t bad_id_at_2)
+{
+    pb m;
+    fast_preamble(&m);
+    g->n = 0;
+    big_raw(g, &m);
+    for (size_t i = 0; i < BIG_SAMPLES; i++) {
+        uint64_t locs[] = {1 + i % 150, 1 + (i / 150) % 150};
+        bool bad = i == bad_id_at_1 || i == bad_id_at_2;
+        if (bad) locs[1] = 999;   /* two bytes, last in the sample (no labels) */
+        m.n = 0;
+        go_sample(&m, locs, 2, i, i * 1000, i % 3 == 0 && !bad);
+        big_raw(g, &m);
+        if (bad) g->bad_at[i == bad_id_at_2] = g->n - 2;
+    }
+    m.n = 0;
+    string_table(&m);
+    big_raw(g, &m);
+}
+
+static void test_two_halves(void **state)
+{
+    (void)state;
+    big *g = calloc(1, sizeof *g);
+    g->b = malloc((size_t)BIG_SAMPLES * 64 + 8192);
+    big_profile(g, UINT64_MAX, UINT64_MAX);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_profile *p = gmd_pprof_proto_parse(g->b, g->n, &err);
+    if (!p) fail_msg("parse failed: %s", err.msg);
+    assert_int_equal(p->nsamples, BIG_SAMPLES);
+    for (size_t i = 0; i < BIG_SAMPLES; i++) {
+        const gmd_sample *sm = &p->samples[i];
+        if (sm->nlocations != 2 || p->locations[sm->locations[0]].id != 1 + i % 150 ||
+            p->locations[sm->locations[1]].id != 1 + (i / 150) % 150 || sm->values[0] != (int64_t)i ||
+            sm->values[1] != (int64_t)i * 1000 || sm->nlabels != (i % 3 == 0 ? 2u : 0u) ||
+            (sm->nlabels && sm->labels[1].str[0] != 'w'))
+            fail_msg("sample %zu decoded wrongly", i);
+    }
+    gmd_profile_free(p);
+
+    /* An error in the second half only, then in both: the first is reported. */
+    size_t late = BIG_SAMPLES - 10, early = 10;
+    big_profile(g, late, UINT64_MAX);
+    gmd_err_clear(&err);
+    p = gmd_pprof_proto_parse(g->b, g->n, &err);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "location id 999"));
+    assert_int_equal(err.offset, (int64_t)g->bad_at[0]);
+    big_profile(g, early, late);
+    gmd_err_clear(&err);
+    p = gmd_pprof_proto_parse(g->b, g->n, &err);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "location id 999"));
+    assert_int_equal(err.offset, (int64_t)g->bad_at[0]);
+    free(g->b);
+    free(g);
+}
+
 static void test_empty_and_minimal(void **state)
 {
     (void)state;
@@ -863,6 +938,7 @@ int main(void)
         cmocka_unit_test(test_zero_and_duplicate_ids),
         cmocka_unit_test(test_empty_and_minimal),
         cmocka_unit_test(test_fast_sample_path),
+        cmocka_unit_test(test_two_halves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

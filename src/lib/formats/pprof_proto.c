@@ -17,6 +17,7 @@
  * value count, unexpected wire type) names the offset of the field's key, or
  * of the element inside a packed array. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/hashmap.h"
@@ -656,9 +657,22 @@ static void count_sample(const uint8_t *p, const uint8_t *end, sample_pools *sp)
 
 /* ---- the Profile message ---- */
 
+/* Where the decoding of samples may start over: a sample's key, how many
+ * samples precede it and what they hold. Recorded every CHECKPOINT_EVERY
+ * samples by the counting pass. */
+typedef struct checkpoint {
+    const uint8_t *at;
+    size_t si, nlocs, nvals, nlabs;
+} checkpoint;
+
+#define CHECKPOINT_EVERY 4096
+#define SPLIT_MIN_SAMPLES 32768
+
 typedef struct top {
     span_vec sample_types, mappings, locations, functions, strings;
     size_t nsamples;
+    checkpoint *checkpoints;
+    size_t ncheckpoints, capcheckpoints;
     sample_pools counts;      /* pool sizes from the counting pass */
     span period_type;
     bool has_period_type;
@@ -675,6 +689,7 @@ static void top_free(top *t)
     free(t->functions.v);
     free(t->strings.v);
     free(t->comments);
+    free(t->checkpoints);
 }
 
 static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
@@ -692,6 +707,10 @@ static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
             /* Samples are most of a profile: rather than remember where
              * each is, count what they hold and find them again later. */
             WANT(WIRE_LEN, msg, "sample");
+            if (t->nsamples % CHECKPOINT_EVERY == 0) {
+                checkpoint c = {f.key, t->nsamples, t->counts.caplocs, t->counts.capvals, t->counts.caplabs};
+                GMD_VEC_PUSH(t->checkpoints, t->ncheckpoints, t->capcheckpoints, c);
+            }
             t->nsamples++;
             count_sample(f.p, f.p + f.len, &t->counts);
             break;
@@ -728,6 +747,81 @@ static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
         }
     }
     return r;
+}
+
+/* Samples between two top-level field boundaries, decoded into the pools
+ * from sp's counts on and into samples[si..si_end). */
+typedef struct sample_range {
+    const dec *d;
+    const uint8_t *begin, *end;
+    const id_map *locs;
+    uint32_t nvalues;
+    sample_pools sp;
+    gmd_sample *samples;
+    size_t si, si_end;
+    int rc;
+} sample_range;
+
+static int decode_sample_range(sample_range *sr)
+{
+    const dec *d = sr->d;
+    const uint8_t *q = sr->begin, *end = sr->end;
+    sample_pools *sp = &sr->sp;
+    field f;
+    int r = 0;
+    sr->rc = -1;
+    for (;;) {
+        /* Samples with a one- or two-byte length (nearly all) are found
+         * without the general field reader. */
+        if (end - q >= 3 && q[0] == 0x12 && (q[1] < 0x80 || q[2] < 0x80)) {
+            size_t n = q[1] < 0x80 ? q[1] : (size_t)(q[1] & 0x7f) | (size_t)q[2] << 7;
+            const uint8_t *body = q + (q[1] < 0x80 ? 2 : 3);
+            if (n <= (size_t)(end - body)) {
+                span s = {q, body, n};
+                if (sr->si >= sr->si_end) return pool_overflow(d, &s);
+                if (decode_sample_fast(d, &s, sr->locs, sr->nvalues, sp, &sr->samples[sr->si]) < 0 &&
+                    decode_sample(d, &s, sr->locs, sr->nvalues, sp, &sr->samples[sr->si]) < 0)
+                    return -1;
+                sr->si++;
+                q = body + n;
+                continue;
+            }
+        }
+        if ((r = next_field(d, &q, end, &f, "Profile")) <= 0) break;
+        if (f.num != 2) continue;
+        span s = {f.key, f.p, f.len};
+        if (sr->si >= sr->si_end) return pool_overflow(d, &s);
+        if (decode_sample(d, &s, sr->locs, sr->nvalues, sp, &sr->samples[sr->si++]) < 0) return -1;
+    }
+    if (r < 0) return -1;
+    if (sr->si != sr->si_end)   /* cannot happen (the scan saw the same bytes); samples are unzeroed */
+        return gmd_err_at(d->err, off(d, sr->begin), "internal error: %zu of %zu samples decoded", sr->si, sr->si_end);
+    sr->rc = 0;
+    return 0;
+}
+
+static void *decode_sample_range_thread(void *arg)
+{
+    decode_sample_range(arg);
+    return NULL;
+}
+
+/* The checkpoint nearest the middle of the location pool, or NULL when the
+ * profile is too small for a second thread to pay. */
+static const checkpoint *pick_checkpoint(const top *t)
+{
+    if (t->nsamples < SPLIT_MIN_SAMPLES || !t->ncheckpoints) return NULL;
+    const checkpoint *best = NULL;
+    size_t half = t->counts.caplocs / 2, best_dist = SIZE_MAX;
+    for (size_t i = 0; i < t->ncheckpoints; i++) {
+        const checkpoint *c = &t->checkpoints[i];
+        size_t dist = c->nlocs > half ? c->nlocs - half : half - c->nlocs;
+        if (c->si > 0 && dist < best_dist) {
+            best = c;
+            best_dist = dist;
+        }
+    }
+    return best;
 }
 
 static int decode_all(dec *d, top *t)
@@ -822,43 +916,42 @@ static int decode_all(dec *d, top *t)
     sp.locs = gmd_arena_alloc_raw(a, sp.caplocs * sizeof *sp.locs);   /* filled completely below */
     sp.vals = gmd_arena_alloc_raw(a, sp.capvals * sizeof *sp.vals);
     sp.labs = gmd_arena_alloc(a, sp.caplabs * sizeof *sp.labs);
-    const uint8_t *q = d->base, *end = d->base + d->len;
-    field f;
-    size_t si = 0;
-    int r = 0;
-    for (;;) {
-        /* Samples with a one- or two-byte length (nearly all) are found
-         * without the general field reader. */
-        if (end - q >= 3 && q[0] == 0x12 && (q[1] < 0x80 || q[2] < 0x80)) {
-            size_t n = q[1] < 0x80 ? q[1] : (size_t)(q[1] & 0x7f) | (size_t)q[2] << 7;
-            const uint8_t *body = q + (q[1] < 0x80 ? 2 : 3);
-            if (n <= (size_t)(end - body)) {
-                span s = {q, body, n};
-                if (si >= t->nsamples) {
-                    pool_overflow(d, &s);
-                    goto out;
-                }
-                if (decode_sample_fast(d, &s, &locs, p->nsample_types, &sp, &p->samples[si]) < 0 &&
-                    decode_sample(d, &s, &locs, p->nsample_types, &sp, &p->samples[si]) < 0)
-                    goto out;
-                si++;
-                q = body + n;
-                continue;
-            }
-        }
-        if ((r = next_field(d, &q, end, &f, "Profile")) <= 0) break;
-        if (f.num != 2) continue;
-        span s = {f.key, f.p, f.len};
-        if (si >= t->nsamples) {
-            pool_overflow(d, &s);
+    /* Big profiles decode their samples in two halves at once: each half
+     * has its own byte range, sample indices and pool regions (from a
+     * checkpoint of the counting pass), so the result is the same as one
+     * pass in order, and so is the error: the first half's if it has one. */
+    const uint8_t *end = d->base + d->len;
+    const checkpoint *mid = pick_checkpoint(t);
+    sample_range whole = {d, d->base, end, &locs, p->nsample_types, sp, p->samples, 0, t->nsamples, 0};
+    if (!mid) {
+        if (decode_sample_range(&whole) < 0) goto out;
+    } else {
+        gmd_err err2;
+        gmd_err_clear(&err2);
+        dec d2 = *d;
+        d2.err = &err2;
+        sample_range first = whole, second = whole;
+        first.end = mid->at;
+        first.sp.caplocs = mid->nlocs;
+        first.sp.capvals = mid->nvals;
+        first.sp.caplabs = mid->nlabs;
+        first.si_end = mid->si;
+        second.d = &d2;
+        second.begin = mid->at;
+        second.sp.nlocs = mid->nlocs;
+        second.sp.nvals = mid->nvals;
+        second.sp.nlabs = mid->nlabs;
+        second.si = mid->si;
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, decode_sample_range_thread, &second) == 0;
+        decode_sample_range(&first);
+        if (threaded) pthread_join(th, NULL);
+        else decode_sample_range(&second);
+        if (first.rc < 0) goto out;
+        if (second.rc < 0) {
+            *d->err = err2;
             goto out;
         }
-        if (decode_sample(d, &s, &locs, p->nsample_types, &sp, &p->samples[si++]) < 0) goto out;
-    }
-    if (r < 0) goto out;
-    if (si != t->nsamples) {   /* cannot happen (the scan saw the same bytes); samples are unzeroed */
-        gmd_err_at(d->err, 0, "internal error: %zu of %zu samples decoded", si, t->nsamples);
-        goto out;
     }
     rc = 0;
 out:
