@@ -657,12 +657,12 @@ static void count_sample(const uint8_t *p, const uint8_t *end, sample_pools *sp)
 
 /* ---- the Profile message ---- */
 
-/* Where the decoding of samples may start over: a sample's key, how many
- * samples precede it and what they hold. Recorded every CHECKPOINT_EVERY
- * samples by the counting pass. */
+/* Where counting and decoding samples may start: a sample's key and how
+ * many samples precede it. Recorded every CHECKPOINT_EVERY samples by the
+ * scan. */
 typedef struct checkpoint {
     const uint8_t *at;
-    size_t si, nlocs, nvals, nlabs;
+    size_t si;
 } checkpoint;
 
 #define CHECKPOINT_EVERY 4096
@@ -673,7 +673,6 @@ typedef struct top {
     size_t nsamples;
     checkpoint *checkpoints;
     size_t ncheckpoints, capcheckpoints;
-    sample_pools counts;      /* pool sizes from the counting pass */
     span period_type;
     bool has_period_type;
     str_ref drop_frames, keep_frames, default_sample_type, doc_url;
@@ -705,14 +704,14 @@ static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
         case 1: WANT(WIRE_LEN, msg, "sample_type"); push_span(&t->sample_types, &f); break;
         case 2:
             /* Samples are most of a profile: rather than remember where
-             * each is, count what they hold and find them again later. */
+             * each is, note every CHECKPOINT_EVERY-th and find them again
+             * later, to count what they hold and then decode them. */
             WANT(WIRE_LEN, msg, "sample");
             if (t->nsamples % CHECKPOINT_EVERY == 0) {
-                checkpoint c = {f.key, t->nsamples, t->counts.caplocs, t->counts.capvals, t->counts.caplabs};
+                checkpoint c = {f.key, t->nsamples};
                 GMD_VEC_PUSH(t->checkpoints, t->ncheckpoints, t->capcheckpoints, c);
             }
             t->nsamples++;
-            count_sample(f.p, f.p + f.len, &t->counts);
             break;
         case 3: WANT(WIRE_LEN, msg, "mapping"); push_span(&t->mappings, &f); break;
         case 4: WANT(WIRE_LEN, msg, "location"); push_span(&t->locations, &f); break;
@@ -806,22 +805,51 @@ static void *decode_sample_range_thread(void *arg)
     return NULL;
 }
 
-/* The checkpoint nearest the middle of the location pool, or NULL when the
- * profile is too small for a second thread to pay. */
+/* The checkpoint nearest the middle sample, or NULL when the profile is
+ * too small for a second thread to pay. */
 static const checkpoint *pick_checkpoint(const top *t)
 {
-    if (t->nsamples < SPLIT_MIN_SAMPLES || !t->ncheckpoints) return NULL;
-    const checkpoint *best = NULL;
-    size_t half = t->counts.caplocs / 2, best_dist = SIZE_MAX;
-    for (size_t i = 0; i < t->ncheckpoints; i++) {
-        const checkpoint *c = &t->checkpoints[i];
-        size_t dist = c->nlocs > half ? c->nlocs - half : half - c->nlocs;
-        if (c->si > 0 && dist < best_dist) {
-            best = c;
-            best_dist = dist;
+    if (t->nsamples < SPLIT_MIN_SAMPLES || t->ncheckpoints < 2) return NULL;
+    return &t->checkpoints[t->ncheckpoints / 2];
+}
+
+/* What the samples between two top-level field boundaries hold, so the
+ * pools can be sized exactly. Lenient: the scan already checked the top
+ * level, and the decoder reports anything wrong inside a sample. */
+typedef struct count_range {
+    const uint8_t *begin, *end;
+    sample_pools counts;
+} count_range;
+
+static void *count_samples(void *arg)
+{
+    count_range *cr = arg;
+    const uint8_t *p = cr->begin, *end = cr->end;
+    while (p < end) {
+        uint64_t key, v;
+        if (!peek_varint(&p, end, &key)) break;
+        switch (key & 7) {
+        case WIRE_VARINT:
+            if (!peek_varint(&p, end, &v)) return NULL;
+            break;
+        case WIRE_LEN:
+            if (!peek_varint(&p, end, &v) || v > (uint64_t)(end - p)) return NULL;
+            if (key >> 3 == 2) count_sample(p, p + v, &cr->counts);
+            p += v;
+            break;
+        case WIRE_I64:
+            if (end - p < 8) return NULL;
+            p += 8;
+            break;
+        case WIRE_I32:
+            if (end - p < 4) return NULL;
+            p += 4;
+            break;
+        default:
+            return NULL;
         }
     }
-    return best;
+    return NULL;
 }
 
 static int decode_all(dec *d, top *t)
@@ -910,18 +938,29 @@ static int decode_all(dec *d, top *t)
     /* Second pass over the top level, for the samples. */
     p->nsamples = (uint32_t)t->nsamples;
     p->samples = gmd_arena_alloc_raw(a, t->nsamples * sizeof *p->samples);   /* every field set below */
-    sp.caplocs = t->counts.caplocs;
-    sp.capvals = t->counts.capvals;
-    sp.caplabs = t->counts.caplabs;
+    /* Pool sizes: big profiles count the two halves at once too. */
+    const uint8_t *end = d->base + d->len;
+    const checkpoint *mid = pick_checkpoint(t);
+    count_range c1 = {d->base, mid ? mid->at : end, {0}}, c2 = {mid ? mid->at : end, end, {0}};
+    if (mid) {
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, count_samples, &c2) == 0;
+        count_samples(&c1);
+        if (threaded) pthread_join(th, NULL);
+        else count_samples(&c2);
+    } else {
+        count_samples(&c1);
+    }
+    sp.caplocs = c1.counts.caplocs + c2.counts.caplocs;
+    sp.capvals = c1.counts.capvals + c2.counts.capvals;
+    sp.caplabs = c1.counts.caplabs + c2.counts.caplabs;
     sp.locs = gmd_arena_alloc_raw(a, sp.caplocs * sizeof *sp.locs);   /* filled completely below */
     sp.vals = gmd_arena_alloc_raw(a, sp.capvals * sizeof *sp.vals);
     sp.labs = gmd_arena_alloc(a, sp.caplabs * sizeof *sp.labs);
     /* Big profiles decode their samples in two halves at once: each half
-     * has its own byte range, sample indices and pool regions (from a
-     * checkpoint of the counting pass), so the result is the same as one
-     * pass in order, and so is the error: the first half's if it has one. */
-    const uint8_t *end = d->base + d->len;
-    const checkpoint *mid = pick_checkpoint(t);
+     * has its own byte range, sample indices and pool regions (the first
+     * half's counts), so the result is the same as one pass in order, and
+     * so is the error: the first half's if it has one. */
     sample_range whole = {d, d->base, end, &locs, p->nsample_types, sp, p->samples, 0, t->nsamples, 0};
     if (!mid) {
         if (decode_sample_range(&whole) < 0) goto out;
@@ -932,15 +971,15 @@ static int decode_all(dec *d, top *t)
         d2.err = &err2;
         sample_range first = whole, second = whole;
         first.end = mid->at;
-        first.sp.caplocs = mid->nlocs;
-        first.sp.capvals = mid->nvals;
-        first.sp.caplabs = mid->nlabs;
+        first.sp.caplocs = c1.counts.caplocs;
+        first.sp.capvals = c1.counts.capvals;
+        first.sp.caplabs = c1.counts.caplabs;
         first.si_end = mid->si;
         second.d = &d2;
         second.begin = mid->at;
-        second.sp.nlocs = mid->nlocs;
-        second.sp.nvals = mid->nvals;
-        second.sp.nlabs = mid->nlabs;
+        second.sp.nlocs = c1.counts.caplocs;
+        second.sp.nvals = c1.counts.capvals;
+        second.sp.nlabs = c1.counts.caplabs;
         second.si = mid->si;
         pthread_t th;
         bool threaded = pthread_create(&th, NULL, decode_sample_range_thread, &second) == 0;
