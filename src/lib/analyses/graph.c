@@ -579,7 +579,13 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
         if (nkeep != g->nnodes) {
             g->dropped_nodes = g->nnodes - nkeep;
             uint8_t *mask = mask_of_nodes(g, keep);
-            reduce(g, mask);
+            /* When step 2 will trim to nodecount anyway, it walks the stacks
+             * again for the edges; in between only the kept nodes and their
+             * values matter, which need no walk (see reduce), unless the
+             * order itself reads edges. */
+            bool nodecount_rewalks = o.nodecount > 0 && (uint32_t)o.nodecount < nkeep && o.order != GMD_ORDER_ENTROPY;
+            if (nodecount_rewalks) materialize(g, mask);
+            else reduce(g, mask);
             free(mask);
         }
         free(keep);
