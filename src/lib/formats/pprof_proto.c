@@ -956,7 +956,7 @@ static int decode_all(dec *d, top *t)
     sp.caplabs = c1.counts.caplabs + c2.counts.caplabs;
     sp.locs = gmd_arena_alloc_raw(a, sp.caplocs * sizeof *sp.locs);   /* filled completely below */
     sp.vals = gmd_arena_alloc_raw(a, sp.capvals * sizeof *sp.vals);
-    sp.labs = gmd_arena_alloc(a, sp.caplabs * sizeof *sp.labs);
+    sp.labs = gmd_arena_alloc_raw(a, sp.caplabs * sizeof *sp.labs);   /* every label sets all its fields */
     /* Big profiles decode their samples in two halves at once: each half
      * has its own byte range, sample indices and pool regions (the first
      * half's counts), so the result is the same as one pass in order, and
