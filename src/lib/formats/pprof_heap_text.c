@@ -377,13 +377,16 @@ static int flush_record(heap_state *st, gmd_err *err)
         while (end > lead + 1) {
             uint64_t pc = st->addrs[end - 1] - 1;
             bool named = false;
-            while (k > 0 && st->frames[k - 1].addr == pc) named = named || st->frames[--k].has_func;
+            while (k > 0 && st->frames[k - 1].addr == pc) {
+                k--;
+                if (st->frames[k].has_func) named = true;   /* k moves every time: no short circuit */
+            }
             if (named) break;
             end--;
         }
     }
     gmd_label lab = {text_intern(st->p, "bytes", 5), "", st->blocksize, ""};
-    gmd_builder_sample(st->b, st->locs + lead, (uint32_t)(end - lead), st->values, &lab, 1, false);
+    gmd_builder_sample(st->b, st->naddrs ? st->locs + lead : NULL, (uint32_t)(end - lead), st->values, &lab, 1, false);
     return 0;
 }
 
