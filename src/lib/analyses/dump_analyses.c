@@ -19,6 +19,7 @@ static int by_retained_desc(const void *a, const void *b)
 
 void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t n)
 {
+    if (n < 2) return;   /* also: qsort must not see a NULL array */
     sort_graph = g;
     qsort(nodes, n, sizeof *nodes, by_retained_desc);
 }

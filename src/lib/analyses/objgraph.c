@@ -599,7 +599,7 @@ gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_ob
     attach_samples(&b);
     rc = 0;
 out:
-    if (rc < 0 && !g->obj_addr) {
+    if (b.addr != g->obj_addr) {   /* not handed over to the graph (failure, or no objects) */
         free(b.addr);
         free(b.size);
         free(b.rec);
