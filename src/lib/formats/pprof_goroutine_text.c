@@ -59,12 +59,8 @@ static int text1_flush(text1_state *st, gmd_err *err)
 {
     if (!st->in_record) return 0;
     st->in_record = false;
-    if (st->naddrs > st->caplocs) {
-        st->caplocs = st->naddrs;
-        st->locs = gmd_xrealloc(st->locs, st->caplocs * sizeof *st->locs);
-    }
-    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, st->locs,
-                             &st->lines, &st->caplines, err) < 0)
+    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, &st->locs,
+                             &st->caplocs, &st->lines, &st->caplines, err) < 0)
         return -1;
     gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, &st->count, st->labels, (uint32_t)st->nlabels, false);
     return 0;

@@ -236,9 +236,13 @@ int text_parse_frame(const text_line *l, text_frame *f, gmd_err *err)
 }
 
 int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
-                         const text_frame *frames, size_t nframes, uint32_t *locs,
+                         const text_frame *frames, size_t nframes, uint32_t **locs, size_t *locs_cap,
                          gmd_line **scratch, size_t *scratch_cap, gmd_err *err)
 {
+    if (naddrs > *locs_cap) {   /* *locs receives one location per address */
+        *locs_cap = naddrs;
+        *locs = gmd_xrealloc(*locs, *locs_cap * sizeof **locs);
+    }
     size_t j = 0;
     for (size_t i = 0; i < naddrs; i++) {
         uint64_t pc = addrs[i] - 1;   /* return address -> inside the call, as pprof does */
@@ -254,7 +258,7 @@ int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, 
             gmd_line ln = {gmd_builder_function(b, name, name, file, 0), frames[j].line, 0};
             (*scratch)[nl++] = ln;
         }
-        locs[i] = gmd_builder_location(b, GMD_NONE, pc, *scratch, (uint32_t)nl);
+        (*locs)[i] = gmd_builder_location(b, GMD_NONE, pc, *scratch, (uint32_t)nl);
     }
     if (j < nframes)
         return gmd_err_at(err, (int64_t)frames[j].off,
@@ -350,12 +354,8 @@ static int flush_record(heap_state *st, gmd_err *err)
 {
     if (!st->in_record) return 0;
     st->in_record = false;
-    if (st->naddrs > st->caplocs) {
-        st->caplocs = st->naddrs;
-        st->locs = gmd_xrealloc(st->locs, st->caplocs * sizeof *st->locs);
-    }
-    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, st->locs,
-                             &st->lines, &st->caplines, err) < 0)
+    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, &st->locs,
+                             &st->caplocs, &st->lines, &st->caplines, err) < 0)
         return -1;
     /* Leading addresses with no named '#' line are the malloc internals the
      * runtime hides; pprof symbolizing with the binary drops them too (its

@@ -57,7 +57,7 @@ int text_parse_frame(const text_line *l, text_frame *f, gmd_err *err);
  * one address are its inlined calls, innermost first. Frames must follow
  * the order of the addresses. locs receives naddrs location indices. */
 int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
-                         const text_frame *frames, size_t nframes, uint32_t *locs,
+                         const text_frame *frames, size_t nframes, uint32_t **locs, size_t *locs_cap,
                          gmd_line **scratch, size_t *scratch_cap, gmd_err *err);
 
 /* Intern s[0..n) in the profile's table. */
