@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake make gcc pkg-config            # build
   libdeflate-dev                       # gzip (profiles are gzipped protobuf)
+  libisal-dev                          # streaming gunzip, overlapped with parsing big profiles
   libcurl4-openssl-dev                 # live net/http/pprof endpoints
   libgraphviz-dev graphviz             # call graphs rendered to SVG
   libelf-dev libdw-dev                 # ELF symbols of Go binaries (heap dump roots)

@@ -6,8 +6,10 @@
 #include <stddef.h>
 
 typedef struct gmd_arena_block gmd_arena_block;
+typedef struct gmd_arena_adopted gmd_arena_adopted;
 typedef struct gmd_arena {
     gmd_arena_block *head;
+    gmd_arena_adopted *adopted;   /* malloc'd buffers freed with the arena */
     size_t block_size;
     size_t total;       /* bytes handed out, for reporting */
 } gmd_arena;
@@ -19,6 +21,9 @@ void *gmd_arena_alloc(gmd_arena *a, size_t size);
 /* Like gmd_arena_alloc without zeroing, for big arrays the caller fills
  * completely (zeroing them first costs as much as filling). */
 void *gmd_arena_alloc_raw(gmd_arena *a, size_t size);
+/* Free `malloced` (from malloc or gmd_xmalloc) with the arena: for an array
+ * grown by realloc that becomes part of a model, without copying it. */
+void gmd_arena_adopt(gmd_arena *a, void *malloced);
 void *gmd_arena_memdup(gmd_arena *a, const void *p, size_t size);
 char *gmd_arena_strndup(gmd_arena *a, const char *s, size_t len);
 char *gmd_arena_strdup(gmd_arena *a, const char *s);

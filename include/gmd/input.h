@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "gmd/err.h"
+#include "gmd/progressive.h"
 
 typedef struct gmd_blob {
     const uint8_t *data;
@@ -22,6 +23,7 @@ typedef struct gmd_load_opts {
     double timeout_sec;            /* URL fetch timeout; 0 means the default (60 s + ?seconds=N) */
     uint64_t max_input_bytes;      /* 0 means the default, 4 GiB */
     uint64_t max_gzip_ratio;       /* decompressed/compressed cap; 0 means the default, 256 */
+    bool keep_gzip;                /* leave gzip data compressed (gmd_blob_gunzip does it later) */
 } gmd_load_opts;
 
 #define GMD_DEFAULT_MAX_INPUT   (4ull << 30)
@@ -34,11 +36,29 @@ int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gm
 int gmd_blob_from_memory(const void *data, size_t len, const char *name,
                          const gmd_load_opts *opts, gmd_blob *out, gmd_err *err);
 void gmd_blob_free(gmd_blob *b);
+/* Whether the blob's bytes are (still) gzip, and decompress them in place. */
+bool gmd_blob_is_gzip(const gmd_blob *b);
+int gmd_blob_gunzip(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err);
+/* Replace a gzip blob's bytes with their inflated form (malloc'd, now owned). */
+void gmd_blob_set_inflated(gmd_blob *b, uint8_t *plain, size_t len);
 
 /* Decompress a (possibly multi-member) gzip stream. The output is capped at
  * min(max_ratio * len, max_out); going past it is an error naming the cap. */
 int gmd_gunzip(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_out,
                uint8_t **out, size_t *out_len, gmd_err *err);
+/* Decompress a single-member gzip stream on a thread of its own, publishing
+ * the output as it grows so that a parser can start before the end. NULL
+ * when the input does not qualify (small, or its trailer's size is over the
+ * cap); then use gmd_gunzip. finish() waits for the thread and frees the job;
+ * it returns true when the output is complete and checked (CRC-32, size,
+ * nothing after the member), and then *out owns it. On false, redo the work
+ * with gmd_gunzip for the error message. To stop early, call
+ * gmd_progressive_cancel() on the output first. */
+typedef struct gmd_gunzip_job gmd_gunzip_job;
+gmd_gunzip_job *gmd_gunzip_start(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_out);
+gmd_progressive *gmd_gunzip_job_output(gmd_gunzip_job *j);
+bool gmd_gunzip_finish(gmd_gunzip_job *j, uint8_t **out, size_t *out_len);
+
 /* Compress to a single gzip member (for writing pprof files). */
 int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "gmd/arena.h"
 #include "gmd/err.h"
+#include "gmd/input.h"
 #include "gmd/intern.h"
 
 #define GMD_NONE UINT32_MAX   /* "no index" (e.g. a location without a mapping) */
@@ -132,6 +133,16 @@ gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err
 gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err);
+/* profile.proto from a buffer still being filled (see progressive.h),
+ * decoding samples as they arrive. NULL means "could not": the caller then
+ * parses the complete bytes with gmd_pprof_proto_parse, which names errors. */
+gmd_profile *gmd_pprof_proto_parse_progressive(gmd_progressive *src);
+
+/* Load and parse a profile from a file, "-" or an http(s) URL. A large
+ * gzip'd protobuf is inflated on one core while the other parses it. */
+gmd_profile *gmd_profile_load(const char *spec, const gmd_load_opts *opts, gmd_err *err);
+/* The same for a blob loaded with opts->keep_gzip; the blob stays the caller's. */
+gmd_profile *gmd_profile_from_blob(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err);
 
 /* Serialize as profile.proto (uncompressed); gzip it with gmd_gzip. */
 int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err);

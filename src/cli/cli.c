@@ -38,24 +38,8 @@ gmd_profile *cli_load_profile(const char *spec, const gmd_load_opts *opts)
 {
     gmd_err err;
     gmd_err_clear(&err);
-    gmd_blob blob;
-    if (gmd_blob_load(spec, opts, &blob, &err) < 0) {
-        gmd_err_set_source(&err, spec);
-        cli_error(&err);
-        return NULL;
-    }
-    gmd_profile *p = gmd_profile_parse(blob.data, blob.len, &err);
-    if (!p) {
-        gmd_err_set_source(&err, spec);
-        if (blob.was_gzip && err.offset >= 0) {
-            /* Offsets of a gzip input refer to the decompressed bytes; say so. */
-            static const char note[] = " (offset in the decompressed data)";
-            size_t n = strlen(err.msg);
-            if (n + sizeof note <= sizeof err.msg) memcpy(err.msg + n, note, sizeof note);
-        }
-        cli_error(&err);
-    }
-    gmd_blob_free(&blob);
+    gmd_profile *p = gmd_profile_load(spec, opts, &err);
+    if (!p) cli_error(&err);
     return p;
 }
 

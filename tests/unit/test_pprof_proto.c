@@ -1,6 +1,7 @@
 /* profile.proto reader and writer: messages built with a tiny encoder here,
  * so every wire-format case (packed, unpacked, mixed, out of order, unknown
  * fields, malformed) is exact; plus a real Go heap profile from the fixtures. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "gmd/input.h"
 #include "gmd/profile.h"
@@ -844,13 +846,17 @@ static void big_raw(big *g, const pb *m)
     g->n += m->n;
 }
 
-static void big_profile(big *g, uint64_t bad_id_at_1, uint64_t bad_id_at_2)
+/* nsamples samples after the types and locations (as Go orders them), or
+ * before them when `samples_first`; strings last. */
+static void big_profile_n(big *g, size_t nsamples, bool samples_first, uint64_t bad_id_at_1, uint64_t bad_id_at_2)
 {
     pb m;
-    fast_preamble(&m);
     g->n = 0;
-    big_raw(g, &m);
-    for (size_t i = 0; i < BIG_SAMPLES; i++) {
+    if (!samples_first) {
+        fast_preamble(&m);
+        big_raw(g, &m);
+    }
+    for (size_t i = 0; i < nsamples; i++) {
         uint64_t locs[] = {1 + i % 150, 1 + (i / 150) % 150};
         bool bad = i == bad_id_at_1 || i == bad_id_at_2;
         if (bad) locs[1] = 999;   /* two bytes, last in the sample (no labels) */
@@ -859,9 +865,18 @@ static void big_profile(big *g, uint64_t bad_id_at_1, uint64_t bad_id_at_2)
         big_raw(g, &m);
         if (bad) g->bad_at[i == bad_id_at_2] = g->n - 2;
     }
+    if (samples_first) {
+        fast_preamble(&m);
+        big_raw(g, &m);
+    }
     m.n = 0;
     string_table(&m);
     big_raw(g, &m);
+}
+
+static void big_profile(big *g, uint64_t bad_id_at_1, uint64_t bad_id_at_2)
+{
+    big_profile_n(g, BIG_SAMPLES, false, bad_id_at_1, bad_id_at_2);
 }
 
 static void test_two_halves(void **state)
@@ -920,6 +935,224 @@ static void test_empty_and_minimal(void **state)
     gmd_profile_free(q);
 }
 
+/* ---- progressive parsing, while the bytes are still arriving ---- */
+
+static gmd_profile *parse_progressive_whole(const uint8_t *b, size_t n)
+{
+    gmd_progressive pr;
+    gmd_progressive_init(&pr, b, n);
+    gmd_progressive_end(&pr, true);
+    gmd_profile *p = gmd_pprof_proto_parse_progressive(&pr);
+    gmd_progressive_destroy(&pr);
+    return p;
+}
+
+/* A writer that publishes the bytes a few at a time, so the parser has to
+ * wait in the middle of fields; `fail` ends the stream short instead. */
+typedef struct dribble {
+    gmd_progressive pr;
+    size_t step;
+    bool fail;
+} dribble;
+
+static void *dribble_main(void *arg)
+{
+    dribble *w = arg;
+    size_t stop = w->fail ? w->pr.len / 2 : w->pr.len;
+    for (size_t n = 0; n < stop;) {
+        n = stop - n < w->step ? stop : n + w->step;
+        gmd_progressive_publish(&w->pr, n);
+    }
+    gmd_progressive_end(&w->pr, !w->fail);
+    return NULL;
+}
+
+static gmd_profile *parse_progressive_dribbled(const uint8_t *b, size_t n, size_t step, bool fail)
+{
+    dribble w = {.step = step, .fail = fail};
+    gmd_progressive_init(&w.pr, b, n);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, dribble_main, &w), 0);
+    gmd_profile *p = gmd_pprof_proto_parse_progressive(&w.pr);
+    pthread_join(th, NULL);
+    gmd_progressive_destroy(&w.pr);
+    return p;
+}
+
+static void check_progressive_same(const uint8_t *b, size_t n)
+{
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_profile *want = gmd_pprof_proto_parse(b, n, &err);
+    if (!want) fail_msg("plain parse failed: %s", err.msg);
+    gmd_profile *whole = parse_progressive_whole(b, n);
+    assert_non_null(whole);
+    assert_same_profile(want, whole);
+    size_t steps[] = {1, 7, 4096};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        if (steps[i] == 1 && n > 100000) continue;   /* too slow to be worth it */
+        gmd_profile *dribbled = parse_progressive_dribbled(b, n, steps[i], false);
+        assert_non_null(dribbled);
+        assert_same_profile(want, dribbled);
+        gmd_profile_free(dribbled);
+    }
+    gmd_profile_free(whole);
+    gmd_profile_free(want);
+}
+
+/* Whatever the layout, the progressive parse gives the same model as the
+ * plain one: fast samples after their locations (Go's order), deferred ones
+ * (locations defined later, labels, unpacked fields, long values). */
+static void test_progressive_same_as_plain(void **state)
+{
+    (void)state;
+    pb m;
+    for (int strings_first = 0; strings_first < 2; strings_first++)
+        for (int with_default = 0; with_default < 2; with_default++) {
+            good_profile(&m, strings_first, with_default);
+            check_progressive_same(m.b, m.n);
+        }
+    fast_preamble(&m);
+    uint64_t l1[] = {1, 149, 2}, l2[] = {150};
+    go_sample(&m, l1, 3, 5, 1ull << 40, true);
+    go_sample(&m, l2, 1, (uint64_t)-7, 0, false);
+    string_table(&m);
+    check_progressive_same(m.b, m.n);
+
+    big *g = calloc(1, sizeof *g);
+    g->b = malloc((size_t)BIG_SAMPLES * 64 + 8192);
+    for (int samples_first = 0; samples_first < 2; samples_first++) {
+        big_profile_n(g, BIG_SAMPLES, samples_first, UINT64_MAX, UINT64_MAX);
+        check_progressive_same(g->b, g->n);
+    }
+    free(g->b);
+    free(g);
+}
+
+/* Bad or cut input: the progressive parse declines (and the plain parse is
+ * what reports it). */
+static void test_progressive_declines(void **state)
+{
+    (void)state;
+    big *g = calloc(1, sizeof *g);
+    g->b = malloc((size_t)BIG_SAMPLES * 64 + 8192);
+    big_profile(g, 10, UINT64_MAX);   /* a sample names location 999 */
+    assert_null(parse_progressive_whole(g->b, g->n));
+    big_profile(g, UINT64_MAX, UINT64_MAX);
+    assert_null(parse_progressive_dribbled(g->b, g->n, 4096, true));   /* the writer fails half-way */
+    assert_null(parse_progressive_whole(g->b, g->n - 3));              /* cut inside the string table */
+
+    /* A third sample type after the samples: each sample has too few values. */
+    pb m;
+    fast_preamble(&m);
+    uint64_t l[] = {1, 2};
+    go_sample(&m, l, 2, 1, 2, false);
+    value_type(&m, 1, S_SPACE, S_BYTES);
+    string_table(&m);
+    assert_null(parse_progressive_whole(m.b, m.n));
+    gmd_err err;
+    assert_null(parse(&m, &err));
+    free(g->b);
+    free(g);
+}
+
+static char *write_temp(const char *name, const uint8_t *b, size_t n)
+{
+    const char *dir = getenv("TESTTMP") ? getenv("TESTTMP") : "/tmp";
+    char *path = malloc(strlen(dir) + strlen(name) + 32);
+    sprintf(path, "%s/%s.%d", dir, name, (int)getpid());
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+    return path;
+}
+
+/* gmd_profile_load on a gzip'd profile big enough for the overlapped path:
+ * the same model as inflate-then-parse, and for damaged files the same
+ * errors as before (from the plain path). */
+static void test_load_overlapped(void **state)
+{
+    (void)state;
+    enum { N = 120000 };   /* about 2.5 MB of protobuf: over the 1 MiB threshold */
+    big *g = calloc(1, sizeof *g);
+    g->b = malloc((size_t)N * 64 + 8192);
+    big_profile_n(g, N, false, UINT64_MAX, UINT64_MAX);
+    assert_true(g->n > (2u << 20));
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_profile *want = gmd_pprof_proto_parse(g->b, g->n, &err);
+    assert_non_null(want);
+    uint8_t *gz;
+    size_t gzn;
+    assert_int_equal(gmd_gzip(g->b, g->n, &gz, &gzn, &err), 0);
+
+    char *path = write_temp("overlapped.pb.gz", gz, gzn);
+    gmd_profile *got = gmd_profile_load(path, NULL, &err);
+    if (!got) fail_msg("load failed: %s", err.msg);
+    assert_same_profile(want, got);
+    gmd_profile_free(got);
+    unlink(path);
+    free(path);
+
+    /* Two members (as `cat a.gz b.gz` makes): the plain path takes it. */
+    uint8_t *gz1, *gz2;
+    size_t gz1n, gz2n, half = g->n / 2;
+    assert_int_equal(gmd_gzip(g->b, half, &gz1, &gz1n, &err), 0);
+    assert_int_equal(gmd_gzip(g->b + half, g->n - half, &gz2, &gz2n, &err), 0);
+    uint8_t *cat = malloc(gz1n + gz2n);
+    memcpy(cat, gz1, gz1n);
+    memcpy(cat + gz1n, gz2, gz2n);
+    path = write_temp("members.pb.gz", cat, gz1n + gz2n);
+    got = gmd_profile_load(path, NULL, &err);
+    if (!got) fail_msg("load of two members failed: %s", err.msg);
+    assert_same_profile(want, got);
+    gmd_profile_free(got);
+    unlink(path);
+    free(path);
+    free(cat);
+    free(gz1);
+    free(gz2);
+
+    /* A damaged checksum, found only at the very end. */
+    gz[gzn - 6] ^= 1;
+    path = write_temp("badcrc.pb.gz", gz, gzn);
+    gmd_err_clear(&err);
+    assert_null(gmd_profile_load(path, NULL, &err));
+    assert_non_null(strstr(err.msg, "checksum"));
+    assert_string_equal(err.source, path);
+    unlink(path);
+    free(path);
+    gz[gzn - 6] ^= 1;
+
+    /* Damage inside the protobuf (a location id nobody defines): the error
+     * of the plain parse, with its offset in the decompressed data. */
+    free(gz);
+    big_profile_n(g, N, false, N / 2, UINT64_MAX);
+    assert_int_equal(gmd_gzip(g->b, g->n, &gz, &gzn, &err), 0);
+    path = write_temp("badid.pb.gz", gz, gzn);
+    gmd_err_clear(&err);
+    assert_null(gmd_profile_load(path, NULL, &err));
+    assert_non_null(strstr(err.msg, "location id 999"));
+    assert_non_null(strstr(err.msg, "offset in the decompressed data"));
+    assert_int_equal(err.offset, (int64_t)g->bad_at[0]);
+    unlink(path);
+    free(path);
+
+    /* Cut short: the gzip error, as before. */
+    path = write_temp("cut.pb.gz", gz, gzn / 2);
+    gmd_err_clear(&err);
+    assert_null(gmd_profile_load(path, NULL, &err));
+    assert_non_null(strstr(err.msg, "truncated"));
+    unlink(path);
+    free(path);
+
+    free(gz);
+    gmd_profile_free(want);
+    free(g->b);
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -939,6 +1172,9 @@ int main(void)
         cmocka_unit_test(test_empty_and_minimal),
         cmocka_unit_test(test_fast_sample_path),
         cmocka_unit_test(test_two_halves),
+        cmocka_unit_test(test_progressive_same_as_plain),
+        cmocka_unit_test(test_progressive_declines),
+        cmocka_unit_test(test_load_overlapped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

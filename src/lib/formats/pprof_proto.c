@@ -67,6 +67,9 @@ typedef struct dec {
     gmd_profile *prof;
     const char **strings;
     uint64_t nstrings;
+    /* Progressive parsing, before the string table: labels of fast-decoded
+     * samples hold string indices, cast to pointers, until resolve_labels. */
+    bool defer_strings;
 } dec;
 
 static int64_t off(const dec *d, const uint8_t *p) { return (int64_t)(p - d->base); }
@@ -510,7 +513,7 @@ static inline int long_varint(const uint8_t **pp, const uint8_t *end, uint64_t *
 /* A label of one-byte keys whose strings are in the table, or -1. */
 static inline int decode_label_fast(const dec *d, const uint8_t *q, const uint8_t *qe, gmd_label *lab)
 {
-    lab->key = lab->str = lab->num_unit = "";
+    lab->key = lab->str = lab->num_unit = d->defer_strings ? NULL : "";
     lab->num = 0;
     while (q < qe) {
         uint8_t key = *q++;
@@ -518,6 +521,15 @@ static inline int decode_label_fast(const dec *d, const uint8_t *q, const uint8_
         if (long_varint(&q, qe, &v) < 0) return -1;
         if (key == 0x18) {
             lab->num = (int64_t)v;
+            continue;
+        }
+        if (d->defer_strings) {
+            if (v > UINT32_MAX) return -1;
+            const char *index = (const char *)(uintptr_t)v;
+            if (key == 0x08) lab->key = index;
+            else if (key == 0x10) lab->str = index;
+            else if (key == 0x20) lab->num_unit = index;
+            else return -1;
             continue;
         }
         if (v >= d->nstrings) return -1;
@@ -691,18 +703,57 @@ static void top_free(top *t)
     free(t->checkpoints);
 }
 
+/* Everything the scan does with a top-level field other than a sample. */
+static int scan_field(const dec *d, const field *fp, top *t)
+{
+    static const char msg[] = "Profile";
+    gmd_profile *prof = d->prof;
+    field f = *fp;
+    str_ref ref = {f.v, f.key};
+    switch (f.num) {
+    case 1: WANT(WIRE_LEN, msg, "sample_type"); push_span(&t->sample_types, &f); break;
+    case 3: WANT(WIRE_LEN, msg, "mapping"); push_span(&t->mappings, &f); break;
+    case 4: WANT(WIRE_LEN, msg, "location"); push_span(&t->locations, &f); break;
+    case 5: WANT(WIRE_LEN, msg, "function"); push_span(&t->functions, &f); break;
+    case 6: WANT(WIRE_LEN, msg, "string_table"); push_span(&t->strings, &f); break;
+    case 7: WANT(WIRE_VARINT, msg, "drop_frames"); t->drop_frames = ref; break;
+    case 8: WANT(WIRE_VARINT, msg, "keep_frames"); t->keep_frames = ref; break;
+    case 9: WANT(WIRE_VARINT, msg, "time_nanos"); prof->time_nanos = (int64_t)f.v; break;
+    case 10: WANT(WIRE_VARINT, msg, "duration_nanos"); prof->duration_nanos = (int64_t)f.v; break;
+    case 11:
+        WANT(WIRE_LEN, msg, "period_type");
+        t->period_type = (span){f.key, f.p, f.len};
+        t->has_period_type = true;
+        break;
+    case 12: WANT(WIRE_VARINT, msg, "period"); prof->period = (int64_t)f.v; break;
+    case 13:
+        if (f.wire == WIRE_VARINT) {
+            GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, ref);
+        } else if (f.wire == WIRE_LEN) {
+            const uint8_t *q = f.p, *qe = f.p + f.len;
+            while (q < qe) {
+                str_ref c = {0, q};
+                if (get_varint(d, &q, qe, &c.index) < 0) return -1;
+                GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, c);
+            }
+        } else {
+            return wrong_wire(d, &f, msg, "comment");
+        }
+        break;
+    case 14: WANT(WIRE_VARINT, msg, "default_sample_type"); t->default_sample_type = ref; break;
+    case 15: WANT(WIRE_VARINT, msg, "doc_url"); t->doc_url = ref; break;
+    }
+    return 0;
+}
+
 static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
 {
     static const char msg[] = "Profile";
     const uint8_t *p = data, *end = data + len;
-    gmd_profile *prof = d->prof;
     field f;
     int r;
     while ((r = next_field(d, &p, end, &f, msg)) > 0) {
-        str_ref ref = {f.v, f.key};
-        switch (f.num) {
-        case 1: WANT(WIRE_LEN, msg, "sample_type"); push_span(&t->sample_types, &f); break;
-        case 2:
+        if (f.num == 2) {
             /* Samples are most of a profile: rather than remember where
              * each is, note every CHECKPOINT_EVERY-th and find them again
              * later, to count what they hold and then decode them. */
@@ -712,37 +763,8 @@ static int scan_profile(const dec *d, const uint8_t *data, size_t len, top *t)
                 GMD_VEC_PUSH(t->checkpoints, t->ncheckpoints, t->capcheckpoints, c);
             }
             t->nsamples++;
-            break;
-        case 3: WANT(WIRE_LEN, msg, "mapping"); push_span(&t->mappings, &f); break;
-        case 4: WANT(WIRE_LEN, msg, "location"); push_span(&t->locations, &f); break;
-        case 5: WANT(WIRE_LEN, msg, "function"); push_span(&t->functions, &f); break;
-        case 6: WANT(WIRE_LEN, msg, "string_table"); push_span(&t->strings, &f); break;
-        case 7: WANT(WIRE_VARINT, msg, "drop_frames"); t->drop_frames = ref; break;
-        case 8: WANT(WIRE_VARINT, msg, "keep_frames"); t->keep_frames = ref; break;
-        case 9: WANT(WIRE_VARINT, msg, "time_nanos"); prof->time_nanos = (int64_t)f.v; break;
-        case 10: WANT(WIRE_VARINT, msg, "duration_nanos"); prof->duration_nanos = (int64_t)f.v; break;
-        case 11:
-            WANT(WIRE_LEN, msg, "period_type");
-            t->period_type = (span){f.key, f.p, f.len};
-            t->has_period_type = true;
-            break;
-        case 12: WANT(WIRE_VARINT, msg, "period"); prof->period = (int64_t)f.v; break;
-        case 13:
-            if (f.wire == WIRE_VARINT) {
-                GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, ref);
-            } else if (f.wire == WIRE_LEN) {
-                const uint8_t *q = f.p, *qe = f.p + f.len;
-                while (q < qe) {
-                    str_ref c = {0, q};
-                    if (get_varint(d, &q, qe, &c.index) < 0) return -1;
-                    GMD_VEC_PUSH(t->comments, t->ncomments, t->capcomments, c);
-                }
-            } else {
-                return wrong_wire(d, &f, msg, "comment");
-            }
-            break;
-        case 14: WANT(WIRE_VARINT, msg, "default_sample_type"); t->default_sample_type = ref; break;
-        case 15: WANT(WIRE_VARINT, msg, "doc_url"); t->doc_url = ref; break;
+        } else if (scan_field(d, &f, t) < 0) {
+            return -1;
         }
     }
     return r;
@@ -852,16 +874,32 @@ static void *count_samples(void *arg)
     return NULL;
 }
 
-static int decode_all(dec *d, top *t)
+/* What decoding the tables leaves for the samples, and what to free. */
+typedef struct tables {
+    id_map maps, funcs, locs;
+    uint64_t *ids;
+    size_t *line_offs;
+    line_vec lines;
+} tables;
+
+static void tables_free(dec *d, tables *tb)
+{
+    free(d->strings);
+    d->strings = NULL;
+    free(tb->ids);
+    free(tb->line_offs);
+    free(tb->lines.v);
+    id_map_free(&tb->maps);
+    id_map_free(&tb->funcs);
+    id_map_free(&tb->locs);
+}
+
+/* Everything but the samples, in dependency order; d->strings stays set
+ * for the samples' labels. */
+static int decode_tables(dec *d, top *t, tables *tb)
 {
     gmd_profile *p = d->prof;
     gmd_arena *a = &p->arena;
-    int rc = -1;
-    id_map maps = {0}, funcs = {0}, locs = {0};
-    uint64_t *ids = NULL;
-    size_t *line_offs = NULL;
-    line_vec lines = {0};
-    sample_pools sp = {0};
 
     /* Strings. Index 0 must be "" (as pprof requires). */
     d->nstrings = t->strings.n;
@@ -870,29 +908,29 @@ static int decode_all(dec *d, top *t)
         d->strings[i] = gmd_intern_n(&p->strings, (const char *)t->strings.v[i].p, t->strings.v[i].len);
     if (t->strings.n && d->strings[0][0] != '\0') {
         gmd_err_at(d->err, off(d, t->strings.v[0].key), "the first string of the string table must be empty");
-        goto out;
+        return -1;
     }
 
     /* Scalars that name strings. */
     if (str_at(d, t->drop_frames.index, t->drop_frames.at, &p->drop_frames) < 0 ||
         str_at(d, t->keep_frames.index, t->keep_frames.at, &p->keep_frames) < 0 ||
         str_at(d, t->doc_url.index, t->doc_url.at, &p->doc_url) < 0)
-        goto out;
+        return -1;
     p->ncomments = (uint32_t)t->ncomments;
     p->comments = gmd_arena_alloc(a, t->ncomments * sizeof *p->comments);
     for (size_t i = 0; i < t->ncomments; i++)
-        if (str_at(d, t->comments[i].index, t->comments[i].at, &p->comments[i]) < 0) goto out;
+        if (str_at(d, t->comments[i].index, t->comments[i].at, &p->comments[i]) < 0) return -1;
 
     /* Value types; default_sample_type names one of them by string. */
     p->nsample_types = (uint32_t)t->sample_types.n;
     p->sample_types = gmd_arena_alloc(a, t->sample_types.n * sizeof *p->sample_types);
     for (size_t i = 0; i < t->sample_types.n; i++)
-        if (decode_value_type(d, &t->sample_types.v[i], &p->sample_types[i], "ValueType") < 0) goto out;
-    if (t->has_period_type && decode_value_type(d, &t->period_type, &p->period_type, "ValueType") < 0) goto out;
+        if (decode_value_type(d, &t->sample_types.v[i], &p->sample_types[i], "ValueType") < 0) return -1;
+    if (t->has_period_type && decode_value_type(d, &t->period_type, &p->period_type, "ValueType") < 0) return -1;
     p->default_sample_type = -1;
     if (t->default_sample_type.index) {
         const char *name = "";
-        if (str_at(d, t->default_sample_type.index, t->default_sample_type.at, &name) < 0) goto out;
+        if (str_at(d, t->default_sample_type.index, t->default_sample_type.at, &name) < 0) return -1;
         /* Interned, so pointer equality; a name that matches nothing is
          * ignored, and the last type is used, as pprof does. */
         for (uint32_t i = 0; i < p->nsample_types; i++)
@@ -905,35 +943,45 @@ static int decode_all(dec *d, top *t)
     size_t maxn = t->mappings.n;
     if (t->functions.n > maxn) maxn = t->functions.n;
     if (t->locations.n > maxn) maxn = t->locations.n;
-    ids = gmd_xmalloc((maxn ? maxn : 1) * sizeof *ids);
+    uint64_t *ids = tb->ids = gmd_xmalloc((maxn ? maxn : 1) * sizeof *ids);
 
     p->nmappings = (uint32_t)t->mappings.n;
     p->mappings = gmd_arena_alloc(a, t->mappings.n * sizeof *p->mappings);
     for (size_t i = 0; i < t->mappings.n; i++) {
-        if (decode_mapping(d, &t->mappings.v[i], &p->mappings[i]) < 0) goto out;
+        if (decode_mapping(d, &t->mappings.v[i], &p->mappings[i]) < 0) return -1;
         ids[i] = p->mappings[i].id;
     }
-    if (id_map_build(d, &maps, ids, t->mappings.n, t->mappings.v, "mapping") < 0) goto out;
+    if (id_map_build(d, &tb->maps, ids, t->mappings.n, t->mappings.v, "mapping") < 0) return -1;
 
     p->nfunctions = (uint32_t)t->functions.n;
     p->functions = gmd_arena_alloc(a, t->functions.n * sizeof *p->functions);
     for (size_t i = 0; i < t->functions.n; i++) {
-        if (decode_function(d, &t->functions.v[i], &p->functions[i]) < 0) goto out;
+        if (decode_function(d, &t->functions.v[i], &p->functions[i]) < 0) return -1;
         ids[i] = p->functions[i].id;
     }
-    if (id_map_build(d, &funcs, ids, t->functions.n, t->functions.v, "function") < 0) goto out;
+    if (id_map_build(d, &tb->funcs, ids, t->functions.n, t->functions.v, "function") < 0) return -1;
 
     p->nlocations = (uint32_t)t->locations.n;
     p->locations = gmd_arena_alloc(a, t->locations.n * sizeof *p->locations);
-    line_offs = gmd_xmalloc((t->locations.n ? t->locations.n : 1) * sizeof *line_offs);
+    size_t *line_offs = tb->line_offs = gmd_xmalloc((t->locations.n ? t->locations.n : 1) * sizeof *line_offs);
     for (size_t i = 0; i < t->locations.n; i++) {
-        if (decode_location(d, &t->locations.v[i], &maps, &funcs, &p->locations[i], &lines, &line_offs[i]) < 0)
-            goto out;
+        if (decode_location(d, &t->locations.v[i], &tb->maps, &tb->funcs, &p->locations[i], &tb->lines, &line_offs[i]) < 0)
+            return -1;
         ids[i] = p->locations[i].id;
     }
-    if (id_map_build(d, &locs, ids, t->locations.n, t->locations.v, "location") < 0) goto out;
-    gmd_line *line_pool = gmd_arena_memdup(a, lines.v, lines.n * sizeof *lines.v);
+    if (id_map_build(d, &tb->locs, ids, t->locations.n, t->locations.v, "location") < 0) return -1;
+    gmd_line *line_pool = gmd_arena_memdup(a, tb->lines.v, tb->lines.n * sizeof *tb->lines.v);
     for (size_t i = 0; i < t->locations.n; i++) p->locations[i].lines = line_pool + line_offs[i];
+    return 0;
+}
+
+/* The samples, into pools sized by a counting pass; big profiles count and
+ * decode in two halves at once. */
+static int decode_samples(dec *d, top *t, const id_map *locs)
+{
+    gmd_profile *p = d->prof;
+    gmd_arena *a = &p->arena;
+    sample_pools sp = {0};
 
     /* Second pass over the top level, for the samples. */
     p->nsamples = (uint32_t)t->nsamples;
@@ -961,9 +1009,9 @@ static int decode_all(dec *d, top *t)
      * has its own byte range, sample indices and pool regions (the first
      * half's counts), so the result is the same as one pass in order, and
      * so is the error: the first half's if it has one. */
-    sample_range whole = {d, d->base, end, &locs, p->nsample_types, sp, p->samples, 0, t->nsamples, 0};
+    sample_range whole = {d, d->base, end, locs, p->nsample_types, sp, p->samples, 0, t->nsamples, 0};
     if (!mid) {
-        if (decode_sample_range(&whole) < 0) goto out;
+        if (decode_sample_range(&whole) < 0) return -1;
     } else {
         gmd_err err2;
         gmd_err_clear(&err2);
@@ -986,22 +1034,21 @@ static int decode_all(dec *d, top *t)
         decode_sample_range(&first);
         if (threaded) pthread_join(th, NULL);
         else decode_sample_range(&second);
-        if (first.rc < 0) goto out;
+        if (first.rc < 0) return -1;
         if (second.rc < 0) {
             *d->err = err2;
-            goto out;
+            return -1;
         }
     }
-    rc = 0;
-out:
-    free(d->strings);
-    d->strings = NULL;
-    free(ids);
-    free(line_offs);
-    free(lines.v);
-    id_map_free(&maps);
-    id_map_free(&funcs);
-    id_map_free(&locs);
+    return 0;
+}
+
+static int decode_all(dec *d, top *t)
+{
+    tables tb;
+    memset(&tb, 0, sizeof tb);
+    int rc = decode_tables(d, t, &tb) < 0 ? -1 : decode_samples(d, t, &tb.locs);
+    tables_free(d, &tb);
     return rc;
 }
 
@@ -1009,7 +1056,7 @@ gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err
 {
     gmd_profile *p = gmd_profile_new();
     p->format = GMD_FMT_PROTO;
-    dec d = {data, len, err, p, NULL, 0};
+    dec d = {data, len, err, p, NULL, 0, false};
     top t;
     memset(&t, 0, sizeof t);
     if (scan_profile(&d, data, len, &t) < 0 || decode_all(&d, &t) < 0) {
@@ -1018,5 +1065,236 @@ gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err
         return NULL;
     }
     top_free(&t);
+    return p;
+}
+
+/* ---- progressive parsing: while the bytes are still arriving ----
+ *
+ * Go writes a profile's samples in the middle, each after the locations it
+ * uses, and the mappings and the string table at the end. So the samples,
+ * most of the work, can be decoded while the rest is still being inflated,
+ * by the fast path, resolving location ids through a provisional map filled
+ * as location messages go by. What the fast path cannot take (a location
+ * defined later, labels, whose strings come last, any unusual encoding) is
+ * deferred until the end and decoded by the general decoder.
+ *
+ * This path only has to be right when it succeeds: on anything unexpected
+ * (bad data, the writer failing) it gives up and the caller parses the
+ * complete bytes with gmd_pprof_proto_parse, which reports errors exactly. */
+
+/* Pool room is taken in chunks from the arena, so there is no counting
+ * pass; a sample never straddles two chunks. Chunks of 8 MiB get huge pages
+ * (xalloc.c): with 4 KiB pages, faulting the pools in cost a fifth of the
+ * parse. */
+#define CHUNK_BYTES ((size_t)8 << 20)
+
+typedef struct deferred {
+    size_t si;
+    span s;
+} deferred;
+
+typedef struct stream {
+    gmd_progressive *src;
+    const uint8_t *ready;         /* end of the bytes known to be there */
+    gmd_sample *samples;
+    size_t nsamples, capsamples;
+    sample_pools sp;
+    id_map prov;                  /* location id -> index, dense, as seen so far */
+    uint32_t nlocations;
+    deferred *def;
+    size_t ndef, capdef;
+    bool any_fast, mixed_nvalues;
+    uint32_t fast_nvalues;        /* the sample type count the fast samples were checked against */
+} stream;
+
+static bool stream_ensure(const dec *d, stream *st, const uint8_t *upto)
+{
+    if (upto > d->base + d->len) upto = d->base + d->len;
+    if (upto <= st->ready) return true;
+    st->ready = d->base + gmd_progressive_wait(st->src, (size_t)(upto - d->base));
+    return upto <= st->ready;
+}
+
+/* Room for a sample of `len` bytes: it holds at most len location ids, len
+ * values and len/2 labels. */
+static void stream_reserve(gmd_arena *a, sample_pools *sp, size_t len)
+{
+    if (!sp->locs || sp->caplocs - sp->nlocs < len) {
+        sp->caplocs = len > CHUNK_BYTES / sizeof *sp->locs ? len : CHUNK_BYTES / sizeof *sp->locs;
+        sp->locs = gmd_arena_alloc_raw(a, sp->caplocs * sizeof *sp->locs);
+        sp->nlocs = 0;
+    }
+    if (!sp->vals || sp->capvals - sp->nvals < len) {
+        sp->capvals = len > CHUNK_BYTES / sizeof *sp->vals ? len : CHUNK_BYTES / sizeof *sp->vals;
+        sp->vals = gmd_arena_alloc_raw(a, sp->capvals * sizeof *sp->vals);
+        sp->nvals = 0;
+    }
+    if (!sp->labs || sp->caplabs - sp->nlabs < len / 2) {
+        sp->caplabs = len / 2 > CHUNK_BYTES / sizeof *sp->labs ? len / 2 : CHUNK_BYTES / sizeof *sp->labs;
+        sp->labs = gmd_arena_alloc_raw(a, sp->caplabs * sizeof *sp->labs);
+        sp->nlabs = 0;
+    }
+}
+
+/* A location message went by: note its id (the last field 1, as the
+ * decoder will read it) for the samples that follow. */
+static void stream_location(stream *st, const field *f)
+{
+    const uint8_t *p = f->p, *end = f->p + f->len;
+    uint64_t id = 0, key, v;
+    uint32_t index = st->nlocations++;
+    while (p < end) {
+        if (!peek_varint(&p, end, &key)) return;
+        if ((key & 7) == WIRE_VARINT) {
+            if (!peek_varint(&p, end, &v)) return;
+            if (key >> 3 == 1) id = v;
+        } else if ((key & 7) == WIRE_LEN) {
+            if (!peek_varint(&p, end, &v) || v > (uint64_t)(end - p)) return;
+            p += v;
+        } else {
+            return;   /* the decoder will judge it */
+        }
+    }
+    /* Sparse ids stay out: samples using them are deferred. */
+    if (id == 0 || id > 4 * (uint64_t)st->nlocations + 1024) return;
+    if (id >= st->prov.ndense) {
+        size_t n = st->prov.ndense ? st->prov.ndense : 1024;
+        while (n <= id) n *= 2;
+        st->prov.dense = gmd_xrealloc(st->prov.dense, n * sizeof *st->prov.dense);
+        memset(st->prov.dense + st->prov.ndense, 0xff, (n - st->prov.ndense) * sizeof *st->prov.dense);
+        st->prov.ndense = n;
+    }
+    if (st->prov.dense[id] == UINT32_MAX) st->prov.dense[id] = index;
+}
+
+static void stream_sample(const dec *d, stream *st, const span *s, uint32_t nvalues)
+{
+    if (st->nsamples == st->capsamples) {
+        /* A guess on the high side (Go's samples take 30 to 60 bytes):
+         * pages never touched cost nothing, growing means copying. */
+        st->capsamples = st->capsamples ? st->capsamples * 2 : d->len / 24 + 64;
+        st->samples = gmd_xrealloc(st->samples, st->capsamples * sizeof *st->samples);
+    }
+    size_t si = st->nsamples++;
+    stream_reserve(&d->prof->arena, &st->sp, s->len);
+    if (st->prov.dense && decode_sample_fast(d, s, &st->prov, nvalues, &st->sp, &st->samples[si]) == 0) {
+        /* Sample types that change between samples make the complete
+         * parse judge this odd profile. */
+        if (st->any_fast && nvalues != st->fast_nvalues) st->mixed_nvalues = true;
+        st->fast_nvalues = nvalues;
+        st->any_fast = true;
+        return;
+    }
+    st->samples[si].nlabels = 0;   /* skipped by resolve_labels */
+    deferred x = {si, *s};
+    GMD_VEC_PUSH(st->def, st->ndef, st->capdef, x);
+}
+
+static int scan_progressive(dec *d, stream *st, top *t)
+{
+    const uint8_t *p = d->base, *end = d->base + d->len;
+    field f;
+    int r;
+    d->nstrings = 0;
+    d->defer_strings = true;
+    for (;;) {
+        if (!stream_ensure(d, st, p + 16)) return -1;
+        if (end - p >= 3 && p[0] == 0x12 && (p[1] < 0x80 || p[2] < 0x80)) {
+            size_t n = p[1] < 0x80 ? p[1] : (size_t)(p[1] & 0x7f) | (size_t)p[2] << 7;
+            const uint8_t *body = p + (p[1] < 0x80 ? 2 : 3);
+            if (n <= (size_t)(end - body)) {
+                if (!stream_ensure(d, st, body + n)) return -1;
+                span s = {p, body, n};
+                stream_sample(d, st, &s, (uint32_t)t->sample_types.n);
+                p = body + n;
+                continue;
+            }
+        }
+        if ((r = next_field(d, &p, end, &f, "Profile")) <= 0) break;
+        if (f.wire == WIRE_LEN && !stream_ensure(d, st, f.p + f.len)) return -1;
+        if (f.num == 2) {
+            if (f.wire != WIRE_LEN) return -1;
+            span s = {f.key, f.p, f.len};
+            stream_sample(d, st, &s, (uint32_t)t->sample_types.n);
+            continue;
+        }
+        if (f.num == 4 && f.wire == WIRE_LEN) stream_location(st, &f);
+        if (scan_field(d, &f, t) < 0) return -1;
+    }
+    return r;
+}
+
+/* Turn the string indices that fast-decoded labels hold into strings. */
+static int resolve_labels(const dec *d, stream *st)
+{
+    for (size_t i = 0; i < st->nsamples; i++) {
+        gmd_sample *smp = &st->samples[i];
+        for (uint32_t k = 0; k < smp->nlabels; k++) {
+            const char **fields[3] = {&smp->labels[k].key, &smp->labels[k].str, &smp->labels[k].num_unit};
+            for (int f = 0; f < 3; f++) {
+                if (!*fields[f]) {
+                    *fields[f] = "";   /* absent: "" as the decoder gives */
+                    continue;
+                }
+                uintptr_t index = (uintptr_t)*fields[f];
+                if (index >= d->nstrings) return -1;
+                *fields[f] = d->strings[index];
+            }
+        }
+    }
+    return 0;
+}
+
+static int finish_progressive(dec *d, stream *st, top *t)
+{
+    gmd_profile *p = d->prof;
+    tables tb;
+    memset(&tb, 0, sizeof tb);
+    int rc = -1;
+    d->defer_strings = false;
+    if (decode_tables(d, t, &tb) < 0 || resolve_labels(d, st) < 0) goto out;
+    /* Fast samples were checked against the sample types seen before them
+     * and resolved through the provisional map; the final map agrees with
+     * it wherever it has an entry (ids are unique, or decode_tables failed). */
+    if (st->any_fast && (st->mixed_nvalues || st->fast_nvalues != p->nsample_types)) goto out;
+    for (size_t i = 0; i < st->ndef; i++) {
+        deferred *x = &st->def[i];
+        stream_reserve(&p->arena, &st->sp, x->s.len);
+        if (decode_sample(d, &x->s, &tb.locs, p->nsample_types, &st->sp, &st->samples[x->si]) < 0) goto out;
+    }
+    if (st->nsamples > UINT32_MAX) goto out;
+    p->nsamples = (uint32_t)st->nsamples;
+    p->samples = st->samples;
+    if (st->samples) gmd_arena_adopt(&p->arena, st->samples);
+    st->samples = NULL;
+    rc = 0;
+out:
+    tables_free(d, &tb);
+    return rc;
+}
+
+gmd_profile *gmd_pprof_proto_parse_progressive(gmd_progressive *src)
+{
+    gmd_err scratch;
+    gmd_err_clear(&scratch);
+    gmd_profile *p = gmd_profile_new();
+    p->format = GMD_FMT_PROTO;
+    dec d = {src->data, src->len, &scratch, p, NULL, 0, false};
+    top t;
+    memset(&t, 0, sizeof t);
+    stream st;
+    memset(&st, 0, sizeof st);
+    st.src = src;
+    st.ready = src->data;
+    bool ok = scan_progressive(&d, &st, &t) == 0 && stream_ensure(&d, &st, d.base + d.len) &&
+              finish_progressive(&d, &st, &t) == 0;
+    free(st.samples);
+    free(st.def);
+    id_map_free(&st.prov);
+    top_free(&t);
+    if (!ok) {
+        gmd_profile_free(p);
+        return NULL;
+    }
     return p;
 }

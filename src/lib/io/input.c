@@ -139,22 +139,32 @@ out:
     return rc;
 }
 
-/* Replace the raw bytes with their decompressed form when they are gzip. */
-static int maybe_gunzip(const gmd_load_opts *opts, gmd_blob *b, gmd_err *err)
+bool gmd_blob_is_gzip(const gmd_blob *b)
 {
-    if (b->len < 2 || b->data[0] != 0x1f || b->data[1] != 0x8b) return 0;
+    return b->len >= 2 && b->data[0] == 0x1f && b->data[1] == 0x8b;
+}
+
+/* Replace the raw bytes with their decompressed form when they are gzip. */
+int gmd_blob_gunzip(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err)
+{
+    if (!gmd_blob_is_gzip(b)) return 0;
     uint8_t *plain;
     size_t plain_len;
     if (gmd_gunzip(b->data, b->len, gzip_ratio(opts), max_input(opts), &plain, &plain_len, err) < 0) return -1;
+    gmd_blob_set_inflated(b, plain, plain_len);
+    return 0;
+}
+
+void gmd_blob_set_inflated(gmd_blob *b, uint8_t *plain, size_t len)
+{
     if (b->mapping) munmap(b->mapping, b->mapping_len);
     free(b->owned);
     b->mapping = NULL;
     b->mapping_len = 0;
     b->owned = plain;
     b->data = plain;
-    b->len = plain_len;
+    b->len = len;
     b->was_gzip = true;
-    return 0;
 }
 
 int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gmd_err *err)
@@ -176,7 +186,7 @@ int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gm
     } else {
         rc = load_file(spec, max, out, err);
     }
-    if (rc == 0) rc = maybe_gunzip(opts, out, err);
+    if (rc == 0 && !(opts && opts->keep_gzip)) rc = gmd_blob_gunzip(out, opts, err);
     if (rc < 0) {
         gmd_err_set_source(err, spec);
         gmd_blob_free(out);
@@ -194,7 +204,7 @@ int gmd_blob_from_memory(const void *data, size_t len, const char *name,
     if (len) memcpy(out->owned, data, len);
     out->data = out->owned;
     out->len = len;
-    if (maybe_gunzip(opts, out, err) < 0) {
+    if (!(opts && opts->keep_gzip) && gmd_blob_gunzip(out, opts, err) < 0) {
         gmd_err_set_source(err, name);
         gmd_blob_free(out);
         return -1;

@@ -12,15 +12,23 @@ struct gmd_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
+struct gmd_arena_adopted {
+    gmd_arena_adopted *next;
+    void *p;
+};
+
 void gmd_arena_init(gmd_arena *a, size_t block_size)
 {
     a->head = NULL;
+    a->adopted = NULL;
     a->block_size = block_size ? block_size : (1u << 20);
     a->total = 0;
 }
 
 void gmd_arena_free(gmd_arena *a)
 {
+    for (gmd_arena_adopted *x = a->adopted; x; x = x->next) free(x->p);
+    a->adopted = NULL;
     gmd_arena_block *b = a->head;
     while (b) {
         gmd_arena_block *next = b->next;
@@ -75,6 +83,14 @@ static void *arena_alloc(gmd_arena *a, size_t size, int zero)
     a->total += size;
     if (zero) memset(p, 0, size);
     return p;
+}
+
+void gmd_arena_adopt(gmd_arena *a, void *malloced)
+{
+    gmd_arena_adopted *x = gmd_arena_alloc(a, sizeof *x);
+    x->p = malloced;
+    x->next = a->adopted;
+    a->adopted = x;
 }
 
 void *gmd_arena_memdup(gmd_arena *a, const void *p, size_t size)
