@@ -178,7 +178,7 @@ static inline uint32_t slot_key(gmd_graph_impl *im, const gmd_stackset *s, size_
  * ever built. */
 static void materialize(gmd_graph *g, const uint8_t *kept);
 
-static void run_pass(gmd_graph *g, const uint8_t *kept)
+static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
 {
     gmd_graph_impl *im = g->impl;
     const gmd_stackset *s = g->stacks;
@@ -191,7 +191,7 @@ static void run_pass(gmd_graph *g, const uint8_t *kept)
         im->kedges[i].stamp = 0;
         im->kedges[i].weight = 0;
     }
-    bool edges = !im->no_edges;
+    bool edges = want_edges && !im->no_edges;
 
     for (uint32_t si = 0; si < s->nstacks; si++) {
         const gmd_stack *st = &s->stacks[si];
@@ -524,7 +524,7 @@ static void remove_redundant(gmd_graph *g)
 static void reduce(gmd_graph *g, const uint8_t *kept)
 {
     if (g->impl->no_edges) materialize(g, kept);
-    else run_pass(g, kept);
+    else run_pass(g, kept, true);
 }
 
 static int64_t fraction_of(int64_t v, double f) { return abs64((int64_t)((double)v * f)); }
@@ -563,8 +563,11 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     grow_key_arrays(im);
 
     /* 1. The whole graph, to find the light nodes. The cutoffs are shares of
-     * the sum of flat values, as pprof computes them. */
-    run_pass(g, NULL);
+     * the sum of flat values, as pprof computes them. Values only: when
+     * nodes are dropped (the usual case for a big profile) the edges are
+     * made by the walk that drops them, and otherwise by one more below. */
+    run_pass(g, NULL, false);
+    bool have_edges = im->no_edges;
     int64_t sum_flat = 0;
     for (uint32_t i = 0; i < g->nnodes; i++) sum_flat += g->nodes[i].flat;
     int64_t node_cutoff = fraction_of(sum_flat, o.nodefraction);
@@ -584,12 +587,18 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
              * values matter, which need no walk (see reduce), unless the
              * order itself reads edges. */
             bool nodecount_rewalks = o.nodecount > 0 && (uint32_t)o.nodecount < nkeep && o.order != GMD_ORDER_ENTROPY;
-            if (nodecount_rewalks) materialize(g, mask);
-            else reduce(g, mask);
+            if (nodecount_rewalks) {
+                materialize(g, mask);
+            } else {
+                reduce(g, mask);
+                have_edges = true;
+            }
             free(mask);
         }
         free(keep);
     }
+    if (!have_edges && !(o.nodecount > 0 && (uint32_t)o.nodecount < g->nnodes && o.order != GMD_ORDER_ENTROPY))
+        run_pass(g, NULL, true);   /* nothing dropped: the edges of the whole graph */
     g->orig_count = g->nnodes;
 
     /* 2. Order, and keep the first nodecount. */
@@ -619,7 +628,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
 void gmd_graph_restrict(gmd_graph *g, const bool *keep, gmd_graph_order order)
 {
     uint8_t *mask = mask_of_nodes(g, keep);
-    run_pass(g, mask);
+    run_pass(g, mask, true);
     free(mask);
     sort_nodes(g, order);
     finalize(g);
