@@ -1,11 +1,63 @@
 /* Fetching a profile from a net/http/pprof endpoint with libcurl. The
  * errors are written for the person who typed the URL: which host refused,
- * what the server said, and what to try next. */
+ * what the server said, and what to try next.
+ *
+ * libcurl is loaded on the first fetch (see gmd/lazylib.h), so commands on
+ * files do not pay for loading it and its TLS stack. */
+#define CURL_DISABLE_TYPECHECK   /* its checks are macros on the real names */
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/input.h"
+#include "gmd/lazylib.h"
 #include "gmd/xalloc.h"
+
+static struct curl_api {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *c);
+    const char *(*easy_strerror)(CURLcode code);
+    CURLU *(*url)(void);
+    void (*url_cleanup)(CURLU *u);
+    CURLUcode (*url_get)(const CURLU *u, CURLUPart what, char **part, unsigned int flags);
+    CURLUcode (*url_set)(CURLU *u, CURLUPart what, const char *part, unsigned int flags);
+    void (*free)(void *p);
+} api;
+
+static int load_curl(gmd_err *err)
+{
+    static const char *const sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so", NULL};
+    static const char *const symbols[] = {
+        "curl_global_init", "curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo",
+        "curl_easy_cleanup", "curl_easy_strerror", "curl_url", "curl_url_cleanup", "curl_url_get", "curl_url_set",
+        "curl_free", NULL};
+    static void *fn[sizeof symbols / sizeof *symbols];
+    static gmd_lazylib lib = {"libcurl", sonames, symbols, fn, NULL, false, false, ""};
+    if (lib.tried) return lib.ok ? 0 : gmd_errf(err, "cannot fetch URLs: %s", lib.why);
+    if (!gmd_lazylib_load(&lib)) return gmd_errf(err, "cannot fetch URLs: %s", lib.why);
+    /* dlsym gives object pointers; POSIX guarantees they convert. */
+    api.global_init = (CURLcode (*)(long))fn[0];
+    api.easy_init = (CURL * (*)(void)) fn[1];
+    api.easy_setopt = (CURLcode (*)(CURL *, CURLoption, ...))fn[2];
+    api.easy_perform = (CURLcode (*)(CURL *))fn[3];
+    api.easy_getinfo = (CURLcode (*)(CURL *, CURLINFO, ...))fn[4];
+    api.easy_cleanup = (void (*)(CURL *))fn[5];
+    api.easy_strerror = (const char *(*)(CURLcode))fn[6];
+    api.url = (CURLU * (*)(void)) fn[7];
+    api.url_cleanup = (void (*)(CURLU *))fn[8];
+    api.url_get = (CURLUcode (*)(const CURLU *, CURLUPart, char **, unsigned int))fn[9];
+    api.url_set = (CURLUcode (*)(CURLU *, CURLUPart, const char *, unsigned int))fn[10];
+    api.free = (void (*)(void *))fn[11];
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        lib.ok = false;
+        snprintf(lib.why, sizeof lib.why, "libcurl failed to initialise");
+        return gmd_errf(err, "cannot fetch URLs: %s", lib.why);
+    }
+    return 0;
+}
 
 typedef struct body_buf {
     uint8_t *data;
@@ -37,16 +89,16 @@ static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
 static void url_host_port(const char *url, char *out, size_t size)
 {
     snprintf(out, size, "%s", url);
-    CURLU *u = curl_url();
+    CURLU *u = api.url();
     if (!u) return;
     char *host = NULL, *port = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+    if (api.url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        api.url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        api.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
         snprintf(out, size, "%s:%s", host, port);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    api.free(host);
+    api.free(port);
+    api.url_cleanup(u);
 }
 
 static const char *status_text(long code)
@@ -82,35 +134,31 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
                  uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
                  gmd_err *err)
 {
-    static bool curl_ready;
     *body = NULL;
     *body_len = 0;
     if (content_type && ct_size) content_type[0] = '\0';
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return gmd_errf(err, "cannot initialise libcurl");
-        curl_ready = true;
-    }
+    if (load_curl(err) < 0) return -1;
     if (!max_bytes) max_bytes = GMD_DEFAULT_MAX_INPUT;
     if (timeout_sec <= 0) timeout_sec = 60.0 + (double)url_seconds(url);
 
-    CURL *c = curl_easy_init();
+    CURL *c = api.easy_init();
     if (!c) return gmd_errf(err, "cannot initialise libcurl");
     body_buf b = {.max = max_bytes};
     char curl_msg[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "gmd/" GMD_VERSION);
-    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");   /* any encoding curl can decode */
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_sec * 1000.0));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(c, CURLOPT_URL, url);
+    api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    api.easy_setopt(c, CURLOPT_USERAGENT, "gmd/" GMD_VERSION);
+    api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");   /* any encoding curl can decode */
+    api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_sec * 1000.0));
+    api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    api.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    api.easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
+    api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 
-    CURLcode rc = curl_easy_perform(c);
+    CURLcode rc = api.easy_perform(c);
     char where[300];
     int ret = -1;
     if (rc != CURLE_OK) {
@@ -134,12 +182,12 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
             }
             /* fall through */
         default:
-            gmd_errf(err, "fetching from %s failed: %s", where, curl_msg[0] ? curl_msg : curl_easy_strerror(rc));
+            gmd_errf(err, "fetching from %s failed: %s", where, curl_msg[0] ? curl_msg : api.easy_strerror(rc));
         }
         goto out;
     }
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status != 200) {
         /* net/http/pprof writes the reason as plain text ("Unknown profile",
          * "Could not enable CPU profiling: ..."); show its first line. */
@@ -155,7 +203,7 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     }
     if (content_type && ct_size) {
         char *ct = NULL;
-        if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+        if (api.easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
             snprintf(content_type, ct_size, "%s", ct);
     }
     *body = b.data ? b.data : gmd_xmalloc(1);
@@ -164,6 +212,6 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     ret = 0;
 out:
     free(b.data);
-    curl_easy_cleanup(c);
+    api.easy_cleanup(c);
     return ret;
 }

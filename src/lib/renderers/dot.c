@@ -13,6 +13,7 @@
 
 #ifdef GMD_HAVE_GVC
 #include <graphviz/gvc.h>
+#include "gmd/lazylib.h"
 #endif
 
 #define VBUF 64
@@ -271,38 +272,79 @@ static int gv_collect(char *msg)
     return 0;
 }
 
-bool gmd_dot_can_render(void) { return true; }
+/* Graphviz is loaded on first use (see gmd/lazylib.h): only --svg needs it. */
+static struct gv_api {
+    GVC_t *(*context)(void);
+    Agraph_t *(*memread)(const char *text);
+    int (*layout)(GVC_t *gvc, graph_t *g, const char *engine);
+    int (*render_data)(GVC_t *gvc, graph_t *g, const char *format, char **result, unsigned int *length);
+    void (*free_render_data)(char *data);
+    int (*free_layout)(GVC_t *gvc, graph_t *g);
+    int (*close)(Agraph_t *g);
+    int (*free_context)(GVC_t *gvc);
+    agusererrf (*seterrf)(agusererrf f);
+} gv;
+
+static gmd_lazylib gv_lib;
+
+static bool load_graphviz(void)
+{
+    static const char *const sonames[] = {"libgvc.so.6", "libgvc.so", NULL};
+    /* agmemread and friends live in libcgraph, which libgvc loads. */
+    static const char *const symbols[] = {"gvContext", "agmemread", "gvLayout", "gvRenderData", "gvFreeRenderData",
+                                          "gvFreeLayout", "agclose", "gvFreeContext", "agseterrf", NULL};
+    static void *fn[sizeof symbols / sizeof *symbols];
+    if (gv_lib.tried) return gv_lib.ok;
+    gv_lib = (gmd_lazylib){"Graphviz's libgvc", sonames, symbols, fn, NULL, false, false, ""};
+    if (!gmd_lazylib_load(&gv_lib)) return false;
+    /* dlsym gives object pointers; POSIX guarantees they convert. */
+    gv.context = (GVC_t * (*)(void)) fn[0];
+    gv.memread = (Agraph_t * (*)(const char *)) fn[1];
+    gv.layout = (int (*)(GVC_t *, graph_t *, const char *))fn[2];
+    gv.render_data = (int (*)(GVC_t *, graph_t *, const char *, char **, unsigned int *))fn[3];
+    gv.free_render_data = (void (*)(char *))fn[4];
+    gv.free_layout = (int (*)(GVC_t *, graph_t *))fn[5];
+    gv.close = (int (*)(Agraph_t *))fn[6];
+    gv.free_context = (int (*)(GVC_t *))fn[7];
+    gv.seterrf = (agusererrf(*)(agusererrf))fn[8];
+    return true;
+}
+
+bool gmd_dot_can_render(void) { return load_graphviz(); }
 
 int gmd_dot_render_svg(const char *dot, size_t len, FILE *out, gmd_err *err)
 {
+    if (!load_graphviz())
+        return gmd_errf(err, "cannot render SVG: %s; install Graphviz, or pipe the DOT output to `dot -Tsvg`",
+                        gv_lib.why);
     char *text = gmd_xmalloc(len + 1);
     memcpy(text, dot, len);
     text[len] = '\0';
     gv_message[0] = '\0';
-    agusererrf prev = agseterrf(gv_collect);
+    agusererrf prev = gv.seterrf(gv_collect);
     int rc = -1;
-    GVC_t *gvc = gvContext();
-    Agraph_t *g = gvc ? agmemread(text) : NULL;
+    GVC_t *gvc = gv.context();
+    Agraph_t *g = gvc ? gv.memread(text) : NULL;
     char *svg = NULL;
     unsigned int svg_len = 0;
     if (!gvc) gmd_errf(err, "Graphviz: cannot start its library");
     else if (!g) gmd_errf(err, "Graphviz could not read the graph%s%s", gv_message[0] ? ": " : "", gv_message);
-    else if (gvLayout(gvc, g, "dot") != 0)
+    else if (gv.layout(gvc, g, "dot") != 0)
         gmd_errf(err, "Graphviz layout failed%s%s", gv_message[0] ? ": " : "", gv_message);
-    else if (gvRenderData(gvc, g, "svg", &svg, &svg_len) != 0 || !svg)
+    else if (gv.render_data(gvc, g, "svg", &svg, &svg_len) != 0 || !svg)
         gmd_errf(err, "Graphviz could not render SVG%s%s (is its 'core' plugin installed?)", gv_message[0] ? ": " : "",
                  gv_message);
     else if (fwrite(svg, 1, svg_len, out) != svg_len || ferror(out))
         gmd_errf(err, "write failed");
     else
         rc = 0;
-    if (svg) gvFreeRenderData(svg);
+    if (svg) gv.free_render_data(svg);
     if (g) {
-        gvFreeLayout(gvc, g);
-        agclose(g);
+        gv.free_layout(gvc, g);
+        gv.close(g);
     }
-    if (gvc) gvFreeContext(gvc);
-    agseterrf(prev);
+    if (gvc) gv.free_context(gvc);
+    gv.seterrf(prev);
     free(text);
     return rc;
 }
