@@ -9,6 +9,8 @@
 #      TEXT_WALKS (samples in the debug=1 text profile, default 30000).
 set -euo pipefail
 runs=${1:-5}
+# gmd's run is short, so its median needs more samples to be steady.
+gmd_runs=${GMD_RUNS:-$((runs * 4 + 1))}
 root=$(cd "$(dirname "$0")/.." && pwd)
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 build=${BUILD:-$root/build-bench}
@@ -33,19 +35,22 @@ fi
 
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 
-# measure NAME CMD...: RUNS runs after one warm-up. Sets MED_T (median wall
+# measure NAME RUNS CMD...: RUNS runs after one warm-up. Sets MED_T (median wall
 # seconds), MED_CPU (median user+sys seconds) and MED_RSS (median peak RSS,
 # KiB) and prints them. Wall time suffers when the machine is busy; CPU time
 # much less, so both are shown.
 measure() {
-  local name=$1; shift
+  local name=$1 runs=$2; shift 2
   "$@" >/dev/null 2>&1 || { echo "bench: '$*' failed:" >&2; "$@" 2>&1 >/dev/null | head -5 >&2; exit 1; }
   local ts=() cpu=() rss=() i t0 t1
+  # Wall time of the command alone (GNU time's own start-up is a few ms,
+  # which matters next to gmd's); then CPU and peak RSS through GNU time.
   for ((i = 0; i < runs; i++)); do
     t0=$EPOCHREALTIME
-    /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
+    "$@" >/dev/null 2>&1
     t1=$EPOCHREALTIME
     ts+=("$(calc "$t1 - $t0")")
+    /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
     read -r u s m < <(tail -1 "$out/.time")
     cpu+=("$(calc "$u + $s")")
     rss+=("$m")
@@ -62,9 +67,9 @@ measure() {
 compare() {
   local label=$1 file=$2
   echo "== $label: $file ($(wc -c <"$file") bytes on disk, $(gzip -cdf "$file" | wc -c) uncompressed)"
-  measure "gmd pprof top" "$gmd" pprof top "$file"
+  measure "gmd pprof top" "$gmd_runs" "$gmd" pprof top "$file"
   local gt=$MED_T gc=$MED_CPU gr=$MED_RSS
-  measure "go tool pprof -top" "$GO" tool pprof -top "$file"
+  measure "go tool pprof -top" "$runs" "$GO" tool pprof -top "$file"
   local pt=$MED_T pc=$MED_CPU pr=$MED_RSS
   printf '  => gmd: %.1fx faster (wall), %.1fx less CPU, %.1fx less peak memory (targets: 30x faster, 5x less memory)\n' \
     "$(calc "$pt / $gt")" "$(calc "$pc / $gc")" "$(calc "$pr / $gr")"

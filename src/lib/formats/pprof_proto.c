@@ -360,10 +360,13 @@ static int decode_location(const dec *d, const span *s, const id_map *maps, cons
 /* Samples' variable parts live in three pools sized exactly by a counting
  * pre-pass, so decoding writes straight into the profile's arena: no
  * per-sample allocation, no growing and no copying. */
+typedef struct label_sets label_sets;
+
 typedef struct sample_pools {
     uint32_t *locs; size_t nlocs, caplocs;
     int64_t *vals; size_t nvals, capvals;
     gmd_label *labs; size_t nlabs, caplabs;
+    label_sets *shared;   /* progressive parsing only: equal label sets stored once */
 } sample_pools;
 
 static int pool_overflow(const dec *d, const span *s)
@@ -541,6 +544,81 @@ static inline int decode_label_fast(const dec *d, const uint8_t *q, const uint8_
     return 0;
 }
 
+/* Label sets seen by the progressive reader, so that samples with equal
+ * labels share one copy. A Go heap profile gives every sample the label
+ * bytes=<object size>, and there are few sizes: storing 300,000 copies was
+ * a seventh of the memory a big profile needs, and touching new memory is
+ * what a big parse spends most on. The labels hold string indices (see
+ * dec.defer_strings) until resolve_labels converts each set once. */
+struct label_sets {
+    gmd_label **sets;         /* distinct sets, in order of first use */
+    uint32_t *lens;
+    size_t n, cap;
+    uint32_t *slots;          /* open addressing: index + 1 into sets, 0 = empty */
+    size_t nslots;
+};
+
+static uint64_t label_set_hash(const gmd_label *l, uint32_t n)
+{
+    uint64_t h = n;
+    for (uint32_t i = 0; i < n; i++) {
+        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].key);
+        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].str);
+        h = gmd_mix64(h ^ (uint64_t)l[i].num);
+        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].num_unit);
+    }
+    return h;
+}
+
+static bool label_set_equal(const gmd_label *a, const gmd_label *b, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i].key != b[i].key || a[i].str != b[i].str || a[i].num != b[i].num || a[i].num_unit != b[i].num_unit)
+            return false;
+    return true;
+}
+
+static void label_sets_grow(label_sets *ls)
+{
+    size_t n = ls->nslots ? ls->nslots * 2 : 1024;
+    uint32_t *slots = gmd_xcalloc(n, sizeof *slots);
+    for (size_t i = 0; i < ls->n; i++) {
+        size_t j = label_set_hash(ls->sets[i], ls->lens[i]) & (n - 1);
+        while (slots[j]) j = (j + 1) & (n - 1);
+        slots[j] = (uint32_t)i + 1;
+    }
+    free(ls->slots);
+    ls->slots = slots;
+    ls->nslots = n;
+}
+
+/* The stored set equal to labels[0..n), or labels itself, now stored. */
+static gmd_label *label_set_find_or_add(label_sets *ls, gmd_label *labels, uint32_t n)
+{
+    if (ls->n * 2 >= ls->nslots) label_sets_grow(ls);
+    size_t j = label_set_hash(labels, n) & (ls->nslots - 1);
+    for (; ls->slots[j]; j = (j + 1) & (ls->nslots - 1)) {
+        size_t i = ls->slots[j] - 1;
+        if (ls->lens[i] == n && label_set_equal(ls->sets[i], labels, n)) return ls->sets[i];
+    }
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? ls->cap * 2 : 64;
+        ls->sets = gmd_xrealloc(ls->sets, ls->cap * sizeof *ls->sets);
+        ls->lens = gmd_xrealloc(ls->lens, ls->cap * sizeof *ls->lens);
+    }
+    ls->sets[ls->n] = labels;
+    ls->lens[ls->n] = n;
+    ls->slots[j] = (uint32_t)++ls->n;
+    return labels;
+}
+
+static void label_sets_free(label_sets *ls)
+{
+    free(ls->sets);
+    free(ls->lens);
+    free(ls->slots);
+}
+
 /* The common shape of a sample, as Go writes it: packed values (key 0x12),
  * packed location ids (key 0x0a) and labels (key 0x1a) with one-byte keys,
  * ids in the dense map, room left in the pools. Returns 0 when it decoded
@@ -592,6 +670,13 @@ static int decode_sample_fast(const dec *d, const span *s, const id_map *locs, u
     out->values = sp->vals + sp->nvals;
     out->labels = sp->labs + sp->nlabs;
     out->nlabels = (uint32_t)((size_t)(labp - sp->labs) - sp->nlabs);
+    if (sp->shared && out->nlabels) {
+        gmd_label *same = label_set_find_or_add(sp->shared, out->labels, out->nlabels);
+        if (same != out->labels) {
+            out->labels = same;
+            labp = sp->labs + sp->nlabs;   /* the copy just decoded is not needed */
+        }
+    }
     sp->nlabs = (size_t)(labp - sp->labs);
     sp->nlocs = (size_t)(lp - sp->locs);
     sp->nvals = (size_t)(vp - sp->vals);
@@ -1103,6 +1188,7 @@ typedef struct stream {
     uint32_t nlocations;
     deferred *def;
     size_t ndef, capdef;
+    label_sets sets;
     bool any_fast, mixed_nvalues;
     uint32_t fast_nvalues;        /* the sample type count the fast samples were checked against */
 } stream;
@@ -1185,7 +1271,6 @@ static void stream_sample(const dec *d, stream *st, const span *s, uint32_t nval
         st->any_fast = true;
         return;
     }
-    st->samples[si].nlabels = 0;   /* skipped by resolve_labels */
     deferred x = {si, *s};
     GMD_VEC_PUSH(st->def, st->ndef, st->capdef, x);
 }
@@ -1224,13 +1309,14 @@ static int scan_progressive(dec *d, stream *st, top *t)
     return r;
 }
 
-/* Turn the string indices that fast-decoded labels hold into strings. */
+/* Turn the string indices that fast-decoded labels hold into strings: each
+ * stored set once (every fast sample's labels are one of them). */
 static int resolve_labels(const dec *d, stream *st)
 {
-    for (size_t i = 0; i < st->nsamples; i++) {
-        gmd_sample *smp = &st->samples[i];
-        for (uint32_t k = 0; k < smp->nlabels; k++) {
-            const char **fields[3] = {&smp->labels[k].key, &smp->labels[k].str, &smp->labels[k].num_unit};
+    for (size_t i = 0; i < st->sets.n; i++) {
+        gmd_label *set = st->sets.sets[i];
+        for (uint32_t k = 0; k < st->sets.lens[i]; k++) {
+            const char **fields[3] = {&set[k].key, &set[k].str, &set[k].num_unit};
             for (int f = 0; f < 3; f++) {
                 if (!*fields[f]) {
                     *fields[f] = "";   /* absent: "" as the decoder gives */
@@ -1286,10 +1372,12 @@ gmd_profile *gmd_pprof_proto_parse_progressive(gmd_progressive *src)
     memset(&st, 0, sizeof st);
     st.src = src;
     st.ready = src->data;
+    st.sp.shared = &st.sets;
     bool ok = scan_progressive(&d, &st, &t) == 0 && stream_ensure(&d, &st, d.base + d.len) &&
               finish_progressive(&d, &st, &t) == 0;
     free(st.samples);
     free(st.def);
+    label_sets_free(&st.sets);
     id_map_free(&st.prov);
     top_free(&t);
     if (!ok) {

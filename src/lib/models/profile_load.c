@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/profile.h"
+#include "gmd/xalloc.h"
 
 /* The overlapped path, or NULL to fall back. When the inflating went well
  * but the bytes were not parsed on the way (a text profile), the blob takes
@@ -34,7 +35,7 @@ static gmd_profile *load_overlapped(gmd_blob *b, const gmd_load_opts *opts)
         return NULL;
     }
     if (p) {
-        free(plain);   /* the profile keeps nothing of them: strings are interned */
+        gmd_xfree_recycle(plain, plain_len);   /* the profile keeps nothing of them: strings are interned */
         return p;
     }
     gmd_blob_set_inflated(b, plain, plain_len);

@@ -1,3 +1,4 @@
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,48 @@ static void oom(size_t n)
     abort();
 }
 
+/* One big buffer given back by gmd_xfree_recycle, for the next big
+ * gmd_xmalloc. On a virtual machine the first touch of fresh memory is
+ * most of what a large report costs (the host backs the pages lazily), so
+ * the decompressed profile, no longer needed once parsed, becomes the
+ * stack set rather than going back to the system. */
+#define RECYCLE_MIN ((size_t)1 << 20)
+static _Atomic(void *) recycled;
+static _Atomic size_t recycled_size;
+
+void gmd_xfree_recycle(void *p, size_t n)
+{
+    if (!p) return;
+    if (n < RECYCLE_MIN) {
+        free(p);
+        return;
+    }
+    /* Keep the bigger of the two. */
+    void *old = atomic_exchange(&recycled, NULL);
+    size_t old_n = atomic_load(&recycled_size);
+    if (old && old_n >= n) {
+        free(p);
+        p = old;
+        n = old_n;
+    } else {
+        free(old);
+    }
+    atomic_store(&recycled_size, n);
+    atomic_store(&recycled, p);
+}
+
+static void *take_recycled(size_t n)
+{
+    if (n < RECYCLE_MIN || !atomic_load(&recycled)) return NULL;
+    size_t have = atomic_load(&recycled_size);
+    if (have < n || have / 4 > n) return NULL;   /* too small, or far too big to tie up */
+    return atomic_exchange(&recycled, NULL);
+}
+
 void *gmd_xmalloc(size_t n)
 {
+    void *r = take_recycled(n);
+    if (r) return r;
     void *p = malloc(n ? n : 1);
     if (!p) oom(n);
     want_huge_pages(p, n);
