@@ -376,6 +376,81 @@ static void test_top_json_and_peek(void **state)
     done(&f);
 }
 
+/* Big stack sets are walked in two halves on two threads: the graph must
+ * be the one a single walk gives. The same stacks, once as 40,000 samples
+ * (split) and once merged into one sample each (walked whole), give the
+ * same nodes and edges, with dropped nodes (residual edges), inline calls
+ * and recursion among them. */
+static void same_graphs(const gmd_graph *a, const gmd_graph *b)
+{
+    assert_int_equal(a->nnodes, b->nnodes);
+    assert_int_equal(a->nedges, b->nedges);
+    assert_int_equal(a->dropped_nodes, b->dropped_nodes);
+    for (uint32_t i = 0; i < a->nnodes; i++) {
+        assert_string_equal(a->nodes[i].label, b->nodes[i].label);
+        assert_int_equal(a->nodes[i].flat, b->nodes[i].flat);
+        assert_int_equal(a->nodes[i].cum, b->nodes[i].cum);
+    }
+    for (uint32_t i = 0; i < a->nedges; i++) {
+        const gmd_graph_edge *x = &a->edges[i];
+        const gmd_graph_edge *y = edge(b, a->nodes[x->src].label, a->nodes[x->dst].label);
+        if (!y) fail_msg("edge %s -> %s missing", a->nodes[x->src].label, a->nodes[x->dst].label);
+        assert_int_equal(x->weight, y->weight);
+        assert_int_equal(x->inline_call, y->inline_call);
+        assert_int_equal(x->residual, y->residual);
+    }
+}
+
+static void test_split_walk(void **state)
+{
+    (void)state;
+    /* The first half of the samples uses the first 7 stacks, the second
+     * half the last 7: the halves see a->b inlined and not, through tiny
+     * (residual once tiny is dropped) and not. */
+    static const char *const stacks[] = {
+        "main;a|b;leaf", "main;a;tiny;b", "main;a;leaf", "main;b;leaf", "main;a;a;leaf",
+        "main;tiny;leaf", "main;x|a;c", "main;c;x|a", "main;a|a;leaf", "main;a;b;leaf", "main;a;b",
+    };
+    enum { NSTACKS = sizeof stacks / sizeof *stacks, NSAMPLES = 40000, PER_HALF = 7 };
+    int64_t sums[NSTACKS] = {0};
+    tprof big = tprof_new(), small = tprof_new();
+    for (int i = 0; i < NSAMPLES; i++) {
+        int k = i < NSAMPLES / 2 ? i % PER_HALF : NSTACKS - PER_HALF + i % PER_HALF;
+        /* "tiny" gets about 0.1% of the total: under the node cutoff. */
+        int64_t v = strstr(stacks[k], "tiny") ? (i / PER_HALF) % 5 == 0 : 10 + i % 7;
+        sums[k] += v;
+        tprof_add(&big, stacks[k], v);
+    }
+    for (int k = 0; k < NSTACKS; k++) tprof_add(&small, stacks[k], sums[k]);
+    gmd_graph_opts go[] = {
+        keep_all,
+        {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false},
+        {GMD_GRAN_LINES, GMD_ORDER_CUM, -1, -1, 3, false, false},
+    };
+    fixture fb, fs;
+    build(&fb, tprof_done(&big), NULL, &go[0]);
+    build(&fs, tprof_done(&small), NULL, &go[0]);
+    assert_true(fb.s.nstacks >= 32768);   /* big enough to be split */
+    same_graphs(&fs.g, &fb.g);
+    assert_true(has_node(&fb.g, "tiny"));
+    assert_false(edge(&fb.g, "a", "b")->inline_call);   /* inlined in one half only */
+    for (size_t i = 1; i < sizeof go / sizeof *go; i++) {
+        gmd_err err;
+        gmd_err_clear(&err);
+        gmd_graph_free(&fb.g);
+        gmd_graph_free(&fs.g);
+        assert_int_equal(gmd_graph_build(&fb.s, &go[i], &fb.g, &err), 0);
+        assert_int_equal(gmd_graph_build(&fs.s, &go[i], &fs.g, &err), 0);
+        same_graphs(&fs.g, &fb.g);
+        if (i == 1) {   /* the default cutoff dropped tiny, which keep_all showed */
+            assert_false(has_node(&fb.g, "tiny"));
+            assert_true(edge(&fb.g, "a", "b")->residual);
+        }
+    }
+    done(&fb);
+    done(&fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_inline_edges),   cmocka_unit_test(test_lines_granularity),
         cmocka_unit_test(test_nodefraction),   cmocka_unit_test(test_filters),
         cmocka_unit_test(test_negative_values), cmocka_unit_test(test_top_json_and_peek),
+        cmocka_unit_test(test_split_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * from the middle of a stack turns its neighbours' edge into a residual
  * edge), which is cheap because frames are mapped to node keys once. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/arena.h"
@@ -26,6 +27,17 @@ typedef struct key_edge {
     bool inline_call, residual;
 } key_edge;
 
+/* What one walk over stacks accumulates, per key and per edge between
+ * keys. A big walk is split between two threads, each with its own. */
+typedef struct walk {
+    int64_t *flat, *cum;
+    uint32_t *stamp;                     /* last stack that added to the key's cum */
+    key_edge *kedges;                    /* ids stable across passes; values per pass */
+    uint32_t nkedges, capkedges;
+    gmd_u64map edge_ids;                 /* src << 32 | dst -> edge id */
+    uint32_t *edge_cache;                /* EDGE_WAYS recent edges per source key, by a hash of dst */
+} walk;
+
 struct gmd_graph_impl {
     gmd_arena arena;                     /* labels */
     node_key *keys;
@@ -35,15 +47,9 @@ struct gmd_graph_impl {
                                             (loc_frames): its key, UINT32_MAX until seen */
     gmd_granularity gran;
     bool no_edges;                       /* top: values only, no edges */
-    /* Per-pass scratch, indexed by key. */
-    int64_t *flat, *cum;
-    uint32_t *stamp, *node_of_key;
-    /* Edges between keys, ids stable across passes; values per pass. */
-    key_edge *kedges;
-    uint32_t nkedges, capkedges;
-    gmd_u64map edge_ids;                 /* src << 32 | dst -> edge id */
-    uint32_t *edge_cache;                /* EDGE_WAYS recent edges per source key, by a hash of dst */
-    uint32_t ncache;                     /* keys the cache has room for */
+    walk w;                              /* per-pass scratch, indexed by key */
+    uint32_t *node_of_key;
+    uint32_t ncache;                     /* keys the walk arrays have room for */
     uint32_t *adj;                       /* the nodes' in/out lists */
 };
 
@@ -121,19 +127,19 @@ static uint32_t line_key(gmd_graph_impl *im, const gmd_profile *p, const gmd_loc
 
 #define EDGE_WAYS 16
 
-static inline uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
+static inline uint32_t edge_id(walk *w, uint32_t src, uint32_t dst)
 {
     /* Most functions call a handful of others: a small per-caller cache
      * answers before the hash table. */
-    uint32_t *slot = &im->edge_cache[(size_t)src * EDGE_WAYS + ((dst * 0x9E3779B1u) >> 28)];
-    if (*slot != UINT32_MAX && im->kedges[*slot].src == src && im->kedges[*slot].dst == dst) return *slot;
+    uint32_t *slot = &w->edge_cache[(size_t)src * EDGE_WAYS + ((dst * 0x9E3779B1u) >> 28)];
+    if (*slot != UINT32_MAX && w->kedges[*slot].src == src && w->kedges[*slot].dst == dst) return *slot;
     uint64_t k = (uint64_t)src << 32 | dst;
-    uint32_t e = gmd_u64map_get(&im->edge_ids, k);
+    uint32_t e = gmd_u64map_get(&w->edge_ids, k);
     if (e == UINT32_MAX) {
         key_edge ke = {src, dst, 0, 0, false, false};
-        GMD_VEC_PUSH(im->kedges, im->nkedges, im->capkedges, ke);
-        e = im->nkedges - 1;
-        gmd_u64map_put(&im->edge_ids, k, e);
+        GMD_VEC_PUSH(w->kedges, w->nkedges, w->capkedges, ke);
+        e = w->nkedges - 1;
+        gmd_u64map_put(&w->edge_ids, k, e);
     }
     *slot = e;
     return e;
@@ -143,15 +149,16 @@ static inline uint32_t edge_id(gmd_graph_impl *im, uint32_t src, uint32_t dst)
 static void grow_key_arrays(gmd_graph_impl *im)
 {
     uint32_t old = im->ncache, n = im->nkeys + 1024;
-    im->edge_cache = gmd_xrealloc(im->edge_cache, (size_t)n * EDGE_WAYS * sizeof *im->edge_cache);
-    memset(im->edge_cache + (size_t)old * EDGE_WAYS, 0xff, (size_t)(n - old) * EDGE_WAYS * sizeof *im->edge_cache);
-    im->flat = gmd_xrealloc(im->flat, (size_t)n * sizeof *im->flat);
-    im->cum = gmd_xrealloc(im->cum, (size_t)n * sizeof *im->cum);
-    im->stamp = gmd_xrealloc(im->stamp, (size_t)n * sizeof *im->stamp);
+    walk *w = &im->w;
+    w->edge_cache = gmd_xrealloc(w->edge_cache, (size_t)n * EDGE_WAYS * sizeof *w->edge_cache);
+    memset(w->edge_cache + (size_t)old * EDGE_WAYS, 0xff, (size_t)(n - old) * EDGE_WAYS * sizeof *w->edge_cache);
+    w->flat = gmd_xrealloc(w->flat, (size_t)n * sizeof *w->flat);
+    w->cum = gmd_xrealloc(w->cum, (size_t)n * sizeof *w->cum);
+    w->stamp = gmd_xrealloc(w->stamp, (size_t)n * sizeof *w->stamp);
     im->node_of_key = gmd_xrealloc(im->node_of_key, (size_t)n * sizeof *im->node_of_key);
-    memset(im->flat + old, 0, (size_t)(n - old) * sizeof *im->flat);
-    memset(im->cum + old, 0, (size_t)(n - old) * sizeof *im->cum);
-    memset(im->stamp + old, 0, (size_t)(n - old) * sizeof *im->stamp);
+    memset(w->flat + old, 0, (size_t)(n - old) * sizeof *w->flat);
+    memset(w->cum + old, 0, (size_t)(n - old) * sizeof *w->cum);
+    memset(w->stamp + old, 0, (size_t)(n - old) * sizeof *w->stamp);
     im->ncache = n;
 }
 
@@ -178,22 +185,25 @@ static inline uint32_t slot_key(gmd_graph_impl *im, const gmd_stackset *s, size_
  * ever built. */
 static void materialize(gmd_graph *g, const uint8_t *kept);
 
-static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
-{
-    gmd_graph_impl *im = g->impl;
-    const gmd_stackset *s = g->stacks;
-    const gmd_profile *p = s->profile;
-    uint32_t nk = im->nkeys;
-    memset(im->flat, 0, nk * sizeof *im->flat);
-    memset(im->cum, 0, nk * sizeof *im->cum);
-    memset(im->stamp, 0, nk * sizeof *im->stamp);
-    for (uint32_t i = 0; i < im->nkedges; i++) {
-        im->kedges[i].stamp = 0;
-        im->kedges[i].weight = 0;
-    }
-    bool edges = want_edges && !im->no_edges;
+/* Stacks [si, si_end) into w. Keys must all be resolved (resolve_keys). */
+typedef struct walk_job {
+    const gmd_graph_impl *im;
+    const gmd_stackset *s;
+    const uint8_t *kept;
+    bool edges;
+    uint32_t si, si_end;
+    walk *w;
+} walk_job;
 
-    for (uint32_t si = 0; si < s->nstacks; si++) {
+static void walk_stacks(const walk_job *job)
+{
+    const gmd_graph_impl *im = job->im;
+    const gmd_stackset *s = job->s;
+    const gmd_profile *p = s->profile;
+    const uint8_t *kept = job->kept;
+    walk *w = job->w;
+    bool edges = job->edges;
+    for (uint32_t si = job->si; si < job->si_end; si++) {
         const gmd_stack *st = &s->stacks[si];
         int64_t v = st->value;
         if (v == 0) continue;
@@ -205,21 +215,21 @@ static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
             uint32_t loc = sm->locations[k];
             uint32_t first = s->loc_first[loc], n = s->loc_nframes[loc];
             for (uint32_t j = n; j-- > 0;) {
-                uint32_t key = slot_key(im, s, (size_t)first + j);
+                uint32_t key = im->slot_key[(size_t)first + j];
                 if (kept && !kept[key]) {
                     residual = true;
                     continue;
                 }
-                if (im->stamp[key] != stamp) {
-                    im->stamp[key] = stamp;
-                    im->cum[key] += v;
+                if (w->stamp[key] != stamp) {
+                    w->stamp[key] = stamp;
+                    w->cum[key] += v;
                 }
                 if (edges && parent != UINT32_MAX && parent != key) {
                     /* Lines of a location are innermost first: all but its
                      * outermost kept frame were inlined into the next. */
                     bool inl = j + 1 < n;
-                    uint32_t e = edge_id(im, parent, key);   /* may grow kedges: index after */
-                    key_edge *ke = &im->kedges[e];
+                    uint32_t e = edge_id(w, parent, key);   /* may grow kedges: index after */
+                    key_edge *ke = &w->kedges[e];
                     if (ke->stamp == 0) {
                         ke->inline_call = inl;
                         ke->residual = false;
@@ -235,7 +245,110 @@ static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
                 residual = false;
             }
         }
-        if (parent != UINT32_MAX && !residual) im->flat[parent] += v;
+        if (parent != UINT32_MAX && !residual) w->flat[parent] += v;
+    }
+}
+
+static void *walk_stacks_thread(void *arg)
+{
+    walk_stacks(arg);
+    return NULL;
+}
+
+/* A walk of fresh scratch for nkeys keys. */
+static void walk_init(walk *w, uint32_t nkeys)
+{
+    memset(w, 0, sizeof *w);
+    size_t n = nkeys ? nkeys : 1;
+    w->flat = gmd_xcalloc(n, sizeof *w->flat);
+    w->cum = gmd_xcalloc(n, sizeof *w->cum);
+    w->stamp = gmd_xcalloc(n, sizeof *w->stamp);
+    w->edge_cache = gmd_xmalloc(n * EDGE_WAYS * sizeof *w->edge_cache);
+    memset(w->edge_cache, 0xff, n * EDGE_WAYS * sizeof *w->edge_cache);
+    gmd_u64map_init(&w->edge_ids);
+}
+
+static void walk_free(walk *w)
+{
+    free(w->flat);
+    free(w->cum);
+    free(w->stamp);
+    free(w->kedges);
+    free(w->edge_cache);
+    gmd_u64map_free(&w->edge_ids);
+}
+
+/* Add what `from` walked to `into`, as if one walk had done both: values
+ * add up; an edge is an inline call only if every stack saw it inlined,
+ * and residual if any stack saw it bridge a removed node. */
+static void walk_merge(walk *into, const walk *from, uint32_t nkeys)
+{
+    for (uint32_t k = 0; k < nkeys; k++) {
+        into->flat[k] += from->flat[k];
+        into->cum[k] += from->cum[k];
+    }
+    for (uint32_t i = 0; i < from->nkedges; i++) {
+        const key_edge *fe = &from->kedges[i];
+        if (fe->stamp == 0) continue;
+        uint32_t e = edge_id(into, fe->src, fe->dst);   /* may grow kedges: index after */
+        key_edge *ke = &into->kedges[e];
+        if (ke->stamp == 0) {
+            ke->stamp = fe->stamp;
+            ke->weight = fe->weight;
+            ke->inline_call = fe->inline_call;
+            ke->residual = fe->residual;
+        } else {
+            ke->weight += fe->weight;
+            ke->inline_call = ke->inline_call && fe->inline_call;
+            ke->residual = ke->residual || fe->residual;
+        }
+    }
+}
+
+/* Resolve every frame of the location tables to its key before a walk, so
+ * that walks only read the keys (and two threads can share them). Keys are
+ * made in table order; the order of keys shows nowhere, as nodes and edges
+ * are sorted by value and name. */
+static void resolve_keys(gmd_graph_impl *im, const gmd_stackset *s)
+{
+    const gmd_profile *p = s->profile;
+    size_t nslots = p->nlocations ? (size_t)s->loc_first[p->nlocations - 1] + s->loc_nframes[p->nlocations - 1] : 0;
+    for (size_t slot = 0; slot < nslots; slot++) slot_key(im, s, slot);
+}
+
+/* Big walks are split in two halves on two threads. */
+#define SPLIT_MIN_STACKS 32768
+
+static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
+{
+    gmd_graph_impl *im = g->impl;
+    const gmd_stackset *s = g->stacks;
+    walk *w = &im->w;
+    uint32_t nk = im->nkeys;
+    memset(w->flat, 0, nk * sizeof *w->flat);
+    memset(w->cum, 0, nk * sizeof *w->cum);
+    memset(w->stamp, 0, nk * sizeof *w->stamp);
+    for (uint32_t i = 0; i < w->nkedges; i++) {
+        w->kedges[i].stamp = 0;
+        w->kedges[i].weight = 0;
+    }
+    bool edges = want_edges && !im->no_edges;
+    walk_job whole = {im, s, kept, edges, 0, s->nstacks, w};
+    if (s->nstacks < SPLIT_MIN_STACKS) {
+        walk_stacks(&whole);
+    } else {
+        walk second;
+        walk_init(&second, nk);
+        walk_job first = whole, later = whole;
+        first.si_end = later.si = s->nstacks / 2;
+        later.w = &second;
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, walk_stacks_thread, &later) == 0;
+        walk_stacks(&first);
+        if (threaded) pthread_join(th, NULL);
+        else walk_stacks(&later);
+        walk_merge(w, &second, nk);
+        walk_free(&second);
     }
     materialize(g, kept);
 }
@@ -252,7 +365,7 @@ static void materialize(gmd_graph *g, const uint8_t *kept)
     g->nnodes = 0;
     for (uint32_t i = 0; i < nk; i++) {
         im->node_of_key[i] = UINT32_MAX;
-        if ((kept && !kept[i]) || (im->flat[i] == 0 && im->cum[i] == 0)) continue;
+        if ((kept && !kept[i]) || (im->w.flat[i] == 0 && im->w.cum[i] == 0)) continue;
         const node_key *key = &im->keys[i];
         gmd_graph_node *n = &g->nodes[g->nnodes];
         memset(n, 0, sizeof *n);
@@ -262,15 +375,15 @@ static void materialize(gmd_graph *g, const uint8_t *kept)
         n->objfile = key->objfile;
         n->label = key->label;
         n->function = key->function;
-        n->flat = im->flat[i];
-        n->cum = im->cum[i];
+        n->flat = im->w.flat[i];
+        n->cum = im->w.cum[i];
         n->key = i;
         im->node_of_key[i] = g->nnodes++;
     }
-    g->edges = gmd_xmalloc((im->nkedges ? im->nkedges : 1) * sizeof *g->edges);
+    g->edges = gmd_xmalloc((im->w.nkedges ? im->w.nkedges : 1) * sizeof *g->edges);
     g->nedges = 0;
-    for (uint32_t i = 0; i < im->nkedges; i++) {
-        const key_edge *ke = &im->kedges[i];
+    for (uint32_t i = 0; i < im->w.nkedges; i++) {
+        const key_edge *ke = &im->w.kedges[i];
         if (ke->stamp == 0) continue;   /* not on any stack in this pass */
         uint32_t a = im->node_of_key[ke->src], b = im->node_of_key[ke->dst];
         if (a == UINT32_MAX || b == UINT32_MAX) continue;   /* an end cancelled out to zero */
@@ -553,7 +666,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     g->impl = im;
     gmd_arena_init(&im->arena, 1 << 16);
     gmd_index_init(&im->key_index);
-    gmd_u64map_init(&im->edge_ids);
+    gmd_u64map_init(&im->w.edge_ids);
     im->gran = o.granularity;
     im->no_edges = o.no_edges;
     size_t nslots = s->profile->nlocations ? (size_t)s->loc_first[s->profile->nlocations - 1] +
@@ -566,6 +679,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
      * the sum of flat values, as pprof computes them. Values only: when
      * nodes are dropped (the usual case for a big profile) the edges are
      * made by the walk that drops them, and otherwise by one more below. */
+    resolve_keys(im, s);
     run_pass(g, NULL, false);
     bool have_edges = im->no_edges;
     int64_t sum_flat = 0;
@@ -650,14 +764,9 @@ void gmd_graph_free(gmd_graph *g)
         gmd_arena_free(&im->arena);
         free(im->keys);
         gmd_index_free(&im->key_index);
-        gmd_u64map_free(&im->edge_ids);
-        free(im->edge_cache);
+        walk_free(&im->w);
         free(im->slot_key);
-        free(im->flat);
-        free(im->cum);
-        free(im->stamp);
         free(im->node_of_key);
-        free(im->kedges);
         free(im->adj);
         free(im);
     }

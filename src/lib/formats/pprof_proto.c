@@ -556,17 +556,18 @@ struct label_sets {
     size_t n, cap;
     uint32_t *slots;          /* open addressing: index + 1 into sets, 0 = empty */
     size_t nslots;
+    gmd_label *last;          /* the set found or added last */
+    uint32_t last_n;
 };
 
 static uint64_t label_set_hash(const gmd_label *l, uint32_t n)
 {
+    /* The string fields are small indices here: one multiply-mix each
+     * label is plenty. */
     uint64_t h = n;
-    for (uint32_t i = 0; i < n; i++) {
-        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].key);
-        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].str);
-        h = gmd_mix64(h ^ (uint64_t)l[i].num);
-        h = gmd_mix64(h ^ (uint64_t)(uintptr_t)l[i].num_unit);
-    }
+    for (uint32_t i = 0; i < n; i++)
+        h = gmd_mix64(h ^ ((uint64_t)(uintptr_t)l[i].key | (uint64_t)(uintptr_t)l[i].str << 21 |
+                           (uint64_t)(uintptr_t)l[i].num_unit << 42) ^ (uint64_t)l[i].num * 0x9E3779B97F4A7C15ull);
     return h;
 }
 
@@ -595,11 +596,17 @@ static void label_sets_grow(label_sets *ls)
 /* The stored set equal to labels[0..n), or labels itself, now stored. */
 static gmd_label *label_set_find_or_add(label_sets *ls, gmd_label *labels, uint32_t n)
 {
+    /* Neighbouring samples often have the same labels. */
+    if (ls->last && ls->last_n == n && label_set_equal(ls->last, labels, n)) return ls->last;
     if (ls->n * 2 >= ls->nslots) label_sets_grow(ls);
     size_t j = label_set_hash(labels, n) & (ls->nslots - 1);
     for (; ls->slots[j]; j = (j + 1) & (ls->nslots - 1)) {
         size_t i = ls->slots[j] - 1;
-        if (ls->lens[i] == n && label_set_equal(ls->sets[i], labels, n)) return ls->sets[i];
+        if (ls->lens[i] == n && label_set_equal(ls->sets[i], labels, n)) {
+            ls->last = ls->sets[i];
+            ls->last_n = n;
+            return ls->sets[i];
+        }
     }
     if (ls->n == ls->cap) {
         ls->cap = ls->cap ? ls->cap * 2 : 64;
@@ -609,6 +616,8 @@ static gmd_label *label_set_find_or_add(label_sets *ls, gmd_label *labels, uint3
     ls->sets[ls->n] = labels;
     ls->lens[ls->n] = n;
     ls->slots[j] = (uint32_t)++ls->n;
+    ls->last = labels;
+    ls->last_n = n;
     return labels;
 }
 
