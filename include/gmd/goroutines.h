@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "gmd/err.h"
 #include "gmd/profile.h"
+#include "gmd/stacks.h"
 
 typedef struct gmd_goroutine_state_count {
     const char *state;          /* "chan receive", ...; "" when unknown (proto/debug=1) */
@@ -28,11 +29,17 @@ typedef struct gmd_goroutine_group {
 typedef struct gmd_goroutine_groups {
     gmd_goroutine_group *groups; uint32_t ngroups;   /* largest count first */
     int64_t total;
+    gmd_goroutine_state_count *state_pool;           /* every group's states */
 } gmd_goroutine_groups;
 
 bool gmd_profile_is_goroutine(const gmd_profile *p);
 int gmd_goroutine_groups_build(const gmd_profile *p, gmd_goroutine_groups *out, gmd_err *err);
 void gmd_goroutine_groups_free(gmd_goroutine_groups *g);
+/* Keep the groups whose stack passes sel's --focus and --ignore (as pprof
+ * filters samples); the total becomes theirs. --hide and --show would change
+ * the stacks themselves, which group identity rests on: they are an error. */
+int gmd_goroutine_groups_filter(gmd_goroutine_groups *g, const gmd_profile *p, const gmd_select_opts *sel,
+                                gmd_err *err);
 
 typedef struct gmd_goroutine_delta {
     const gmd_goroutine_group *base;   /* NULL when the stack is new */

@@ -107,6 +107,8 @@ static const pprof_sub subs[] = {
      "  -n N                 show the N largest groups (default 20; 0 = all)\n"
      "  --json               one object: format, total, ngroups, groups[] with count,\n"
      "                       states[], max_wait_minutes, created_by, stack[]\n"
+     "  --focus/--ignore      keep the groups whose stack passes them (--hide/--show\n"
+     "                       do not apply: a group is its whole stack)\n"
      "  Any goroutine profile form: proto (?debug=0), ?debug=1 text, ?debug=2 text or a\n"
      "  crash dump; states, waits and creators need debug=2. Example:\n"
      "    curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"},

@@ -127,7 +127,8 @@ static void json_group_body(gmd_json *j, const gmd_goroutine_group *g)
     gmd_json_array_end(j);
 }
 
-static int build_groups(const gmd_profile *p, const char *what, gmd_goroutine_groups *g)
+/* Groups of p, keeping those that pass --focus/--ignore. */
+static int build_groups(const pprof_opts *o, const gmd_profile *p, const char *what, gmd_goroutine_groups *g)
 {
     gmd_err err;
     gmd_err_clear(&err);
@@ -135,11 +136,26 @@ static int build_groups(const gmd_profile *p, const char *what, gmd_goroutine_gr
         if (what) gmd_err_set_source(&err, what);
         return cli_error(&err);
     }
+    if (gmd_goroutine_groups_filter(g, p, &o->select, &err) < 0) {
+        gmd_goroutine_groups_free(g);
+        return cli_error(&err);
+    }
     return CLI_OK;
 }
 
-static void report_text(FILE *out, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
+/* "Active filters:" as pprof prints them, when any is on. */
+static void print_filters(FILE *out, const pprof_opts *o)
 {
+    const gmd_select_opts *s = &o->select;
+    if (!(s->focus && *s->focus) && !(s->ignore && *s->ignore)) return;
+    fputs("Active filters:\n", out);
+    if (s->focus && *s->focus) fprintf(out, "   focus=%s\n", s->focus);
+    if (s->ignore && *s->ignore) fprintf(out, "   ignore=%s\n", s->ignore);
+}
+
+static void report_text(FILE *out, const pprof_opts *o, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
+{
+    print_filters(out, o);
     fprintf(out, "%" PRId64 " goroutine%s, %u distinct stack%s (%s)\n", g->total, g->total == 1 ? "" : "s",
             g->ngroups, g->ngroups == 1 ? "" : "s", gmd_profile_format_name(p->format));
     int64_t shown = 0;
@@ -191,7 +207,7 @@ int pprof_goroutines(pprof_opts *o)
     gmd_profile *p = pprof_load(o, o->args, o->nargs);
     if (!p) return CLI_FAIL;
     gmd_goroutine_groups g;
-    int rc = build_groups(p, o->nargs == 1 ? o->args[0] : NULL, &g);
+    int rc = build_groups(o, p, o->nargs == 1 ? o->args[0] : NULL, &g);
     if (rc != CLI_OK) {
         gmd_profile_free(p);
         return rc;
@@ -202,7 +218,7 @@ int pprof_goroutines(pprof_opts *o)
     } else {
         int lim = group_limit(o, g.ngroups);
         if (o->json) report_json(out, p, &g, lim);
-        else report_text(out, p, &g, lim);
+        else report_text(out, o, p, &g, lim);
         if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
     }
     gmd_goroutine_groups_free(&g);
@@ -217,9 +233,10 @@ static const gmd_goroutine_group *either(const gmd_goroutine_delta *d)
     return d->cur ? d->cur : d->base;
 }
 
-static void diff_text(FILE *out, const gmd_goroutine_groups *bg, const gmd_goroutine_groups *cg,
+static void diff_text(FILE *out, const pprof_opts *o, const gmd_goroutine_groups *bg, const gmd_goroutine_groups *cg,
                       const gmd_goroutine_delta *d, uint32_t nd, int lim)
 {
+    print_filters(out, o);
     int64_t diff = cg->total - bg->total;
     fprintf(out, "goroutines: %" PRId64 " -> %" PRId64 " (%s%" PRId64 ")\n", bg->total, cg->total,
             diff > 0 ? "+" : "", diff);
@@ -296,8 +313,8 @@ int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_prof
     if (!gmd_profile_is_goroutine(base))
         return cli_fail("%s: BASE is not a goroutine profile, NEW is", o->nargs > 0 ? o->args[0] : "BASE");
     gmd_goroutine_groups bg, cg;
-    if (build_groups(base, o->nargs > 0 ? o->args[0] : NULL, &bg) != CLI_OK) return CLI_FAIL;
-    if (build_groups(cur, o->nargs > 1 ? o->args[1] : NULL, &cg) != CLI_OK) {
+    if (build_groups(o, base, o->nargs > 0 ? o->args[0] : NULL, &bg) != CLI_OK) return CLI_FAIL;
+    if (build_groups(o, cur, o->nargs > 1 ? o->args[1] : NULL, &cg) != CLI_OK) {
         gmd_goroutine_groups_free(&bg);
         return CLI_FAIL;
     }
@@ -315,7 +332,7 @@ int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_prof
         } else {
             int lim = group_limit(o, nd);
             if (o->json) diff_json(out, &bg, &cg, d, nd, lim);
-            else diff_text(out, &bg, &cg, d, nd, lim);
+            else diff_text(out, o, &bg, &cg, d, nd, lim);
             if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
         }
     }

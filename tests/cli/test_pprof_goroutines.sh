@@ -91,6 +91,27 @@ run "$GMD" pprof goroutines "$FIXTURES/heap-debug1.txt"
 assert_rc 1
 assert_err_contains "not a goroutine profile"
 
+# --- --focus / --ignore keep the groups whose stack passes them (every form)
+for f in goroutine-debug2.txt goroutine-debug1.txt goroutine.pb.gz; do
+    run "$GMD" pprof goroutines --focus leakWorker "$FIXTURES/$f"
+    assert_rc 0
+    assert_out_contains "Active filters:"
+    assert_out_contains "50 goroutines, 1 distinct stack"
+    run "$GMD" pprof goroutines --ignore leakWorker -n 0 "$FIXTURES/$f"
+    assert_rc 0
+    assert_out_contains "11 goroutines,"
+    assert_out_lacks "main.leakWorker"
+done
+run "$GMD" pprof goroutines --json --focus pollLoop "$FIXTURES/goroutine-debug2.txt"
+assert_rc 0
+assert_eq "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["total"], j["ngroups"], j["groups"][0]["stack"][0]["function"])' "$T/out")" \
+    "5 1 main.pollLoop" "focused JSON"
+run "$GMD" pprof diff --ignore leakWorker "$FIXTURES/goroutine-debug2.txt" "$FIXTURES/goroutine-debug2.txt"
+assert_rc 0
+assert_out_contains "goroutines: 11 -> 11 (0)"
+run "$GMD" pprof goroutines --hide runtime "$FIXTURES/goroutine-debug2.txt"
+assert_rc 1; assert_err_one_line; assert_err_contains "use --focus and --ignore"
+
 # --- heap debug=1 text: the totals of gmd pprof top agree with go tool pprof -top on the same file
 for idx in inuse_space inuse_objects alloc_space alloc_objects; do
     run "$GMD" pprof top -i "$idx" "$FIXTURES/heap-debug1.txt"

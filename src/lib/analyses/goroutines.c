@@ -228,7 +228,7 @@ int gmd_goroutine_groups_build(const gmd_profile *p, gmd_goroutine_groups *out, 
         pool[e].state = entries[e].state;
         pool[e].count = entries[e].count;
     }
-    if (ngroups == 0) free(pool);   /* otherwise owned through groups[0].states */
+    out->state_pool = pool;
     free(order);
     free(rank);
     free(groups);
@@ -238,9 +238,42 @@ int gmd_goroutine_groups_build(const gmd_profile *p, gmd_goroutine_groups *out, 
     return 0;
 }
 
+int gmd_goroutine_groups_filter(gmd_goroutine_groups *g, const gmd_profile *p, const gmd_select_opts *sel,
+                                gmd_err *err)
+{
+    if (!sel) return 0;
+    if ((sel->hide && *sel->hide) || (sel->show && *sel->show))
+        return gmd_errf(err, "--hide and --show do not apply to goroutine groups (a group is its whole stack); "
+                             "use --focus and --ignore");
+    if (!(sel->focus && *sel->focus) && !(sel->ignore && *sel->ignore)) return 0;
+    gmd_select_opts only = {0};
+    only.sample_index = sel->sample_index;
+    only.focus = sel->focus;
+    only.ignore = sel->ignore;
+    only.location_frames_only = true;
+    gmd_stackset s;
+    if (gmd_stackset_build(p, &only, &s, err) < 0) return -1;
+    uint8_t *kept = calloc(p->nsamples ? p->nsamples : 1, 1);
+    if (!kept) abort();
+    for (uint32_t i = 0; i < s.nstacks; i++) kept[s.stacks[i].sample] = 1;
+    gmd_stackset_free(&s);
+    /* Every member of a group has the group's stack, so the representative
+     * sample decides for all of them. */
+    uint32_t n = 0;
+    g->total = 0;
+    for (uint32_t i = 0; i < g->ngroups; i++) {
+        if (!kept[g->groups[i].sample]) continue;
+        g->total += g->groups[i].count;
+        g->groups[n++] = g->groups[i];
+    }
+    g->ngroups = n;
+    free(kept);
+    return 0;
+}
+
 void gmd_goroutine_groups_free(gmd_goroutine_groups *g)
 {
-    if (g->ngroups) free(g->groups[0].states);   /* the one pool of all groups' states */
+    free(g->state_pool);
     free(g->groups);
     memset(g, 0, sizeof *g);
 }
