@@ -1019,6 +1019,53 @@ static void test_progressive_same_as_plain(void **state)
     string_table(&m);
     check_progressive_same(m.b, m.n);
 
+    /* One sample of 3,000 locations (6 KB): its pool room is counted, not
+     * bounded by its length; then an ordinary one after it. */
+    {
+        enum { NLOC = 3000 };
+        size_t cap = 64 * 1024, n = 0;
+        uint8_t *buf = malloc(cap);
+        fast_preamble(&m);
+        memcpy(buf, m.b, m.n);
+        n = m.n;
+        pb vals = {.n = 0};
+        uint64_t v2[] = {7, 9};
+        fpacked(&vals, 2, v2, 2);
+        uint8_t ids[2 * NLOC];
+        size_t nids = 0;
+        for (int i = 0; i < NLOC; i++) {   /* ids 128..150: two bytes each */
+            uint64_t id = 128 + (uint64_t)i % 23;
+            ids[nids++] = (uint8_t)(id | 0x80);
+            ids[nids++] = (uint8_t)(id >> 7);
+        }
+        pb hdr = {.n = 0};
+        vint(&hdr, 0x12);
+        vint(&hdr, vals.n + 1 + 2 + nids);   /* values, then key 0x0a and a two-byte length */
+        memcpy(buf + n, hdr.b, hdr.n);
+        n += hdr.n;
+        memcpy(buf + n, vals.b, vals.n);
+        n += vals.n;
+        buf[n++] = 0x0a;
+        buf[n++] = (uint8_t)(nids | 0x80);
+        buf[n++] = (uint8_t)(nids >> 7);
+        memcpy(buf + n, ids, nids);
+        n += nids;
+        m.n = 0;
+        uint64_t l[] = {1, 2};
+        go_sample(&m, l, 2, 1, 2, true);
+        string_table(&m);
+        memcpy(buf + n, m.b, m.n);
+        n += m.n;
+        gmd_err err;
+        gmd_err_clear(&err);
+        gmd_profile *p = gmd_pprof_proto_parse(buf, n, &err);
+        if (!p) fail_msg("plain parse of the long sample failed: %s", err.msg);
+        assert_int_equal(p->samples[0].nlocations, NLOC);
+        gmd_profile_free(p);
+        check_progressive_same(buf, n);
+        free(buf);
+    }
+
     big *g = calloc(1, sizeof *g);
     g->b = malloc((size_t)BIG_SAMPLES * 64 + 8192);
     for (int samples_first = 0; samples_first < 2; samples_first++) {

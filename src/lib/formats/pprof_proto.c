@@ -1210,22 +1210,34 @@ static bool stream_ensure(const dec *d, stream *st, const uint8_t *upto)
     return upto <= st->ready;
 }
 
-/* Room for a sample of `len` bytes: it holds at most len location ids, len
- * values and len/2 labels. */
-static void stream_reserve(gmd_arena *a, sample_pools *sp, size_t len)
+/* Room in the pools for the sample s. A sample of n bytes holds at most n
+ * location ids, n values and n/2 labels; that bound serves small samples
+ * (the fast path checks it), while a big one is counted exactly so that a
+ * single huge sample cannot ask for sixteen times its size. */
+#define BOUND_BY_LENGTH 4096
+
+static void stream_reserve(gmd_arena *a, sample_pools *sp, const span *s)
 {
-    if (!sp->locs || sp->caplocs - sp->nlocs < len) {
-        sp->caplocs = len > CHUNK_BYTES / sizeof *sp->locs ? len : CHUNK_BYTES / sizeof *sp->locs;
+    size_t nlocs = s->len, nvals = s->len, nlabs = s->len / 2;
+    if (s->len > BOUND_BY_LENGTH) {
+        sample_pools c = {0};
+        count_sample(s->p, s->p + s->len, &c);
+        nlocs = c.caplocs;
+        nvals = c.capvals;
+        nlabs = c.caplabs;
+    }
+    if (!sp->locs || sp->caplocs - sp->nlocs < nlocs) {
+        sp->caplocs = nlocs > CHUNK_BYTES / sizeof *sp->locs ? nlocs : CHUNK_BYTES / sizeof *sp->locs;
         sp->locs = gmd_arena_alloc_raw(a, sp->caplocs * sizeof *sp->locs);
         sp->nlocs = 0;
     }
-    if (!sp->vals || sp->capvals - sp->nvals < len) {
-        sp->capvals = len > CHUNK_BYTES / sizeof *sp->vals ? len : CHUNK_BYTES / sizeof *sp->vals;
+    if (!sp->vals || sp->capvals - sp->nvals < nvals) {
+        sp->capvals = nvals > CHUNK_BYTES / sizeof *sp->vals ? nvals : CHUNK_BYTES / sizeof *sp->vals;
         sp->vals = gmd_arena_alloc_raw(a, sp->capvals * sizeof *sp->vals);
         sp->nvals = 0;
     }
-    if (!sp->labs || sp->caplabs - sp->nlabs < len / 2) {
-        sp->caplabs = len / 2 > CHUNK_BYTES / sizeof *sp->labs ? len / 2 : CHUNK_BYTES / sizeof *sp->labs;
+    if (!sp->labs || sp->caplabs - sp->nlabs < nlabs) {
+        sp->caplabs = nlabs > CHUNK_BYTES / sizeof *sp->labs ? nlabs : CHUNK_BYTES / sizeof *sp->labs;
         sp->labs = gmd_arena_alloc_raw(a, sp->caplabs * sizeof *sp->labs);
         sp->nlabs = 0;
     }
@@ -1271,7 +1283,7 @@ static void stream_sample(const dec *d, stream *st, const span *s, uint32_t nval
         st->samples = gmd_xrealloc(st->samples, st->capsamples * sizeof *st->samples);
     }
     size_t si = st->nsamples++;
-    stream_reserve(&d->prof->arena, &st->sp, s->len);
+    stream_reserve(&d->prof->arena, &st->sp, s);
     if (st->prov.dense && decode_sample_fast(d, s, &st->prov, nvalues, &st->sp, &st->samples[si]) == 0) {
         /* Sample types that change between samples make the complete
          * parse judge this odd profile. */
@@ -1354,7 +1366,7 @@ static int finish_progressive(dec *d, stream *st, top *t)
     if (st->any_fast && (st->mixed_nvalues || st->fast_nvalues != p->nsample_types)) goto out;
     for (size_t i = 0; i < st->ndef; i++) {
         deferred *x = &st->def[i];
-        stream_reserve(&p->arena, &st->sp, x->s.len);
+        stream_reserve(&p->arena, &st->sp, &x->s);
         if (decode_sample(d, &x->s, &tb.locs, p->nsample_types, &st->sp, &st->samples[x->si]) < 0) goto out;
     }
     if (st->nsamples > UINT32_MAX) goto out;
