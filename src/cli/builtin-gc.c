@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "gmd/gcanalysis.h"
 #include "gmd/gctrace.h"
+#include "gmd/input.h"
+#include "gmd/xalloc.h"
 
 static const char help[] =
     "usage: gmd gc [options] FILE|-\n"
@@ -148,11 +150,46 @@ static bool write_all(int fd, const char *p, size_t n)
 }
 
 /* Stream a descriptor into the parser: standard input, or a file in --follow. */
+/* A gzip'd log on a pipe (`gmd gc - < app.log.gz`): the first `n` bytes
+ * are in buf; read the rest, inflate it all (through the loader, with its
+ * size caps) and feed it. Only for a pipe that is not followed. */
+static int feed_gzip_pipe(int fd, const char *name, const char *first, size_t n, gmd_gctrace *t)
+{
+    size_t len = n, cap = n > 1 << 20 ? n * 2 : 1 << 20;
+    char *data = gmd_xmalloc(cap);
+    memcpy(data, first, n);
+    for (;;) {
+        if (len == cap) data = gmd_xrealloc(data, cap *= 2);
+        ssize_t r = read(fd, data + len, cap - len);
+        if (r < 0 && errno == EINTR && !interrupted) continue;
+        if (r < 0) {
+            free(data);
+            return cli_fail("%s: read failed: %s", name, strerror(errno));
+        }
+        if (r == 0) break;
+        len += (size_t)r;
+        if (len > GMD_DEFAULT_MAX_INPUT) {
+            free(data);
+            return cli_fail("%s: more than %llu bytes of gzip on standard input", name,
+                            (unsigned long long)GMD_DEFAULT_MAX_INPUT);
+        }
+    }
+    gmd_blob blob;
+    gmd_err err;
+    gmd_err_clear(&err);
+    int rc = gmd_blob_from_memory(data, len, name, NULL, &blob, &err);
+    free(data);
+    if (rc < 0) return cli_error(&err);
+    gmd_gctrace_feed(t, (const char *)blob.data, blob.len);
+    gmd_blob_free(&blob);
+    return 0;
+}
+
 static int stream_fd(int fd, const char *name, bool follow, bool passthrough, gmd_gctrace *t)
 {
     static char buf[1 << 20];
     status st = {.on = follow && isatty(STDERR_FILENO)};
-    bool at_line_start = true;
+    bool at_line_start = true, first = true;
     for (;;) {
         if (interrupted) break;
         ssize_t n = read(fd, buf, sizeof buf);
@@ -161,6 +198,9 @@ static int stream_fd(int fd, const char *name, bool follow, bool passthrough, gm
             status_clear(&st);
             return cli_fail("%s: read failed: %s", name, strerror(errno));
         }
+        if (first && !follow && n >= 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b)
+            return feed_gzip_pipe(fd, name, buf, (size_t)n, t);
+        first = false;
         if (n == 0) {
             if (follow && !passthrough) {   /* tail -f a file */
                 status_draw(&st, t, false);

@@ -46,6 +46,14 @@ assert_eq "$(($(wc -l <"$T/out") - 1))" "$n" "CSV rows"
 assert_out_contains "n,run,t_s,wall,"
 run "$GMD" gc --json "$T/leak.log"; assert_out_contains "\"gc_lines\":$n,"
 
+# A gzip'd log on standard input reads like the plain one; a cut one is a
+# one-line error.
+gzip -c "$T/leak.log" >"$T/leak.log.gz"
+"$GMD" gc --json - <"$T/leak.log.gz" >"$T/out" 2>"$T/err"; RC=$?
+assert_rc 0; assert_out_contains "\"gc_lines\":$n,"; assert_eq "$(verdict)" growing "gzip on stdin: verdict"
+head -c 2000 "$T/leak.log.gz" | "$GMD" gc - >"$T/out" 2>"$T/err"; RC=$?
+assert_rc 1; assert_err_one_line; assert_err_contains "truncated"
+
 # Chart: a complete SVG with axes, legend and the verdict.
 run "$GMD" gc --svg "$T/leak.svg" "$T/leak.log"; assert_rc 0
 grep -q '</svg>' "$T/leak.svg" || fail "svg incomplete"; pass
