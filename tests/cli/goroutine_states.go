@@ -10,7 +10,10 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"time"
@@ -33,6 +36,25 @@ func write(path string) {
 	f.Close()
 }
 
+// waitLocked returns once n goroutines are parked in sync.Mutex.Lock. The
+// WaitGroup only says they reached Lock; a fixed sleep after it is not
+// enough on a loaded machine (one still spinning or runnable has another
+// state), so poll the goroutines' states.
+func waitLocked(n int) {
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(time.Minute); ; {
+		got := bytes.Count(buf[:runtime.Stack(buf, true)], []byte(" [sync.Mutex.Lock]:\n"))
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "goroutine_states: %d of %d goroutines parked in Lock after a minute\n", got, n)
+			os.Exit(1)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func main() {
 	crash := len(os.Args) > 1 && os.Args[1] == "crash"
 	if !crash {
@@ -45,7 +67,7 @@ func main() {
 		go mutexWaiter(&wg)
 	}
 	wg.Wait()
-	time.Sleep(200 * time.Millisecond) // let them park in Lock
+	waitLocked(20)
 	if crash {
 		panic("goroutine_states: crash on purpose")
 	}
