@@ -4,11 +4,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"time"
 )
 
 // node is 1016 bytes: with the 8-byte malloc header its slot is 1024 bytes.
@@ -61,6 +63,24 @@ func holder() {
 	runtime.KeepAlive(buf)
 }
 
+// waitHolderParked returns once the holder goroutine is blocked in <-release.
+// Its send on ready only says it got that far: on a loaded machine it can
+// still be runnable when the dump is taken, and the dump would show it in
+// another state than the [chan receive] the test expects.
+func waitHolderParked() {
+	buf := make([]byte, 16<<10) // two goroutines' stacks as text
+	for deadline := time.Now().Add(time.Minute); ; {
+		if bytes.Contains(buf[:runtime.Stack(buf, true)], []byte(" [chan receive]:\nmain.holder(")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintln(os.Stderr, "leaky: the holder goroutine did not park within a minute")
+			os.Exit(1)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func dump(path string) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -82,6 +102,7 @@ func main() {
 	sharedA, sharedB = big, big
 	go holder()
 	<-ready
+	waitHolderParked()
 	dir := os.Args[1]
 	fmt.Printf("last %p\n", tail())
 	dump(filepath.Join(dir, "heap1.dump"))
