@@ -25,7 +25,8 @@ wait_port() {
 "$FIXTURES/pprofserver" "$T/port" 2>"$T/server.log" & SERVER=$!
 PORT=$(wait_port "$T/port")
 BASE=http://127.0.0.1:$PORT/debug/pprof
-sleep 0.3   # let the leak allocate a little
+# No sleep here: the server writes its port only once its heap profile shows
+# the leak (main.(*session).remember) and a goroutine is parked.
 
 # `timeout` guards every fetch: a hang fails the test instead of stalling it.
 g() { timeout 20 "$GMD" "$@"; }
