@@ -145,11 +145,12 @@ static void fit_window(const gmd_gc_cycle *c, size_t first, size_t n, window *w,
     /* Growing: mostly monotonic, and more than MiB rounding and noise. */
     double floor_mb = fmax(2.0, 0.05 * fmax(w->f.median_y, 4.0));
     w->growing = w->f.tau >= 0.5 && w->growth >= floor_mb;
-    /* Noisier growth (tau 0.3-0.4) counts only when it is large against the
+    /* Noisier growth (tau 0.3-0.5) counts only when it is large against the
      * heap: the live heap of a plateau wobbles with floating garbage (objects
-     * allocated during marking), more so on a loaded machine. */
-    w->weak = w->f.tau >= 0.3 && w->growth >= floor_mb &&
-              (w->f.tau >= 0.4 || w->growth >= 0.25 * w->f.median_y);
+     * allocated during marking), more so when the machine is busy and marking
+     * takes longer; a cache fixture at a steady 32 MB read 32 -> 36 MB with
+     * tau 0.40 on 3 runs in 80. */
+    w->weak = w->f.tau >= 0.3 && w->growth >= floor_mb && w->growth >= 0.25 * w->f.median_y;
 }
 
 static void heap_stats(const gmd_gc_cycle *c, size_t n, gmd_gc_analysis *a, double *scratch)
