@@ -1,8 +1,15 @@
 // noleak: heavy allocation and a warm-up, but no leak. main.warmCache fills
-// a cache of 2000 x 4 KiB entries during its first 100 steps (about a second), then only
-// replaces entries (its size stays flat); main.processBatch allocates
-// ~20 MB/s of short-lived garbage; a fixed pool of 8 workers waits for work.
-// Serves net/http/pprof like heapleak.
+// a cache of 200 x 64 KiB entries during its first 100 steps (about a
+// second), then only replaces entries (its size stays flat);
+// main.processBatch allocates ~20 MB/s of short-lived garbage; a fixed pool
+// of 8 workers waits for work. Serves net/http/pprof like heapleak.
+//
+// The entries are 64 KiB so that the heap profile measures the cache
+// exactly: at MemProfileRate = 4096 an allocation of that size is always
+// sampled, while a 4 KiB one is sampled with probability 1 - 1/e, so the
+// estimated size of a cache whose entries are replaced wanders like a
+// random walk, now and then steadily enough over a few seconds to be judged
+// a leak.
 package main
 
 import (
@@ -15,7 +22,12 @@ import (
 	"time"
 )
 
-const cacheSize = 2000
+const (
+	cacheSize   = 200
+	entrySize   = 64 << 10
+	warmSteps   = 100
+	warmPerStep = cacheSize / warmSteps
+)
 
 var (
 	cache = map[int][]byte{}
@@ -25,7 +37,7 @@ var (
 
 //go:noinline
 func warmCache(key int) {
-	cache[key%cacheSize] = make([]byte, 4<<10)
+	cache[key%cacheSize] = make([]byte, entrySize)
 }
 
 //go:noinline
@@ -63,9 +75,9 @@ func main() {
 	// The warm-up is counted in steps, not time: on a slow machine a timed
 	// warm-up would stop half-way and later steps would add new keys.
 	for key := 0; ; key++ {
-		if key < cacheSize/20 {
-			for i := 0; i < 20; i++ {
-				warmCache(key*20 + i)
+		if key < warmSteps {
+			for i := 0; i < warmPerStep; i++ {
+				warmCache(key*warmPerStep + i)
 			}
 		} else {
 			warmCache(key) // replaces an entry: the cache stays at cacheSize
