@@ -14,7 +14,7 @@ done
 GOGC=20 GODEBUG=gctrace=1 "$T/leak" >"$T/leak.log" 2>&1 || fail "leak fixture failed"
 GOGC=20 GODEBUG=gctrace=1 "$T/cache" >"$T/cache.log" 2>&1 || fail "cache fixture failed"
 GOGC=20 GODEBUG=gctrace=1 "$T/churn" >"$T/churn.log" 2>&1 || fail "churn fixture failed"
-GOGC=100 GOMEMLIMIT=80MiB GODEBUG=gctrace=1 "$T/memlimit" >"$T/memlimit.log" 2>&1 || fail "memlimit fixture failed"
+GOGC=100 GOMEMLIMIT=140MiB GODEBUG=gctrace=1 "$T/memlimit" >"$T/memlimit.log" 2>&1 || fail "memlimit fixture failed"
 
 verdict() { sed -n 's/.*"verdict":"\([a-z_]*\)".*/\1/p' "$T/out"; }
 

@@ -1,12 +1,14 @@
-// gc fixture: a leak hidden by GOMEMLIMIT. Run with GOMEMLIMIT=80MiB: the
-// live heap grows from 16 MiB towards the limit, the runtime caps the heap
+// gc fixture: a leak hidden by GOMEMLIMIT. Run with GOMEMLIMIT=140MiB: the
+// live heap grows from 16 MiB by 100 MiB towards the limit, the runtime caps the heap
 // goal at the limit, so RSS stays flat while GC runs more and more often.
 // gmd gc must say "growing" and warn that the memory limit binds.
 //
-// The leak is paced by GC cycles (512 KiB kept after each), not by
+// The leak is paced by GC cycles (1 MiB kept after each), not by
 // allocation: as the limit nears, the GC runs more often and slows the
 // program down, and a leak paced by allocation then flattened in wall time
-// towards the end of the log, which read as a plateau on some runs.
+// towards the end of the log, which read as a plateau on some runs. It is
+// large against the noise of the live-heap readings (objects allocated
+// while the GC marks are counted live: up to ~15 MB here).
 package main
 
 import (
@@ -47,12 +49,12 @@ func main() {
 		base = append(base, make([]byte, 128<<10))
 	}
 	arm()
-	for len(leaked) < 800 { // 800 x 64 KiB = 50 MiB
+	for len(leaked) < 800 { // 800 x 128 KiB = 100 MiB
 		churn(64) // 256 KiB of garbage
 		select {
 		case <-gcs:
 			for k := 0; k < 8; k++ {
-				b := make([]byte, 64<<10)
+				b := make([]byte, 128<<10)
 				b[0] = 1
 				leaked = append(leaked, b)
 			}
