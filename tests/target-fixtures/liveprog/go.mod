@@ -1,0 +1,3 @@
+module gmd/liveprog
+
+go 1.22
