@@ -18,6 +18,12 @@ typedef struct gmd_proc_stats {
     int64_t threads;        /* Threads (a count, not bytes) */
     int64_t pss;            /* smaps_rollup Pss: RSS with shared pages divided among sharers */
     int64_t private_dirty;  /* smaps_rollup Private_Dirty */
+    /* /proc/PID/smaps by class (gmd/smaps.h), resident bytes: */
+    int64_t smaps_anon;     /* anonymous mappings (Go heap and mmap'd memory alike) */
+    int64_t smaps_anon_maps;/* how many anonymous mappings (a count) */
+    int64_t smaps_brk;      /* [heap]: the C heap */
+    int64_t smaps_stack;    /* [stack] */
+    int64_t smaps_file;     /* file-backed mappings */
 } gmd_proc_stats;
 
 void gmd_proc_stats_clear(gmd_proc_stats *s);

@@ -6,11 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "gmd/proc.h"
+#include "gmd/smaps.h"
 
 void gmd_proc_stats_clear(gmd_proc_stats *s)
 {
     s->rss = s->rss_anon = s->rss_file = s->hwm = s->vm_size = s->swap = -1;
     s->threads = s->pss = s->private_dirty = -1;
+    s->smaps_anon = s->smaps_anon_maps = s->smaps_brk = s->smaps_stack = s->smaps_file = -1;
 }
 
 /* Parse "Key:<spaces>NUMBER[ kB]" at the start of a line; -1 when absent. */
@@ -108,5 +110,14 @@ int gmd_proc_read(int pid, gmd_proc_stats *out, gmd_err *err)
     snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
     n = read_small(path, buf, sizeof buf);
     if (n > 0) gmd_proc_parse_smaps_rollup(buf, (size_t)n, out);
+    /* Per-mapping classes name off-heap growth (gmd/smaps.h). */
+    gmd_smaps_classes c;
+    if (gmd_smaps_read(pid, &c) == 0) {
+        out->smaps_anon = c.anon;
+        out->smaps_anon_maps = c.anon_maps;
+        out->smaps_brk = c.brk_heap;
+        out->smaps_stack = c.stack;
+        out->smaps_file = c.file;
+    }
     return 0;
 }

@@ -165,7 +165,9 @@ static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
     const struct { const char *k; int64_t v; } f[] = {
         {"rss", s->rss}, {"rss_anon", s->rss_anon}, {"rss_file", s->rss_file}, {"hwm", s->hwm},
         {"vm_size", s->vm_size}, {"swap", s->swap}, {"threads", s->threads}, {"pss", s->pss},
-        {"private_dirty", s->private_dirty},
+        {"private_dirty", s->private_dirty}, {"smaps_anon", s->smaps_anon},
+        {"smaps_anon_maps", s->smaps_anon_maps}, {"smaps_brk", s->smaps_brk}, {"smaps_stack", s->smaps_stack},
+        {"smaps_file", s->smaps_file},
     };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         if (f[i].v < 0) continue;
@@ -511,7 +513,9 @@ static void proc_field(void *vctx, const char *key, const char *str, double num,
     const struct { const char *k; int64_t *v; } f[] = {
         {"rss", &s->rss}, {"rss_anon", &s->rss_anon}, {"rss_file", &s->rss_file}, {"hwm", &s->hwm},
         {"vm_size", &s->vm_size}, {"swap", &s->swap}, {"threads", &s->threads}, {"pss", &s->pss},
-        {"private_dirty", &s->private_dirty},
+        {"private_dirty", &s->private_dirty}, {"smaps_anon", &s->smaps_anon},
+        {"smaps_anon_maps", &s->smaps_anon_maps}, {"smaps_brk", &s->smaps_brk}, {"smaps_stack", &s->smaps_stack},
+        {"smaps_file", &s->smaps_file},
     };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         if (!strcmp(key, f[i].k)) *f[i].v = (int64_t)num;
