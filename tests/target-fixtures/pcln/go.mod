@@ -1,0 +1,3 @@
+module gmd/pcln
+
+go 1.22
