@@ -266,7 +266,7 @@ static void parse_notes(gmd_gobin *b, Elf_Scn *scn)
         const char *name = (const char *)d->d_buf + noff;
         if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(name, "GNU", 4) && nh.n_descsz <= 64) {
             for (size_t i = 0; i < nh.n_descsz; i++) snprintf(b->buildid + 2 * i, 3, "%02x", desc[i]);
-        } else if (nh.n_type == 4 && nh.n_namesz == 3 && !memcmp(name, "Go", 3) && !b->buildid[0] &&
+        } else if (nh.n_type == 4 && (nh.n_namesz == 3 || nh.n_namesz == 4) && !memcmp(name, "Go", 3) && !b->buildid[0] &&
                    nh.n_descsz < sizeof b->buildid) {
             size_t k = 0;
             for (; k < nh.n_descsz && desc[k] >= 0x20 && desc[k] < 0x7f; k++) b->buildid[k] = (char)desc[k];
@@ -656,6 +656,13 @@ static const char *file_at(const gmd_gobin *b, const gfunc *f, uint64_t pc)
     return s ? s : "?";
 }
 
+/* The line at pc; 0 when unknown, as the runtime's funcline1 says. */
+static int64_t line_at(const gmd_gobin *b, const gfunc *f, uint64_t pc)
+{
+    int64_t l = pcvalue(b, f, f->pcln, pc);
+    return l < 0 ? 0 : l;
+}
+
 static int64_t pcdata(const gmd_gobin *b, const gfunc *f, uint32_t table, uint64_t pc)
 {
     if (table >= f->npcdata) return -1;
@@ -722,7 +729,7 @@ static int expand(gmd_gobin *b, uint64_t pc, gmd_goframe *out, int max)
         int64_t ix = pcdata(b, &f, PCDATA_INLTREE, p);
         const uint8_t *ic = ix >= 0 ? inlined_call(b, &f, ix) : NULL;
         if (!ic) {
-            out[n++] = (gmd_goframe){func_name(b, f.nameoff), file_at(b, &f, p), pcvalue(b, &f, f.pcln, p),
+            out[n++] = (gmd_goframe){func_name(b, f.nameoff), file_at(b, &f, p), line_at(b, &f, p),
                                      f.startline > 0 ? f.startline : 0, false};
             break;
         }
@@ -730,7 +737,7 @@ static int expand(gmd_gobin *b, uint64_t pc, gmd_goframe *out, int max)
         if (ic[0] != wid) {
             int32_t sl = (int32_t)u32(ic + 12);
             out[n++] = (gmd_goframe){func_name(b, (int32_t)u32(ic + 4)), file_at(b, &f, p),
-                                     pcvalue(b, &f, f.pcln, p), sl > 0 ? sl : 0, true};
+                                     line_at(b, &f, p), sl > 0 ? sl : 0, true};
         }
         uint64_t parent = f.entry + (uint64_t)(int64_t)(int32_t)u32(ic + 8);
         if (parent < f.entry || parent >= f.end) break;   /* corrupt: the call site must be in f */
