@@ -75,4 +75,11 @@ typedef struct gmd_gomemstats {
 
 int gmd_goruntime_memstats(gmd_goruntime *rt, gmd_gomemstats *out, gmd_err *err);
 
+/* Profile sources "pid:N" and "core:FILE", optionally with "#heap" or
+ * "#goroutine" after them to choose what is read; without it, `kind`
+ * ("heap" or "goroutine") decides. `binary` (may be NULL) overrides the
+ * executable. Opens, reads and closes the target. */
+bool gmd_target_source(const char *spec);
+gmd_profile *gmd_target_load_profile(const char *spec, const char *kind, const char *binary, gmd_err *err);
+
 #endif

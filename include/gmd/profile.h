@@ -65,7 +65,7 @@ typedef struct gmd_sample {
     gmd_label *labels;
 } gmd_sample;
 
-/* Goroutine text profiles (debug=2) carry per-goroutine facts that the proto
+/* Goroutine text profiles (debug=2) and goroutines read from memory carry per-goroutine facts that the proto
  * form lacks. Each goroutine is also one sample (value 1) whose labels hold
  * "state" (and "wait_minutes" when present). */
 typedef struct gmd_goroutine {
@@ -87,6 +87,7 @@ typedef enum gmd_profile_format {
     GMD_FMT_HEAP_TEXT,        /* legacy "heap profile: ..." (debug=1) */
     GMD_FMT_GOROUTINE_TEXT1,  /* "goroutine profile: total N" (debug=1) */
     GMD_FMT_GOROUTINE_TEXT2,  /* runtime.Stack traceback text (debug=2) */
+    GMD_FMT_MEMORY_GOROUTINES,/* read from a process's or core's memory (gmd/goruntime.h) */
 } gmd_profile_format;
 
 typedef struct gmd_memstat {

@@ -125,6 +125,9 @@ static const char common_help[] =
     "  a file (gzipped or plain profile.proto, or the debug=1/debug=2 text forms),\n"
     "  '-' for standard input, or an http(s):// URL of a net/http/pprof endpoint,\n"
     "  e.g. http://127.0.0.1:6060/debug/pprof/heap. Several profiles are merged.\n"
+    "  pid:PID reads a running Go program's memory (never stopping it): its heap\n"
+    "  profile, or in 'goroutines' its goroutines; core:FILE does the same for a\n"
+    "  core file. Add #heap or #goroutine to choose, e.g. pid:4242#goroutine.\n"
     "\n"
     "Common options:\n"
     "  -i, --sample-index T one of the profile's sample types: inuse_space,\n"
@@ -138,6 +141,8 @@ static const char common_help[] =
     "  -o, --output FILE    write to FILE instead of standard output\n"
     "  --seconds N          for URLs: ask for a delta profile over N seconds\n"
     "  --timeout SEC        for URLs: give up after SEC seconds (default 60 + N)\n"
+    "  --binary EXE         for pid:/core: sources: the program's executable (default:\n"
+    "                       /proc/PID/exe, or the path the core names)\n"
     "  -h, --help           this help\n"
     "Regular expressions are POSIX extended (RE2 classes like \\d are not supported).\n";
 
@@ -151,6 +156,8 @@ static void usage_all(FILE *out)
                  "  gmd pprof top heap.pb.gz\n"
                  "  gmd pprof top -i alloc_space --cum -n 30 heap.pb.gz\n"
                  "  gmd pprof top http://127.0.0.1:6060/debug/pprof/heap\n"
+                 "  gmd pprof top pid:4242                # from the process's memory, no endpoint\n"
+                 "  gmd pprof goroutines pid:4242\n"
                  "  gmd pprof diff heap-1.pb.gz heap-2.pb.gz\n"
                  "  gmd pprof flame heap.pb.gz -o heap.svg\n"
                  "  curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"
@@ -167,7 +174,7 @@ static void usage_sub(FILE *out, const pprof_sub *s)
 
 enum {
     OPT_FOCUS = 256, OPT_IGNORE, OPT_HIDE, OPT_SHOW, OPT_BASE, OPT_GRAN, OPT_CUM, OPT_JSON,
-    OPT_SVG, OPT_NOGZIP, OPT_TIMEOUT, OPT_SECONDS, OPT_SRCPATH, OPT_TITLE, OPT_NODEFRAC, OPT_FLAME
+    OPT_SVG, OPT_NOGZIP, OPT_TIMEOUT, OPT_SECONDS, OPT_SRCPATH, OPT_TITLE, OPT_NODEFRAC, OPT_FLAME, OPT_BINARY
 };
 
 static const struct option long_opts[] = {
@@ -191,6 +198,7 @@ static const struct option long_opts[] = {
     {"title", required_argument, NULL, OPT_TITLE},
     {"nodefraction", required_argument, NULL, OPT_NODEFRAC},
     {"flame", required_argument, NULL, OPT_FLAME},
+    {"binary", required_argument, NULL, OPT_BINARY},
     {NULL, 0, NULL, 0},
 };
 
@@ -273,6 +281,7 @@ int cmd_pprof(int argc, char **argv)
             o.nodefraction = num;
             break;
         case OPT_FLAME: pprof_flame_output = optarg; break;
+        case OPT_BINARY: cli_target_binary = optarg; break;
         case ':': return cli_usage_error(cmdname, "option '%s' needs a value", sargv[optind - 1]);
         default: return cli_usage_error(cmdname, "unknown option '%s'", sargv[optind - 1]);
         }

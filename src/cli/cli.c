@@ -3,6 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "gmd/goruntime.h"
+
+const char *cli_target_kind = "heap";
+const char *cli_target_binary;
 
 int cli_error(const gmd_err *e)
 {
@@ -38,7 +42,9 @@ gmd_profile *cli_load_profile(const char *spec, const gmd_load_opts *opts)
 {
     gmd_err err;
     gmd_err_clear(&err);
-    gmd_profile *p = gmd_profile_load(spec, opts, &err);
+    gmd_profile *p = gmd_target_source(spec)
+                         ? gmd_target_load_profile(spec, cli_target_kind, cli_target_binary, &err)
+                         : gmd_profile_load(spec, opts, &err);
     if (!p) cli_error(&err);
     return p;
 }

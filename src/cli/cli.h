@@ -26,7 +26,12 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "gmd <cmd>: <message>" and a hint to run --help; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Load and parse a profile from a path, "-" or URL. NULL after printing the error. */
+/* Load and parse a profile from a path, "-", a URL, or a program's memory
+ * ("pid:N", "core:FILE": what they give is cli_target_kind, "heap" or
+ * "goroutine", unless the spec ends in "#heap"/"#goroutine"; the executable
+ * is cli_target_binary when set). NULL after printing the error. */
+extern const char *cli_target_kind;
+extern const char *cli_target_binary;
 gmd_profile *cli_load_profile(const char *spec, const gmd_load_opts *opts);
 
 /* Open `path` for writing ("-" or NULL = stdout). NULL after printing the error. */

@@ -204,6 +204,7 @@ static void report_json(FILE *out, const gmd_profile *p, const gmd_goroutine_gro
 
 int pprof_goroutines(pprof_opts *o)
 {
+    cli_target_kind = "goroutine";   /* pid:N / core:FILE give their goroutines here */
     gmd_profile *p = pprof_load(o, o->args, o->nargs);
     if (!p) return CLI_FAIL;
     gmd_goroutine_groups g;

@@ -48,7 +48,7 @@ static void print_text(FILE *out, const char *name, const gmd_profile *p)
     fprintf(out, "  locations:     %u\n", p->nlocations);
     fprintf(out, "  functions:     %u\n", p->nfunctions);
     fprintf(out, "  mappings:      %u\n", p->nmappings);
-    if (p->format == GMD_FMT_GOROUTINE_TEXT2) fprintf(out, "  goroutines:    %u\n", p->ngoroutines);
+    if ((p->format == GMD_FMT_GOROUTINE_TEXT2 || p->format == GMD_FMT_MEMORY_GOROUTINES)) fprintf(out, "  goroutines:    %u\n", p->ngoroutines);
     for (uint32_t i = 0; i < p->nsample_types; i++)
         fprintf(out, "  total %-15s %s\n", p->sample_types[i].type,
                 gmd_fmt_value(tot[i], p->sample_types[i].unit, buf, sizeof buf));
@@ -117,7 +117,7 @@ static void print_json(gmd_json *j, const char *name, const gmd_profile *p)
     } else {
         gmd_json_null(j);
     }
-    if (p->format == GMD_FMT_GOROUTINE_TEXT2) {
+    if ((p->format == GMD_FMT_GOROUTINE_TEXT2 || p->format == GMD_FMT_MEMORY_GOROUTINES)) {
         gmd_json_key(j, "goroutines");
         gmd_json_uint(j, p->ngoroutines);
     }

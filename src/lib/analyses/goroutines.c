@@ -10,7 +10,8 @@
 
 bool gmd_profile_is_goroutine(const gmd_profile *p)
 {
-    if (p->format == GMD_FMT_GOROUTINE_TEXT1 || p->format == GMD_FMT_GOROUTINE_TEXT2) return true;
+    if (p->format == GMD_FMT_GOROUTINE_TEXT1 || p->format == GMD_FMT_GOROUTINE_TEXT2 ||
+        p->format == GMD_FMT_MEMORY_GOROUTINES) return true;
     return p->nsample_types == 1 && strcmp(p->sample_types[0].type, "goroutine") == 0 &&
            strcmp(p->sample_types[0].unit, "count") == 0;
 }

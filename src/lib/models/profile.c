@@ -29,6 +29,7 @@ const char *gmd_profile_format_name(gmd_profile_format f)
     case GMD_FMT_HEAP_TEXT: return "heap text (debug=1)";
     case GMD_FMT_GOROUTINE_TEXT1: return "goroutine text (debug=1)";
     case GMD_FMT_GOROUTINE_TEXT2: return "goroutine text (debug=2)";
+    case GMD_FMT_MEMORY_GOROUTINES: return "read from memory";
     default: return "unknown";
     }
 }

@@ -1,0 +1,769 @@
+/* The Go runtime's state read out of a program image (see gmd/goruntime.h).
+ *
+ * Hand-written because no library knows the runtime's private structures:
+ * the goroutine records behind runtime.allgs, the heap profile's buckets
+ * behind runtime.mbuckets and the raw memory counters. What is read and how
+ * it is interpreted follows the runtime's own readers (traceback.go's
+ * goroutine headers and frame filter, mprof.go's memProfileInternal,
+ * pprof's writeHeapProto, mstats.go's readmemstats_m), so the results equal
+ * what the program would report about itself. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "gmd/builder.h"
+#include "gmd/goruntime.h"
+#include "gmd/xalloc.h"
+#include "target/golayout.h"
+
+#define MAX_GOROUTINES   (16u << 20)
+#define MAX_BUCKETS      (4u << 20)
+#define MAX_STACK_DEPTH  1024      /* runtime's maxProfStackDepth; deeper heap stacks are bogus */
+#define MAX_FRAMES       512       /* physical frames unwound per goroutine */
+#define MAX_INLINE       64
+#define MAX_STRINGS      4096
+
+enum { SYM_ALLGS, SYM_ALLGLEN, SYM_MBUCKETS, SYM_MPROFCYCLE, SYM_MEMPROFILERATE, SYM_DISABLEMEMPROF,
+       SYM_MEMSTATS, SYM_GCCONTROLLER, SYM_WAITREASONS, SYM_GSTATUS, SYM_GOMAXPROCS, SYM_SIZECLASSES,
+       SYM_BUILDVERSION, NSYMS };
+
+static const char *const sym_names[NSYMS][2] = {
+    [SYM_ALLGS] = {"runtime.allgs", NULL},
+    [SYM_ALLGLEN] = {"runtime.allglen", NULL},
+    [SYM_MBUCKETS] = {"runtime.mbuckets", NULL},
+    [SYM_MPROFCYCLE] = {"runtime.mProfCycle", NULL},
+    [SYM_MEMPROFILERATE] = {"runtime.MemProfileRate", NULL},
+    [SYM_DISABLEMEMPROF] = {"runtime.disableMemoryProfiling", NULL},
+    [SYM_MEMSTATS] = {"runtime.memstats", NULL},
+    [SYM_GCCONTROLLER] = {"runtime.gcController", NULL},
+    [SYM_WAITREASONS] = {"runtime.waitReasonStrings", NULL},
+    [SYM_GSTATUS] = {"runtime.gStatusStrings", NULL},
+    [SYM_GOMAXPROCS] = {"runtime.gomaxprocs", NULL},
+    [SYM_SIZECLASSES] = {"internal/runtime/gc.SizeClassToSize", "runtime.class_to_size"},
+    [SYM_BUILDVERSION] = {"runtime.buildVersion", NULL},
+};
+
+struct gmd_goruntime {
+    gmd_target *t;
+    char version[32];
+    char layout_source[32];
+    int minor;
+    int64_t off[GL_NFIELDS];
+    uint64_t sym[NSYMS], symsize[NSYMS];   /* runtime addresses; 0 = absent */
+    char **wait_reasons; uint32_t nwait_reasons;
+    char **gstatus; uint32_t ngstatus;
+    uint32_t heap_mapping;   /* the builder's mapping while a heap profile is built; GMD_NONE otherwise */
+    int st_idle, st_running, st_syscall, st_waiting, st_dead, st_copystack, st_deadextra;
+};
+
+/* ---------------------------------------------------------------- reading */
+
+static int rd(gmd_goruntime *rt, uint64_t addr, void *buf, size_t n, gmd_err *err)
+{
+    return gmd_target_read(rt->t, addr, buf, n, err);
+}
+
+static uint64_t u64at(const uint8_t *b, int64_t off) { uint64_t v; memcpy(&v, b + off, 8); return v; }
+static uint32_t u32at(const uint8_t *b, int64_t off) { uint32_t v; memcpy(&v, b + off, 4); return v; }
+
+/* A Go string (ptr, len) at addr, copied and NUL-terminated; NULL if unreadable or absurd. */
+static char *read_gostring(gmd_goruntime *rt, uint64_t addr, size_t max)
+{
+    uint8_t hdr[16];
+    gmd_err e;
+    if (rd(rt, addr, hdr, 16, &e) < 0) return NULL;
+    uint64_t p = u64at(hdr, 0), n = u64at(hdr, 8);
+    if (n > max) return NULL;
+    char *s = gmd_xmalloc(n + 1);
+    if (n && rd(rt, p, s, n, &e) < 0) { free(s); return NULL; }
+    s[n] = '\0';
+    return s;
+}
+
+static int read_string_array(gmd_goruntime *rt, int sym, char ***out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!rt->sym[sym] || rt->symsize[sym] % 16 || rt->symsize[sym] / 16 > MAX_STRINGS) return -1;
+    uint32_t cnt = (uint32_t)(rt->symsize[sym] / 16);
+    char **a = gmd_xcalloc(cnt ? cnt : 1, sizeof *a);
+    for (uint32_t i = 0; i < cnt; i++) {
+        a[i] = read_gostring(rt, rt->sym[sym] + 16ull * i, 256);
+        if (!a[i]) a[i] = gmd_xstrdup("");
+    }
+    *out = a;
+    *n = cnt;
+    return 0;
+}
+
+static int status_index(gmd_goruntime *rt, const char *name)
+{
+    for (uint32_t i = 0; i < rt->ngstatus; i++)
+        if (!strcmp(rt->gstatus[i], name)) return (int)i;
+    return -1;
+}
+
+/* ------------------------------------------------------------------- open */
+
+gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
+{
+    gmd_goruntime *rt = gmd_xcalloc(1, sizeof *rt);
+    rt->t = t;
+    rt->heap_mapping = GMD_NONE;
+    int major = 0, minor = 0;
+    gmd_gobin_go_release(t->bin, &major, &minor);
+    snprintf(rt->version, sizeof rt->version, "%s", gmd_gobin_go_version(t->bin));
+    if (major != 1 || minor < GMD_GO_MIN_MINOR) {
+        gmd_errf(err, "%s: built with %s; gmd reads Go 1.%d to 1.%d programs", gmd_gobin_path(t->bin),
+                 rt->version[0] ? rt->version : "an unknown Go version", GMD_GO_MIN_MINOR, GMD_GO_MAX_MINOR);
+        goto fail;
+    }
+    rt->minor = minor;
+
+    const char *missing = NULL;
+    if (gmd_gobin_has_dwarf(t->bin) && gmd_golayout_dwarf(t->bin, rt->off, &missing) == 0) {
+        snprintf(rt->layout_source, sizeof rt->layout_source, "dwarf");
+    } else if (gmd_golayout_table(minor, rt->off)) {
+        snprintf(rt->layout_source, sizeof rt->layout_source, "table go1.%d", minor);
+    } else if (missing) {
+        gmd_errf(err, "%s: its DWARF lacks the runtime field '%s' gmd needs (Go %s is newer than gmd knows)",
+                 gmd_gobin_path(t->bin), missing, rt->version);
+        goto fail;
+    } else {
+        gmd_errf(err, "%s: built with %s and without DWARF; gmd knows the runtime's layout of Go 1.%d to 1.%d",
+                 gmd_gobin_path(t->bin), rt->version, GMD_GO_MIN_MINOR, GMD_GO_MAX_MINOR);
+        goto fail;
+    }
+
+    for (int i = 0; i < NSYMS; i++) {
+        for (int k = 0; k < 2 && sym_names[i][k]; k++) {
+            uint64_t a, s;
+            if (gmd_gobin_symbol(t->bin, sym_names[i][k], &a, &s)) {
+                rt->sym[i] = a + t->bias;
+                rt->symsize[i] = s;
+                break;
+            }
+        }
+    }
+    if (!rt->sym[SYM_ALLGS] || !rt->sym[SYM_ALLGLEN]) {
+        gmd_errf(err, "%s: no symbol table (built with -ldflags=-s?): gmd finds the runtime's variables by name; "
+                 "pass --binary with an unstripped build of the same source and Go version",
+                 gmd_gobin_path(t->bin));
+        goto fail;
+    }
+    /* The program's own idea of its version, read from its memory, must be
+     * the binary's: this catches a wrong --binary or a wrong load bias. */
+    if (rt->sym[SYM_BUILDVERSION] && rt->version[0]) {
+        char *v = read_gostring(rt, rt->sym[SYM_BUILDVERSION], 64);
+        if (!v) {
+            gmd_errf(err, "%s: cannot read runtime.buildVersion at 0x%llx: the binary does not match the %s",
+                     t->name, (unsigned long long)rt->sym[SYM_BUILDVERSION],
+                     gmd_memsrc_is_live(t->mem) ? "process" : "core");
+            goto fail;
+        }
+        bool same = !strcmp(v, rt->version);
+        if (!same)
+            gmd_errf(err, "%s: the program says it is %s but %s is %s: the binary does not match",
+                     t->name, v, gmd_gobin_path(t->bin), rt->version);
+        free(v);
+        if (!same) goto fail;
+    }
+    read_string_array(rt, SYM_WAITREASONS, &rt->wait_reasons, &rt->nwait_reasons);
+    if (read_string_array(rt, SYM_GSTATUS, &rt->gstatus, &rt->ngstatus) < 0 || rt->ngstatus < 7) {
+        gmd_errf(err, "%s: cannot read runtime.gStatusStrings: the binary does not match the program", t->name);
+        goto fail;
+    }
+    rt->st_idle = status_index(rt, "idle");
+    rt->st_running = status_index(rt, "running");
+    rt->st_syscall = status_index(rt, "syscall");
+    rt->st_waiting = status_index(rt, "waiting");
+    rt->st_dead = status_index(rt, "dead");
+    rt->st_copystack = status_index(rt, "copystack");
+    rt->st_deadextra = status_index(rt, "waiting for cgo callback");   /* a dead g kept for cgo callbacks */
+    if (rt->st_dead < 0 || rt->st_waiting < 0 || rt->st_running < 0) {
+        gmd_errf(err, "%s: runtime.gStatusStrings does not hold Go's goroutine states: the layout does not check out",
+                 t->name);
+        goto fail;
+    }
+    return rt;
+fail:
+    gmd_err_set_source(err, t->name);
+    gmd_goruntime_close(rt);
+    return NULL;
+}
+
+void gmd_goruntime_close(gmd_goruntime *rt)
+{
+    if (!rt) return;
+    for (uint32_t i = 0; i < rt->nwait_reasons; i++) free(rt->wait_reasons[i]);
+    for (uint32_t i = 0; i < rt->ngstatus; i++) free(rt->gstatus[i]);
+    free(rt->wait_reasons);
+    free(rt->gstatus);
+    free(rt);
+}
+
+const char *gmd_goruntime_go_version(const gmd_goruntime *rt) { return rt->version; }
+const char *gmd_goruntime_layout_source(const gmd_goruntime *rt) { return rt->layout_source; }
+
+/* ------------------------------------------------------------- goroutines */
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+/* The runtime's showframe at GOTRACEBACK=single/all: runtime internals and
+ * compiler-made wrappers are hidden; exported runtime functions are shown. */
+static bool is_go_wrapper(const char *fn)
+{
+    /* The closures the compiler makes for `go f(x)` statements. */
+    const char *w = strstr(fn, ".gowrap");
+    if (!w) return false;
+    for (w += 7; *w; w++)
+        if (*w < '0' || *w > '9') return false;
+    return true;
+}
+
+static bool frame_shown(const char *fn, const char *file, bool first)
+{
+    if (!strchr(fn, '.')) return false;
+    if (!first && ((file && !strcmp(file, "<autogenerated>")) || is_go_wrapper(fn))) return false;
+    if (!first && !strcmp(fn, "runtime.gopanic")) return true;
+    if (has_prefix(fn, "runtime.")) {
+        char c = fn[8];
+        return c >= 'A' && c <= 'Z';
+    }
+    return true;
+}
+
+/* Go's isSystemGoroutine for tracebacks: goroutines started in the runtime
+ * (but runtime.main and friends) are its own and not shown. */
+static bool is_system(gmd_goruntime *rt, uint64_t startpc, bool waiting)
+{
+    gmd_gofunc f;
+    if (!gmd_gobin_func(rt->t->bin, startpc - rt->t->bias, &f)) return false;
+    const char *n = f.name;
+    if (!strcmp(n, "runtime.main") || !strcmp(n, "runtime.corostart") || !strcmp(n, "runtime.handleAsyncEvent"))
+        return false;
+    /* The finalizer and cleanup goroutines count when they run user code. */
+    if (!strcmp(n, "runtime.runfinq") || !strcmp(n, "runtime.runFinalizers") || !strcmp(n, "runtime.runCleanups") ||
+        !strcmp(n, "runtime.runFinalizersAndCleanups"))
+        return waiting;
+    return has_prefix(n, "runtime.");
+}
+
+typedef struct frame_buf {
+    gmd_line *lines; size_t nlines, caplines;
+    uint32_t *locs; size_t nlocs, caplocs;
+} frame_buf;
+
+/* One physical frame at runtime pc: its shown logical frames as a location. */
+static bool add_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, bool retaddr,
+                         bool first, bool filter)
+{
+    gmd_goframe fr[MAX_INLINE];
+    int n = gmd_gobin_frames(rt->t->bin, pc - rt->t->bias, retaddr, fr, MAX_INLINE);
+    if (n <= 0) return false;
+    fb->nlines = 0;
+    for (int i = 0; i < n; i++) {
+        if (filter && !frame_shown(fr[i].function, fr[i].file, first && i == 0)) continue;
+        uint32_t fn = gmd_builder_function(b, fr[i].function, fr[i].function, fr[i].file, fr[i].start_line);
+        gmd_line l = {fn, fr[i].line, 0};
+        GMD_VEC_PUSH(fb->lines, fb->nlines, fb->caplines, l);
+    }
+    if (!fb->nlines) return true;
+    uint64_t addr = retaddr && pc ? pc - 1 : pc;
+    uint32_t loc = gmd_builder_location(b, rt->heap_mapping, addr, fb->lines, (uint32_t)fb->nlines);
+    GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, loc);
+    return true;
+}
+
+/* Unwind a stopped goroutine from its saved pc/sp with the pclntab's SP
+ * deltas, as the runtime's own unwinder does (frame pointers are not needed,
+ * and frameless leaf functions unwind right). false when it stopped early. */
+static bool unwind(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, uint64_t sp,
+                   uint64_t lo, uint64_t hi)
+{
+    gmd_err e;
+    for (int depth = 0; depth < MAX_FRAMES; depth++) {
+        gmd_gofunc f;
+        if (!gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &f)) return depth > 0 && false;
+        if (f.top_frame) return true;
+        bool retaddr = pc - rt->t->bias > f.entry;
+        add_location(rt, b, fb, pc, retaddr, depth == 0, true);
+        int64_t d = gmd_gobin_sp_delta(rt->t->bin, pc - rt->t->bias);
+        if (d < 0 || f.sp_write) return false;
+        uint64_t cfa = sp + (uint64_t)d + 8;
+        if (cfa <= sp || cfa > hi || sp < lo) return false;
+        uint64_t ret;
+        if (gmd_target_read_u64(rt->t, cfa - 8, &ret, &e) < 0) return false;
+        pc = ret;
+        sp = cfa;
+    }
+    return false;
+}
+
+static const char *state_of(gmd_goruntime *rt, uint32_t status, uint8_t reason)
+{
+    if ((int)status == rt->st_waiting && reason != 0 && reason < rt->nwait_reasons && rt->wait_reasons[reason][0])
+        return rt->wait_reasons[reason];
+    if (status < rt->ngstatus && rt->gstatus[status][0]) return rt->gstatus[status];
+    return "???";
+}
+
+/* The target's monotonic clock now (runtime.nanotime's), for wait times. A
+ * live process shares ours; a core's "now" is unknown, so 0 = none. */
+static int64_t target_nanotime(gmd_goruntime *rt)
+{
+    if (!gmd_memsrc_is_live(rt->t->mem)) return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stats *st, gmd_err *err)
+{
+    gmd_goroutine_read_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    double t0 = now_sec();
+    gmd_target *t = rt->t;
+    const int64_t *o = rt->off;
+
+    /* allglen is published after the array grows, so read it first. */
+    uint64_t n, arr[3];
+    if (gmd_target_read_u64(t, rt->sym[SYM_ALLGLEN], &n, err) < 0 || rd(rt, rt->sym[SYM_ALLGS], arr, 24, err) < 0) {
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    if (n > MAX_GOROUTINES || n > arr[1] || arr[1] > arr[2]) {
+        gmd_errf(err, "runtime.allgs does not check out (len %llu, allglen %llu, cap %llu): "
+                 "is the binary the process's?", (unsigned long long)arr[1], (unsigned long long)n,
+                 (unsigned long long)arr[2]);
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    uint64_t *gptrs = gmd_xmalloc((n ? n : 1) * 8);
+    if (n && rd(rt, arr[0], gptrs, n * 8, err) < 0) {
+        free(gptrs);
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    st->total = (uint32_t)n;
+
+    gmd_profile *p = gmd_profile_new();
+    p->format = GMD_FMT_MEMORY_GOROUTINES;
+    const char *goroutine = gmd_intern_str(&p->strings, "goroutine"), *count = gmd_intern_str(&p->strings, "count");
+    p->nsample_types = 1;
+    p->sample_types = gmd_arena_alloc(&p->arena, sizeof *p->sample_types);
+    p->sample_types[0].type = goroutine;
+    p->sample_types[0].unit = count;
+    p->period_type = p->sample_types[0];
+    p->period = 1;
+    p->default_sample_type = -1;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    p->time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
+
+    const char *state_key = gmd_intern_str(&p->strings, "state");
+    const char *wait_key = gmd_intern_str(&p->strings, "wait_minutes");
+    const char *minutes = gmd_intern_str(&p->strings, "minutes");
+    gmd_builder *b = gmd_builder_new(p);
+    frame_buf fb = {0};
+    gmd_goroutine *gs = NULL;
+    size_t ngs = 0, capgs = 0;
+    int64_t now = target_nanotime(rt);
+    size_t gsize = (size_t)o[GL_G_SIZE];
+    if (gsize < 64 || gsize > 4096) gsize = 512;
+    uint8_t *g = gmd_xmalloc(gsize), *g2 = gmd_xmalloc(gsize);
+
+    for (uint64_t i = 0; i < n; i++) {
+        gmd_err e;
+        bool ok = false;
+        for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+            if (rd(rt, gptrs[i], g, gsize, &e) < 0) break;
+            uint32_t status = u32at(g, o[GL_G_STATUS]) & ~0x1000u;   /* drop the GC's scan bit */
+            if ((int)status == rt->st_dead || (int)status == rt->st_idle || (int)status == rt->st_deadextra) { st->dead++; ok = true; break; }
+            if (status >= rt->ngstatus) continue;
+            uint64_t startpc = u64at(g, o[GL_G_STARTPC]);
+            bool waiting = (int)status == rt->st_waiting;
+            if (is_system(rt, startpc, waiting)) { st->system++; ok = true; break; }
+
+            gmd_goroutine go;
+            memset(&go, 0, sizeof go);
+            go.id = (int64_t)u64at(g, o[GL_G_GOID]);
+            uint8_t reason = g[o[GL_G_WAITREASON]];
+            go.state = gmd_intern_str(&p->strings, state_of(rt, status, reason));
+            go.wait_minutes = -1;
+            int64_t since = (int64_t)u64at(g, o[GL_G_WAITSINCE]);
+            if (waiting && since > 0 && now > since && (now - since) / 60000000000LL >= 1)
+                go.wait_minutes = (now - since) / 60000000000LL;
+            go.locked_to_thread = u64at(g, o[GL_G_LOCKEDM]) != 0;
+            go.parent_id = o[GL_G_PARENTGOID] >= 0 ? (int64_t)u64at(g, o[GL_G_PARENTGOID]) : -1;
+            if (go.parent_id == 0) go.parent_id = -1;
+            go.created_by = go.created_file = "";
+            uint64_t gopc = u64at(g, o[GL_G_GOPC]);
+            gmd_gofunc cf;
+            if (gopc && go.id != 1 && gmd_gobin_func(t->bin, gopc - t->bias, &cf) && frame_shown(cf.name, NULL, false)) {
+                gmd_goframe fr[MAX_INLINE];
+                int k = gmd_gobin_frames(t->bin, gopc - t->bias, true, fr, MAX_INLINE);
+                go.created_by = gmd_intern_str(&p->strings, cf.name);
+                if (k > 0) {
+                    go.created_file = gmd_intern_str(&p->strings, fr[0].file);
+                    go.created_line = fr[0].line;
+                }
+            }
+
+            fb.nlocs = 0;
+            uint64_t lo = u64at(g, o[GL_G_STACK_LO]), hi = u64at(g, o[GL_G_STACK_HI]);
+            bool cut = false;
+            if ((int)status == rt->st_running || (int)status == rt->st_copystack) {
+                /* Its registers are live on a CPU: reading them needs a stop.
+                 * Show where it started so it still groups somewhere. */
+                st->running++;
+                add_location(rt, b, &fb, startpc, false, true, false);
+            } else {
+                bool sys = (int)status == rt->st_syscall;
+                uint64_t pc = u64at(g, sys ? o[GL_G_SYSCALLPC] : o[GL_G_SCHED_PC]);
+                uint64_t sp = u64at(g, sys ? o[GL_G_SYSCALLSP] : o[GL_G_SCHED_SP]);
+                if (hi <= lo || hi - lo > (1ull << 30) || sp < lo || sp >= hi) cut = true;
+                else cut = !unwind(rt, b, &fb, pc, sp, lo, hi);
+            }
+            /* The record must not have changed while its stack was walked. */
+            if (rd(rt, gptrs[i], g2, gsize, &e) < 0) break;
+            if (u32at(g2, o[GL_G_STATUS]) != u32at(g, o[GL_G_STATUS]) ||
+                u64at(g2, o[GL_G_GOID]) != u64at(g, o[GL_G_GOID]) ||
+                u64at(g2, o[GL_G_SCHED_SP]) != u64at(g, o[GL_G_SCHED_SP]))
+                continue;
+            if (cut) st->stacks_cut++;
+            gmd_label labs[2] = {{state_key, go.state, 0, ""}, {wait_key, "", go.wait_minutes, minutes}};
+            int64_t one = 1;
+            go.sample = gmd_builder_sample(b, fb.locs, (uint32_t)fb.nlocs, &one, labs, go.wait_minutes >= 0 ? 2 : 1,
+                                           false);
+            GMD_VEC_PUSH(gs, ngs, capgs, go);
+            st->user++;
+            ok = true;
+        }
+        if (!ok) st->torn++;
+    }
+    gmd_builder_finish(b);
+    free(g);
+    free(g2);
+    free(gptrs);
+    free(fb.lines);
+    free(fb.locs);
+    if (ngs) {
+        p->goroutines = gmd_arena_memdup(&p->arena, gs, ngs * sizeof *gs);
+        p->ngoroutines = (uint32_t)ngs;
+    }
+    free(gs);
+    st->read_seconds = now_sec() - t0;
+    return p;
+}
+
+/* ------------------------------------------------------------------- heap */
+
+int64_t gmd_goruntime_memprofile_rate(gmd_goruntime *rt)
+{
+    gmd_err e;
+    uint64_t v;
+    if (!rt->sym[SYM_MEMPROFILERATE] || gmd_target_read_u64(rt->t, rt->sym[SYM_MEMPROFILERATE], &v, &e) < 0)
+        return -1;
+    return (int64_t)v;
+}
+
+typedef struct heap_bucket {
+    uint64_t *stk;
+    uint32_t nstk;
+    uint64_t active[4], future[3][4];   /* memRecordCycle: allocs, frees, alloc_bytes, free_bytes */
+} heap_bucket;
+
+/* pprof's scaleHeapSample: a sample of average size s at rate R stands for
+ * 1 / (1 - exp(-s/R)) allocations. */
+static void scale(int64_t count, int64_t size, int64_t rate, int64_t *c, int64_t *s)
+{
+    if (count == 0 || size == 0) { *c = *s = 0; return; }
+    if (rate <= 1) { *c = count; *s = size; return; }
+    double avg = (double)size / (double)count;
+    double k = 1.0 / (1.0 - exp(-avg / (double)rate));
+    *c = (int64_t)((double)count * k);
+    *s = (int64_t)((double)size * k);
+}
+
+static bool is_runtime_name(const char *n)
+{
+    return has_prefix(n, "runtime.") || has_prefix(n, "internal/runtime/");
+}
+
+/* One heap stack as locations, the way pprof's appendLocsForStack does it:
+ * the stack holds a "return PC" per logical frame, so the PCs of the frames
+ * inlined into one physical frame become one location with several lines. */
+static void heap_stack(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, const uint64_t *stk, uint32_t nstk)
+{
+    fb->nlocs = 0;
+    uint32_t start = 0;
+    /* Runtime frames on top of the first non-runtime one are hidden, unless
+     * nothing else is left. */
+    for (uint32_t i = 0; i < nstk; i++) {
+        gmd_goframe fr[MAX_INLINE];
+        int k = gmd_gobin_frames(rt->t->bin, stk[i] - rt->t->bias, true, fr, MAX_INLINE);
+        if (k > 0 && is_runtime_name(fr[0].function)) continue;
+        start = i;
+        break;
+    }
+    for (uint32_t i = start; i < nstk;) {
+        gmd_goframe fr[MAX_INLINE];
+        int k = gmd_gobin_frames(rt->t->bin, stk[i] - rt->t->bias, true, fr, MAX_INLINE);
+        if (k <= 0) { i++; continue; }
+        gmd_gofunc phys;
+        bool have_phys = gmd_gobin_func(rt->t->bin, stk[i] - 1 - rt->t->bias, &phys);
+        if (have_phys && phys.top_frame) { i++; continue; }   /* runtime.goexit: pprof leaves it out */
+        add_location(rt, b, fb, stk[i], true, false, false);
+        i++;
+        /* Skip the logical PCs of the callers inlined in the same physical frame. */
+        for (int left = k - 1; left > 0 && i < nstk && have_phys; left--) {
+            gmd_gofunc f2;
+            if (!gmd_gobin_func(rt->t->bin, stk[i] - 1 - rt->t->bias, &f2) || f2.entry != phys.entry) break;
+            i++;
+        }
+    }
+}
+
+gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
+{
+    gmd_target *t = rt->t;
+    const int64_t *o = rt->off;
+    if (!rt->sym[SYM_MBUCKETS] || !rt->sym[SYM_MEMPROFILERATE]) {
+        gmd_errf(err, "%s has no runtime.mbuckets: cannot read its heap profile", gmd_gobin_path(t->bin));
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    uint8_t disabled = 0;
+    if (rt->sym[SYM_DISABLEMEMPROF] && rd(rt, rt->sym[SYM_DISABLEMEMPROF], &disabled, 1, err) == 0 && disabled) {
+        gmd_errf(err, "heap profiling is compiled out of %s: nothing in it uses runtime.MemProfile, so the linker "
+                 "turned it off (import _ \"net/http/pprof\" or runtime/pprof and use it, or read goroutines and "
+                 "memory statistics only)", gmd_gobin_path(t->bin));
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    int64_t rate = gmd_goruntime_memprofile_rate(rt);
+    uint64_t head;
+    uint32_t cycleword = 0;
+    if (rate < 0 || gmd_target_read_u64(t, rt->sym[SYM_MBUCKETS], &head, err) < 0 ||
+        (rt->sym[SYM_MPROFCYCLE] && gmd_target_read_u32(t, rt->sym[SYM_MPROFCYCLE], &cycleword, err) < 0)) {
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+    uint32_t cycle_index = (cycleword >> 1) % 3;
+    size_t hsize = (size_t)o[GL_BUCKET_SIZE], msize = (size_t)o[GL_MEMRECORD_SIZE];
+    if (hsize < 48 || hsize > 256 || msize != 128) {
+        gmd_errf(err, "runtime.bucket layout does not check out (header %zu, memRecord %zu bytes)", hsize, msize);
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
+
+    heap_bucket *bs = NULL;
+    size_t nb = 0, capb = 0;
+    bool all_clear = true;
+    uint8_t *buf = gmd_xmalloc(hsize + MAX_STACK_DEPTH * 8 + msize);
+    for (uint64_t a = head; a; ) {
+        if (nb >= MAX_BUCKETS) {
+            gmd_errf(err, "runtime.mbuckets holds over %u buckets (a cycle?)", MAX_BUCKETS);
+            goto fail;
+        }
+        if (rd(rt, a, buf, hsize, err) < 0) goto fail;
+        uint64_t nstk = u64at(buf, o[GL_BUCKET_NSTK]), typ = u64at(buf, o[GL_BUCKET_TYP]);
+        if (nstk > MAX_STACK_DEPTH || typ != 1) {
+            gmd_errf(err, "heap profile bucket at 0x%llx does not check out (type %llu, %llu frames)",
+                     (unsigned long long)a, (unsigned long long)typ, (unsigned long long)nstk);
+            goto fail;
+        }
+        if (rd(rt, a + hsize, buf + hsize, nstk * 8 + msize, err) < 0) goto fail;
+        heap_bucket hb;
+        hb.nstk = (uint32_t)nstk;
+        hb.stk = gmd_xmalloc((nstk ? nstk : 1) * 8);
+        memcpy(hb.stk, buf + hsize, nstk * 8);
+        /* memRecord: active, then future[3]; each {allocs, frees, alloc_bytes, free_bytes}. */
+        const uint8_t *mr = buf + hsize + nstk * 8;
+        uint64_t act[4], fut[3][4];
+        for (int k = 0; k < 4; k++) act[k] = u64at(mr, 8 * k);
+        for (int c = 0; c < 3; c++)
+            for (int k = 0; k < 4; k++) fut[c][k] = u64at(mr, 32 + 32 * c + 8 * k);
+        if (act[0] || act[1]) all_clear = false;
+        for (int k = 0; k < 4; k++) hb.active[k] = act[k];
+        memcpy(hb.future, fut, sizeof fut);
+        GMD_VEC_PUSH(bs, nb, capb, hb);
+        a = u64at(buf, o[GL_BUCKET_ALLNEXT]);
+    }
+    free(buf);
+    goto build;
+fail:
+    free(buf);
+    for (size_t i = 0; i < nb; i++) free(bs[i].stk);
+    free(bs);
+    gmd_err_set_source(err, t->name);
+    return NULL;
+build:;
+    gmd_profile *p = gmd_profile_new();
+    p->format = GMD_FMT_PROTO;
+    static const char *const types[4][2] = {
+        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+    p->nsample_types = 4;
+    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
+    for (int k = 0; k < 4; k++) {
+        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
+        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
+    }
+    p->default_sample_type = -1;
+    p->period_type.type = gmd_intern_str(&p->strings, "space");
+    p->period_type.unit = gmd_intern_str(&p->strings, "bytes");
+    p->period = rate;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    p->time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
+    const char *bytes_key = gmd_intern_str(&p->strings, "bytes");
+    gmd_builder *b = gmd_builder_new(p);
+    frame_buf fb = {0};
+    /* One mapping for the executable, as Go writes it (File: and Build ID: in reports). */
+    gmd_mapping m;
+    memset(&m, 0, sizeof m);
+    m.id = 1;
+    m.memory_limit = UINT64_MAX;
+    const char *exe = gmd_memsrc_exe_path(t->mem);
+    m.filename = exe && exe[0] ? exe : gmd_gobin_path(t->bin);
+    m.build_id = gmd_gobin_build_id(t->bin);
+    m.has_functions = m.has_filenames = m.has_line_numbers = m.has_inline_frames = true;
+    rt->heap_mapping = gmd_builder_mapping(b, &m);
+    for (size_t i = 0; i < nb; i++) {
+        heap_bucket *hb = &bs[i];
+        /* memProfileInternal first flushes the cycle being finished into the
+         * published counts; with no GC yet (nothing published anywhere) it
+         * takes every cycle. The same arithmetic, with nothing written. */
+        uint64_t c[4];
+        for (int k = 0; k < 4; k++) {
+            c[k] = hb->active[k] + hb->future[cycle_index][k];
+            if (all_clear)
+                for (int f = 0; f < 3; f++)
+                    if (f != (int)cycle_index) c[k] += hb->future[f][k];
+        }
+        int64_t v[4];
+        scale((int64_t)c[0], (int64_t)c[2], rate, &v[0], &v[1]);
+        /* A record torn by a concurrent flush could show more frees than allocations. */
+        uint64_t live_n = c[0] > c[1] ? c[0] - c[1] : 0, live_b = c[2] > c[3] ? c[2] - c[3] : 0;
+        scale((int64_t)live_n, (int64_t)live_b, rate, &v[2], &v[3]);
+        heap_stack(rt, b, &fb, hb->stk, hb->nstk);
+        int64_t block = c[0] ? (int64_t)(c[2] / c[0]) : 0;
+        gmd_label lab = {bytes_key, "", block, ""};
+        gmd_builder_sample(b, fb.locs, (uint32_t)fb.nlocs, v, block ? &lab : NULL, block ? 1 : 0, false);
+        free(hb->stk);
+    }
+    gmd_builder_finish(b);
+    rt->heap_mapping = GMD_NONE;
+    free(bs);
+    free(fb.lines);
+    free(fb.locs);
+    return p;
+}
+
+/* --------------------------------------------------------- memory statistics */
+
+int gmd_goruntime_memstats(gmd_goruntime *rt, gmd_gomemstats *out, gmd_err *err)
+{
+    memset(out, 0, sizeof *out);
+    gmd_target *t = rt->t;
+    const int64_t *o = rt->off;
+    if (!rt->sym[SYM_MEMSTATS] || !rt->sym[SYM_GCCONTROLLER]) {
+        gmd_errf(err, "%s has no runtime.memstats / runtime.gcController symbols", gmd_gobin_path(t->bin));
+        gmd_err_set_source(err, t->name);
+        return -1;
+    }
+    size_t hsd = (size_t)o[GL_HSD_SIZE];
+    size_t ms_len = (size_t)o[GL_MS_LAST_GC_NANOTIME] + 8;
+    if (hsd < 64 || hsd > 4096 || ms_len > (1u << 20) || (size_t)o[GL_MS_HEAPSTATS] + 3 * hsd > ms_len) {
+        gmd_errf(err, "runtime.mstats layout does not check out");
+        gmd_err_set_source(err, t->name);
+        return -1;
+    }
+    uint8_t *ms = gmd_xmalloc(ms_len), gc[512];
+    size_t gc_len = (size_t)o[GL_GC_HEAPFREE] + 8;
+    if (gc_len > sizeof gc || rd(rt, rt->sym[SYM_MEMSTATS], ms, ms_len, err) < 0 ||
+        rd(rt, rt->sym[SYM_GCCONTROLLER], gc, gc_len, err) < 0) {
+        if (gc_len > sizeof gc) gmd_errf(err, "runtime.gcControllerState layout does not check out");
+        free(ms);
+        gmd_err_set_source(err, t->name);
+        return -1;
+    }
+    /* consistentHeapStats: three delta generations; their sum is the total
+     * (ReadMemStats merges them; reading without a stop, we add them up). */
+    uint64_t in_stacks = 0, in_workbufs = 0, tiny = 0, large_alloc = 0, large_n = 0, large_free = 0, large_free_n = 0;
+    uint64_t small_alloc[128] = {0}, small_free[128] = {0};
+    int64_t nclasses = (o[GL_HSD_LARGEFREE] - o[GL_HSD_SMALLALLOCCOUNT]) / 8;
+    if (nclasses < 0 || nclasses > 128) nclasses = 0;
+    for (int gen = 0; gen < 3; gen++) {
+        const uint8_t *d = ms + o[GL_MS_HEAPSTATS] + (size_t)gen * hsd;
+        in_stacks += u64at(d, o[GL_HSD_INSTACKS]);
+        in_workbufs += u64at(d, o[GL_HSD_INWORKBUFS]);
+        tiny += u64at(d, o[GL_HSD_TINYALLOCCOUNT]);
+        large_alloc += u64at(d, o[GL_HSD_LARGEALLOC]);
+        large_n += u64at(d, o[GL_HSD_LARGEALLOCCOUNT]);
+        large_free += u64at(d, o[GL_HSD_LARGEFREE]);
+        large_free_n += u64at(d, o[GL_HSD_LARGEFREECOUNT]);
+        for (int64_t c = 0; c < nclasses; c++) {
+            small_alloc[c] += u64at(d, o[GL_HSD_SMALLALLOCCOUNT] + 8 * c);
+            small_free[c] += u64at(d, o[GL_HSD_SMALLFREECOUNT] + 8 * c);
+        }
+    }
+    uint16_t sizes[128] = {0};
+    uint64_t nsz = rt->symsize[SYM_SIZECLASSES] / 2;
+    if (nsz > 128) nsz = 128;
+    gmd_err e;
+    if (nsz && rd(rt, rt->sym[SYM_SIZECLASSES], sizes, nsz * 2, &e) < 0) nsz = 0;
+    uint64_t total_alloc = large_alloc, total_free = large_free, nmalloc = large_n, nfree = large_free_n;
+    for (int64_t c = 0; c < nclasses && (uint64_t)c < nsz; c++) {
+        total_alloc += small_alloc[c] * sizes[c];
+        total_free += small_free[c] * sizes[c];
+        nmalloc += small_alloc[c];
+        nfree += small_free[c];
+    }
+    nmalloc += tiny;
+    nfree += tiny;
+    out->heap_alloc = total_alloc > total_free ? total_alloc - total_free : 0;
+    out->total_alloc = total_alloc;
+    out->mallocs = nmalloc;
+    out->frees = nfree;
+    out->heap_inuse = u64at(gc, o[GL_GC_HEAPINUSE]);
+    out->heap_free = u64at(gc, o[GL_GC_HEAPFREE]);
+    out->heap_released = u64at(gc, o[GL_GC_HEAPRELEASED]);
+    out->heap_sys = out->heap_inuse + out->heap_free + out->heap_released;
+    out->heap_idle = out->heap_free + out->heap_released;
+    out->stack_inuse = in_stacks;
+    out->stack_sys = in_stacks + u64at(ms, o[GL_MS_STACKS_SYS]);
+    out->mspan_sys = u64at(ms, o[GL_MS_MSPAN_SYS]);
+    out->mcache_sys = u64at(ms, o[GL_MS_MCACHE_SYS]);
+    out->buckhash_sys = u64at(ms, o[GL_MS_BUCKHASH_SYS]);
+    out->gc_sys = u64at(ms, o[GL_MS_GCMISC_SYS]) + in_workbufs;
+    out->other_sys = u64at(ms, o[GL_MS_OTHER_SYS]);
+    out->sys = out->heap_sys + out->stack_sys + out->mspan_sys + out->mcache_sys + out->buckhash_sys +
+               out->gc_sys + out->other_sys;
+    out->heap_marked = u64at(gc, o[GL_GC_HEAPMARKED]);
+    out->heap_live = u64at(gc, o[GL_GC_HEAPLIVE]);
+    out->next_gc = u64at(gc, o[GL_GC_PERCENTHEAPGOAL]);
+    out->gogc = (int32_t)u32at(gc, o[GL_GC_PERCENT]);
+    out->memory_limit = (int64_t)u64at(gc, o[GL_GC_MEMORYLIMIT]);
+    out->numgc = u32at(ms, o[GL_MS_NUMGC]);
+    out->numforcedgc = u32at(ms, o[GL_MS_NUMFORCEDGC]);
+    out->pause_total_ns = u64at(ms, o[GL_MS_PAUSE_TOTAL]);
+    out->last_gc_unix_ns = u64at(ms, o[GL_MS_LAST_GC_UNIX]);
+    memcpy(&out->gc_cpu_fraction, ms + o[GL_MS_GC_CPU_FRACTION], 8);
+    free(ms);
+    out->memprofile_rate = gmd_goruntime_memprofile_rate(rt);
+    uint32_t procs = 0;
+    if (rt->sym[SYM_GOMAXPROCS] && gmd_target_read_u32(t, rt->sym[SYM_GOMAXPROCS], &procs, &e) == 0)
+        out->gomaxprocs = (int32_t)procs;
+    return 0;
+}
