@@ -2,18 +2,35 @@
  * profiles, gctrace lines and /proc samples taken on one clock (what
  * `gmd run` collects), name what grows.
  *
- * Heap: each allocation site — the leaf-most frame of the program's own code
- * (else the leaf-most non-runtime frame) together with the call path to it —
- * gets its in-use bytes per snapshot. Goroutines: each distinct stack gets
- * its count per snapshot. A series is a suspect when it grows
- *   - robustly: the Theil-Sen slope (median of pairwise slopes) is positive,
- *   - steadily: Kendall's tau of value against time is at least 0.5,
- *   - beyond noise: total growth exceeds the noise floor (4 sampling periods
- *     of the heap profiler, i.e. 4 x MemProfileRate bytes; 5 goroutines),
- *   - and still at the end: the slope over the last half is at least 30% of
- *     the first half's, so a cache that warms up and then stays flat is not
- *     a leak.
- * confidence = tau x (0.5 + 0.5 x late/overall slope) x (1 - e^(-growth/2 noise))
+ * Heap: in-use bytes per snapshot for each allocation site — the leaf-most
+ * frame of the program's own code (else the leaf-most non-runtime frame),
+ * function and line — summed over all the call paths that reach it, so one
+ * cause is one suspect; the paths are kept with their shares. Goroutines:
+ * the count per (where they block, function they started in).
+ *
+ * The sampling model: the heap profiler samples on average one allocation
+ * per MemProfileRate (R) bytes, so an object of size s is sampled with
+ * p = 1 - exp(-s/R) and each sample stands for 1/p objects (the profile's
+ * values are already scaled so). A series therefore moves in quanta of
+ * q = s/p bytes (about R for small objects), and the number of quanta it
+ * gains or loses is Poisson. Growth counts when it is significant under that
+ * model: z = net quanta / sqrt(quanta moved up + down) >= 3 (with the
+ * up-and-down churn in the denominator, a random walk or a sawtooth stays
+ * under it), together with a steady trend (Kendall's tau >= 0.4).
+ *
+ * The end of the run decides warm-up against leak: the latest part of the
+ * run (at least a fifth of it) is compared with what the series' overall
+ * rate predicts for it; significantly less (deficit z >= 3) is a warm-up:
+ * "held flat" when the tail itself does not grow significantly, "still
+ * warming up" (a note) when it does but slower. Steady growth to the end
+ * stays a leak.
+ *
+ * Whole-process checks: gctrace's live heap growing steadily with no site
+ * explaining it is a suspect of its own ("unresolved"); RSS growing steadily
+ * beyond what the Go heap and goroutine stacks explain is an "offheap"
+ * suspect naming the class of mapping that grows (/proc/PID/smaps).
+ *
+ * confidence = tau x (0.5 + 0.5 x late/overall slope) x (1 - e^(-(z/3)^2))
  * impact     = log2(1 + growth per hour / 1 MiB) / 10, in [0.05, 1]
  *              (a goroutine counts as 8 KiB: its stack and what it pins)
  * score      = confidence x impact; suspects are sorted by score. */
@@ -50,7 +67,23 @@ void gmd_leak_leader(const gmd_leak_tracker *tr, char *buf, size_t size);
 void gmd_leak_latest(const gmd_leak_tracker *tr, int64_t *live_heap, int64_t *goroutines,
                      int64_t *rss);
 
-typedef enum gmd_leak_kind { GMD_LEAK_HEAP, GMD_LEAK_GOROUTINE } gmd_leak_kind;
+typedef enum gmd_leak_kind { GMD_LEAK_HEAP, GMD_LEAK_GOROUTINE, GMD_LEAK_OFFHEAP } gmd_leak_kind;
+
+/* "heap", "goroutine", "offheap" */
+const char *gmd_leak_kind_name(gmd_leak_kind k);
+
+typedef enum gmd_leak_verdict { GMD_VERDICT_NO_LEAK, GMD_VERDICT_LEAK, GMD_VERDICT_INCONCLUSIVE } gmd_leak_verdict;
+
+/* "no_leak", "leak", "inconclusive" */
+const char *gmd_leak_verdict_name(gmd_leak_verdict v);
+
+/* One call path into a grouped site, with its share of the group's growth. */
+typedef struct gmd_leak_path {
+    const char **stack;           /* leaf first */
+    uint32_t nstack;
+    double growth;                /* in the suspect's unit, first to last snapshot */
+    double share;                 /* of the group's growth, 0..1 */
+} gmd_leak_path;
 
 typedef struct gmd_leak_series {
     uint32_t n;
@@ -59,7 +92,9 @@ typedef struct gmd_leak_series {
 
 typedef struct gmd_leak_suspect {
     gmd_leak_kind kind;
-    const char *site;             /* the function named as leaking */
+    const char *site;             /* the function named as leaking; "(unresolved)" for heap growth no
+                                     site explains; offheap: the class of memory ("anonymous mappings") */
+    int64_t line;                 /* heap/goroutine: the site's line, 0 if unknown */
     const char **stack;           /* leaf first, root last */
     uint32_t nstack;
     const char *unit;             /* "bytes" or "goroutines" */
@@ -68,7 +103,9 @@ typedef struct gmd_leak_suspect {
     double first, current;        /* value at the first and last snapshot */
     double tau;                   /* Kendall's tau of value vs time */
     uint32_t rises, steps;        /* intervals in which it grew / all intervals */
-    double noise;                 /* the noise floor used, in unit */
+    double noise;                 /* the sampling quantum: bytes one heap sample stands for (1 for goroutines) */
+    double z;                     /* growth in standard deviations of the sampling noise */
+    bool warming_up;              /* never set on suspects; see dismissed */
     double confidence, impact, score;
     const char *state;            /* goroutines: the most common state ("chan receive"), "" if unknown */
     int64_t state_count;
@@ -76,6 +113,8 @@ typedef struct gmd_leak_suspect {
     const char **evidence;
     uint32_t nevidence;
     gmd_leak_series series;
+    gmd_leak_path *paths;         /* the call paths grouped here, biggest growth first */
+    uint32_t npaths;
 } gmd_leak_suspect;
 
 typedef struct gmd_leak_trend {
@@ -94,11 +133,15 @@ typedef struct gmd_leak_dismissed {
     const char *site;
     double first, peak, current;
     const char *why;
+    bool warming_up;              /* still growing, but slower and slower */
 } gmd_leak_dismissed;
 
 typedef struct gmd_leak_result {
     gmd_arena arena;
-    bool leak;
+    bool leak;                    /* verdict == GMD_VERDICT_LEAK */
+    gmd_leak_verdict verdict;
+    const char *verdict_reason;   /* why inconclusive; "" otherwise */
+    double resolvable_growth;     /* heap: the smallest growth over this run the sampling resolves, bytes */
     gmd_leak_suspect *suspects;
     uint32_t nsuspects;
     gmd_leak_dismissed *dismissed;
@@ -121,6 +164,7 @@ typedef struct gmd_leak_result {
 
 typedef struct gmd_leak_opts {
     uint32_t max_suspects;        /* 0 = 10 */
+    bool program_exited;          /* run: the program ended by itself before collection was over */
 } gmd_leak_opts;
 
 int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_result *out, gmd_err *err);

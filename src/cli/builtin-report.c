@@ -15,6 +15,7 @@ static void usage(FILE *out)
           "  --json               print the verdict as one JSON object\n"
           "  --html FILE          write the HTML report to FILE instead of BUNDLE/report.html\n"
           "  --no-html            write no HTML report\n"
+          "  --fail-on-leak       exit with status 3 when the verdict is a leak (for CI)\n"
           "  -h, --help           this help\n"
           "\n"
           "Example:\n"
@@ -29,9 +30,10 @@ int cmd_report(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"html", required_argument, NULL, 'H'},
         {"no-html", no_argument, NULL, 'N'},
+        {"fail-on-leak", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false, no_html = false;
+    bool json = false, no_html = false, fail_on_leak = false;
     const char *html = NULL;
     optind = 1;
     opterr = 0;
@@ -42,6 +44,7 @@ int cmd_report(int argc, char **argv)
         case 'j': json = true; break;
         case 'H': html = optarg; break;
         case 'N': no_html = true; break;
+        case 'F': fail_on_leak = true; break;
         case ':': return cli_usage_error("report", "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
         }
@@ -51,5 +54,5 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "missing the bundle directory");
     }
     if (optind + 1 < argc) return cli_usage_error("report", "too many arguments");
-    return observe_report(argv[optind], json, no_html, html);
+    return observe_report_ex(argv[optind], json, no_html, html, fail_on_leak);
 }

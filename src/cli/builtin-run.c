@@ -27,6 +27,7 @@ static void usage(FILE *out)
           "  --json               print the verdict as one JSON object (the program's stdout\n"
           "                       then goes to stderr)\n"
           "  --no-html            do not write report.html into the bundle\n"
+          "  --fail-on-leak       exit with status 3 when the verdict is a leak (for CI)\n"
           "  --quiet              no progress line (it is only drawn when stderr is a terminal)\n"
           "  -h, --help           this help\n"
           "\n"

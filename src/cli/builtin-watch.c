@@ -22,6 +22,7 @@ static void usage(FILE *out)
           "  -o, --out DIR        bundle directory (default gmd-watch-YYYYmmdd-HHMMSS)\n"
           "  --json               print the verdict as one JSON object\n"
           "  --no-html            do not write report.html into the bundle\n"
+          "  --fail-on-leak       exit with status 3 when the verdict is a leak (for CI)\n"
           "  --quiet              no progress line\n"
           "  -h, --help           this help\n"
           "\n"

@@ -107,6 +107,11 @@ static void warn(void *ctx, const gmd_err *e)
 
 int observe_report(const char *dir, bool json, bool no_html, const char *html_path)
 {
+    return observe_report_ex(dir, json, no_html, html_path, false);
+}
+
+int observe_report_ex(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak)
+{
     gmd_err err;
     gmd_err_clear(&err);
     gmd_bundle b;
@@ -118,7 +123,10 @@ int observe_report(const char *dir, bool json, bool no_html, const char *html_pa
     gmd_leak_result r;
     memset(&r, 0, sizeof r);
     int rc = CLI_OK;
-    if (gmd_leak_add_bundle(tr, &b, warn, NULL, &err) < 0 || gmd_leak_analyze(tr, NULL, &r, &err) < 0) {
+    /* A program that ended by itself (not stopped by gmd's SIGINT/SIGTERM/SIGKILL or Ctrl-C) */
+    gmd_leak_opts lo = {.program_exited = b.tool && !strcmp(b.tool, "run") && b.exit_status >= 0 && !b.interrupted &&
+                                          b.exit_status != 130 && b.exit_status != 143 && b.exit_status != 137};
+    if (gmd_leak_add_bundle(tr, &b, warn, NULL, &err) < 0 || gmd_leak_analyze(tr, &lo, &r, &err) < 0) {
         rc = cli_error(&err);
         goto out;
     }
@@ -145,6 +153,7 @@ int observe_report(const char *dir, bool json, bool no_html, const char *html_pa
     if (json) gmd_leak_write_json(stdout, &r, &info);
     else gmd_leak_write_text(stdout, &r, &info);
     if (fflush(stdout) != 0) rc = CLI_FAIL;
+    if (rc == CLI_OK && fail_on_leak && r.leak) rc = CLI_LEAK_FOUND;
 out:
     gmd_leak_result_free(&r);
     gmd_leak_tracker_free(tr);
@@ -216,13 +225,14 @@ int observe_collect_and_report(observe_opts *o)
         fprintf(stderr, "gmd %s: %u profile fetches failed (last: %s)\n", o->cmd, res.fetch_errors, res.last_fetch_error);
     if (res.exited_by_itself && o->collect.argv)
         fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s\n", o->cmd, res.exit_status, res.elapsed);
-    return observe_report(dir, o->json, o->no_html, NULL);
+    return observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
 }
 
 /* ------------------------------------------------------------- options */
 
 enum { OPT_INTERVAL = 256, OPT_DURATION, OPT_PPROF, OPT_OUT, OPT_JSON, OPT_NOHTML, OPT_QUIET, OPT_PROFILES,
-       OPT_NOGC, OPT_GCTRACE, OPT_PID };
+       OPT_NOGC, OPT_GCTRACE, OPT_PID,
+       OPT_FAIL_ON_LEAK };
 
 static const struct option observe_long[] = {
     {"help", no_argument, NULL, 'h'},
@@ -237,6 +247,7 @@ static const struct option observe_long[] = {
     {"no-gc", no_argument, NULL, OPT_NOGC},
     {"gctrace", required_argument, NULL, OPT_GCTRACE},
     {"pid", required_argument, NULL, OPT_PID},
+    {"fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK},
     {NULL, 0, NULL, 0},
 };
 
@@ -270,6 +281,7 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
         case OPT_OUT: o->out_dir = optarg; break;
         case OPT_JSON: o->json = true; break;
         case OPT_NOHTML: o->no_html = true; break;
+        case OPT_FAIL_ON_LEAK: o->fail_on_leak = true; break;
         case OPT_QUIET: o->quiet = true; break;
         case OPT_PROFILES: o->profiles = optarg; break;
         case OPT_NOGC: o->collect.heap_gc = false; break;

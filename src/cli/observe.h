@@ -14,6 +14,7 @@ typedef struct observe_opts {
     bool no_html;
     bool quiet;                   /* --quiet: no progress line */
     const char *profiles;         /* --profiles a,b: extra profiles */
+    bool fail_on_leak;            /* --fail-on-leak: exit status 3 when the verdict is a leak */
 } observe_opts;
 
 /* Parse "20s", "500ms", "2m", "1h" or plain seconds. -1 when malformed. */
@@ -28,5 +29,8 @@ int observe_collect_and_report(observe_opts *o);
 /* Analyse a bundle and print (text or --json) and write report.html into
  * it unless no_html. html_path overrides where the page goes. */
 int observe_report(const char *dir, bool json, bool no_html, const char *html_path);
+/* The same; with fail_on_leak a leak verdict exits with CLI_LEAK_FOUND (3). */
+#define CLI_LEAK_FOUND 3
+int observe_report_ex(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak);
 
 #endif

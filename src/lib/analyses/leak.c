@@ -19,21 +19,37 @@
 #define FIT_POINTS 200
 #define MAX_SERIES 200000u
 #define MAX_FRAMES 256
+#define MAX_PATHS 32              /* call paths kept per grouped site */
 #define GOROUTINE_BYTES 8192.0    /* what one parked goroutine costs, at least */
-#define GOROUTINE_NOISE 5.0
-#define NOISE_PERIODS 4.0
+#define GOROUTINE_MIN 5.0         /* fewer new goroutines than this is no leak, however steady */
+#define Z_MIN 3.0                 /* growth must be this many standard deviations of sampling noise */
+#define TAU_MIN 0.4               /* ... and this steady */
+#define DEFICIT_Z 3.0             /* an end this far below the series' own rate is a warm-up */
 #define MIN_SNAPSHOTS 5
+#define DEFAULT_RATE 524288.0     /* Go's MemProfileRate when a profile does not say */
+#define COARSE_BYTES (4.0 * 1048576)  /* resolving less growth than this over a run is enough */
+
+/* One call path into a grouped site: its value at snapshot 0 and at the
+ * latest snapshot it appeared in. */
+typedef struct path {
+    const char **stack;
+    uint32_t nstack;
+    double first0, last;
+    uint32_t last_snap;
+    bool at0;
+} path;
 
 typedef struct series {
-    const char **stack;           /* tracker-interned, leaf first */
-    uint32_t nstack;
+    const char **key;             /* tracker-interned: site, line, [entry function] */
+    uint32_t nkey;
     const char *site;
+    int64_t line;
     double *v;                    /* per snapshot; missing tail = 0 */
     uint32_t nv, cap;
-    /* goroutine states from a debug=2 dump */
-    const char *state;
-    int64_t state_count;
-    const char *created_by;
+    double qsum, qweight;         /* heap: bytes-weighted mean of bytes per sample */
+    path *paths;
+    uint32_t npaths, pathcap;
+    bool paths_dropped;
 } series;
 
 typedef struct kind_data {
@@ -43,7 +59,7 @@ typedef struct kind_data {
     double *t;                    /* snapshot times */
     double *total;                /* sum over series per snapshot */
     uint32_t nt, tcap;
-    bool full_stack_key;          /* goroutines: the whole stack is the key */
+    bool goroutines;              /* key adds the entry function; goexit dropped */
 } kind_data;
 
 typedef struct point_vec {
@@ -51,12 +67,16 @@ typedef struct point_vec {
     uint32_t n, cap;
 } point_vec;
 
+/* /proc series beyond RSS: where resident memory lives (gmd/smaps.h). */
+enum { PV_ANON, PV_ANON_MAPS, PV_BRK, PV_STACK, PV_FILE, PV_THREADS, PV_N };
+
 struct gmd_leak_tracker {
     gmd_arena arena;
     gmd_intern names;
     kind_data heap, gor;
     int64_t heap_period;
     point_vec live, pause, rss;
+    point_vec cls[PV_N];
     gmd_gctrace gct;
     gmd_profile *first_heap, *last_heap;
     /* goroutine states by site, from the debug=2 dump */
@@ -83,14 +103,17 @@ gmd_leak_tracker *gmd_leak_tracker_new(void)
     gmd_intern_init(&tr->names, &tr->arena);
     gmd_index_init(&tr->heap.index);
     gmd_index_init(&tr->gor.index);
-    tr->gor.full_stack_key = true;
+    tr->gor.goroutines = true;
     gmd_gctrace_init(&tr->gct, NAN);
     return tr;
 }
 
 static void kind_free(kind_data *k)
 {
-    for (uint32_t i = 0; i < k->n; i++) free(k->s[i].v);
+    for (uint32_t i = 0; i < k->n; i++) {
+        free(k->s[i].v);
+        free(k->s[i].paths);
+    }
     free(k->s);
     free(k->t);
     free(k->total);
@@ -102,8 +125,9 @@ void gmd_leak_tracker_free(gmd_leak_tracker *tr)
     if (!tr) return;
     kind_free(&tr->heap);
     kind_free(&tr->gor);
-    point_vec *pv[] = {&tr->live, &tr->pause, &tr->rss};
-    for (size_t i = 0; i < 3; i++) {
+    point_vec *pv[3 + PV_N] = {&tr->live, &tr->pause, &tr->rss};
+    for (int i = 0; i < PV_N; i++) pv[3 + i] = &tr->cls[i];
+    for (size_t i = 0; i < 3 + PV_N; i++) {
         free(pv[i]->t);
         free(pv[i]->v);
     }
@@ -155,7 +179,7 @@ static uint32_t site_frame(const char *const *names, uint32_t n)
 
 typedef struct key_ctx {
     const kind_data *k;
-    const char *const *names;
+    const char *const *key;
     uint32_t n;
 } key_ctx;
 
@@ -163,14 +187,14 @@ static bool key_eq(const void *vctx, uint32_t element)
 {
     const key_ctx *c = vctx;
     const series *s = &c->k->s[element];
-    return s->nstack == c->n && !memcmp(s->stack, c->names, c->n * sizeof *c->names);
+    return s->nkey == c->n && !memcmp(s->key, c->key, c->n * sizeof *c->key);
 }
 
-static series *series_for(gmd_leak_tracker *tr, kind_data *k, const char *const *names, uint32_t n,
-                          const char *site)
+static series *series_for(gmd_leak_tracker *tr, kind_data *k, const char *const *key, uint32_t n,
+                          const char *site, int64_t line)
 {
-    uint64_t h = gmd_hash_bytes(names, n * sizeof *names);
-    key_ctx c = {k, names, n};
+    uint64_t h = gmd_hash_bytes(key, n * sizeof *key);
+    key_ctx c = {k, key, n};
     uint32_t at = gmd_index_find(&k->index, h, key_eq, &c);
     if (at != UINT32_MAX) return &k->s[at];
     if (k->n >= MAX_SERIES) {
@@ -180,10 +204,10 @@ static series *series_for(gmd_leak_tracker *tr, kind_data *k, const char *const 
     GMD_VEC_RESERVE1(k->s, k->n, k->cap);
     series *s = &k->s[k->n];
     memset(s, 0, sizeof *s);
-    s->stack = gmd_arena_memdup(&tr->arena, names, n * sizeof *names);
-    s->nstack = n;
+    s->key = gmd_arena_memdup(&tr->arena, key, n * sizeof *key);
+    s->nkey = n;
     s->site = site;
-    s->state = s->created_by = "";
+    s->line = line;
     gmd_index_insert(&k->index, h, k->n);
     k->n++;
     return s;
@@ -204,9 +228,44 @@ static void series_add(series *s, uint32_t snap, double v)
     s->v[snap] += v;
 }
 
-/* Intern a stack's frame names (leaf first) into names[]; returns the count. */
+/* Credit `v` at snapshot `snap` to the call path `names` of a grouped site.
+ * Names are interned, so a path compares by pointers. */
+static void path_add(gmd_leak_tracker *tr, series *s, const char *const *names, uint32_t n, uint32_t snap,
+                     double v)
+{
+    path *pa = NULL;
+    for (uint32_t i = 0; i < s->npaths; i++)
+        if (s->paths[i].nstack == n && !memcmp(s->paths[i].stack, names, n * sizeof *names)) {
+            pa = &s->paths[i];
+            break;
+        }
+    if (!pa) {
+        if (s->npaths >= MAX_PATHS) {
+            s->paths_dropped = true;
+            return;
+        }
+        GMD_VEC_RESERVE1(s->paths, s->npaths, s->pathcap);
+        pa = &s->paths[s->npaths++];
+        memset(pa, 0, sizeof *pa);
+        pa->stack = gmd_arena_memdup(&tr->arena, names, n * sizeof *names);
+        pa->nstack = n;
+        pa->last_snap = snap;
+    }
+    if (pa->last_snap != snap) {
+        pa->last_snap = snap;
+        pa->last = 0;
+    }
+    pa->last += v;
+    if (snap == 0) {
+        pa->first0 += v;
+        pa->at0 = true;
+    }
+}
+
+/* Intern a stack's frame names (leaf first) into names[] and their lines
+ * into lines[]; returns the count. */
 static uint32_t stack_names(gmd_leak_tracker *tr, const gmd_stackset *ss, const gmd_stack *st,
-                            const char **names, bool drop_goexit)
+                            const char **names, int64_t *lines, bool drop_goexit)
 {
     uint32_t n = 0;
     char buf[64];
@@ -214,9 +273,21 @@ static uint32_t stack_names(gmd_leak_tracker *tr, const gmd_stackset *ss, const 
         const char *name = gmd_frame_name(ss, &st->frames[i], buf, sizeof buf);
         /* debug=2 dumps have no runtime.goexit at the root; proto ones do. */
         if (drop_goexit && !strcmp(name, "runtime.goexit")) continue;
+        if (lines) lines[n] = st->frames[i].line;
         names[n++] = gmd_intern_str(&tr->names, name);
     }
     return n;
+}
+
+/* Bytes one heap sample of objects of `size` stands for at rate R: the
+ * profiler samples an object with p = 1 - exp(-size/R) and scales it by 1/p
+ * (runtime/pprof's scaleHeapSample), so sampled totals move in steps of
+ * size/p — about R for small objects, the object itself for large ones. */
+static double sample_quantum(double size, double rate)
+{
+    if (size <= 0) return rate;
+    double p = -expm1(-size / rate);
+    return p > 0 ? size / p : rate;
 }
 
 static int add_snapshot(gmd_leak_tracker *tr, kind_data *k, double t, const gmd_profile *p,
@@ -236,17 +307,34 @@ static int add_snapshot(gmd_leak_tracker *tr, kind_data *k, double t, const gmd_
     k->t[snap] = t;
     k->total[snap] = 0;
     k->nt++;
+    int objs_index = k->goroutines ? -1 : gmd_profile_sample_index(p, "inuse_objects");
+    double rate = p->period > 0 ? (double)p->period : DEFAULT_RATE;
     const char *names[MAX_FRAMES];
+    int64_t lines[MAX_FRAMES];
     for (uint32_t i = 0; i < ss.nstacks; i++) {
         const gmd_stack *st = &ss.stacks[i];
         k->total[snap] += (double)st->value;
         if (st->value == 0 || st->nframes == 0) continue;
-        uint32_t n = stack_names(tr, &ss, st, names, k->full_stack_key);
+        uint32_t n = stack_names(tr, &ss, st, names, lines, k->goroutines);
         if (n == 0) continue;
         uint32_t at = site_frame(names, n);
-        series *s = k->full_stack_key ? series_for(tr, k, names, n, names[at])
-                                      : series_for(tr, k, names + at, n - at, names[at]);
-        if (s) series_add(s, snap, (double)st->value);
+        /* Grouped by the site's function and line (and for goroutines the
+         * function they started in): one cause, however many paths. */
+        char lbuf[24];
+        snprintf(lbuf, sizeof lbuf, "%lld", (long long)lines[at]);
+        const char *key[3] = {names[at], gmd_intern_str(&tr->names, lbuf), names[n - 1]};
+        series *s = series_for(tr, k, key, k->goroutines ? 3 : 2, names[at], lines[at]);
+        if (!s) continue;
+        series_add(s, snap, (double)st->value);
+        if (k->goroutines) path_add(tr, s, names, n, snap, (double)st->value);
+        else path_add(tr, s, names + at, n - at, snap, (double)st->value);
+        if (objs_index >= 0) {
+            int64_t objs = p->samples[st->sample].values[objs_index];
+            if (objs > 0) {
+                s->qsum += (double)st->value * sample_quantum((double)st->value / (double)objs, rate);
+                s->qweight += (double)st->value;
+            }
+        }
     }
     gmd_stackset_free(&ss);
     return 0;
@@ -291,7 +379,7 @@ int gmd_leak_add_goroutine_states(gmd_leak_tracker *tr, gmd_profile *p, gmd_err 
     const char *names[MAX_FRAMES];
     for (uint32_t i = 0; i < ss.nstacks; i++) {
         const gmd_stack *st = &ss.stacks[i];
-        uint32_t n = stack_names(tr, &ss, st, names, true);
+        uint32_t n = stack_names(tr, &ss, st, names, NULL, true);
         if (n == 0) continue;
         const char *site = names[site_frame(names, n)];
         const gmd_sample *smp = &p->samples[st->sample];
@@ -334,9 +422,19 @@ void gmd_leak_add_gcline(gmd_leak_tracker *tr, double t, const char *line, size_
 void gmd_leak_add_proc(gmd_leak_tracker *tr, double t, const gmd_proc_stats *s)
 {
     if (s->rss >= 0) push_point(&tr->rss, t, (double)s->rss);
+    const int64_t v[PV_N] = {s->smaps_anon, s->smaps_anon_maps, s->smaps_brk, s->smaps_stack, s->smaps_file,
+                             s->threads};
+    for (int i = 0; i < PV_N; i++)
+        if (v[i] >= 0) push_point(&tr->cls[i], t, (double)v[i]);
 }
 
 static double series_at(const series *s, uint32_t i) { return i < s->nv ? s->v[i] : 0; }
+
+static double series_quantum(const gmd_leak_tracker *tr, const series *s)
+{
+    if (s->qweight > 0) return s->qsum / s->qweight;
+    return tr->heap_period > 0 ? (double)tr->heap_period : DEFAULT_RATE;
+}
 
 void gmd_leak_leader(const gmd_leak_tracker *tr, char *buf, size_t size)
 {
@@ -348,11 +446,11 @@ void gmd_leak_leader(const gmd_leak_tracker *tr, char *buf, size_t size)
     for (int k = 0; k < 2; k++) {
         const kind_data *kd = kinds[k];
         if (kd->nt < 2) continue;
-        double floor = k == 0 ? NOISE_PERIODS * (double)(tr->heap_period > 0 ? tr->heap_period : 524288)
-                              : GOROUTINE_NOISE;
         for (uint32_t i = 0; i < kd->n; i++) {
             const series *s = &kd->s[i];
             double growth = series_at(s, kd->nt - 1) - series_at(s, 0);
+            /* Cheap: Z_MIN^2 quanta is what a steady rise needs to count. */
+            double floor = k == 0 ? Z_MIN * Z_MIN * series_quantum(tr, s) : GOROUTINE_MIN;
             if (growth < floor) continue;
             double weight = k == 0 ? growth : growth * GOROUTINE_BYTES;
             if (weight > best) {
@@ -456,9 +554,19 @@ static void fit_trend(gmd_leak_result *r, gmd_leak_trend *tr, const double *t, c
 
 /* ------------------------------------------------------------------ judging */
 
+const char *gmd_leak_kind_name(gmd_leak_kind k)
+{
+    return k == GMD_LEAK_HEAP ? "heap" : k == GMD_LEAK_GOROUTINE ? "goroutine" : "offheap";
+}
+
+const char *gmd_leak_verdict_name(gmd_leak_verdict v)
+{
+    return v == GMD_VERDICT_LEAK ? "leak" : v == GMD_VERDICT_NO_LEAK ? "no_leak" : "inconclusive";
+}
+
 static const char *fmt_amount(gmd_leak_kind kind, double v, char *buf, size_t size)
 {
-    if (kind == GMD_LEAK_HEAP) return gmd_fmt_bytes_iec(v, buf, size);
+    if (kind != GMD_LEAK_GOROUTINE) return gmd_fmt_bytes_iec(v, buf, size);
     snprintf(buf, size, "%.0f", v);
     return buf;
 }
@@ -466,8 +574,18 @@ static const char *fmt_amount(gmd_leak_kind kind, double v, char *buf, size_t si
 static const char *fmt_rate(gmd_leak_kind kind, double v, char *buf, size_t size)
 {
     char a[64];
-    if (kind == GMD_LEAK_HEAP) snprintf(buf, size, "%s%s/s", v < 0 ? "-" : "+", gmd_fmt_bytes_iec(fabs(v), a, sizeof a));
+    if (kind != GMD_LEAK_GOROUTINE)
+        snprintf(buf, size, "%s%s/s", v < 0 ? "-" : "+", gmd_fmt_bytes_iec(fabs(v), a, sizeof a));
     else snprintf(buf, size, "%+.1f/s", v);
+    return buf;
+}
+
+/* "1 in 7400": how often sampling noise alone would give a z this high. */
+static const char *fmt_chance(double z, char *buf, size_t size)
+{
+    double p = 0.5 * erfc(z / sqrt(2.0));
+    if (p < 1e-9) snprintf(buf, size, "under 1 in a billion");
+    else snprintf(buf, size, "about 1 in %.2g", 1 / p);
     return buf;
 }
 
@@ -487,26 +605,76 @@ static void say(gmd_leak_result *r, evidence_list *e, const char *fmt, ...)
     GMD_VEC_PUSH(e->items, e->n, e->cap, gmd_arena_strdup(&r->arena, buf));
 }
 
-static void note(gmd_leak_result *r, evidence_list *notes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(gmd_leak_result *r, evidence_list *notes, const char *fmt, ...)
+static void finish_evidence(gmd_leak_result *r, gmd_leak_suspect *x, evidence_list *e)
 {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    GMD_VEC_PUSH(notes->items, notes->n, notes->cap, gmd_arena_strdup(&r->arena, buf));
+    x->evidence = e->items ? gmd_arena_memdup(&r->arena, e->items, e->n * sizeof *e->items) : NULL;
+    x->nevidence = e->n;
+    free(e->items);
+    memset(e, 0, sizeof *e);
+}
+
+/* How far a series moved, in sampling quanta: up and down, interval by
+ * interval, over [lo, hi). */
+static void moves(const double *v, uint32_t lo, uint32_t hi, double q, double *up, double *down)
+{
+    *up = *down = 0;
+    for (uint32_t i = lo + 1; i < hi; i++) {
+        double d = (v[i] - v[i - 1]) / q;
+        if (d > 0) *up += d;
+        else *down -= d;
+    }
+}
+
+/* Net growth over its noise: for a steady rise of N quanta, sqrt(N); churn
+ * (quanta going up and down) widens the noise, so a random walk or a
+ * sawtooth stays low. Counts are Poisson: variance = count. */
+static double growth_z(double net, double up, double down)
+{
+    double var = fmax(up + down, fabs(net));
+    return var > 0 ? net / sqrt(var) : 0;
 }
 
 typedef struct judged {
     gmd_leak_suspect s;
-    bool suspect, dismissed;
+    bool suspect, dismissed, warming;
     double peak;
     const char *why;
 } judged;
 
+typedef struct ending {
+    double dz;                    /* how far below the overall rate the end is, in sd */
+    double tail_sec;              /* length of that end */
+    double tail_growth;           /* growth over it, in unit */
+    double tail_z;                /* the tail's own growth z */
+    double expected;              /* growth over it at the overall rate, in unit */
+} ending;
+
+/* Find the end of the run that falls furthest short of the series' overall
+ * rate: the candidate tails are the last fifth up to the last two thirds. */
+static void find_ending(const double *t, const double *v, uint32_t n, double q, double rate, ending *out)
+{
+    memset(out, 0, sizeof *out);
+    double span = t[n - 1] - t[0];
+    if (n < MIN_SNAPSHOTS || span <= 0 || rate <= 0) return;
+    for (uint32_t k = n / 3; k + 2 < n; k++) {
+        double d = t[n - 1] - t[k];
+        if (d < 0.2 * span) break;
+        double expected = rate * d / q, observed = (v[n - 1] - v[k]) / q;
+        double up, down;
+        moves(v, k, n, q, &up, &down);
+        double dz = (expected - observed) / sqrt(fmax(fmax(expected, up + down), 1));
+        if (dz > out->dz) {
+            out->dz = dz;
+            out->tail_sec = d;
+            out->tail_growth = observed * q;
+            out->tail_z = growth_z(observed, up, down);
+            out->expected = expected * q;
+        }
+    }
+}
+
 static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_leak_kind kind, const series *s,
-                  double noise, double *vals, double *scratch, judged *out)
+                  double *vals, double *scratch, judged *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t n = k->nt;
@@ -514,53 +682,87 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
     double first = vals[0], last = vals[n - 1], peak = vals[0];
     for (uint32_t i = 1; i < n; i++)
         if (vals[i] > peak) peak = vals[i];
-    if (peak - first < noise) return;   /* never grew beyond noise: nothing to say */
+    double q = kind == GMD_LEAK_HEAP ? series_quantum(tr, s) : 1.0;
+    if (peak - first < 3 * q) return;   /* never rose by a few samples: nothing to say */
 
     const double *t = k->t;
     double span = t[n - 1] - t[0];
-    uint32_t h = n / 2;
+    uint32_t third = n / 3;
     double slope = theil_sen(t, vals, 0, n, scratch);
-    double early = theil_sen(t, vals, 0, h + 1, scratch);
-    double late = theil_sen(t, vals, h, n, scratch);
+    double early = theil_sen(t, vals, 0, third + 1, scratch);
+    double mid = theil_sen(t, vals, third, n - third, scratch);
+    double late = theil_sen(t, vals, n - third - 1, n, scratch);
     double tau = kendall(vals, 0, n);
     double growth = slope * span;
-    double late_growth = late * (t[n - 1] - t[h]);
+    double up, down;
+    moves(vals, 0, n, q, &up, &down);
+    double z = growth_z(growth / q, up, down);
 
     gmd_leak_suspect *x = &out->s;
     x->kind = kind;
     x->site = s->site;
-    x->stack = s->stack;
-    x->nstack = s->nstack;
+    x->line = s->line;
     x->unit = kind == GMD_LEAK_HEAP ? "bytes" : "goroutines";
     x->growth_per_sec = slope;
-    x->slope_first_half = early;
-    x->slope_last_half = late;
+    x->slope_first_half = theil_sen(t, vals, 0, n / 2 + 1, scratch);
+    x->slope_last_half = theil_sen(t, vals, n / 2, n, scratch);
     x->first = first;
     x->current = last;
     x->tau = tau;
-    x->noise = noise;
+    x->noise = q;
+    x->z = z;
     for (uint32_t i = 1; i < n; i++) {
         x->steps++;
         if (vals[i] > vals[i - 1]) x->rises++;
     }
     out->peak = peak;
 
-    bool flattened = early > 0 && (late < 0.3 * early || late_growth < noise / 2);
-    if (growth < noise || tau < 0.5 || flattened) {
+    char a[64], b[64], c[64], d[64];
+    bool big_enough = kind == GMD_LEAK_HEAP || growth >= GOROUTINE_MIN;
+    if (z < Z_MIN || tau < TAU_MIN || growth <= 0 || !big_enough) {
         out->dismissed = true;
-        if (flattened && early * (t[h] - t[0]) >= noise)
-            out->why = "grew early, then flattened (a warm-up, not a leak)";
-        else if (tau < 0.5 && peak - first >= noise)
-            out->why = "went up and down without a steady trend";
+        char why[512];
+        if (tau < TAU_MIN && z < Z_MIN && up + down > 2 * fabs(growth / q))
+            snprintf(why, sizeof why, "went up and down without a steady trend (tau %.2f, z %.1f)", tau, z);
+        else if (!big_enough)
+            snprintf(why, sizeof why, "only %.0f more goroutines", growth);
+        else if (kind == GMD_LEAK_HEAP)
+            snprintf(why, sizeof why, "growth within sampling noise: %s is %.1f samples of %s, z %.1f (needs %.0f)",
+                     gmd_fmt_bytes_iec(fmax(growth, 0), a, sizeof a), fmax(growth, 0) / q,
+                     gmd_fmt_bytes_iec(q, b, sizeof b), z, Z_MIN);
         else
-            out->why = "growth within noise";
+            snprintf(why, sizeof why, "no steady growth (tau %.2f, z %.1f)", tau, z);
+        out->why = gmd_arena_strdup(&r->arena, why);
         return;
     }
+
+    /* The end of the run decides warm-up against leak. */
+    ending end;
+    find_ending(t, vals, n, q, slope, &end);
+    if (end.dz >= DEFICIT_Z) {
+        char why[512];
+        if (end.tail_z < 2 || end.tail_growth < 0.2 * end.expected) {
+            out->dismissed = true;
+            snprintf(why, sizeof why, "grew %s, then held flat over the last %.0f s (%s there, against %s expected at its "
+                     "earlier rate): a warm-up, not a leak", fmt_amount(kind, peak - first, a, sizeof a), end.tail_sec,
+                     fmt_amount(kind, end.tail_growth, b, sizeof b), fmt_amount(kind, end.expected, c, sizeof c));
+            out->why = gmd_arena_strdup(&r->arena, why);
+            return;
+        }
+        if (end.tail_growth < 0.5 * end.expected && early > mid && mid > late && late < 0.5 * early) {
+            out->dismissed = out->warming = true;
+            snprintf(why, sizeof why, "still warming up: growth keeps slowing (%s, then %s, then %s over thirds of the run); "
+                     "not counted as a leak, run longer to be sure", fmt_rate(kind, early, a, sizeof a),
+                     fmt_rate(kind, mid, b, sizeof b), fmt_rate(kind, late, c, sizeof c));
+            out->why = gmd_arena_strdup(&r->arena, why);
+            return;
+        }
+    }
+
     out->suspect = true;
     double persist = slope > 0 ? late / slope : 0;
-    if (persist > 1) persist = 1;
-    if (persist < 0) persist = 0;
-    x->confidence = tau * (0.5 + 0.5 * persist) * (1 - exp(-growth / (2 * noise)));
+    persist = persist > 1 ? 1 : persist < 0 ? 0 : persist;
+    x->confidence = fmin(tau, 1) * (0.5 + 0.5 * persist) * (1 - exp(-(z / Z_MIN) * (z / Z_MIN)));
     double bytes_per_hour = slope * 3600.0 * (kind == GMD_LEAK_HEAP ? 1.0 : GOROUTINE_BYTES);
     double impact = log2(1 + bytes_per_hour / 1048576.0) / 10.0;
     x->impact = impact < 0.05 ? 0.05 : impact > 1 ? 1 : impact;
@@ -568,6 +770,29 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
     x->series.n = n;
     x->series.t = gmd_arena_memdup(&r->arena, t, n * sizeof *t);
     x->series.v = gmd_arena_memdup(&r->arena, vals, n * sizeof *vals);
+
+    /* The call paths, biggest growth first; the top one is the stack shown. */
+    double total = 0;
+    x->paths = gmd_arena_alloc(&r->arena, (s->npaths ? s->npaths : 1) * sizeof *x->paths);
+    for (uint32_t i = 0; i < s->npaths; i++) {
+        const path *pa = &s->paths[i];
+        double g = (pa->last_snap == n - 1 ? pa->last : 0) - (pa->at0 ? pa->first0 : 0);
+        x->paths[i] = (gmd_leak_path){pa->stack, pa->nstack, g, 0};
+        if (g > 0) total += g;
+    }
+    x->npaths = s->npaths;
+    for (uint32_t i = 1; i < x->npaths; i++)   /* insertion sort: at most MAX_PATHS */
+        for (uint32_t j = i; j > 0 && x->paths[j].growth > x->paths[j - 1].growth; j--) {
+            gmd_leak_path tmp = x->paths[j];
+            x->paths[j] = x->paths[j - 1];
+            x->paths[j - 1] = tmp;
+        }
+    for (uint32_t i = 0; i < x->npaths; i++)
+        x->paths[i].share = total > 0 && x->paths[i].growth > 0 ? x->paths[i].growth / total : 0;
+    if (x->npaths) {
+        x->stack = x->paths[0].stack;
+        x->nstack = x->paths[0].nstack;
+    }
 
     /* The goroutines' states, from the debug=2 dump. */
     x->state = x->created_by = "";
@@ -582,19 +807,34 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
 
     /* Evidence, in the words a reader checks them by. */
     evidence_list e = {0};
-    char a[64], b[64], c[64], d[64];
-    const char *what = kind == GMD_LEAK_HEAP ? "in-use bytes" : "goroutines with this stack";
+    const char *what = kind == GMD_LEAK_HEAP ? "in-use bytes" : "goroutines here";
     say(r, &e, "%s went from %s to %s over %.1f s: %s (Theil-Sen slope of %u snapshots)", what,
         fmt_amount(kind, first, a, sizeof a), fmt_amount(kind, last, b, sizeof b), span,
         fmt_rate(kind, slope, c, sizeof c), n);
     say(r, &e, "rose in %u of %u intervals; Kendall's tau %.2f (1 = always up)", x->rises, x->steps, tau);
-    say(r, &e, "still growing in the second half: %s, against %s in the first (not a warm-up)",
-        fmt_rate(kind, late, a, sizeof a), fmt_rate(kind, early, b, sizeof b));
-    if (kind == GMD_LEAK_HEAP)
-        say(r, &e, "grew %.0fx the noise floor of %s (%.0f sampling periods of MemProfileRate=%lld)", growth / noise,
-            gmd_fmt_bytes_iec(noise, a, sizeof a), NOISE_PERIODS, (long long)(noise / NOISE_PERIODS));
-    else
-        say(r, &e, "grew %.0fx the noise floor of %.0f goroutines", growth / noise, noise);
+    if (kind == GMD_LEAK_HEAP) {
+        double rate = tr->heap_period > 0 ? (double)tr->heap_period : DEFAULT_RATE;
+        say(r, &e, "significant under the sampling model: the growth is %.0f heap samples (MemProfileRate=%.0f: one "
+            "sample per %s of these objects), %.1f standard deviations above sampling noise (by chance: %s)",
+            growth / q, rate, gmd_fmt_bytes_iec(q, a, sizeof a), z, fmt_chance(z, b, sizeof b));
+    } else {
+        say(r, &e, "grew by %.0f goroutines, %.1f standard deviations above the ups and downs (by chance: %s)",
+            growth, z, fmt_chance(z, a, sizeof a));
+    }
+    say(r, &e, "still growing at the end: %s over the last third, against %s overall (not a warm-up)",
+        fmt_rate(kind, late, a, sizeof a), fmt_rate(kind, slope, b, sizeof b));
+    if (x->npaths > 1) {
+        char buf[768];
+        int len = snprintf(buf, sizeof buf, "one cause reached from %u call paths%s:", x->npaths,
+                           s->paths_dropped ? " (and more)" : "");
+        for (uint32_t i = 0; i < x->npaths && i < 6 && len < (int)sizeof buf - 80; i++) {
+            const gmd_leak_path *pa = &x->paths[i];
+            const char *via = kind == GMD_LEAK_HEAP ? (pa->nstack > 1 ? pa->stack[1] : pa->stack[0])
+                                                    : pa->stack[pa->nstack - 1];
+            len += snprintf(buf + len, sizeof buf - (size_t)len, "%s %s %.0f%%", i ? "," : "", via, pa->share * 100);
+        }
+        say(r, &e, "%s", buf);
+    }
     if (kind == GMD_LEAK_GOROUTINE && x->state_count > 0)
         say(r, &e, "%lld of them %s%s%s (goroutine?debug=2 at the end)%s%s", (long long)x->state_count,
             x->state[0] ? "waiting in '" : "in an unknown state", x->state, x->state[0] ? "'" : "",
@@ -618,9 +858,7 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
         say(r, &e, "process RSS went %s -> %s (%s)", gmd_fmt_bytes_iec(tr->rss.v[0], a, sizeof a),
             gmd_fmt_bytes_iec(tr->rss.v[tr->rss.n - 1], b, sizeof b), fmt_rate(GMD_LEAK_HEAP, rss_slope, d, sizeof d));
     }
-    x->evidence = e.items ? gmd_arena_memdup(&r->arena, e.items, e.n * sizeof *e.items) : NULL;
-    x->nevidence = e.n;
-    free(e.items);
+    finish_evidence(r, x, &e);
 }
 
 static int cmp_score(const void *a, const void *b)
@@ -637,23 +875,226 @@ static int cmp_dismissed(const void *a, const void *b)
     return gx > gy ? -1 : gx < gy;
 }
 
-static void judge_kind(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_leak_kind kind, double noise,
-                       double *scratch, gmd_leak_suspect **sus, uint32_t *nsus, uint32_t *capsus,
-                       gmd_leak_dismissed **dis, uint32_t *ndis, uint32_t *capdis)
+typedef struct verdicts {
+    gmd_leak_suspect *sus;
+    uint32_t nsus, capsus;
+    gmd_leak_dismissed *dis;
+    uint32_t ndis, capdis;
+    uint32_t warming;
+    const char *near_site;        /* steady growth just short of significance */
+    double near_z;
+} verdicts;
+
+static void judge_kind(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_leak_kind kind, double *scratch,
+                       verdicts *v)
 {
     if (k->nt < MIN_SNAPSHOTS) return;
     double *vals = gmd_xmalloc(k->nt * sizeof *vals);
     for (uint32_t i = 0; i < k->n; i++) {
         judged j;
-        judge(tr, r, k, kind, &k->s[i], noise, vals, scratch, &j);
+        judge(tr, r, k, kind, &k->s[i], vals, scratch, &j);
         if (j.suspect) {
-            GMD_VEC_PUSH(*sus, *nsus, *capsus, j.s);
+            GMD_VEC_PUSH(v->sus, v->nsus, v->capsus, j.s);
         } else if (j.dismissed) {
-            gmd_leak_dismissed d = {kind, j.s.site, j.s.first, j.peak, j.s.current, j.why};
-            GMD_VEC_PUSH(*dis, *ndis, *capdis, d);
+            gmd_leak_dismissed d = {kind, j.s.site, j.s.first, j.peak, j.s.current, j.why, j.warming};
+            GMD_VEC_PUSH(v->dis, v->ndis, v->capdis, d);
+            if (j.warming) v->warming++;
+            if (!j.warming && j.s.tau >= 0.7 && j.s.z >= 2 && j.s.z < Z_MIN && j.s.z > v->near_z &&
+                (kind == GMD_LEAK_HEAP || j.s.growth_per_sec * (k->t[k->nt - 1] - k->t[0]) >= GOROUTINE_MIN)) {
+                v->near_site = j.s.site;
+                v->near_z = j.s.z;
+            }
         }
     }
     free(vals);
+}
+
+/* A whole-process series' fit over its last third, for "still growing". */
+static double late_slope(const point_vec *p, double *scratch)
+{
+    uint32_t third = p->n / 3;
+    return theil_sen(p->t, p->v, p->n - third - 1, p->n, scratch);
+}
+
+/* A whole-process series (measured, not sampled) that held flat at the
+ * end: some tail of at least a fifth of the run gained under a quarter of
+ * what its overall rate predicts, and that prediction is above `resolution`. */
+static bool flat_end(const point_vec *p, double slope, double resolution)
+{
+    double span = p->t[p->n - 1] - p->t[0];
+    for (uint32_t k = p->n / 3; k + 2 < p->n; k++) {
+        double d = p->t[p->n - 1] - p->t[k];
+        if (d < 0.2 * span) break;
+        double expected = slope * d;
+        if (expected >= resolution && p->v[p->n - 1] - p->v[k] < 0.25 * expected) return true;
+    }
+    return false;
+}
+
+/* gctrace's live heap grows steadily and no site explains it: a suspect of
+ * its own, so the growth is not silently dropped. */
+static void unresolved_heap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, double *scratch)
+{
+    const point_vec *p = &tr->live;
+    if (p->n < MIN_SNAPSHOTS) return;
+    double span = p->t[p->n - 1] - p->t[0];
+    double slope = theil_sen(p->t, p->v, 0, p->n, scratch), tau = kendall(p->v, 0, p->n);
+    double late = late_slope(p, scratch);
+    /* gctrace has MiB resolution: 4 MiB is four of its steps. */
+    if (span <= 0 || slope <= 0 || tau < 0.7 || slope * span < 4 * 1048576.0 || late < 0.3 * slope) return;
+    /* Held flat or slowing at the end, like a warm-up (gctrace's quantum is
+     * its 1 MiB resolution). */
+    if (flat_end(p, slope, 2 * 1048576.0)) return;
+    double explained = 0;
+    for (uint32_t i = 0; i < v->nsus; i++)
+        if (v->sus[i].kind == GMD_LEAK_HEAP) explained += v->sus[i].growth_per_sec;
+    if (explained >= 0.5 * slope) return;
+
+    gmd_leak_suspect x;
+    memset(&x, 0, sizeof x);
+    x.kind = GMD_LEAK_HEAP;
+    x.site = "(unresolved)";
+    x.unit = "bytes";
+    x.state = x.created_by = "";
+    x.growth_per_sec = slope;
+    x.slope_first_half = theil_sen(p->t, p->v, 0, p->n / 2 + 1, scratch);
+    x.slope_last_half = theil_sen(p->t, p->v, p->n / 2, p->n, scratch);
+    x.first = p->v[0];
+    x.current = p->v[p->n - 1];
+    x.tau = tau;
+    x.noise = 1048576;
+    x.z = 0;
+    for (uint32_t i = 1; i < p->n; i++) {
+        x.steps++;
+        if (p->v[i] > p->v[i - 1]) x.rises++;
+    }
+    double persist = fmin(fmax(late / slope, 0), 1);
+    x.confidence = tau * (0.5 + 0.5 * persist);
+    x.impact = fmin(fmax(log2(1 + slope * 3600 / 1048576.0) / 10.0, 0.05), 1);
+    x.score = x.confidence * x.impact;
+    x.series.n = p->n;
+    x.series.t = gmd_arena_memdup(&r->arena, p->t, p->n * sizeof *p->t);
+    x.series.v = gmd_arena_memdup(&r->arena, p->v, p->n * sizeof *p->v);
+    evidence_list e = {0};
+    char a[64], b[64], c[64];
+    say(r, &e, "the heap grows %s; no allocation site resolves it: %s", fmt_rate(GMD_LEAK_HEAP, slope, a, sizeof a),
+        tr->heap.nt ? "lower the sampling rate (--memprofilerate, GODEBUG=memprofilerate=N) or take two heap dumps "
+                      "(gmd dump) and compare them"
+                    : "no heap profiles were taken; pass --pprof URL (the program's net/http/pprof) to name the site");
+    say(r, &e, "gctrace: the live heap after GC went %s -> %s over %.1f s, rising in %u of %u cycles; Kendall's tau %.2f",
+        gmd_fmt_bytes_iec(x.first, b, sizeof b), gmd_fmt_bytes_iec(x.current, c, sizeof c), span, x.rises, x.steps, tau);
+    if (explained > 0)
+        say(r, &e, "the sites found explain only %s of it", fmt_rate(GMD_LEAK_HEAP, explained, a, sizeof a));
+    say(r, &e, "still growing at the end: %s over the last third", fmt_rate(GMD_LEAK_HEAP, late, a, sizeof a));
+    finish_evidence(r, &x, &e);
+    GMD_VEC_PUSH(v->sus, v->nsus, v->capsus, x);
+}
+
+/* RSS grows steadily beyond what the Go heap and goroutine stacks explain:
+ * memory outside the Go heap, named by the class of mapping that grows. */
+static void offheap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, double *scratch)
+{
+    const point_vec *p = &tr->rss;
+    if (p->n < MIN_SNAPSHOTS) return;
+    double span = p->t[p->n - 1] - p->t[0];
+    double slope = theil_sen(p->t, p->v, 0, p->n, scratch), tau = kendall(p->v, 0, p->n);
+    double late = late_slope(p, scratch);
+    if (span <= 0 || slope <= 0 || tau < 0.7 || slope * span < 8 * 1048576.0 || late < 0.3 * slope) return;
+    if (flat_end(p, slope, 4 * 1048576.0)) return;
+    /* The Go heap can take up to twice its live size in RSS (GOGC=100), so
+     * twice its growth is what it may explain. */
+    double live = tr->live.n >= 2 ? theil_sen(tr->live.t, tr->live.v, 0, tr->live.n, scratch) : 0;
+    double inuse = tr->heap.nt >= 2 ? theil_sen(tr->heap.t, tr->heap.total, 0, tr->heap.nt, scratch) : 0;
+    double gor = tr->gor.nt >= 2 ? theil_sen(tr->gor.t, tr->gor.total, 0, tr->gor.nt, scratch) : 0;
+    double go_heap = 2 * fmax(fmax(live, inuse), 0), stacks = fmax(gor, 0) * GOROUTINE_BYTES;
+    double unexplained = slope - go_heap - stacks;
+    if (unexplained < 0.5 * slope || unexplained * span < 8 * 1048576.0) return;
+
+    /* Which class of mapping grows most; anonymous memory holds the Go heap
+     * too, so its share of the Go heap's growth is taken off first. */
+    static const char *const names[] = {
+        [PV_ANON] = "anonymous mappings", [PV_BRK] = "C heap ([heap])", [PV_STACK] = "main stack ([stack])",
+        [PV_FILE] = "file mappings"};
+    double cls_slope[PV_N] = {0};
+    int best = -1;
+    for (int i = 0; i < PV_N; i++) {
+        const point_vec *c = &tr->cls[i];
+        if (c->n < MIN_SNAPSHOTS) continue;
+        cls_slope[i] = theil_sen(c->t, c->v, 0, c->n, scratch);
+        if (i == PV_ANON_MAPS || i == PV_THREADS) continue;
+        double s = i == PV_ANON ? cls_slope[i] - go_heap - stacks : cls_slope[i];
+        if (s > 0 && (best < 0 || s > (best == PV_ANON ? cls_slope[best] - go_heap - stacks : cls_slope[best])))
+            best = i;
+    }
+
+    gmd_leak_suspect x;
+    memset(&x, 0, sizeof x);
+    x.kind = GMD_LEAK_OFFHEAP;
+    x.site = best >= 0 ? names[best] : "memory outside the Go heap";
+    x.unit = "bytes";
+    x.state = x.created_by = "";
+    x.growth_per_sec = unexplained;
+    x.slope_first_half = theil_sen(p->t, p->v, 0, p->n / 2 + 1, scratch);
+    x.slope_last_half = theil_sen(p->t, p->v, p->n / 2, p->n, scratch);
+    const point_vec *shown = best >= 0 ? &tr->cls[best] : p;
+    x.first = shown->v[0];
+    x.current = shown->v[shown->n - 1];
+    x.tau = tau;
+    x.noise = 4096;
+    for (uint32_t i = 1; i < p->n; i++) {
+        x.steps++;
+        if (p->v[i] > p->v[i - 1]) x.rises++;
+    }
+    double persist = fmin(fmax(late / slope, 0), 1);
+    x.confidence = tau * (0.5 + 0.5 * persist) * (unexplained / slope);
+    x.impact = fmin(fmax(log2(1 + unexplained * 3600 / 1048576.0) / 10.0, 0.05), 1);
+    x.score = x.confidence * x.impact;
+    x.series.n = shown->n;
+    x.series.t = gmd_arena_memdup(&r->arena, shown->t, shown->n * sizeof *shown->t);
+    x.series.v = gmd_arena_memdup(&r->arena, shown->v, shown->n * sizeof *shown->v);
+
+    evidence_list e = {0};
+    char a[64], b[64], c[64];
+    say(r, &e, "process RSS went %s -> %s over %.1f s: %s, rising in %u of %u samples; Kendall's tau %.2f",
+        gmd_fmt_bytes_iec(p->v[0], a, sizeof a), gmd_fmt_bytes_iec(p->v[p->n - 1], b, sizeof b), span,
+        fmt_rate(GMD_LEAK_HEAP, slope, c, sizeof c), x.rises, x.steps, tau);
+    say(r, &e, "the Go heap explains at most %s of it (twice the live heap's growth, for GC headroom) and goroutine "
+        "stacks %s: %s is outside the Go heap", fmt_rate(GMD_LEAK_HEAP, go_heap, a, sizeof a),
+        fmt_rate(GMD_LEAK_HEAP, stacks, b, sizeof b), fmt_rate(GMD_LEAK_HEAP, unexplained, c, sizeof c));
+    if (best >= 0) {
+        const point_vec *bc = &tr->cls[best];
+        say(r, &e, "/proc/PID/smaps: %s went %s -> %s (%s)%s", names[best], gmd_fmt_bytes_iec(bc->v[0], a, sizeof a),
+            gmd_fmt_bytes_iec(bc->v[bc->n - 1], b, sizeof b), fmt_rate(GMD_LEAK_HEAP, cls_slope[best], c, sizeof c),
+            best == PV_ANON ? ", Go heap included" : "");
+    }
+    const point_vec *maps = &tr->cls[PV_ANON_MAPS], *thr = &tr->cls[PV_THREADS];
+    if (best == PV_ANON && maps->n >= 2 && maps->v[maps->n - 1] > maps->v[0])
+        say(r, &e, "anonymous mappings went from %.0f to %.0f: memory mapped and never unmapped (syscall.Mmap, a C "
+            "library's mmap through cgo, or thread stacks)", maps->v[0], maps->v[maps->n - 1]);
+    else if (best == PV_ANON)
+        say(r, &e, "anonymous memory outside the Go heap: mmap'd regions (syscall.Mmap, cgo), C malloc's mmap'd chunks, "
+            "or thread stacks");
+    else if (best == PV_BRK)
+        say(r, &e, "[heap] is the C heap (brk): malloc through cgo or a C library that is never freed");
+    else if (best == PV_FILE)
+        say(r, &e, "file-backed mappings grow: files mapped (and touched) and never unmapped");
+    if (thr->n >= 2 && thr->v[thr->n - 1] - thr->v[0] >= 5)
+        say(r, &e, "threads went from %.0f to %.0f: each OS thread has its own stack (a locked or blocked thread per "
+            "call, e.g. cgo calls or runtime.LockOSThread)", thr->v[0], thr->v[thr->n - 1]);
+    say(r, &e, "still growing at the end: %s over the last third", fmt_rate(GMD_LEAK_HEAP, late, a, sizeof a));
+    finish_evidence(r, &x, &e);
+    GMD_VEC_PUSH(v->sus, v->nsus, v->capsus, x);
+}
+
+static void note(gmd_leak_result *r, evidence_list *notes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(gmd_leak_result *r, evidence_list *notes, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    GMD_VEC_PUSH(notes->items, notes->n, notes->cap, gmd_arena_strdup(&r->arena, buf));
 }
 
 int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_result *r, gmd_err *err)
@@ -674,6 +1115,7 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
     r->goroutine_times = tr->gor.nt ? gmd_arena_memdup(&r->arena, tr->gor.t, tr->gor.nt * sizeof(double)) : NULL;
     r->first_heap = tr->first_heap;
     r->last_heap = tr->last_heap;
+    r->verdict_reason = "";
 
     double t0 = INFINITY, t1 = -INFINITY;
     const point_vec *pvs[] = {&tr->live, &tr->rss};
@@ -707,38 +1149,71 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         r->gc_verdict = gmd_gc_verdict_name(gca.verdict);
     }
 
-    gmd_leak_suspect *sus = NULL;
-    gmd_leak_dismissed *dis = NULL;
-    uint32_t nsus = 0, capsus = 0, ndis = 0, capdis = 0;
-    double period = (double)(tr->heap_period > 0 ? tr->heap_period : 524288);
-    judge_kind(tr, r, &tr->heap, GMD_LEAK_HEAP, NOISE_PERIODS * period, scratch, &sus, &nsus, &capsus, &dis, &ndis, &capdis);
-    judge_kind(tr, r, &tr->gor, GMD_LEAK_GOROUTINE, GOROUTINE_NOISE, scratch, &sus, &nsus, &capsus, &dis, &ndis, &capdis);
-    if (nsus) qsort(sus, nsus, sizeof *sus, cmp_score);
-    if (nsus > max_suspects) nsus = max_suspects;
-    r->suspects = nsus ? gmd_arena_memdup(&r->arena, sus, nsus * sizeof *sus) : NULL;
+    verdicts v = {0};
+    judge_kind(tr, r, &tr->heap, GMD_LEAK_HEAP, scratch, &v);
+    judge_kind(tr, r, &tr->gor, GMD_LEAK_GOROUTINE, scratch, &v);
+    unresolved_heap(tr, r, &v, scratch);
+    offheap(tr, r, &v, scratch);
+    if (v.nsus) qsort(v.sus, v.nsus, sizeof *v.sus, cmp_score);
+    uint32_t nsus = v.nsus > max_suspects ? max_suspects : v.nsus;
+    r->suspects = nsus ? gmd_arena_memdup(&r->arena, v.sus, nsus * sizeof *v.sus) : NULL;
     r->nsuspects = nsus;
-    if (ndis) qsort(dis, ndis, sizeof *dis, cmp_dismissed);
-    if (ndis > 5) ndis = 5;
-    r->dismissed = ndis ? gmd_arena_memdup(&r->arena, dis, ndis * sizeof *dis) : NULL;
+    if (v.ndis) qsort(v.dis, v.ndis, sizeof *v.dis, cmp_dismissed);
+    uint32_t ndis = v.ndis > 5 ? 5 : v.ndis;
+    r->dismissed = ndis ? gmd_arena_memdup(&r->arena, v.dis, ndis * sizeof *v.dis) : NULL;
     r->ndismissed = ndis;
-    free(sus);
-    free(dis);
-    r->leak = nsus > 0;
+    for (uint32_t i = 0; i < v.ndis; i++)
+        if (v.dis[i].warming_up) {
+            char a[64];
+            note(r, &notes, "%s is still warming up (%s so far, growing slower and slower): not called a leak; a longer run "
+                 "tells a warm-up from a slow leak", v.dis[i].site, gmd_fmt_bytes_iec(v.dis[i].current - v.dis[i].first, a, sizeof a));
+        }
+    free(v.sus);
+    free(v.dis);
 
+    /* Resolution: the smallest growth a site can show over this run and be
+     * counted (Z_MIN^2 samples of small objects). */
+    double rate = tr->heap_period > 0 ? (double)tr->heap_period : DEFAULT_RATE;
+    r->resolvable_growth = tr->heap.nt ? Z_MIN * Z_MIN * rate : 0;
+    if (tr->heap.nt >= 2 && r->duration > 0) {
+        char a[64], b[64];
+        note(r, &notes, "resolution: heap profiles sample one allocation per %.0f bytes (MemProfileRate); a site growing less "
+             "than about %s over these %.0f s (%s/min) could not be resolved%s", rate,
+             gmd_fmt_bytes_iec(r->resolvable_growth, a, sizeof a), r->duration,
+             gmd_fmt_bytes_iec(r->resolvable_growth / r->duration * 60, b, sizeof b),
+             r->resolvable_growth > COARSE_BYTES ? ": lower it with --memprofilerate or GODEBUG=memprofilerate=N" : "");
+    }
+
+    char reason[256] = "";
     if (tr->heap.nt == 0 && tr->gor.nt == 0)
         note(r, &notes, "no heap or goroutine profiles: pass --pprof URL (the program's net/http/pprof) to name the leaking code");
     else if (tr->heap.nt < MIN_SNAPSHOTS || tr->gor.nt < MIN_SNAPSHOTS)
         note(r, &notes, "only %u heap and %u goroutine snapshots: at least %d are needed to judge a trend; run longer",
              tr->heap.nt, tr->gor.nt, MIN_SNAPSHOTS);
-    if (tr->heap.nt == 0 && gca.verdict == GMD_GC_GROWING) {
-        r->leak = true;
-        note(r, &notes, "the live heap after GC keeps growing (gctrace: %+.2f MiB/min, tau %.2f) but without heap profiles the site is unknown",
-             gca.slope_mb_min, gca.tau);
-    }
-    if (tr->heap_period > 0 && tr->heap_period >= 524288)
-        note(r, &notes, "heap profiles sample every %lld bytes (MemProfileRate): growth under %s is not resolved; set runtime.MemProfileRate lower for finer results",
-             (long long)tr->heap_period, "2 MiB");
     if (tr->dropped_series) note(r, &notes, "more than %u distinct stacks: later ones were not tracked", MAX_SERIES);
+
+    if (nsus > 0) {
+        r->verdict = GMD_VERDICT_LEAK;
+    } else {
+        r->verdict = GMD_VERDICT_INCONCLUSIVE;
+        if (o && o->program_exited && tr->heap.nt < MIN_SNAPSHOTS)
+            snprintf(reason, sizeof reason, "the program exited after %.1f s, before a trend could be judged", r->duration);
+        else if (tr->heap.nt == 0)
+            snprintf(reason, sizeof reason, "no heap profile: nothing to judge the heap by (pass --pprof URL)");
+        else if (tr->heap.nt < MIN_SNAPSHOTS)
+            snprintf(reason, sizeof reason, "too short: %u heap snapshots over %.1f s, at least %d are needed",
+                     tr->heap.nt, r->duration, MIN_SNAPSHOTS);
+        else if (v.near_site)
+            snprintf(reason, sizeof reason, "%s grows steadily but not yet beyond sampling noise (z %.2f, %.0f needed): "
+                     "run longer or lower the sampling rate (--memprofilerate)", v.near_site, v.near_z, Z_MIN);
+        else if (r->resolvable_growth > COARSE_BYTES)
+            snprintf(reason, sizeof reason, "resolution too coarse: at MemProfileRate=%.0f a site must grow by %.1f MiB to "
+                     "be resolved; lower it with --memprofilerate", rate, r->resolvable_growth / 1048576.0);
+        else
+            r->verdict = GMD_VERDICT_NO_LEAK;
+        r->verdict_reason = gmd_arena_strdup(&r->arena, reason);
+    }
+    r->leak = r->verdict == GMD_VERDICT_LEAK;
     r->notes = notes.items ? gmd_arena_memdup(&r->arena, notes.items, notes.n * sizeof *notes.items) : NULL;
     r->nnotes = notes.n;
     free(notes.items);

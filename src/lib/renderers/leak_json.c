@@ -33,15 +33,21 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     gmd_json_object_begin(&j);
     gmd_json_key(&j, "leak");
     gmd_json_bool(&j, r->leak);
+    gmd_json_key(&j, "verdict");
+    gmd_json_string(&j, gmd_leak_verdict_name(r->verdict));
+    gmd_json_key(&j, "verdict_reason");
+    gmd_json_string(&j, r->verdict_reason ? r->verdict_reason : "");
     gmd_json_key(&j, "suspects");
     gmd_json_array_begin(&j);
     for (uint32_t i = 0; i < r->nsuspects; i++) {
         const gmd_leak_suspect *s = &r->suspects[i];
         gmd_json_object_begin(&j);
         gmd_json_key(&j, "kind");
-        gmd_json_string(&j, s->kind == GMD_LEAK_HEAP ? "heap" : "goroutine");
+        gmd_json_string(&j, gmd_leak_kind_name(s->kind));
         gmd_json_key(&j, "site");
         gmd_json_string(&j, s->site);
+        gmd_json_key(&j, "line");
+        gmd_json_int(&j, s->line);
         gmd_json_key(&j, "stack");
         gmd_json_array_begin(&j);
         for (uint32_t f = 0; f < s->nstack; f++) gmd_json_string(&j, s->stack[f]);
@@ -66,6 +72,25 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         gmd_json_double(&j, s->slope_first_half);
         gmd_json_key(&j, "growth_per_sec_last_half");
         gmd_json_double(&j, s->slope_last_half);
+        gmd_json_key(&j, "z");
+        gmd_json_double(&j, s->z);
+        gmd_json_key(&j, "sample_quantum");
+        gmd_json_double(&j, s->noise);
+        gmd_json_key(&j, "paths");
+        gmd_json_array_begin(&j);
+        for (uint32_t p = 0; p < s->npaths; p++) {
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "stack");
+            gmd_json_array_begin(&j);
+            for (uint32_t f = 0; f < s->paths[p].nstack; f++) gmd_json_string(&j, s->paths[p].stack[f]);
+            gmd_json_array_end(&j);
+            gmd_json_key(&j, "growth");
+            gmd_json_double(&j, s->paths[p].growth);
+            gmd_json_key(&j, "share");
+            gmd_json_double(&j, s->paths[p].share);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
         if (s->kind == GMD_LEAK_GOROUTINE) {
             gmd_json_key(&j, "state");
             gmd_json_string(&j, s->state);
@@ -85,7 +110,7 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         const gmd_leak_dismissed *d = &r->dismissed[i];
         gmd_json_object_begin(&j);
         gmd_json_key(&j, "kind");
-        gmd_json_string(&j, d->kind == GMD_LEAK_HEAP ? "heap" : "goroutine");
+        gmd_json_string(&j, gmd_leak_kind_name(d->kind));
         gmd_json_key(&j, "site");
         gmd_json_string(&j, d->site);
         gmd_json_key(&j, "first");
@@ -96,6 +121,8 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         gmd_json_double(&j, d->current);
         gmd_json_key(&j, "why");
         gmd_json_string(&j, d->why);
+        gmd_json_key(&j, "warming_up");
+        gmd_json_bool(&j, d->warming_up);
         gmd_json_object_end(&j);
     }
     gmd_json_array_end(&j);
@@ -120,6 +147,8 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     gmd_json_string(&j, r->gc_verdict ? r->gc_verdict : "");
     gmd_json_key(&j, "memprofile_rate");
     gmd_json_int(&j, r->heap_period);
+    gmd_json_key(&j, "resolvable_growth");
+    gmd_json_double(&j, r->resolvable_growth);
     gmd_json_key(&j, "notes");
     gmd_json_array_begin(&j);
     for (uint32_t i = 0; i < r->nnotes; i++) gmd_json_string(&j, r->notes[i]);

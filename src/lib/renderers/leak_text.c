@@ -38,26 +38,31 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     char a[64], b[64], c[64];
     if (r->leak && r->nsuspects) {
         const gmd_leak_suspect *s = &r->suspects[0];
-        fprintf(out, "LEAK: %s %s grows %s (now %s); %u suspect%s over %.1f s\n",
-                s->kind == GMD_LEAK_HEAP ? "heap allocated in" : "goroutines blocked in", s->site,
+        const char *what = s->kind == GMD_LEAK_HEAP ? (strcmp(s->site, "(unresolved)") ? "heap allocated in" : "heap growth")
+                         : s->kind == GMD_LEAK_GOROUTINE ? "goroutines blocked in" : "off-heap memory:";
+        fprintf(out, "LEAK: %s %s grows %s (now %s); %u suspect%s over %.1f s\n", what, s->site,
                 rate(s->unit, s->growth_per_sec, a, sizeof a), amount(s->unit, s->current, b, sizeof b),
                 r->nsuspects, r->nsuspects == 1 ? "" : "s", r->duration);
-    } else if (r->leak) {
-        fprintf(out, "LEAK: the live heap keeps growing, but no site could be named (see notes)\n");
+    } else if (r->verdict == GMD_VERDICT_INCONCLUSIVE) {
+        fprintf(out, "INCONCLUSIVE over %.1f s: %s\n", r->duration, r->verdict_reason);
     } else {
-        fprintf(out, "No leak found over %.1f s: no allocation site or goroutine stack grows steadily beyond noise.\n",
-                r->duration);
+        fprintf(out, "No leak found over %.1f s: no allocation site, goroutine stack or off-heap memory grows steadily "
+                "beyond sampling noise to the end.\n", r->duration);
     }
     fprintf(out, "Snapshots: %u heap, %u goroutine, %u GC cycles, %u /proc samples\n", r->nheap, r->ngoroutine,
             r->ngc, r->nproc);
 
     for (uint32_t i = 0; i < r->nsuspects; i++) {
         const gmd_leak_suspect *s = &r->suspects[i];
-        fprintf(out, "\n#%u %-9s %s  %s  now %s  score %.2f (confidence %.2f, impact %.2f)\n", i + 1,
-                s->kind == GMD_LEAK_HEAP ? "heap" : "goroutine", s->site, rate(s->unit, s->growth_per_sec, a, sizeof a),
+        char line[32] = "";
+        if (s->line > 0) snprintf(line, sizeof line, ":%lld", (long long)s->line);
+        fprintf(out, "\n#%u %-9s %s%s  %s  now %s  score %.2f (confidence %.2f, impact %.2f)\n", i + 1,
+                gmd_leak_kind_name(s->kind), s->site, line, rate(s->unit, s->growth_per_sec, a, sizeof a),
                 amount(s->unit, s->current, b, sizeof b), s->score, s->confidence, s->impact);
-        fprintf(out, "   stack:\n");
-        for (uint32_t f = 0; f < s->nstack; f++) fprintf(out, "     %s\n", s->stack[f]);
+        if (s->nstack) {
+            fprintf(out, "   stack%s:\n", s->npaths > 1 ? " (the path with the most growth)" : "");
+            for (uint32_t f = 0; f < s->nstack; f++) fprintf(out, "     %s\n", s->stack[f]);
+        }
         fprintf(out, "   evidence:\n");
         for (uint32_t e = 0; e < s->nevidence; e++) fprintf(out, "     - %s\n", s->evidence[e]);
     }
@@ -66,8 +71,8 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         fprintf(out, "\nGrew but not counted:\n");
         for (uint32_t i = 0; i < r->ndismissed; i++) {
             const gmd_leak_dismissed *d = &r->dismissed[i];
-            const char *unit = d->kind == GMD_LEAK_HEAP ? "bytes" : "goroutines";
-            fprintf(out, "  %-9s %s: %s -> peak %s -> %s: %s\n", d->kind == GMD_LEAK_HEAP ? "heap" : "goroutine",
+            const char *unit = d->kind == GMD_LEAK_GOROUTINE ? "goroutines" : "bytes";
+            fprintf(out, "  %-9s %s: %s -> peak %s -> %s: %s\n", gmd_leak_kind_name(d->kind),
                     d->site, amount(unit, d->first, a, sizeof a), amount(unit, d->peak, b, sizeof b),
                     amount(unit, d->current, c, sizeof c), d->why);
         }
