@@ -627,39 +627,66 @@ static const core_file *find_file(const gmd_memsrc *m, uint64_t addr)
     return NULL;
 }
 
-/* Bytes [addr, addr+n) of segment s beyond its dumped part: from the
- * executable file when NT_FILE says it is mapped there; zero when no file
- * backs it (ELF's rule for memsz > filesz); otherwise unreadable. */
+/* Bytes of the executable's mapping f, from the executable file. */
+static int exe_read(gmd_memsrc *m, const core_file *f, uint64_t addr, uint8_t *buf, size_t n, gmd_err *err)
+{
+    if (!m->exe_tried && m->exe[0]) gmd_memsrc_core_set_exe(m, m->exe, NULL);
+    if (!m->exe_data)
+        return gmd_errf(err, "address 0x%llx: in the executable, which the core left out, and %s: give the binary",
+                        (unsigned long long)addr, m->exe_err[0] ? m->exe_err : "it is not known");
+    uint64_t off = f->file_off, rel = addr - f->start;
+    if (off > m->exe_len || rel > m->exe_len - off || n > m->exe_len - off - rel)
+        return gmd_errf(err, "address 0x%llx: past the end of the executable %s (%zu bytes)",
+                        (unsigned long long)addr, m->exe, m->exe_len);
+    memcpy(buf, m->exe_data + off + rel, n);
+    return 0;
+}
+
+/* The first segment starting above addr, or UINT64_MAX. */
+static uint64_t next_seg_start(const gmd_memsrc *m, uint64_t addr)
+{
+    size_t lo = 0, hi = m->nsegs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->segs[mid].vaddr <= addr) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < m->nsegs ? m->segs[lo].vaddr : UINT64_MAX;
+}
+
+/* The first NT_FILE range starting above addr, or UINT64_MAX. */
+static uint64_t next_file_start(const gmd_memsrc *m, uint64_t addr)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (m->files[i].start > addr && m->files[i].start < next) next = m->files[i].start;
+    return next;
+}
+
+static size_t min_piece(size_t n, uint64_t addr, uint64_t limit)
+{
+    return limit - addr < n ? (size_t)(limit - addr) : n;
+}
+
+/* Bytes [addr, addr+n) of a segment beyond its dumped part (callers keep n
+ * inside the segment): from the executable file when NT_FILE maps it
+ * there; zero when no file backs it (ELF's rule for memsz > filesz);
+ * otherwise unreadable. */
 static int core_read_tail(gmd_memsrc *m, uint64_t addr, uint8_t *buf, size_t n, gmd_err *err)
 {
     while (n) {
         const core_file *f = find_file(m, addr);
+        size_t piece;
         if (!f) {
-            /* Zero up to the next file-backed range, if one starts inside. */
-            size_t zero = n;
-            for (size_t i = 0; i < m->nfiles; i++)
-                if (m->files[i].start > addr && m->files[i].start - addr < zero)
-                    zero = (size_t)(m->files[i].start - addr);
-            memset(buf, 0, zero);
-            addr += zero;
-            buf += zero;
-            n -= zero;
-            continue;
+            piece = min_piece(n, addr, next_file_start(m, addr));
+            memset(buf, 0, piece);
+        } else {
+            piece = min_piece(n, addr, f->end);
+            if (!f->is_exe)
+                return gmd_errf(err, "address 0x%llx: in %s, which the core left out",
+                                (unsigned long long)addr, f->name);
+            if (exe_read(m, f, addr, buf, piece, err) < 0) return -1;
         }
-        size_t piece = f->end - addr < n ? (size_t)(f->end - addr) : n;
-        if (!f->is_exe)
-            return gmd_errf(err, "address 0x%llx: in %s, which the core left out",
-                            (unsigned long long)addr, f->name);
-        if (!m->exe_tried && m->exe[0]) gmd_memsrc_core_set_exe(m, m->exe, NULL);
-        if (!m->exe_data)
-            return gmd_errf(err, "address 0x%llx: in the executable, which the core left out, and %s: give the binary",
-                            (unsigned long long)addr, m->exe_err[0] ? m->exe_err : "it is not known");
-        uint64_t off = f->file_off;
-        uint64_t rel = addr - f->start;
-        if (off > m->exe_len || rel > m->exe_len - off || piece > m->exe_len - off - rel)
-            return gmd_errf(err, "address 0x%llx: past the end of the executable %s (%zu bytes)",
-                            (unsigned long long)addr, m->exe, m->exe_len);
-        memcpy(buf, m->exe_data + off + rel, piece);
         addr += piece;
         buf += piece;
         n -= piece;
@@ -671,14 +698,26 @@ static int core_read(gmd_memsrc *m, uint64_t addr, uint8_t *buf, size_t n, gmd_e
 {
     while (n) {
         const core_seg *s = find_seg(m, addr);
-        if (!s)
-            return gmd_errf(err, "address 0x%llx: not in the core", (unsigned long long)addr);
-        uint64_t rel = addr - s->vaddr;
-        size_t piece = s->memsz - rel < n ? (size_t)(s->memsz - rel) : n;
-        size_t dumped = rel < s->filesz ? (size_t)(s->filesz - rel < piece ? s->filesz - rel : piece) : 0;
-        if (dumped) memcpy(buf, m->data + s->offset + rel, dumped);
-        if (dumped < piece && core_read_tail(m, addr + dumped, buf + dumped, piece - dumped, err) < 0)
-            return -1;
+        size_t piece;
+        if (s) {
+            uint64_t rel = addr - s->vaddr;
+            piece = s->memsz - rel < n ? (size_t)(s->memsz - rel) : n;
+            size_t dumped = rel < s->filesz ? (size_t)(s->filesz - rel < piece ? s->filesz - rel : piece) : 0;
+            if (dumped) memcpy(buf, m->data + s->offset + rel, dumped);
+            if (dumped < piece && core_read_tail(m, addr + dumped, buf + dumped, piece - dumped, err) < 0)
+                return -1;
+        } else {
+            /* gcore leaves a mapping out entirely (no PT_LOAD) when it
+             * only maps a file: the executable's rodata, for one. */
+            const core_file *f = find_file(m, addr);
+            if (!f)
+                return gmd_errf(err, "address 0x%llx: not in the core", (unsigned long long)addr);
+            if (!f->is_exe)
+                return gmd_errf(err, "address 0x%llx: in %s, which the core left out",
+                                (unsigned long long)addr, f->name);
+            piece = min_piece(min_piece(n, addr, f->end), addr, next_seg_start(m, addr));
+            if (exe_read(m, f, addr, buf, piece, err) < 0) return -1;
+        }
         addr += piece;
         buf += piece;
         n -= piece;
