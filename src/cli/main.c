@@ -10,6 +10,8 @@ static const cli_command commands[] = {
     {"run", cmd_run, "run a Go program, watch its memory over time, name the leak"},
     {"watch", cmd_watch, "watch a running Go service's pprof over time, name the leak"},
     {"report", cmd_report, "analyse a gmd run/watch bundle again, offline (text, JSON, HTML)"},
+    {"attach", cmd_attach, "look inside a running Go program (no endpoint, no stop): memory, goroutines, heap"},
+    {"core", cmd_core, "the same for a core file of a Go program"},
     {"dump", cmd_dump, "analyse debug.WriteHeapDump heap dumps: retained sizes, paths to roots"},
 };
 

@@ -157,21 +157,21 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
     if (rt->sym[SYM_BUILDVERSION] && rt->version[0]) {
         char *v = read_gostring(rt, rt->sym[SYM_BUILDVERSION], 64);
         if (!v) {
-            gmd_errf(err, "%s: cannot read runtime.buildVersion at 0x%llx: the binary does not match the %s",
-                     t->name, (unsigned long long)rt->sym[SYM_BUILDVERSION],
+            gmd_errf(err, "cannot read runtime.buildVersion at 0x%llx: %s does not match the %s",
+                     (unsigned long long)rt->sym[SYM_BUILDVERSION], gmd_gobin_path(t->bin),
                      gmd_memsrc_is_live(t->mem) ? "process" : "core");
             goto fail;
         }
         bool same = !strcmp(v, rt->version);
         if (!same)
-            gmd_errf(err, "%s: the program says it is %s but %s is %s: the binary does not match",
-                     t->name, v, gmd_gobin_path(t->bin), rt->version);
+            gmd_errf(err, "the binary %s (%s) is not the one running: runtime.buildVersion reads \"%.40s\" there",
+                     gmd_gobin_path(t->bin), rt->version, v);
         free(v);
         if (!same) goto fail;
     }
     read_string_array(rt, SYM_WAITREASONS, &rt->wait_reasons, &rt->nwait_reasons);
     if (read_string_array(rt, SYM_GSTATUS, &rt->gstatus, &rt->ngstatus) < 0 || rt->ngstatus < 7) {
-        gmd_errf(err, "%s: cannot read runtime.gStatusStrings: the binary does not match the program", t->name);
+        gmd_errf(err, "cannot read runtime.gStatusStrings: %s does not match the program", gmd_gobin_path(t->bin));
         goto fail;
     }
     rt->st_idle = status_index(rt, "idle");
@@ -182,8 +182,7 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
     rt->st_copystack = status_index(rt, "copystack");
     rt->st_deadextra = status_index(rt, "waiting for cgo callback");   /* a dead g kept for cgo callbacks */
     if (rt->st_dead < 0 || rt->st_waiting < 0 || rt->st_running < 0) {
-        gmd_errf(err, "%s: runtime.gStatusStrings does not hold Go's goroutine states: the layout does not check out",
-                 t->name);
+        gmd_errf(err, "runtime.gStatusStrings does not hold Go's goroutine states: the layout does not check out");
         goto fail;
     }
     return rt;
@@ -253,6 +252,7 @@ static bool is_system(gmd_goruntime *rt, uint64_t startpc, bool waiting)
 typedef struct frame_buf {
     gmd_line *lines; size_t nlines, caplines;
     uint32_t *locs; size_t nlocs, caplocs;
+    uint8_t *stack; size_t capstack;      /* a goroutine's stack, read at once */
 } frame_buf;
 
 /* One physical frame at runtime pc: its shown logical frames as a location. */
@@ -278,24 +278,36 @@ static bool add_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint6
 
 /* Unwind a stopped goroutine from its saved pc/sp with the pclntab's SP
  * deltas, as the runtime's own unwinder does (frame pointers are not needed,
- * and frameless leaf functions unwind right). false when it stopped early. */
+ * and frameless leaf functions unwind right). The used part of the stack is
+ * read once: one read per goroutine, not one per frame. false when the walk
+ * stopped early. */
+#define STACK_READ_MAX (256u << 10)
+
 static bool unwind(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, uint64_t sp,
                    uint64_t lo, uint64_t hi)
 {
     gmd_err e;
+    (void)lo;
+    uint64_t len = hi - sp;
+    if (len > STACK_READ_MAX) len = STACK_READ_MAX;
+    if (len > fb->capstack) {
+        free(fb->stack);
+        fb->capstack = STACK_READ_MAX;
+        fb->stack = gmd_xmalloc(fb->capstack);
+    }
+    if (rd(rt, sp, fb->stack, len, &e) < 0) return false;
+    uint64_t base = sp, end = sp + len;
     for (int depth = 0; depth < MAX_FRAMES; depth++) {
         gmd_gofunc f;
-        if (!gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &f)) return depth > 0 && false;
+        if (!gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &f)) return false;
         if (f.top_frame) return true;
         bool retaddr = pc - rt->t->bias > f.entry;
         add_location(rt, b, fb, pc, retaddr, depth == 0, true);
         int64_t d = gmd_gobin_sp_delta(rt->t->bin, pc - rt->t->bias);
         if (d < 0 || f.sp_write) return false;
         uint64_t cfa = sp + (uint64_t)d + 8;
-        if (cfa <= sp || cfa > hi || sp < lo) return false;
-        uint64_t ret;
-        if (gmd_target_read_u64(rt->t, cfa - 8, &ret, &e) < 0) return false;
-        pc = ret;
+        if (cfa <= sp || cfa > end || cfa - 8 < base) return false;
+        memcpy(&pc, fb->stack + (cfa - 8 - base), 8);
         sp = cfa;
     }
     return false;
@@ -457,6 +469,7 @@ gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stat
     free(gptrs);
     free(fb.lines);
     free(fb.locs);
+    free(fb.stack);
     if (ngs) {
         p->goroutines = gmd_arena_memdup(&p->arena, gs, ngs * sizeof *gs);
         p->ngoroutines = (uint32_t)ngs;
