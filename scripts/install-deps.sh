@@ -14,6 +14,7 @@ packages=(
   libgraphviz-dev graphviz             # call graphs rendered to SVG
   libelf-dev libdw-dev                 # ELF symbols of Go binaries (heap dump roots)
   libcmocka-dev                        # unit tests
+  gdb                                  # gcore: core files of live fixtures (target layer tests)
   clang                                # fuzz targets (libFuzzer)
   python3 time netcat-openbsd libxml2-utils   # test helpers
 )

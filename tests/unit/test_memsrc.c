@@ -103,9 +103,13 @@ static int setup(void **state)
     return 0;
 }
 
+static char cores[2][1200];   /* removed at the end even when a check failed */
+
 static int teardown(void **state)
 {
     (void)state;
+    for (int i = 0; i < 2; i++)
+        if (cores[i][0]) unlink(cores[i]);
     stop(&plain);
     stop(&pie);
     return 0;
@@ -538,6 +542,7 @@ static void make_core(prog *p, char core[1200])
     char prefix[1100], cmd[3000];
     snprintf(prefix, sizeof prefix, "%s/core", tmpdir);
     snprintf(core, 1200, "%s.%d", prefix, (int)p->pid);
+    memcpy(cores[p == &pie], core, 1200);
     unlink(core);
     /* gcore stops the process briefly (ptrace); that is the test's doing,
      * not gmd's. */

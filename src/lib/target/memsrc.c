@@ -632,8 +632,8 @@ static int exe_read(gmd_memsrc *m, const core_file *f, uint64_t addr, uint8_t *b
 {
     if (!m->exe_tried && m->exe[0]) gmd_memsrc_core_set_exe(m, m->exe, NULL);
     if (!m->exe_data)
-        return gmd_errf(err, "address 0x%llx: in the executable, which the core left out, and %s: give the binary",
-                        (unsigned long long)addr, m->exe_err[0] ? m->exe_err : "it is not known");
+        return gmd_errf(err, "address 0x%llx: in the executable, which the core left out, and it cannot be read (%s): give the binary",
+                        (unsigned long long)addr, m->exe_err[0] ? m->exe_err : "no NT_FILE note names it");
     uint64_t off = f->file_off, rel = addr - f->start;
     if (off > m->exe_len || rel > m->exe_len - off || n > m->exe_len - off - rel)
         return gmd_errf(err, "address 0x%llx: past the end of the executable %s (%zu bytes)",
