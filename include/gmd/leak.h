@@ -160,6 +160,8 @@ typedef struct gmd_leak_result {
     const char **notes;           /* caveats: too few snapshots, no profiles, ... */
     uint32_t nnotes;
     const gmd_profile *first_heap, *last_heap;   /* owned by the tracker */
+    const gmd_profile *base_heap; /* the growth flame graph's base: a snapshot a quarter to half into the run */
+    double base_time;
 } gmd_leak_result;
 
 typedef struct gmd_leak_opts {

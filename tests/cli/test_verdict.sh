@@ -96,4 +96,26 @@ assert_out_contains "No leak found"
 run "$GMD" report --no-html "$T/short"
 assert_rc 0
 assert_out_contains "INCONCLUSIVE"
+
+# report.html at 900 px in headless Chromium (when installed): every chart drawn, no script error,
+# the charts right after the verdict, the paths and the off-heap suspect on the page.
+browser=""
+for b in chromium chromium-browser google-chrome; do
+    command -v "$b" >/dev/null && { browser=$b; break; }
+done
+if [ -n "$browser" ]; then
+    for c in fourpaths offheap; do
+        run "$GMD" report --html "$T/$c.html" "$B/$c"
+        assert_rc 0
+        timeout 90 "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/profile" \
+            --window-size=900,2000 --virtual-time-budget=5000 --dump-dom "file://$T/$c.html" >"$T/$c.dom" 2>"$T/browser.err"
+        [ -s "$T/$c.dom" ] || fail "chromium printed no DOM: $(tail -5 "$T/browser.err")"; pass
+        assert_eq "$(grep -o '<body[^>]*>' "$T/$c.dom" | head -1)" '<body data-charts="4">' "$c: charts drawn, no script error"
+        assert_eq "$(python3 -c 'import sys; d=open(sys.argv[1]).read(); print(d.index("Over time") < d.index("Suspects</h2>"))' "$T/$c.dom")" "True" "$c: charts first"
+    done
+    grep -q '4 call paths' "$T/fourpaths.dom" || fail "fourpaths: paths not on the page"; pass
+    grep -q 'off-heap memory: anonymous mappings' "$T/offheap.dom" || fail "offheap: verdict not on the page"; pass
+    "$browser" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/profile" --window-size=900,2000 \
+        --virtual-time-budget=5000 --screenshot="$T/fourpaths.png" "file://$T/fourpaths.html" >/dev/null 2>&1
+fi
 done_ok

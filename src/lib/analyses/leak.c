@@ -79,6 +79,12 @@ struct gmd_leak_tracker {
     point_vec cls[PV_N];
     gmd_gctrace gct;
     gmd_profile *first_heap, *last_heap;
+    /* Heap profiles at the latest two power-of-two snapshot numbers: the one
+     * before last falls between a quarter and half of the run, the base of
+     * the growth flame graph (the first snapshot is often near empty). */
+    gmd_profile *pow_prev, *pow_last;
+    double pow_prev_t;
+    bool last_is_pow;             /* last_heap is pow_last, not owned twice */
     /* goroutine states by site, from the debug=2 dump */
     struct site_state { const char *site, *state, *created_by; int64_t count; } *states;
     uint32_t nstates, statecap;
@@ -133,7 +139,9 @@ void gmd_leak_tracker_free(gmd_leak_tracker *tr)
     }
     gmd_gctrace_free(&tr->gct);
     gmd_profile_free(tr->first_heap);
-    gmd_profile_free(tr->last_heap);
+    if (!tr->last_is_pow) gmd_profile_free(tr->last_heap);
+    gmd_profile_free(tr->pow_prev);
+    gmd_profile_free(tr->pow_last);
     free(tr->states);
     gmd_intern_free(&tr->names);
     gmd_arena_free(&tr->arena);
@@ -354,9 +362,18 @@ int gmd_leak_add_heap(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *e
     }
     if (!tr->first_heap) {
         tr->first_heap = p;
-    } else {
-        gmd_profile_free(tr->last_heap);
-        tr->last_heap = p;
+        return 0;
+    }
+    if (!tr->last_is_pow) gmd_profile_free(tr->last_heap);
+    tr->last_heap = p;
+    tr->last_is_pow = false;
+    uint32_t i = tr->heap.nt - 1;
+    if ((i & (i - 1)) == 0) {
+        gmd_profile_free(tr->pow_prev);
+        tr->pow_prev = tr->pow_last;
+        tr->pow_prev_t = tr->heap.nt >= 2 ? tr->heap.t[i / 2] : t;
+        tr->pow_last = p;
+        tr->last_is_pow = true;
     }
     return 0;
 }
@@ -1115,6 +1132,8 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
     r->goroutine_times = tr->gor.nt ? gmd_arena_memdup(&r->arena, tr->gor.t, tr->gor.nt * sizeof(double)) : NULL;
     r->first_heap = tr->first_heap;
     r->last_heap = tr->last_heap;
+    r->base_heap = tr->pow_prev ? tr->pow_prev : tr->first_heap;
+    r->base_time = tr->pow_prev ? tr->pow_prev_t : tr->heap.nt ? tr->heap.t[0] : 0;
     r->verdict_reason = "";
 
     double t0 = INFINITY, t1 = -INFINITY;

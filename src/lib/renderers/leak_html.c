@@ -85,7 +85,8 @@ static void write_data(FILE *out, const gmd_leak_result *r)
  * apart from the page's). */
 static void write_flame(FILE *out, const gmd_leak_result *r)
 {
-    if (!r->first_heap || !r->last_heap) {
+    const gmd_profile *base_heap = r->base_heap ? r->base_heap : r->first_heap;
+    if (!base_heap || !r->last_heap) {
         fputs("<p class=dim>Needs at least two heap profiles (pass --pprof).</p>\n", out);
         return;
     }
@@ -95,7 +96,7 @@ static void write_flame(FILE *out, const gmd_leak_result *r)
     gmd_stackset base, cur;
     gmd_err err;
     gmd_err_clear(&err);
-    if (gmd_stackset_build(r->first_heap, &so, &base, &err) < 0) return;
+    if (gmd_stackset_build(base_heap, &so, &base, &err) < 0) return;
     if (gmd_stackset_build(r->last_heap, &so, &cur, &err) < 0) {
         gmd_stackset_free(&base);
         return;
@@ -103,11 +104,15 @@ static void write_flame(FILE *out, const gmd_leak_result *r)
     char *svg = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&svg, &len);
-    gmd_flame_opts fo = {.title = "Heap in use: last snapshot, coloured by change since the first", .width = 1200};
+    char title[160];
+    snprintf(title, sizeof title, "Heap in use: last snapshot, coloured by change since the snapshot at %.1f s", r->base_time);
+    gmd_flame_opts fo = {.title = title, .width = 1200};
     int rc = m ? gmd_flame_write_svg(m, &cur, &base, &fo, &err) : -1;
     if (m) fclose(m);
     if (rc == 0 && len > 0) {
-        fputs("<iframe class=flame title=\"diff flame graph\" srcdoc=\"<!doctype html><body style='margin:0'>", out);
+        fputs("<iframe class=flame title=\"diff flame graph\" onload=\"try{this.style.height=Math.ceil(this.contentDocument."
+              "querySelector('svg').getBoundingClientRect().height+4)+'px'}catch(e){}\" srcdoc=\"<!doctype html><style>svg{width:100%;"
+              "height:auto}</style><body style='margin:0'>", out);
         gmd_put_xml_str(out, svg);
         fputs("</body>\"></iframe>\n", out);
     } else {
@@ -129,7 +134,9 @@ static const char page_css[] =
     "th{background:#f6f6f6}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "code,pre{font:12px/1.4 ui-monospace,monospace}pre{background:#f8f8f8;padding:6px 8px;margin:4px 0}"
     "ul.ev{margin:4px 0 8px 18px;padding:0}.chart{margin:6px 0 14px}.chart h3{font-size:14px;margin:0 0 2px}"
-    "iframe.flame{width:100%;height:560px;border:1px solid #ddd}#errors{color:#b00020;white-space:pre-wrap}";
+    "iframe.flame{width:100%;height:560px;border:1px solid #ddd}#errors{color:#b00020;white-space:pre-wrap}"
+    "pre{white-space:pre-wrap;word-break:break-all}td{overflow-wrap:anywhere}td.kind{white-space:nowrap}.inconclusive{color:#a15c00}"
+    "@media (max-width:1000px){body{margin:12px auto;padding:0 8px}td,th{padding:3px 4px}}";
 
 static const char page_js[] =
     "(function(){\n"
@@ -152,16 +159,20 @@ static const char page_js[] =
     "var series=[{label:'t (s)',value:function(u,v){return v==null?'':v.toFixed(2)+' s'}}];\n"
     "lines.forEach(function(l,i){var s={label:l.label,stroke:colors[i%colors.length],width:1.5,spanGaps:true,"
     "value:function(u,v){return fmt(v)}};if(l.points){s.width=0;s.points={show:true,size:5,fill:colors[i%colors.length]}}"
-    "if(l.step)s.paths=uPlot.paths.stepped({align:1});series.push(s)});\n"
+    "if(l.step)s.paths=uPlot.paths.stepped({align:1});if(l.scale)s.scale=l.scale;series.push(s)});\n"
     "var w=Math.max(400,box.clientWidth||1100);\n"
+    "var yr={range:function(u,lo,hi){return[Math.min(0,lo),hi>0?hi*1.05:1]}};var sc={x:{time:false,range:function(){return[0,xmax]}},y:yr};"
+    "var ax=[{label:'seconds since start'},{size:70,values:function(u,vals){return vals.map(fmt)}}];\n"
+    /* RSS on its own scale (right axis): it is often many times the heap. */
+    "if(lines.some(function(l){return l.scale})){sc.rss=yr;ax.push({scale:'rss',side:1,size:70,stroke:colors[1],"
+    "grid:{show:false},values:function(u,vals){return vals.map(fmt)}})}\n"
     "new uPlot({width:w,height:200,cursor:{sync:{key:'gmd'}},plugins:[snapPlugin()],"
-    "scales:{x:{time:false,range:function(){return[0,xmax]}},y:{range:function(u,lo,hi){return[Math.min(0,lo),hi>0?hi*1.05:1]}}},"
-    "axes:[{label:'seconds since start'},{size:70,values:function(u,vals){return vals.map(fmt)}}],series:series},data,div);made++}\n"
+    "scales:sc,axes:ax,series:series},data,div);made++}\n"
     "var mem=[];\n"
     "if(D.live.t.length)mem.push({label:'live heap after GC (gctrace)',t:D.live.t,v:D.live.v,step:true});\n"
-    "if(D.rss.t.length)mem.push({label:'RSS',t:D.rss.t,v:D.rss.v});\n"
+    "if(D.rss.t.length)mem.push({label:'RSS (right axis)',t:D.rss.t,v:D.rss.v,scale:'rss'});\n"
     "if(D.inuse.t.length)mem.push({label:'heap in use (profiles)',t:D.inuse.t,v:D.inuse.v});\n"
-    "chart('Memory',mem,bytes);\n"
+    "chart('Memory: Go heap (left axis) and RSS (right axis)',mem,bytes);\n"
     "var hs=D.suspects.filter(function(s){return s.unit=='bytes'});\n"
     "chart('In-use bytes of the heap suspects',hs.map(function(s){return{label:s.site,t:s.series.t,v:s.series.v}}),bytes);\n"
     "var gl=[];if(D.goroutines.t.length)gl.push({label:'all goroutines',t:D.goroutines.t,v:D.goroutines.v});\n"
@@ -178,11 +189,13 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
     const gmd_leak_suspect *top = r->nsuspects ? &r->suspects[0] : NULL;
     char verdict[600];
     if (top)
-        snprintf(verdict, sizeof verdict, "Leak: %s %s grows %s%s/s", top->kind == GMD_LEAK_HEAP ? "heap allocated in" : "goroutines blocked in",
-                 top->site, top->kind == GMD_LEAK_HEAP ? gmd_fmt_bytes_iec(top->growth_per_sec, a, sizeof a) : "",
-                 top->kind == GMD_LEAK_HEAP ? "" : (snprintf(b, sizeof b, "%.1f goroutines", top->growth_per_sec), b));
-    else if (r->leak)
-        snprintf(verdict, sizeof verdict, "Leak: the live heap keeps growing (no site named)");
+        snprintf(verdict, sizeof verdict, "Leak: %s %s grows %s%s/s",
+                 top->kind == GMD_LEAK_HEAP ? (strcmp(top->site, "(unresolved)") ? "heap allocated in" : "heap growth")
+                 : top->kind == GMD_LEAK_GOROUTINE ? "goroutines blocked in" : "off-heap memory:",
+                 top->site, top->kind != GMD_LEAK_GOROUTINE ? gmd_fmt_bytes_iec(top->growth_per_sec, a, sizeof a) : "",
+                 top->kind != GMD_LEAK_GOROUTINE ? "" : (snprintf(b, sizeof b, "%.1f goroutines", top->growth_per_sec), b));
+    else if (r->verdict == GMD_VERDICT_INCONCLUSIVE)
+        snprintf(verdict, sizeof verdict, "Inconclusive: %s", r->verdict_reason);
     else
         snprintf(verdict, sizeof verdict, "No leak found");
 
@@ -201,7 +214,7 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
     fputs("<script>window.addEventListener('error',function(e){var b=document.body;"
           "b.setAttribute('data-errors',(b.getAttribute('data-errors')||'')+e.message+';');"
           "var d=document.getElementById('errors');if(d)d.textContent+='Script error: '+e.message+'\\n'});</script>\n", out);
-    fprintf(out, "<h1 class=%s>", r->leak ? "leak" : "ok");
+    fprintf(out, "<h1 class=%s>", r->leak ? "leak" : r->verdict == GMD_VERDICT_INCONCLUSIVE ? "inconclusive" : "ok");
     gmd_put_xml_str(out, verdict);
     fputs("</h1>\n<p class=dim>", out);
     if (info && info->command && info->command[0]) {
@@ -218,18 +231,37 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
     }
     fputs("</p>\n<div id=errors></div>\n", out);
 
+    /* The charts first: they show at a glance what the verdict says. */
+    fputs("<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "
+          "the snapshots (heap profiles).</p>\n<div id=charts></div>\n", out);
+
     fputs("<h2>Suspects</h2>\n", out);
     if (!r->nsuspects) {
-        fputs("<p>No allocation site or goroutine stack grew steadily beyond sampling noise.</p>\n", out);
+        fputs("<p>No allocation site, goroutine stack or off-heap memory grew steadily beyond sampling noise to the "
+              "end.</p>\n", out);
     } else {
         fputs("<table><tr><th>#</th><th>kind</th><th>site, stack (leaf first) and evidence</th><th>growth</th><th>now</th>"
               "<th>score</th><th>confidence</th></tr>\n", out);
         for (uint32_t i = 0; i < r->nsuspects; i++) {
             const gmd_leak_suspect *s = &r->suspects[i];
-            bool heap = s->kind == GMD_LEAK_HEAP;
-            fprintf(out, "<tr><td>%u</td><td>%s</td><td><b><code>", i + 1, heap ? "heap" : "goroutine");
+            bool heap = s->kind != GMD_LEAK_GOROUTINE;
+            fprintf(out, "<tr><td>%u</td><td class=kind>%s</td><td><b><code>", i + 1, gmd_leak_kind_name(s->kind));
             gmd_put_xml_str(out, s->site);
-            fputs("</code></b><pre>", out);
+            if (s->line > 0) fprintf(out, ":%lld", (long long)s->line);
+            fputs("</code></b>", out);
+            if (s->npaths > 1) {
+                fprintf(out, " <span class=dim>%u call paths:", s->npaths);
+                for (uint32_t p = 0; p < s->npaths && p < 8; p++) {
+                    const gmd_leak_path *pa = &s->paths[p];
+                    const char *via = s->kind == GMD_LEAK_HEAP ? (pa->nstack > 1 ? pa->stack[1] : pa->stack[0])
+                                                               : pa->stack[pa->nstack - 1];
+                    fputs(p ? ", " : " ", out);
+                    gmd_put_xml_str(out, via);
+                    fprintf(out, " %.0f%%", pa->share * 100);
+                }
+                fputs("</span>", out);
+            }
+            fputs("<pre>", out);
             for (uint32_t f = 0; f < s->nstack; f++) {
                 gmd_put_xml_str(out, s->stack[f]);
                 fputc('\n', out);
@@ -257,11 +289,11 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
             fputs("<li><code>", out);
             gmd_put_xml_str(out, d->site);
             fputs("</code>: ", out);
-            if (d->kind == GMD_LEAK_HEAP)
+            if (d->kind != GMD_LEAK_GOROUTINE)
                 fprintf(out, "%s &rarr; peak %s &rarr; ", gmd_fmt_bytes_iec(d->first, a, sizeof a), gmd_fmt_bytes_iec(d->peak, b, sizeof b));
             else
                 fprintf(out, "%.0f &rarr; peak %.0f &rarr; ", d->first, d->peak);
-            if (d->kind == GMD_LEAK_HEAP) gmd_put_xml_str(out, gmd_fmt_bytes_iec(d->current, a, sizeof a));
+            if (d->kind != GMD_LEAK_GOROUTINE) gmd_put_xml_str(out, gmd_fmt_bytes_iec(d->current, a, sizeof a));
             else fprintf(out, "%.0f", d->current);
             fputs(": ", out);
             gmd_put_xml_str(out, d->why);
@@ -270,10 +302,8 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
         fputs("</ul>\n", out);
     }
 
-    fputs("<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "
-          "the snapshots (heap profiles).</p>\n<div id=charts></div>\n", out);
     fputs("<h2>Where the heap grew</h2>\n<p class=dim>Diff flame graph of in-use bytes: widths from the last heap "
-          "profile, red where it grew since the first, blue where it shrank. Click to zoom.</p>\n", out);
+          "profile, red where it grew since an earlier snapshot (a quarter to half into the run, named in the title: the first is often near empty), blue where it shrank. Click to zoom.</p>\n", out);
     write_flame(out, r);
     if (r->nnotes) {
         fputs("<h2>Notes</h2>\n<ul>", out);
