@@ -691,7 +691,7 @@ int64_t gmd_gobin_sp_delta(const gmd_gobin *b, uint64_t pc)
 }
 
 /* FuncIDWrapper is the last funcID of each release's list, and its number
- * moves as runtime functions get IDs (21 in 1.22, 22 in 1.26); every Go
+ * moves as runtime functions get IDs (22 in 1.22, 23 in 1.26); every Go
  * program has compiler-generated wrappers (type:.eq.*, method wrappers), so
  * the largest funcID in the table is it. */
 static int wrapper_id(gmd_gobin *b)
