@@ -4,8 +4,10 @@
 #   liveprog            default build (non-PIE, symbols, DWARF)
 #   liveprog-pie        -buildmode=pie (loaded at a random base: bias != 0)
 #   liveprog-stripped   -ldflags='-s -w' (no .symtab, no DWARF)
+#   liveprog-w          -ldflags=-w (symbols, no DWARF: layouts from gmd's table)
 #   liveprog-go122      built by Go 1.22 (GOTOOLCHAIN=go1.22.12), when that
 #                       toolchain can be fetched; skipped with a loud note if not
+#   liveprog-go122-w    the same with -ldflags=-w
 # Run by tests/fixtures/make-fixtures.sh.
 set -euo pipefail
 out=${1:?usage: build.sh OUTDIR}
@@ -19,11 +21,17 @@ cd "$here/liveprog"
 GOTOOLCHAIN=local "$GO" build -o "$out/liveprog" .
 GOTOOLCHAIN=local "$GO" build -buildmode=pie -o "$out/liveprog-pie" .
 GOTOOLCHAIN=local "$GO" build -ldflags='-s -w' -o "$out/liveprog-stripped" .
+# -w alone: symbols but no DWARF, so runtime layouts come from gmd's table.
+GOTOOLCHAIN=local "$GO" build -ldflags=-w -o "$out/liveprog-w" .
 
 # An older runtime's layouts (g, mspan, bucket) differ; build with Go 1.22
 # when the go command can fetch it (needs network the first time).
 rm -f "$out/liveprog-go122"
-if ! GOTOOLCHAIN=go1.22.12 "$GO" build -o "$out/liveprog-go122" . 2>"$out/liveprog-go122.log"; then
+rm -f "$out/liveprog-go122-w"
+if GOTOOLCHAIN=go1.22.12 "$GO" build -o "$out/liveprog-go122" . 2>"$out/liveprog-go122.log"; then
+  GOTOOLCHAIN=go1.22.12 "$GO" build -ldflags=-w -o "$out/liveprog-go122-w" . 2>>"$out/liveprog-go122.log" ||
+    rm -f "$out/liveprog-go122-w"
+else
   rm -f "$out/liveprog-go122"
   echo "target-fixtures: WARNING: SKIPPED liveprog-go122: GOTOOLCHAIN=go1.22.12 failed (see $out/liveprog-go122.log)" >&2
 fi
