@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +42,16 @@ static const char *fixtures(void)
 
 /* Start `bin -nohttp` and wait (up to 100 s: it polls its goroutines for up
  * to a minute itself) for its "ready" line. */
+static int start_in(prog *p, const char *name, const char *crash_dir);
+
 static int start(prog *p, const char *name)
+{
+    return start_in(p, name, NULL);
+}
+
+/* With crash_dir: run there with GOTRACEBACK=crash and no core size limit,
+ * so a SIGABRT leaves a kernel core. */
+static int start_in(prog *p, const char *name, const char *crash_dir)
 {
     char bin[PATH_MAX];
     snprintf(bin, sizeof bin, "%s/target/%s", fixtures(), name);
@@ -57,6 +67,13 @@ static int start(prog *p, const char *name)
         dup2(in[0], 0);
         dup2(out[1], 1);
         close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+        if (crash_dir) {
+            struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+            if (setrlimit(RLIMIT_CORE, &rl) < 0 || chdir(crash_dir) < 0) _exit(126);
+            int err = open("stderr.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);   /* the crash's traceback */
+            if (err >= 0) dup2(err, 2);
+            setenv("GOTRACEBACK", "crash", 1);
+        }
         execl(p->path, p->path, "-nohttp", (char *)NULL);
         _exit(127);
     }
@@ -680,6 +697,102 @@ static void test_core_pie(void **state)
     check_core(&pie, true);
 }
 
+/* A core the kernel wrote (GOTRACEBACK=crash, then SIGABRT): unlike gcore's
+ * it keeps only the first page of the executable's text and none of its
+ * rodata (PT_LOADs with filesz 4096 and 0), so those bytes come from the
+ * file through NT_FILE. Compared with what the process held before. */
+static void test_kernel_core(void **state)
+{
+    (void)state;
+    char pattern[256] = "";
+    FILE *f = fopen("/proc/sys/kernel/core_pattern", "r");
+    if (f) {
+        if (!fgets(pattern, sizeof pattern, f)) pattern[0] = '\0';
+        fclose(f);
+    }
+    pattern[strcspn(pattern, "\n")] = '\0';
+    if (!pattern[0] || pattern[0] == '|' || pattern[0] == '/') {
+        fprintf(stderr, "test_memsrc: SKIPPED kernel core check: core_pattern '%s' does not write to the cwd\n",
+                pattern);
+        skip();
+    }
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/kcore", tmpdir);
+    mkdir(dir, 0755);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -f '%s'/core*", dir);
+    assert_int_equal(system(cmd), 0);
+    prog k = { 0 };
+    if (start_in(&k, "liveprog", dir) < 0) {
+        stop(&k);
+        fail_msg("cannot start liveprog in %s", dir);
+    }
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_memsrc *live = gmd_memsrc_open_pid(k.pid, &err);
+    if (!live) {
+        stop(&k);
+        fail_msg("%s: %s", err.source, err.msg);
+    }
+    uint64_t first, ro_end, base = load_address(k.pid, k.path);
+    ro_range(k.path, &first, &ro_end);
+    size_t n = (size_t)(ro_end - first);
+    uint8_t *a = malloc(n), *b = malloc(n);
+    uint8_t slice[24], elem[24], heap_live[4096], heap_core[4096];
+    uint64_t retained = nm(k.path, "main.retained");
+    int rc = gmd_memsrc_read(live, base, a, n, &err);
+    rc |= gmd_memsrc_read(live, retained, slice, 24, &err);
+    rc |= gmd_memsrc_read(live, le64(slice) + 24 * 9, elem, 24, &err);
+    rc |= gmd_memsrc_read(live, le64(elem), heap_live, sizeof heap_live, &err);
+    gmd_memsrc_close(live);
+    kill(k.pid, SIGABRT);    /* the test's doing: gmd never signals */
+    int status;
+    waitpid(k.pid, &status, 0);
+    close(k.in);
+    k.pid = 0;
+    assert_int_equal(rc, 0);
+    if (!WIFSIGNALED(status) || !WCOREDUMP(status)) {
+        fprintf(stderr, "test_memsrc: SKIPPED kernel core check: no core dumped (status 0x%x)\n", status);
+        free(a);
+        free(b);
+        skip();
+    }
+    char core[1400] = "";
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep '^core' | head -1", dir);
+    FILE *ls = popen(cmd, "r");
+    assert_non_null(ls);
+    char name[256] = "";
+    if (!fgets(name, sizeof name, ls)) name[0] = '\0';
+    pclose(ls);
+    name[strcspn(name, "\n")] = '\0';
+    if (!name[0]) fail_msg("the core was dumped but is not in %s (core_pattern '%s')", dir, pattern);
+    snprintf(core, sizeof core, "%s/%.150s", dir, name);
+
+    gmd_memsrc *m = gmd_memsrc_open_core(core, &err);
+    if (!m) fail_msg("%s: byte %lld: %s", err.source, (long long)err.offset, err.msg);
+    assert_string_equal(gmd_memsrc_exe_path(m), k.path);
+    if (gmd_memsrc_read(m, base, b, n, &err) < 0) fail_msg("%s: %s", err.source, err.msg);
+    assert_memory_equal(a, b, n);
+    assert_int_equal(gmd_memsrc_read(m, le64(elem), heap_core, sizeof heap_core, &err), 0);
+    assert_memory_equal(heap_live, heap_core, sizeof heap_core);
+    assert_int_equal(heap_core[0], 9);
+    char want[64], got[64];
+    go_version(k.path, want, sizeof want);
+    read_build_version(m, nm(k.path, "runtime.buildVersion"), got, sizeof got);
+    assert_string_equal(got, want);
+
+    /* Without the executable the left-out text cannot be read: an error
+     * that says so, never zeros. */
+    gmd_memsrc_core_set_exe_memory(m, NULL, 0);
+    gmd_err_clear(&err);
+    assert_int_equal(gmd_memsrc_read(m, base + 0x2000, b, 16, &err), -1);
+    assert_non_null(strstr(err.msg, "left out"));
+    gmd_memsrc_close(m);
+    unlink(core);
+    free(a);
+    free(b);
+}
+
 static void test_core_bad(void **state)
 {
     (void)state;
@@ -707,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_core_bad),
         cmocka_unit_test(test_core_plain),
         cmocka_unit_test(test_core_pie),
+        cmocka_unit_test(test_kernel_core),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -604,7 +604,7 @@ void gmd_memsrc_core_set_exe_memory(gmd_memsrc *m, const void *data, size_t len)
     m->exe_len = len;
     m->exe_mapped = false;
     m->exe_tried = true;
-    m->exe_err[0] = '\0';
+    snprintf(m->exe_err, sizeof m->exe_err, "%s", data ? "" : "no executable given");
 }
 
 static const core_seg *find_seg(const gmd_memsrc *m, uint64_t addr)
