@@ -14,10 +14,46 @@ CC=${CC:-clang} cmake -S "$root" -B "$build" -DGMD_FUZZ=ON -DCMAKE_BUILD_TYPE=Re
 cmake --build "$build" -j"$jobs" -- -k >"$build/fuzz-build.log" 2>&1 ||
   { echo "build had errors (see $build/fuzz-build.log):"; grep -m5 -E "error" "$build/fuzz-build.log"; }
 
+# fuzz_goruntime reads a core of a real Go program (tests/target-fixtures/
+# liveprog), made here with Go and gcore and shrunk by fuzz/shrink-core.py.
+# Without Go, gdb or python3 (or ptrace permission) it is skipped, not failed.
+goruntime_image() {
+  local dir=$build/fuzz/goruntime-image go=${GO:-$(command -v go || echo /usr/local/go/bin/go)} pid i
+  command -v gcore >/dev/null || { why="no gcore (gdb)"; return 1; }
+  command -v python3 >/dev/null || { why="no python3"; return 1; }
+  [ -x "$go" ] || { why="no go"; return 1; }
+  rm -rf "$dir" && mkdir -p "$dir" || return 1
+  (cd "$root/tests/target-fixtures/liveprog" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod GOWORK=off \
+     "$go" build -o "$dir/liveprog" .) >"$dir/build.log" 2>&1 || { why="liveprog did not build (see $dir/build.log)"; return 1; }
+  mkfifo "$dir/stdin" || return 1
+  "$dir/liveprog" -nohttp <"$dir/stdin" >"$dir/out" 2>&1 &
+  pid=$!
+  exec 9>"$dir/stdin"   # liveprog exits when this closes
+  for ((i = 0; i < 600; i++)); do
+    grep -q ready "$dir/out" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q ready "$dir/out" && gcore -o "$dir/core" "$pid" >"$dir/gcore.log" 2>&1
+  exec 9>&-
+  kill "$pid" 2>/dev/null   # in case it never got ready
+  wait "$pid" 2>/dev/null
+  [ -s "$dir/core.$pid" ] || { why="gcore made no core (see $dir/gcore.log)"; return 1; }
+  python3 "$root/fuzz/shrink-core.py" "$dir/core.$pid" "$dir/small.core" >/dev/null || return 1
+  rm -f "$dir/core.$pid"
+  export GMD_FUZZ_CORE=$dir/small.core GMD_FUZZ_GOBIN=$dir/liveprog
+}
+why=""
+if [ -x "$build/fuzz/fuzz_goruntime" ] && ! goruntime_image; then
+  echo "== fuzz_goruntime: no core to fuzz ($why): skipped"
+  skip_goruntime=1
+fi
+
 failed=()
 for src in "$root"/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)
   corpus=${name#fuzz_}
+  [ "$name" = fuzz_goruntime ] && [ -n "${skip_goruntime:-}" ] && continue
   work=$build/fuzz/corpus/$corpus
   mkdir -p "$work" "$build/fuzz/artifacts"
   dirs=("$work")

@@ -1,0 +1,3 @@
+module gmd/bench/attach/prog
+
+go 1.22
