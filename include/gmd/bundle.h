@@ -6,9 +6,15 @@
  *                    K is "heap", "goroutine", "gctrace", "proc" or another
  *                    profile's name ("allocs", "mutex", ...); profiles carry
  *                    "debug" when not the proto form; gctrace and proc
- *                    entries carry "line", a 1-based line of their file
+ *                    entries carry "line", a 1-based line of their file; a heap
+ *                    profile fetched with ?gc=1 carries "gc": true (the fetch
+ *                    forced a GC cycle: `gmd gc` does not blame the program for it)
  *   meta.json        how the run was made: command, pprof URL, interval, pid,
- *                    start time, exit status
+ *                    start time, exit status; observed_pid and observed_exe (the
+ *                    Go program sampled, e.g. the one `go run` started),
+ *                    memprofilerate (GODEBUG's rate for the program, 524288 =
+ *                    Go's default; 0 = unknown, e.g. watch) and gc_forced (GC
+ *                    cycles gmd forced)
  *   heap/NNNN.pb.gz, goroutine/NNNN.pb.gz, ...   profiles exactly as received
  *   gctrace.log      the program's GODEBUG=gctrace=1 lines exactly as printed
  *   proc.jsonl       /proc samples: {"t","wall","rss","rss_anon",...} (bytes)
@@ -33,6 +39,10 @@ typedef struct gmd_bundle_meta {
     double duration_sec;         /* how long collection ran */
     int exit_status;             /* run: the program's exit code, 128+signal; -1 = still running / n.a. */
     bool interrupted;            /* stopped by Ctrl-C */
+    int observed_pid;            /* the process sampled; 0 = unknown */
+    const char *observed_exe;    /* its executable; NULL = unknown */
+    long memprofilerate;         /* the program's MemProfileRate per GODEBUG; 0 = unknown */
+    uint32_t gc_forced;          /* heap fetches with ?gc=1 */
 } gmd_bundle_meta;
 
 /* --- writing --------------------------------------------------------- */
@@ -52,6 +62,9 @@ int gmd_bundle_create(gmd_bundle_writer *w, const char *dir, gmd_err *err);
  * `debug` is the ?debug= form fetched (0 = proto). */
 int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
                            int debug, const uint8_t *data, size_t len, gmd_err *err);
+/* The same, noting whether fetching it forced a GC cycle (heap?gc=1). */
+int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
+                              int debug, bool forced_gc, const uint8_t *data, size_t len, gmd_err *err);
 /* One gctrace line (without its newline). */
 int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
                           size_t len, gmd_err *err);
@@ -71,6 +84,7 @@ typedef struct gmd_bundle_entry {
     const char *file;            /* relative to the bundle directory */
     int64_t line;                /* gctrace/proc: 1-based line; else 0 */
     int debug;
+    bool forced_gc;              /* "gc": true — this fetch forced a GC cycle */
     /* Resolved while opening: */
     const char *text;            /* gctrace: the line; else NULL */
     size_t text_len;
@@ -88,6 +102,10 @@ typedef struct gmd_bundle {
     int pid, exit_status;
     int64_t start_wall_ns;
     bool interrupted;
+    int observed_pid;            /* 0 when absent (older bundles: use pid) */
+    char *observed_exe;          /* "" when absent */
+    long memprofilerate;         /* 0 when absent or unknown */
+    uint32_t gc_forced;          /* GC cycles gmd forced (count of "gc": true entries) */
 } gmd_bundle;
 
 /* Read index.jsonl, meta.json, gctrace.log and proc.jsonl. Bad lines are

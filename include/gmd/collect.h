@@ -4,10 +4,25 @@
  * of its stderr — writing everything into a bundle (gmd/bundle.h) as it
  * arrives.
  *
- * The child is never left behind: it dies with us (PR_SET_PDEATHSIG), a
- * Ctrl-C reaches it as it would without gmd, and when collection ends
- * (--duration) it is asked to stop with SIGINT, then SIGTERM after a grace
- * period, and SIGKILL only if it ignores both. */
+ * run measures the right process: the command may be `go run .` or a shell,
+ * so the process sampled (the "observed" pid) is the newest process of the
+ * child's tree that is a Go program and not part of the Go toolchain
+ * (gmd/proctree.h), chosen again while the tree settles (the first seconds
+ * after one is found) and whenever it exits. While only the toolchain runs
+ * (a build), nothing is sampled and the duration does not count. When the
+ * tree holds several Go processes, their gctrace lines share one stderr:
+ * a "gc N @Ts" line counts only when the process that wrote it started
+ * (arrival - T) no earlier than the observed one and N continues its
+ * cycle count, so the compiler's and the go tool's lines are left out.
+ *
+ * The child runs in its own process group, and gmd is a child subreaper
+ * for the run, so whatever it starts stays in the tree. Nothing is left
+ * behind: at the end (--duration, exit, Ctrl-C, or gmd's own failure) the
+ * whole group is asked to stop with SIGINT, then SIGTERM after a grace
+ * period, and SIGKILL only if it ignores both; then any process of the tree
+ * outside the group gets SIGKILL. A terminal Ctrl-C reaches only gmd (the
+ * child is not in the foreground group) and is forwarded. The child also
+ * gets SIGTERM if gmd dies (PR_SET_PDEATHSIG). */
 #ifndef GMD_COLLECT_H
 #define GMD_COLLECT_H
 
@@ -26,6 +41,8 @@ typedef enum gmd_collect_event_kind {
     GMD_EV_OUTPUT,       /* the program's output is about to be written through */
     GMD_EV_FETCH_ERROR,  /* a profile fetch failed: msg (collection goes on) */
     GMD_EV_STOPPING,     /* collection is over; the program is being stopped: msg */
+    GMD_EV_NOTICE,       /* something the user must know now (msg): the endpoint is another
+                          * process's, the observed process changed, ... */
 } gmd_collect_event_kind;
 
 typedef struct gmd_collect_event {
@@ -42,6 +59,16 @@ typedef struct gmd_collect_event {
 
 typedef void (*gmd_collect_fn)(void *ctx, const gmd_collect_event *ev);
 
+/* Samples the observed process's memory itself (no pprof needed): called
+ * once per round, after /proc and the pprof fetches, with the observed Go
+ * process's pid (never the go tool or a shell) and the round's time. It may
+ * call emit(emit_ctx, &ev) with GMD_EV_PROFILE events (name "heap" or
+ * "goroutine", debug 0 and the profile.proto bytes, gzipped or not); they
+ * are written to the bundle and reported exactly like fetched ones (ev.t is
+ * set by the collector). Returns 0, or -1 when it could not sample this
+ * round (counted like a failed fetch; collection goes on). */
+typedef int (*gmd_collect_memory_fn)(void *ctx, int pid, double t, gmd_collect_fn emit, void *emit_ctx);
+
 typedef struct gmd_collect_opts {
     char *const *argv;            /* run: the program and its arguments (PATH searched); NULL = watch */
     int pid;                      /* watch: a process to sample from /proc; 0 = none */
@@ -51,7 +78,15 @@ typedef struct gmd_collect_opts {
     const char *gctrace_file;     /* watch: a log to follow for gctrace lines; NULL = none */
     double interval_sec;          /* > 0 */
     double duration_sec;          /* 0 = until the program exits or Ctrl-C */
-    bool heap_gc;                 /* fetch heap?gc=1: in-use as of now, not of the last GC */
+    bool heap_gc;                 /* force GCs with heap?gc=1 (in-use as of now, not as of the last
+                                   * GC) on some rounds: the first, the last and every heap_gc_every-th */
+    uint32_t heap_gc_every;       /* 0 = GMD_HEAP_GC_EVERY; 1 = every round */
+    long memprofilerate;          /* run: > 0 sets GODEBUG=memprofilerate=N for the child; 0 leaves
+                                   * its GODEBUG alone; -1 = GMD_DEFAULT_MEMPROFILERATE unless
+                                   * the child's GODEBUG already sets one */
+    bool force_endpoint;          /* read --pprof even when another process serves it */
+    gmd_collect_memory_fn sample_memory;   /* may be NULL; see above */
+    void *memory_ctx;
     int out_fd, err_fd;           /* where the program's stdout and stderr are written through */
     gmd_collect_fn on_event;      /* may be NULL */
     void *ctx;
@@ -59,6 +94,16 @@ typedef struct gmd_collect_opts {
 
 typedef struct gmd_collect_result {
     int pid;                      /* run: the child's pid */
+    int observed_pid;             /* the process sampled (run: the Go program found; watch: --pid) */
+    char observed_exe[256];       /* its /proc/PID/exe; "" when unknown */
+    long memprofilerate;          /* run: the rate GODEBUG gave the program (524288 = Go's default) */
+    bool memprofilerate_user;     /* ... set by the program's own GODEBUG */
+    uint32_t gc_forced;           /* heap fetches with ?gc=1 (each forced a GC cycle) */
+    uint32_t measured_rounds;     /* rounds that sampled the program (/proc or a profile) */
+    uint32_t gclines_dropped;     /* gctrace lines of other Go processes in the tree (go, compile) */
+    bool endpoint_foreign;        /* --pprof is served by a process outside the observed tree */
+    int endpoint_owner;           /* ... that process, 0 when not visible */
+    bool left_running;            /* processes of the tree survived SIGKILL (should never happen) */
     bool exited;                  /* run: the program ended (by itself or stopped) */
     bool exited_by_itself;        /* it ended before collection was over */
     int exit_status;              /* exit code, or 128+signal; -1 when not known */
@@ -74,6 +119,14 @@ typedef struct gmd_collect_result {
  * "http://127.0.0.1:6060" -> "http://127.0.0.1:6060/debug/pprof". */
 void gmd_pprof_base(const char *url, char *buf, size_t size);
 
+/* Rounds between forced GCs by default (besides the first and last). */
+#define GMD_HEAP_GC_EVERY 10
+/* The MemProfileRate `gmd run` gives the program (GODEBUG=memprofilerate)
+ * unless told otherwise: see the overhead table in README (gmd run). */
+#define GMD_DEFAULT_MEMPROFILERATE 65536
+/* Go's own MemProfileRate. */
+#define GMD_GO_MEMPROFILERATE 524288
+
 /* Is this stderr line part of gctrace output (the per-cycle line, "GC forced",
  * or gctrace=2 detail)? */
 bool gmd_is_gctrace_line(const char *line, size_t len);
@@ -81,6 +134,11 @@ bool gmd_is_gctrace_line(const char *line, size_t len);
 /* GODEBUG for the child: `current` (may be NULL) with gctrace=1 added
  * unless it already asks for gctrace; *had_gctrace tells which. */
 void gmd_godebug_with_gctrace(const char *current, char *buf, size_t size, bool *had_gctrace);
+/* GODEBUG's memprofilerate setting (the last one wins, as in the runtime);
+ * -1 when it has none. */
+long gmd_godebug_memprofilerate(const char *godebug);
+/* Parse "gc N @T.TTTs ..." (N, T in seconds); false for other lines. */
+bool gmd_gctrace_cycle(const char *line, size_t len, uint64_t *n, double *t);
 
 /* Collect until the duration, the program's exit, or SIGINT/SIGTERM/SIGHUP.
  * Returns -1 only for failures to start (the program cannot be run, the

@@ -73,6 +73,12 @@ static void draw(progress *p)
 static void on_event(void *ctx, const gmd_collect_event *ev)
 {
     progress *p = ctx;
+    if (ev->kind == GMD_EV_NOTICE) {   /* always shown, terminal or not */
+        clear_line(p);
+        fprintf(stderr, "gmd %s: %s\n", p->o->cmd, ev->msg);
+        return;
+    }
+    if (!p->tty) return;
     gmd_err err;
     gmd_err_clear(&err);
     p->t = ev->t;
@@ -93,6 +99,7 @@ static void on_event(void *ctx, const gmd_collect_event *ev)
         clear_line(p);
         fprintf(stderr, "gmd %s: %s\n", p->o->cmd, ev->msg);
         break;
+    case GMD_EV_NOTICE: break;
     }
 }
 
@@ -194,7 +201,7 @@ int observe_collect_and_report(observe_opts *o)
     o->collect.nextra = nextra;
 
     progress p = {.o = o, .tr = gmd_leak_tracker_new(), .tty = !o->quiet && isatty(STDERR_FILENO)};
-    o->collect.on_event = p.tty ? on_event : NULL;
+    o->collect.on_event = on_event;   /* notices always; the rest only for the progress line */
     o->collect.ctx = &p;
     o->collect.out_fd = o->json ? STDERR_FILENO : STDOUT_FILENO;   /* keep stdout pure JSON */
     o->collect.err_fd = STDERR_FILENO;
@@ -208,7 +215,10 @@ int observe_collect_and_report(observe_opts *o)
                             .interval_sec = o->collect.interval_sec,
                             .pid = o->collect.argv ? res.pid : o->collect.pid,
                             .start_wall_ns = res.start_wall_ns, .duration_sec = res.elapsed,
-                            .exit_status = res.exit_status, .interrupted = res.interrupted};
+                            .exit_status = res.exit_status, .interrupted = res.interrupted,
+                            .observed_pid = res.observed_pid, .observed_exe = res.observed_exe,
+                            .memprofilerate = o->collect.argv ? res.memprofilerate : 0,
+                            .gc_forced = res.gc_forced};
     gmd_err merr;
     gmd_err_clear(&merr);
     if (gmd_bundle_write_meta(&w, &meta, &merr) < 0 && crc == 0) {
@@ -223,6 +233,18 @@ int observe_collect_and_report(observe_opts *o)
         fprintf(stderr, "gmd %s: no profile could be fetched: %s\n", o->cmd, res.last_fetch_error);
     else if (res.fetch_errors)
         fprintf(stderr, "gmd %s: %u profile fetches failed (last: %s)\n", o->cmd, res.fetch_errors, res.last_fetch_error);
+    if (res.left_running)
+        fprintf(stderr, "gmd %s: WARNING: processes of the program's tree survived SIGKILL (process group %d)\n",
+                o->cmd, res.pid);
+    if (res.endpoint_foreign && res.nprofiles == 0)
+        fprintf(stderr, "gmd %s: no profile was read: %s is served by another process (pid %d), not the one "
+                "observed\n", o->cmd, o->collect.pprof_url, res.endpoint_owner);
+    if (res.exited_by_itself && o->collect.argv && res.measured_rounds < 2) {
+        /* Nothing to judge: say so rather than "no leak". */
+        fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s, before anything could be "
+                "measured (bundle: %s)\n", o->cmd, res.exit_status, res.elapsed, dir);
+        return CLI_FAIL;
+    }
     if (res.exited_by_itself && o->collect.argv)
         fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s\n", o->cmd, res.exit_status, res.elapsed);
     return observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
@@ -231,7 +253,7 @@ int observe_collect_and_report(observe_opts *o)
 /* ------------------------------------------------------------- options */
 
 enum { OPT_INTERVAL = 256, OPT_DURATION, OPT_PPROF, OPT_OUT, OPT_JSON, OPT_NOHTML, OPT_QUIET, OPT_PROFILES,
-       OPT_NOGC, OPT_GCTRACE, OPT_PID,
+       OPT_NOGC, OPT_GCTRACE, OPT_PID, OPT_MPR, OPT_GC_EVERY, OPT_FORCE,
        OPT_FAIL_ON_LEAK };
 
 static const struct option observe_long[] = {
@@ -248,6 +270,9 @@ static const struct option observe_long[] = {
     {"gctrace", required_argument, NULL, OPT_GCTRACE},
     {"pid", required_argument, NULL, OPT_PID},
     {"fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK},
+    {"memprofilerate", required_argument, NULL, OPT_MPR},
+    {"gc-every", required_argument, NULL, OPT_GC_EVERY},
+    {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -256,10 +281,13 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
     bool watch = !strcmp(o->cmd, "watch");
     o->collect.interval_sec = 1.0;
     o->collect.heap_gc = true;
+    o->collect.memprofilerate = -1;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+:ho:", observe_long, NULL)) != -1) {
+    /* run stops at the program's name (its own options follow); watch takes
+     * options on either side of the URL, as its usage example shows. */
+    while ((c = getopt_long(argc, argv, watch ? ":ho:" : "+:ho:", observe_long, NULL)) != -1) {
         double v;
         switch (c) {
         case 'h': usage(stdout); return CLI_OK;
@@ -297,6 +325,22 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
             o->collect.pid = (int)pid;
             break;
         }
+        case OPT_MPR: {
+            char *end;
+            long r = strtol(optarg, &end, 10);
+            if (watch) return cli_usage_error(o->cmd, "--memprofilerate is for run (a running program's rate is its own)");
+            if (*end || r < 0 || r > 1 << 30) return cli_usage_error(o->cmd, "--memprofilerate wants bytes (e.g. 4096; 0 = Go's default), got '%s'", optarg);
+            o->collect.memprofilerate = r;
+            break;
+        }
+        case OPT_GC_EVERY: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 1000000) return cli_usage_error(o->cmd, "--gc-every wants a number of samples (1 = every one), got '%s'", optarg);
+            o->collect.heap_gc_every = (uint32_t)n;
+            break;
+        }
+        case OPT_FORCE: o->collect.force_endpoint = true; break;
         case ':': return cli_usage_error(o->cmd, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error(o->cmd, "unknown option '%s'", argv[optind - 1]);
         }

@@ -115,9 +115,11 @@ run "$GMD" watch --help;  assert_rc 0; assert_out_contains "usage: gmd watch"
 run "$GMD" report --help; assert_rc 0; assert_out_contains "usage: gmd report"
 
 # A program that exits by itself ends collection; its status is reported.
+# Exiting before anything was measured is a failure, not "no leak".
 run "$GMD" run --interval 0.2s --out "$T/exit.bundle" -- sh -c 'echo hello; echo oops >&2; exit 3'
-assert_rc 0
+assert_rc 1
 assert_out_contains "hello"
 assert_err_contains "oops"
 assert_err_contains "exited with status 3"
+assert_err_contains "before anything could be measured"
 done_ok

@@ -1,9 +1,11 @@
 /* The sampling loop of `gmd run` / `gmd watch` (see gmd/collect.h). One
  * thread: poll() on the child's stdout and stderr pipes and a self-pipe the
- * signal handlers write to, with the next sampling round as the timeout.
- * Fetches block the loop briefly, so the pipes are enlarged to keep the
- * child (whose runtime writes gctrace synchronously) from stalling. */
+ * signal handlers write to, with the next sampling round (or the next look
+ * at the process tree) as the timeout. Fetches block the loop briefly, so
+ * the pipes are enlarged to keep the child (whose runtime writes gctrace
+ * synchronously) from stalling. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include "gmd/collect.h"
 #include "gmd/input.h"
+#include "gmd/proctree.h"
 #include "gmd/xalloc.h"
 
 extern char **environ;
@@ -25,6 +28,12 @@ extern char **environ;
 #define LINE_BUF (64 << 10)          /* longest line kept whole; longer ones are written in pieces */
 #define MAX_PROFILE_BYTES (256ull << 20)
 #define STOP_GRACE_SEC 5.0
+#define SCAN_FAST_SEC 0.05      /* tree scans while no Go program is found */
+#define SCAN_SETTLE_SEC 0.25    /* ... and while the tree settles after one is */
+#define SETTLE_SEC 3.0          /* a newer Go program replaces the observed one this long */
+#define ORIGIN_SLACK_SEC 0.02   /* gctrace @T is printed to the ms; start times are in ticks */
+#define MAX_HELD_LINES 4096     /* gctrace lines held until the program is found */
+#define MAX_TREE 256
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -112,18 +121,59 @@ void gmd_godebug_with_gctrace(const char *current, char *buf, size_t size, bool 
     snprintf(buf + o, size - o, "%sgctrace=%s", o ? "," : "", level);
 }
 
+long gmd_godebug_memprofilerate(const char *godebug)
+{
+    long rate = -1;
+    const char *p = godebug ? godebug : "";
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n > 15 && !memcmp(p, "memprofilerate=", 15)) {
+            char *end;
+            long v = strtol(p + 15, &end, 10);
+            if (end == p + n && v >= 0) rate = v;
+        }
+        p += n + (comma ? 1 : 0);
+    }
+    return rate;
+}
+
+bool gmd_gctrace_cycle(const char *line, size_t len, uint64_t *n, double *t)
+{
+    if (!gmd_is_gctrace_line(line, len) || line[0] != 'g') return false;
+    size_t i = 3;
+    uint64_t v = 0;
+    while (i < len && line[i] >= '0' && line[i] <= '9' && v < UINT64_MAX / 10) v = v * 10 + (uint64_t)(line[i++] - '0');
+    if (i + 2 >= len || line[i] != ' ' || line[i + 1] != '@') return false;
+    i += 2;
+    /* "@12.345s": integer and fraction, by hand (no locale, no overrun). */
+    double sec = 0, scale = 1;
+    bool digits = false, frac = false;
+    for (; i < len; i++) {
+        char c = line[i];
+        if (c >= '0' && c <= '9') {
+            digits = true;
+            if (frac) sec += (c - '0') * (scale /= 10);
+            else sec = sec * 10 + (c - '0');
+        } else if (c == '.' && !frac) {
+            frac = true;
+        } else {
+            break;
+        }
+    }
+    if (!digits || i >= len || line[i] != 's') return false;
+    *n = v;
+    *t = sec;
+    return true;
+}
+
 /* ------------------------------------------------------------------ signals */
 
 static int sig_pipe[2] = {-1, -1};
-static volatile sig_atomic_t sigint_from_tty;
 
-static void on_signal(int sig, siginfo_t *info, void *uctx)
+static void on_signal(int sig)
 {
-    (void)uctx;
     int saved = errno;
-    /* A terminal's Ctrl-C goes to the whole foreground process group, so the
-     * child has it already; only a kill(2) aimed at gmd must be forwarded. */
-    if (sig == SIGINT) sigint_from_tty = info && info->si_code == SI_KERNEL;
     unsigned char b = (unsigned char)sig;
     if (sig_pipe[1] >= 0) (void)!write(sig_pipe[1], &b, 1);
     errno = saved;
@@ -141,8 +191,8 @@ static int install_signals(saved_signals *s, gmd_err *err)
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) return gmd_errf(err, "pipe: %s", strerror(errno));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
     sigemptyset(&sa.sa_mask);
     for (int i = 0; i < 4; i++) sigaction(handled[i], &sa, &s->old[i]);
     struct sigaction ign;
@@ -177,8 +227,9 @@ static char **child_env(const char *godebug)
     return env;
 }
 
-/* fork+exec with stdout/stderr on pipes. An exec failure comes back through
- * a close-on-exec pipe, so "no such program" is our error, not the child's. */
+/* fork+exec with stdout/stderr on pipes, in a process group of its own. An
+ * exec failure comes back through a close-on-exec pipe, so "no such
+ * program" is our error, not the child's. */
 static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t *pid, gmd_err *err)
 {
     int outp[2], errp[2], execp[2];
@@ -192,6 +243,7 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
         return gmd_errf(err, "pipe: %s", strerror(errno));
     }
     pid_t parent = getpid();
+    bool tty_in = isatty(STDIN_FILENO);
     fflush(NULL);
     pid_t p = fork();
     if (p < 0) {
@@ -208,6 +260,14 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Its own group, so the whole tree can be signalled at the end. A
+         * background group reading the terminal would be stopped (SIGTTIN):
+         * it reads /dev/null instead. */
+        setpgid(0, 0);
+        if (tty_in) {
+            int fd = open("/dev/null", O_RDONLY);
+            if (fd >= 0) dup2(fd, STDIN_FILENO);
+        }
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent) _exit(127);   /* gmd died before prctl */
         dup2(outp[1], STDOUT_FILENO);
@@ -217,6 +277,7 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
         (void)!write(execp[1], &e, sizeof e);
         _exit(127);
     }
+    setpgid(p, p);   /* also here: whichever runs first, the group exists before exec */
     close(outp[1]);
     close(errp[1]);
     close(execp[1]);
@@ -248,6 +309,22 @@ typedef struct stream {
     size_t len;
 } stream;
 
+/* A gctrace line read before we know whose it is. */
+typedef struct held_line {
+    double t, boot;
+    int64_t wall;
+    char *text;
+    size_t len;
+} held_line;
+
+typedef struct exe_seen {
+    int pid;
+    uint64_t start_ticks;
+    gmd_exe_kind kind;
+} exe_seen;
+
+enum { EP_UNCHECKED, EP_OK, EP_FOREIGN };
+
 typedef struct session {
     const gmd_collect_opts *o;
     gmd_bundle_writer *w;
@@ -256,12 +333,36 @@ typedef struct session {
     double start;
     char base[1024];
     stream out, errs;
-    pid_t child;
+    pid_t child, pgid;
     bool child_alive;
+    bool subreaper;
     FILE *gclog;                  /* watch --gctrace */
     char *gcbuf;
     size_t gclen;
     bool failed;                  /* a bundle write failed: stop */
+
+    /* The observed process (run: chosen from the tree; watch: --pid). */
+    bool found;                   /* one is chosen; the duration counts from found_at */
+    double found_at, obs_since, last_scan;
+    double next;                  /* the next round, on the clock that starts at found_at */
+    int obs_pid;
+    uint64_t obs_ticks;
+    double obs_start;             /* seconds since boot */
+    gmd_exe_kind obs_kind;
+    bool mixed;                   /* other Go processes write to the same stderr */
+    uint64_t obs_last_n;          /* its last GC cycle number seen */
+    bool last_gc_ok;              /* the last cycle line was its own */
+    held_line *held;
+    size_t nheld;
+    held_line pending;            /* a "GC forced" line: belongs with the next cycle line */
+    exe_seen seen[64];
+    uint32_t nseen;
+
+    /* The --pprof endpoint. */
+    int ep_port;
+    bool ep_local;
+    int ep_state;
+    uint32_t heap_fetches;
 } session;
 
 static double elapsed(const session *s) { return now_mono() - s->start; }
@@ -272,16 +373,124 @@ static void emit(session *s, gmd_collect_event *ev)
     if (s->o->on_event) s->o->on_event(s->o->ctx, ev);
 }
 
-static void gcline(session *s, const char *line, size_t len)
+static void notice(session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void notice(session *s, const char *fmt, ...)
 {
-    double t = elapsed(s);
-    if (gmd_bundle_add_gcline(s->w, t, now_wall_ns(), line, len, s->err) < 0) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gmd_collect_event ev = {.kind = GMD_EV_NOTICE, .msg = msg};
+    emit(s, &ev);
+}
+
+static void exe_path(int pid, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", pid);
+    ssize_t n = readlink(path, buf, size - 1);
+    buf[n > 0 ? n : 0] = '\0';
+}
+
+static void gcline_at(session *s, double t, int64_t wall, const char *line, size_t len)
+{
+    if (s->failed) return;
+    if (gmd_bundle_add_gcline(s->w, t, wall, line, len, s->err) < 0) {
         s->failed = true;
         return;
     }
     s->r->ngclines++;
     gmd_collect_event ev = {.kind = GMD_EV_GCLINE, .data = (const uint8_t *)line, .len = len};
     emit(s, &ev);
+}
+
+static void drop_pending(session *s)
+{
+    if (!s->pending.text) return;
+    free(s->pending.text);
+    s->pending.text = NULL;
+    s->r->gclines_dropped++;
+}
+
+/* Is this line the observed process's? With one Go process in the tree all
+ * are. Otherwise a cycle line "gc N @Ts" was written by a process that
+ * started T seconds before it arrived (or earlier, if it waited in the
+ * pipe): the compiler and the go tool started before the program, so their
+ * lines look older than it, and their cycle numbers do not continue its
+ * sequence. Other lines go with the cycle line around them. */
+static void judge(session *s, double t, int64_t wall, double boot, const char *line, size_t len)
+{
+    uint64_t n;
+    double T;
+    bool cycle = gmd_gctrace_cycle(line, len, &n, &T);
+    if (!s->mixed) {
+        if (cycle && n > s->obs_last_n) s->obs_last_n = n;
+        gcline_at(s, t, wall, line, len);
+        return;
+    }
+    if (cycle) {
+        bool ok = boot - T >= s->obs_start - ORIGIN_SLACK_SEC && n > s->obs_last_n;
+        s->last_gc_ok = ok;
+        if (ok) {
+            s->obs_last_n = n;
+            if (s->pending.text) {
+                gcline_at(s, s->pending.t, s->pending.wall, s->pending.text, s->pending.len);
+                free(s->pending.text);
+                s->pending.text = NULL;
+            }
+            gcline_at(s, t, wall, line, len);
+        } else {
+            drop_pending(s);
+            s->r->gclines_dropped++;
+        }
+        return;
+    }
+    if (len >= 9 && !memcmp(line, "GC forced", 9)) {
+        drop_pending(s);
+        s->pending = (held_line){.t = t, .boot = boot, .wall = wall, .text = gmd_xmalloc(len + 1), .len = len};
+        memcpy(s->pending.text, line, len);
+        return;
+    }
+    if (s->last_gc_ok) gcline_at(s, t, wall, line, len);
+    else s->r->gclines_dropped++;
+}
+
+/* Whose lines these are cannot be told yet: no process is chosen, or the
+ * chosen one is no Go program while the toolchain writes to stderr. */
+static bool holding(const session *s)
+{
+    return s->o->argv && (!s->found || (s->mixed && s->obs_kind != GMD_EXE_GO_PROGRAM));
+}
+
+static void gcline(session *s, const char *line, size_t len)
+{
+    double t = elapsed(s), boot = gmd_boot_now();
+    int64_t wall = now_wall_ns();
+    if (!holding(s)) {
+        judge(s, t, wall, boot, line, len);
+        return;
+    }
+    if (s->nheld >= MAX_HELD_LINES) {
+        s->r->gclines_dropped++;
+        return;
+    }
+    if (!s->held) s->held = gmd_xmalloc(MAX_HELD_LINES * sizeof *s->held);
+    held_line *h = &s->held[s->nheld++];
+    *h = (held_line){.t = t, .boot = boot, .wall = wall, .text = gmd_xmalloc(len + 1), .len = len};
+    memcpy(h->text, line, len);
+}
+
+static void release_held(session *s, bool judge_them)
+{
+    if (judge_them && holding(s)) return;
+    for (size_t i = 0; i < s->nheld; i++) {
+        held_line *h = &s->held[i];
+        if (judge_them) judge(s, h->t, h->wall, h->boot, h->text, h->len);
+        else s->r->gclines_dropped++;
+        free(h->text);
+    }
+    s->nheld = 0;
 }
 
 static void pass_through(session *s, const stream *st, const char *p, size_t n)
@@ -342,7 +551,7 @@ static void follow_gclog(session *s)
         if (n == 0) break;
         for (size_t i = 0; i < n; i++) {
             if (chunk[i] == '\n') {
-                if (gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline(s, s->gcbuf, s->gclen);
+                if (gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline_at(s, elapsed(s), now_wall_ns(), s->gcbuf, s->gclen);
                 s->gclen = 0;
             } else if (s->gclen < LINE_BUF - 1) {
                 s->gcbuf[s->gclen++] = chunk[i];
@@ -359,15 +568,158 @@ static void note_exit(session *s, int status)
     s->r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
 
+/* As the tree's subreaper we also reap its orphans. */
 static void reap(session *s)
 {
-    if (!s->child_alive) return;
+    if (!s->o->argv) return;
     int status;
-    pid_t p = waitpid(s->child, &status, WNOHANG);
-    if (p == s->child) note_exit(s, status);
+    pid_t p;
+    while ((p = waitpid(s->subreaper ? -1 : s->child, &status, WNOHANG)) > 0)
+        if (p == s->child) note_exit(s, status);
 }
 
-static void fetch(session *s, const char *name, const char *query, int debug)
+/* ------------------------------------------------------ the process to observe */
+
+static gmd_exe_kind exe_kind(session *s, const gmd_proc_ident *p)
+{
+    for (uint32_t i = 0; i < s->nseen && i < 64; i++)
+        if (s->seen[i].pid == p->pid && s->seen[i].start_ticks == p->start_ticks) return s->seen[i].kind;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/exe", p->pid);
+    gmd_exe_kind k = gmd_exe_classify(path);
+    if (k != GMD_EXE_UNKNOWN) s->seen[s->nseen++ % 64] = (exe_seen){p->pid, p->start_ticks, k};
+    return k;
+}
+
+static void choose(session *s, const gmd_proc_ident *p, gmd_exe_kind kind)
+{
+    bool change = s->found;
+    double t = elapsed(s);
+    s->obs_pid = p->pid;
+    s->obs_ticks = p->start_ticks;
+    s->obs_start = gmd_proc_start_sec(p->start_ticks);
+    s->obs_kind = kind;
+    s->obs_since = t;
+    s->obs_last_n = 0;
+    s->last_gc_ok = false;
+    drop_pending(s);
+    if (!s->found) {
+        s->found = true;
+        s->found_at = t;
+        s->next = s->o->interval_sec;
+    }
+    s->r->observed_pid = p->pid;
+    exe_path(p->pid, s->r->observed_exe, sizeof s->r->observed_exe);
+    if (change) notice(s, "now observing pid %d (%s), a newer Go program of the command's process tree", p->pid,
+                       s->r->observed_exe[0] ? s->r->observed_exe : "?");
+    release_held(s, true);
+}
+
+/* Look at the child's tree: pick the newest Go program that is not the
+ * toolchain. A tree with neither (a shell that has not started anything
+ * yet, a non-Go command) is observed through the child itself until a Go
+ * program appears; while the toolchain builds one, nothing is sampled and
+ * the clock of --duration waits. */
+static void scan_tree(session *s)
+{
+    double t = elapsed(s);
+    s->last_scan = t;
+    gmd_proc_ident tree[MAX_TREE];
+    size_t n = gmd_proc_tree(getpid(), s->pgid, tree, MAX_TREE);
+    if (n > MAX_TREE) n = MAX_TREE;
+    int best = -1, ngo = 0, child = -1;
+    bool toolchain = false, obs_alive = false;
+    for (size_t i = 0; i < n; i++) {
+        gmd_exe_kind k = exe_kind(s, &tree[i]);
+        if (tree[i].pid == s->child) child = (int)i;
+        if (s->found && tree[i].pid == s->obs_pid && tree[i].start_ticks == s->obs_ticks) obs_alive = true;
+        if (k == GMD_EXE_GO_TOOL) toolchain = true;
+        if (k != GMD_EXE_GO_PROGRAM) continue;
+        ngo++;
+        if (best < 0 || tree[i].start_ticks > tree[best].start_ticks ||
+            (tree[i].start_ticks == tree[best].start_ticks && tree[i].pid > tree[best].pid))
+            best = (int)i;
+    }
+    if (toolchain || ngo > 1) s->mixed = true;
+    if (toolchain && s->found && s->obs_kind != GMD_EXE_GO_PROGRAM) s->found = false;   /* a build started */
+    if (best >= 0) {
+        bool newer = tree[best].pid != s->obs_pid || tree[best].start_ticks != s->obs_ticks;
+        bool may_change = !s->found || s->obs_kind != GMD_EXE_GO_PROGRAM || !obs_alive || t - s->obs_since < SETTLE_SEC;
+        if (newer && may_change) choose(s, &tree[best], GMD_EXE_GO_PROGRAM);
+    } else if (!s->found && child >= 0 && !toolchain) {
+        choose(s, &tree[child], exe_kind(s, &tree[child]));
+    }
+}
+
+/* ---------------------------------------------------------- the --pprof endpoint */
+
+static void endpoint_parse(session *s)
+{
+    const char *p = strstr(s->base, "://");
+    p = p ? p + 3 : s->base;
+    char host[256];
+    size_t h = 0;
+    if (*p == '[') {
+        p++;
+        while (*p && *p != ']' && h < sizeof host - 1) host[h++] = *p++;
+        if (*p == ']') p++;
+    } else {
+        while (*p && *p != ':' && *p != '/' && h < sizeof host - 1) host[h++] = *p++;
+    }
+    host[h] = '\0';
+    s->ep_port = !strncmp(s->base, "https", 5) ? 443 : 80;
+    if (*p == ':') s->ep_port = atoi(p + 1);
+    s->ep_local = !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1") ||
+                  !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !host[0];
+}
+
+/* Is --pprof served by the process tree we observe? Its listening socket
+ * (from /proc/net/tcp*) must be among the tree's descriptors; a server left
+ * on the port by an earlier run would otherwise be read without a word. */
+static bool endpoint_ok(session *s)
+{
+    if (s->ep_state == EP_OK || s->o->force_endpoint || !s->ep_local) return true;
+    uint64_t inodes[16];
+    size_t n = gmd_tcp_listeners(s->ep_port, inodes, 16);
+    if (n > 16) n = 16;
+    if (n == 0) return true;   /* nobody listens yet: the fetch fails and says so */
+    gmd_proc_ident tree[MAX_TREE];
+    size_t nt;
+    if (s->o->argv) {
+        nt = gmd_proc_tree(getpid(), s->pgid, tree, MAX_TREE);
+    } else if (s->o->pid > 0) {
+        tree[0].pid = s->o->pid;
+        nt = 1 + gmd_proc_tree(s->o->pid, 0, tree + 1, MAX_TREE - 1);
+    } else {
+        return true;   /* watch without --pid: nothing to compare with */
+    }
+    if (nt > MAX_TREE) nt = MAX_TREE;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < nt; j++)
+            if (gmd_proc_has_socket(tree[j].pid, inodes[i])) {
+                s->ep_state = EP_OK;
+                return true;
+            }
+    if (s->ep_state != EP_FOREIGN) {
+        int owner = gmd_socket_owner(inodes[0]);
+        char exe[256] = "";
+        if (owner > 0) exe_path(owner, exe, sizeof exe);
+        s->r->endpoint_foreign = true;
+        s->r->endpoint_owner = owner;
+        char who[400];
+        if (owner > 0) snprintf(who, sizeof who, "pid %d (%s)", owner, exe[0] ? exe : "?");
+        else snprintf(who, sizeof who, "a process gmd cannot see");
+        notice(s, "WARNING: port %d of %s is served by %s, not by %s: not reading it (a stale server? "
+                  "stop it, or pass --force to read it anyway)",
+               s->ep_port, s->base, who, s->o->argv ? "the program gmd started" : "the --pid process");
+    }
+    s->ep_state = EP_FOREIGN;
+    return false;
+}
+
+/* ------------------------------------------------------------------- sampling */
+
+static bool fetch(session *s, const char *name, const char *query, int debug, bool forced_gc)
 {
     char url[1400];
     snprintf(url, sizeof url, "%s/%s%s", s->base, name, query);
@@ -385,22 +737,45 @@ static void fetch(session *s, const char *name, const char *query, int debug)
         snprintf(s->r->last_fetch_error, sizeof s->r->last_fetch_error, "%.*s", (int)sizeof s->r->last_fetch_error - 1, msg);
         gmd_collect_event ev = {.kind = GMD_EV_FETCH_ERROR, .name = name, .msg = msg};
         emit(s, &ev);
-        return;
+        return false;
     }
     /* Time-stamp the profile at the request: that is when the runtime took it. */
-    if (gmd_bundle_add_profile(s->w, t, s->r->start_wall_ns + (int64_t)(t * 1e9), name, debug, body, len, s->err) < 0) {
+    bool ok = false;
+    if (gmd_bundle_add_profile_gc(s->w, t, s->r->start_wall_ns + (int64_t)(t * 1e9), name, debug, forced_gc, body, len,
+                                  s->err) < 0) {
         s->failed = true;
     } else {
+        ok = true;
         s->r->nprofiles++;
+        if (forced_gc) s->r->gc_forced++;
         gmd_collect_event ev = {.kind = GMD_EV_PROFILE, .name = name, .debug = debug, .data = body, .len = len};
         emit(s, &ev);
     }
     free(body);
+    return ok;
+}
+
+/* What sample_memory emits goes into the bundle like a fetched profile. */
+static void memory_emit(void *ctx, const gmd_collect_event *in)
+{
+    session *s = ctx;
+    if (in->kind != GMD_EV_PROFILE || !in->name || s->failed) return;
+    double t = elapsed(s);
+    if (gmd_bundle_add_profile(s->w, t, s->r->start_wall_ns + (int64_t)(t * 1e9), in->name, in->debug, in->data,
+                               in->len, s->err) < 0) {
+        s->failed = true;
+        return;
+    }
+    s->r->nprofiles++;
+    gmd_collect_event ev = *in;
+    emit(s, &ev);
 }
 
 static void sample_round(session *s, bool final)
 {
-    int pid = s->o->argv ? (s->child_alive ? s->child : 0) : s->o->pid;
+    uint32_t profiles_before = s->r->nprofiles;
+    bool measured = false;
+    int pid = s->o->argv ? (s->found ? s->obs_pid : 0) : s->o->pid;
     if (pid > 0) {
         gmd_proc_stats st;
         gmd_err perr;
@@ -409,6 +784,7 @@ static void sample_round(session *s, bool final)
             double t = elapsed(s);
             if (gmd_bundle_add_proc(s->w, t, now_wall_ns(), &st, s->err) < 0) s->failed = true;
             s->r->nproc++;
+            measured = true;
             gmd_collect_event ev = {.kind = GMD_EV_PROC, .proc = &st};
             emit(s, &ev);
         } else if (!s->o->argv) {
@@ -416,14 +792,25 @@ static void sample_round(session *s, bool final)
             s->r->exited = s->r->exited_by_itself = true;
         }
     }
-    if (s->base[0] && !s->failed) {
-        fetch(s, "heap", s->o->heap_gc ? "?gc=1" : "", 0);
-        fetch(s, "goroutine", "", 0);
-        for (uint32_t i = 0; i < s->o->nextra && !s->failed; i++) fetch(s, s->o->extra_profiles[i], "", 0);
+    if (s->base[0] && !s->failed && endpoint_ok(s)) {
+        /* A forced GC costs the program a full cycle: only on the first
+         * round, the last and every Nth; the others read the profile as of
+         * the last GC, which is what the runtime publishes anyway. */
+        uint32_t every = s->o->heap_gc_every ? s->o->heap_gc_every : GMD_HEAP_GC_EVERY;
+        bool gc = s->o->heap_gc && (final || s->heap_fetches % every == 0);
+        s->heap_fetches++;
+        fetch(s, "heap", gc ? "?gc=1" : "", 0, gc);
+        fetch(s, "goroutine", "", 0, false);
+        for (uint32_t i = 0; i < s->o->nextra && !s->failed; i++) fetch(s, s->o->extra_profiles[i], "", 0, false);
         /* States and wait reasons only exist in the debug=2 text: take it
          * once, at the end, since it stops the world for every goroutine. */
-        if (final) fetch(s, "goroutine", "?debug=2", 2);
+        if (final) fetch(s, "goroutine", "?debug=2", 2, false);
     }
+    if (s->o->sample_memory && pid > 0 && !s->failed) {
+        if (s->o->sample_memory(s->o->memory_ctx, pid, elapsed(s), memory_emit, s) < 0) s->r->fetch_errors++;
+    }
+    if (s->r->nprofiles > profiles_before) measured = true;
+    if (measured) s->r->measured_rounds++;
     s->r->rounds++;
     gmd_collect_event ev = {.kind = GMD_EV_ROUND, .rounds = s->r->rounds};
     emit(s, &ev);
@@ -459,27 +846,67 @@ static int pump(session *s, double secs)
     return sig;
 }
 
-static void stop_child(session *s, int first_signal)
+static size_t tree_count(session *s)
 {
-    /* SIGINT first (what Ctrl-C would send; Go programs exit on it unless
-     * they handle it for a clean shutdown), then SIGTERM, then SIGKILL. */
+    gmd_proc_ident tree[MAX_TREE];
+    return gmd_proc_tree(getpid(), s->pgid, tree, MAX_TREE);
+}
+
+/* Stop the whole tree: SIGINT to the group first (what Ctrl-C would send;
+ * Go programs exit on it unless they handle it for a clean shutdown; `go
+ * run` ignores it and waits for its program), then SIGTERM, then SIGKILL,
+ * which also goes to any process of the tree that left the group. */
+static void stop_tree(session *s, int first_signal)
+{
     static const int ladder[3] = {SIGINT, SIGTERM, SIGKILL};
     int step = 0;
     while (step < 3 && ladder[step] != first_signal) step++;
     if (step == 3) step = 0;
-    bool sent_by_tty = first_signal == SIGINT && sigint_from_tty;
-    for (; step < 3 && s->child_alive; step++) {
-        if (!(step == 0 && sent_by_tty)) kill(s->child, ladder[step]);
-        sent_by_tty = false;
+    for (; step < 3; step++) {
+        if (!s->child_alive && tree_count(s) == 0) break;
+        kill(-s->pgid, ladder[step]);
+        if (ladder[step] == SIGKILL) {
+            gmd_proc_ident tree[MAX_TREE];
+            size_t n = gmd_proc_tree(getpid(), s->pgid, tree, MAX_TREE);
+            for (size_t i = 0; i < n && i < MAX_TREE; i++) kill(tree[i].pid, SIGKILL);
+        }
         double deadline = now_mono() + STOP_GRACE_SEC;
-        while (s->child_alive && now_mono() < deadline) {
+        bool gone = false;
+        while (!gone && now_mono() < deadline) {
             int sig = pump(s, 0.1);
+            gone = !s->child_alive && tree_count(s) == 0;
             if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) break;   /* impatient user: escalate */
         }
+        if (gone) break;
     }
+    /* Reap the last ones; the group must be empty (kill(-pgid, 0) fails). */
+    double deadline = now_mono() + 2.0;
+    while ((s->child_alive || kill(-s->pgid, 0) == 0) && now_mono() < deadline) pump(s, 0.05);
     if (s->child_alive) {
         int status;
         if (waitpid(s->child, &status, 0) == s->child) note_exit(s, status);
+    }
+    s->r->left_running = tree_count(s) > 0;
+}
+
+/* GODEBUG for the child: gctrace, and memprofilerate unless asked not to. */
+static void child_godebug(const gmd_collect_opts *o, gmd_collect_result *r, char *buf, size_t size)
+{
+    const char *cur = getenv("GODEBUG");
+    gmd_godebug_with_gctrace(cur, buf, size, &r->user_gctrace);
+    long env_rate = gmd_godebug_memprofilerate(cur);
+    long set = 0;
+    if (o->memprofilerate > 0) set = o->memprofilerate;
+    else if (o->memprofilerate < 0 && env_rate < 0) set = GMD_DEFAULT_MEMPROFILERATE;
+    if (set > 0) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, size - n, ",memprofilerate=%ld", set);   /* the last setting wins */
+        r->memprofilerate = set;
+    } else if (env_rate >= 0) {
+        r->memprofilerate = env_rate;
+        r->memprofilerate_user = true;
+    } else {
+        r->memprofilerate = GMD_GO_MEMPROFILERATE;
     }
 }
 
@@ -495,7 +922,10 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     s.err = err;
     s.out = (stream){.fd = -1};
     s.errs = (stream){.fd = -1, .is_stderr = true};
-    if (o->pprof_url && o->pprof_url[0]) gmd_pprof_base(o->pprof_url, s.base, sizeof s.base);
+    if (o->pprof_url && o->pprof_url[0]) {
+        gmd_pprof_base(o->pprof_url, s.base, sizeof s.base);
+        endpoint_parse(&s);
+    }
     if (o->gctrace_file) {
         s.gclog = fopen(o->gctrace_file, "r");
         if (!s.gclog) return gmd_errf(err, "%s: cannot read: %s", o->gctrace_file, strerror(errno));
@@ -514,10 +944,13 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     r->start_wall_ns = now_wall_ns();
     if (o->argv) {
         char godebug[2048];
-        gmd_godebug_with_gctrace(getenv("GODEBUG"), godebug, sizeof godebug, &r->user_gctrace);
+        child_godebug(o, r, godebug, sizeof godebug);
         char **env = child_env(godebug);
         s.out.buf = gmd_xmalloc(LINE_BUF);
         s.errs.buf = gmd_xmalloc(LINE_BUF);
+        /* Orphans of the tree (a daemonising child, a killed `go run`)
+         * become ours, so they are still found, signalled and reaped. */
+        s.subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
         rc = spawn(o->argv, env, &s.out.fd, &s.errs.fd, &s.child, err);
         /* env[] borrows environ's strings; only our GODEBUG entry is ours. */
         size_t n = 0;
@@ -526,34 +959,48 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
         free(env);
         if (rc < 0) goto out;
         s.child_alive = true;
+        s.pgid = s.child;
         r->pid = s.child;
+        scan_tree(&s);
+    } else {
+        s.found = true;
+        s.next = o->interval_sec;
+        s.obs_pid = o->pid;
+        r->observed_pid = o->pid;
+        if (o->pid > 0) exe_path(o->pid, r->observed_exe, sizeof r->observed_exe);
     }
 
-    double next = o->interval_sec;
     int stop_signal = 0;
     for (;;) {
         double t = elapsed(&s);
-        bool over = o->duration_sec > 0 && t >= o->duration_sec;
+        if (o->argv) {
+            double every = !s.found ? SCAN_FAST_SEC : t - s.obs_since < SETTLE_SEC ? SCAN_SETTLE_SEC : o->interval_sec;
+            if (t - s.last_scan >= every) scan_tree(&s);
+        }
+        double active = s.found ? t - s.found_at : 0;
+        bool over = o->duration_sec > 0 && s.found && active >= o->duration_sec;
         if (over || s.failed) break;
         if (o->argv && !s.child_alive) {
             r->exited_by_itself = true;
             break;
         }
         if (!o->argv && r->exited) break;
-        if (t >= next) {
-            bool final = o->duration_sec > 0 && t + o->interval_sec > o->duration_sec;
+        if (s.found && active >= s.next) {
+            bool final = o->duration_sec > 0 && active + o->interval_sec > o->duration_sec;
             sample_round(&s, final);
-            next += o->interval_sec;
-            t = elapsed(&s);
-            if (next < t) next = t + o->interval_sec * 0.5;   /* fell behind: don't burst */
-            if (final) {
-                over = true;
-                break;
-            }
+            s.next += o->interval_sec;
+            active = elapsed(&s) - s.found_at;
+            if (s.next < active) s.next = active + o->interval_sec * 0.5;   /* fell behind: don't burst */
+            if (final) break;
             continue;
         }
-        double wait = next - t;
-        if (o->duration_sec > 0 && o->duration_sec - t < wait) wait = o->duration_sec - t;
+        double wait = s.found ? s.next - active : 1.0;
+        if (o->duration_sec > 0 && s.found && o->duration_sec - active < wait) wait = o->duration_sec - active;
+        if (o->argv) {
+            double every = !s.found ? SCAN_FAST_SEC : t - s.obs_since < SETTLE_SEC ? SCAN_SETTLE_SEC : o->interval_sec;
+            double scan_in = s.last_scan + every - t;
+            if (scan_in < wait) wait = scan_in;
+        }
         int sig = pump(&s, wait);
         if (sig) {
             stop_signal = sig;
@@ -564,26 +1011,31 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     if (s.failed) rc = -1;
 
     if (o->argv) {
-        if (s.child_alive) {
+        if (s.child_alive || tree_count(&s) > 0) {
             gmd_collect_event ev = {.kind = GMD_EV_STOPPING,
-                                    .msg = r->interrupted ? "interrupted: waiting for the program to exit"
+                                    .msg = r->interrupted ? "interrupted: stopping the program (SIGINT)"
                                                           : "collection done: stopping the program (SIGINT)"};
             emit(&s, &ev);
-            stop_child(&s, stop_signal ? stop_signal : SIGINT);
+            stop_tree(&s, stop_signal ? stop_signal : SIGINT);
         }
-        /* Drain what it wrote last; a grandchild holding the pipes open
-         * must not keep us here. */
+        /* Drain what it wrote last; a process holding the pipes open must
+         * not keep us here. */
         double deadline = now_mono() + 2.0;
         while ((s.out.fd >= 0 || s.errs.fd >= 0) && now_mono() < deadline) pump(&s, 0.1);
         consume_lines(&s, &s.out, true);
         consume_lines(&s, &s.errs, true);
+        release_held(&s, false);
+        drop_pending(&s);
+        if (s.failed) rc = -1;
     }
 out:
     r->elapsed = elapsed(&s);
+    if (s.subreaper) prctl(PR_SET_CHILD_SUBREAPER, 0);
     if (s.out.fd >= 0) close(s.out.fd);
     if (s.errs.fd >= 0) close(s.errs.fd);
     free(s.out.buf);
     free(s.errs.buf);
+    free(s.held);
     if (s.gclog) fclose(s.gclog);
     free(s.gcbuf);
     restore_signals(&saved);

@@ -117,6 +117,12 @@ static bool kind_ok(const char *kind)
 int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
                            int debug, const uint8_t *data, size_t len, gmd_err *err)
 {
+    return gmd_bundle_add_profile_gc(w, t, wall_ns, kind, debug, false, data, len, err);
+}
+
+int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
+                              int debug, bool forced_gc, const uint8_t *data, size_t len, gmd_err *err)
+{
     if (!kind_ok(kind)) return gmd_errf(err, "bad profile name '%s'", kind);
     uint32_t seq = next_seq(w, kind);
     if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
@@ -140,6 +146,10 @@ int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, cons
     if (debug) {
         gmd_json_key(&j, "debug");
         gmd_json_int(&j, debug);
+    }
+    if (forced_gc) {
+        gmd_json_key(&j, "gc");
+        gmd_json_bool(&j, true);
     }
     return index_end(w, &j, err);
 }
@@ -223,6 +233,20 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
     gmd_json_int(&j, m->exit_status);
     gmd_json_key(&j, "interrupted");
     gmd_json_bool(&j, m->interrupted);
+    if (m->observed_pid > 0) {
+        gmd_json_key(&j, "observed_pid");
+        gmd_json_int(&j, m->observed_pid);
+    }
+    if (m->observed_exe && m->observed_exe[0]) {
+        gmd_json_key(&j, "observed_exe");
+        gmd_json_string(&j, m->observed_exe);
+    }
+    if (m->memprofilerate > 0) {
+        gmd_json_key(&j, "memprofilerate");
+        gmd_json_int(&j, m->memprofilerate);
+    }
+    gmd_json_key(&j, "gc_forced");
+    gmd_json_int(&j, m->gc_forced);
     gmd_json_object_end(&j);
     gmd_json_finish(&j);
     if (fclose(f) != 0) return gmd_errf(err, "%s/meta.json: write failed: %s", w->dir, strerror(errno));
@@ -461,6 +485,7 @@ static void entry_field(void *vctx, const char *key, const char *str, double num
     else if (!strcmp(key, "file") && is_string) c->e.file = gmd_arena_strdup(&c->b->arena, str);
     else if (!strcmp(key, "line") && !is_string && num >= 0 && num < 1e12) c->e.line = (int64_t)num;
     else if (!strcmp(key, "debug") && !is_string && num >= 0 && num < 10) c->e.debug = (int)num;
+    else if (!strcmp(key, "gc") && !is_string) c->e.forced_gc = num != 0;
 }
 
 static int index_line(void *vctx, const char *line, size_t len, size_t offset, gmd_err *err)
@@ -533,6 +558,7 @@ static void meta_field(void *vctx, const char *key, const char *str, double num,
     if (is_string) {
         if (!strcmp(key, "tool")) b->tool = gmd_arena_strdup(&b->arena, str);
         else if (!strcmp(key, "pprof_url")) b->pprof_url = gmd_arena_strdup(&b->arena, str);
+        else if (!strcmp(key, "observed_exe")) b->observed_exe = gmd_arena_strdup(&b->arena, str);
         return;
     }
     if (!strcmp(key, "interval_sec") && num >= 0 && num < 1e6) b->interval_sec = num;
@@ -541,6 +567,8 @@ static void meta_field(void *vctx, const char *key, const char *str, double num,
     else if (!strcmp(key, "exit_status") && num >= -1 && num < 1e6) b->exit_status = (int)num;
     else if (!strcmp(key, "start_wall") && num >= 0 && num < 9e18) b->start_wall_ns = (int64_t)num;
     else if (!strcmp(key, "interrupted")) b->interrupted = num != 0;
+    else if (!strcmp(key, "observed_pid") && num >= 0 && num < 1e9) b->observed_pid = (int)num;
+    else if (!strcmp(key, "memprofilerate") && num >= 0 && num < 1e12) b->memprofilerate = (long)num;
 }
 
 /* meta.json is pretty-printed: join its lines and read it as one object;
@@ -594,7 +622,7 @@ int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
     memset(b, 0, sizeof *b);
     gmd_arena_init(&b->arena, 64 << 10);
     b->dir = gmd_arena_strdup(&b->arena, dir);
-    b->tool = b->pprof_url = b->command = "";
+    b->tool = b->pprof_url = b->command = b->observed_exe = "";
     b->exit_status = -1;
     struct stat st;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
@@ -611,6 +639,7 @@ int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
     }
     gmd_blob_free(&blob);
     if (rc < 0 || read_meta(b, err) < 0) return -1;
+    for (uint32_t i = 0; i < b->nentries; i++) b->gc_forced += b->entries[i].forced_gc;
 
     /* Resolve gctrace and proc lines. */
     const char *names[2] = {"gctrace.log", "proc.jsonl"};
