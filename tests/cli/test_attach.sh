@@ -16,18 +16,20 @@ cleanup() {
 trap cleanup EXIT
 g() { timeout 60 "$GMD" "$@"; }
 
-# start BIN [ARGS]: run it with its stdin held open, wait for its first line
-# ("port N" or "ready", written only once every goroutine is parked).
+# start BIN [ARGS]: run it (stdin /dev/null: it never ends by itself; cleanup
+# kills it) and wait for its first line ("port N" or "ready", written only once
+# every goroutine is parked).
 start() {
   local out=$T/$(basename "$1").out
-  (sleep 600 | "$@" >"$out" 2>"$T/$(basename "$1").err") &
+  "$@" >"$out" 2>"$T/$(basename "$1").err" </dev/null &
+  STARTED=$!
+  PIDS+=("$STARTED")
   local waited=0
   until [ -s "$out" ]; do
     sleep 0.1; waited=$((waited + 1))
+    kill -0 "$STARTED" 2>/dev/null || fail "$1 exited: $(cat "$T/$(basename "$1").err")"
     [ $waited -lt 300 ] || fail "$1 did not get ready within 30 s: $(cat "$T/$(basename "$1").err")"
   done
-  STARTED=$(pgrep -n -f "^$1( |$)") || fail "no pid for $1"
-  PIDS+=("$STARTED")
   LINE=$(head -1 "$out")
 }
 
@@ -182,7 +184,7 @@ run g attach 999999999
 assert_rc 1; assert_err_one_line; assert_err_contains "no such process"
 run g attach abc
 assert_rc 2
-sleep 600 & SLEEPER=$!; PIDS+=("$SLEEPER")
+sleep 600 </dev/null >/dev/null 2>&1 & SLEEPER=$!; PIDS+=("$SLEEPER")
 run g attach "$SLEEPER"
 assert_rc 1; assert_err_one_line
 run g attach 4194304
