@@ -12,6 +12,7 @@
 #include "gmd/bundle.h"
 #include "gmd/leak.h"
 #include "gmd/leak_report.h"
+#include "gmd/memsample.h"
 #include "gmd/units.h"
 #include "gmd/xalloc.h"
 #include "observe.h"
@@ -206,6 +207,15 @@ int observe_collect_and_report(observe_opts *o)
     o->collect.out_fd = o->json ? STDERR_FILENO : STDOUT_FILENO;   /* keep stdout pure JSON */
     o->collect.err_fd = STDERR_FILENO;
 
+    /* Without an endpoint, the heap profile and the goroutines come from the
+     * process's own memory (read, never stopped). */
+    gmd_memsampler *ms = NULL;
+    if (!o->collect.pprof_url && !o->no_memory && (o->collect.argv || o->collect.pid)) {
+        ms = gmd_memsampler_new(o->binary);
+        o->collect.sample_memory = gmd_memsampler_sample;
+        o->collect.memory_ctx = ms;
+    }
+
     gmd_collect_result res;
     int crc = gmd_collect(&o->collect, &w, &res, &err);
     clear_line(&p);
@@ -227,6 +237,13 @@ int observe_collect_and_report(observe_opts *o)
     }
     gmd_bundle_close(&w, NULL);
     free(extra_buf);
+    if (ms) {
+        if (gmd_memsampler_problem(ms)[0])
+            fprintf(stderr, "gmd %s: reading the program's memory: %s\n", o->cmd, gmd_memsampler_problem(ms));
+        gmd_memsampler_free(ms);
+        o->collect.sample_memory = NULL;
+        o->collect.memory_ctx = NULL;
+    }
     if (crc < 0) return cli_error(&err);
 
     if (o->collect.pprof_url && res.nprofiles == 0 && res.fetch_errors)
@@ -254,7 +271,7 @@ int observe_collect_and_report(observe_opts *o)
 
 enum { OPT_INTERVAL = 256, OPT_DURATION, OPT_PPROF, OPT_OUT, OPT_JSON, OPT_NOHTML, OPT_QUIET, OPT_PROFILES,
        OPT_NOGC, OPT_GCTRACE, OPT_PID, OPT_MPR, OPT_GC_EVERY, OPT_FORCE,
-       OPT_FAIL_ON_LEAK };
+       OPT_FAIL_ON_LEAK, OPT_BINARY, OPT_NO_MEMORY };
 
 static const struct option observe_long[] = {
     {"help", no_argument, NULL, 'h'},
@@ -270,6 +287,8 @@ static const struct option observe_long[] = {
     {"gctrace", required_argument, NULL, OPT_GCTRACE},
     {"pid", required_argument, NULL, OPT_PID},
     {"fail-on-leak", no_argument, NULL, OPT_FAIL_ON_LEAK},
+    {"binary", required_argument, NULL, OPT_BINARY},
+    {"no-memory", no_argument, NULL, OPT_NO_MEMORY},
     {"memprofilerate", required_argument, NULL, OPT_MPR},
     {"gc-every", required_argument, NULL, OPT_GC_EVERY},
     {"force", no_argument, NULL, OPT_FORCE},
@@ -310,6 +329,8 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
         case OPT_JSON: o->json = true; break;
         case OPT_NOHTML: o->no_html = true; break;
         case OPT_FAIL_ON_LEAK: o->fail_on_leak = true; break;
+        case OPT_BINARY: o->binary = optarg; break;
+        case OPT_NO_MEMORY: o->no_memory = true; break;
         case OPT_QUIET: o->quiet = true; break;
         case OPT_PROFILES: o->profiles = optarg; break;
         case OPT_NOGC: o->collect.heap_gc = false; break;

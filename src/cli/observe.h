@@ -15,6 +15,8 @@ typedef struct observe_opts {
     bool quiet;                   /* --quiet: no progress line */
     const char *profiles;         /* --profiles a,b: extra profiles */
     bool fail_on_leak;            /* --fail-on-leak: exit status 3 when the verdict is a leak */
+    const char *binary;           /* --binary: the program's executable, for reading its memory */
+    bool no_memory;               /* --no-memory: never read the process's memory */
 } observe_opts;
 
 /* Parse "20s", "500ms", "2m", "1h" or plain seconds. -1 when malformed. */

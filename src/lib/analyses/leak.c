@@ -88,6 +88,7 @@ struct gmd_leak_tracker {
     /* goroutine states by site, from the debug=2 dump */
     struct site_state { const char *site, *state, *created_by; int64_t count; } *states;
     uint32_t nstates, statecap;
+    bool gor_series_from_text;   /* goroutine counts come from debug=2 snapshots (read from memory) */
     bool dropped_series;
 };
 
@@ -385,8 +386,24 @@ int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_e
     return rc;
 }
 
+int gmd_leak_add_goroutine_text(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err)
+{
+    /* With an endpoint, a debug=2 snapshot comes once, at the end, after the
+     * counted proto snapshots: it only adds states. Read from memory, every
+     * snapshot is debug=2: each one is a point of the series too. */
+    if (tr->gor.nt == 0 || tr->gor_series_from_text) {
+        tr->gor_series_from_text = true;
+        if (add_snapshot(tr, &tr->gor, t, p, NULL, err) < 0) {
+            gmd_profile_free(p);
+            return -1;
+        }
+    }
+    return gmd_leak_add_goroutine_states(tr, p, err);
+}
+
 int gmd_leak_add_goroutine_states(gmd_leak_tracker *tr, gmd_profile *p, gmd_err *err)
 {
+    tr->nstates = 0;   /* the latest snapshot's states */
     gmd_stackset ss;
     if (gmd_stackset_build(p, NULL, &ss, err) < 0) {
         gmd_profile_free(p);

@@ -17,7 +17,7 @@ int gmd_leak_add_profile_bytes(gmd_leak_tracker *tr, double t, const char *kind,
     gmd_blob_free(&blob);
     if (!p) return -1;
     if (heap) return gmd_leak_add_heap(tr, t, p, err);
-    if (debug == 2) return gmd_leak_add_goroutine_states(tr, p, err);
+    if (debug == 2) return gmd_leak_add_goroutine_text(tr, t, p, err);
     return gmd_leak_add_goroutine(tr, t, p, err);
 }
 
@@ -44,7 +44,7 @@ int gmd_leak_add_bundle(gmd_leak_tracker *tr, const gmd_bundle *b, gmd_leak_warn
             gmd_blob_free(&blob);
             if (!p) rc = -1;
             else if (!strcmp(e->kind, "heap")) rc = gmd_leak_add_heap(tr, e->t, p, err);
-            else if (e->debug == 2) rc = gmd_leak_add_goroutine_states(tr, p, err);
+            else if (e->debug == 2) rc = gmd_leak_add_goroutine_text(tr, e->t, p, err);
             else rc = gmd_leak_add_goroutine(tr, e->t, p, err);
         }
         if (rc < 0) {
