@@ -498,14 +498,22 @@ typedef struct heap_bucket {
 
 /* pprof's scaleHeapSample: a sample of average size s at rate R stands for
  * 1 / (1 - exp(-s/R)) allocations. */
+static int64_t to_i64(double v)
+{
+    /* A corrupt or torn record can make the scale absurd: clamp, never convert out of range. */
+    if (!(v >= 0)) return 0;
+    if (v >= 9.2e18) return INT64_MAX;
+    return (int64_t)v;
+}
+
 static void scale(int64_t count, int64_t size, int64_t rate, int64_t *c, int64_t *s)
 {
-    if (count == 0 || size == 0) { *c = *s = 0; return; }
+    if (count <= 0 || size <= 0) { *c = *s = 0; return; }
     if (rate <= 1) { *c = count; *s = size; return; }
     double avg = (double)size / (double)count;
     double k = 1.0 / (1.0 - exp(-avg / (double)rate));
-    *c = (int64_t)((double)count * k);
-    *s = (int64_t)((double)size * k);
+    *c = to_i64((double)count * k);
+    *s = to_i64((double)size * k);
 }
 
 static bool is_runtime_name(const char *n)
