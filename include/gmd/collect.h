@@ -123,7 +123,7 @@ void gmd_pprof_base(const char *url, char *buf, size_t size);
 #define GMD_HEAP_GC_EVERY 10
 /* The MemProfileRate `gmd run` gives the program (GODEBUG=memprofilerate)
  * unless told otherwise: see the overhead table in README (gmd run). */
-#define GMD_DEFAULT_MEMPROFILERATE 65536
+#define GMD_DEFAULT_MEMPROFILERATE 16384
 /* Go's own MemProfileRate. */
 #define GMD_GO_MEMPROFILERATE 524288
 

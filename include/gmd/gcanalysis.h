@@ -28,6 +28,7 @@ typedef enum gmd_gc_verdict {
 
 typedef struct gmd_gc_opts {
     double limit_mb;           /* memory the process may use (container limit), 0 = unknown */
+    size_t gmd_forced;         /* cycles gmd itself forced (heap?gc=1 fetches of a run bundle) */
 } gmd_gc_opts;
 
 typedef struct gmd_gc_analysis {
@@ -57,6 +58,7 @@ typedef struct gmd_gc_analysis {
     double cycles_per_min;
     double median_interval_s;
     size_t forced, periodic, leak_checks;
+    size_t forced_by_gmd;      /* of `forced`, the cycles gmd's own heap?gc=1 fetches caused */
 
     /* Pauses: stop-the-world wall time per cycle, ms. */
     double pause_total_ms, pause_p50, pause_p90, pause_p99, pause_max;
@@ -83,7 +85,7 @@ typedef struct gmd_gc_analysis {
     bool thrash_cpu;           /* GC CPU above 25% */
     bool early_trigger;        /* cycles start long before the heap reaches the goal */
     bool memlimit;             /* goal held flat below what GOGC gives: a memory limit binds */
-    bool many_forced;          /* over 20% of cycles forced by runtime.GC/FreeOSMemory */
+    bool many_forced;          /* over 20% of cycles forced by runtime.GC/FreeOSMemory (gmd's own not counted) */
     double limit_mb;           /* as given */
 } gmd_gc_analysis;
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "gmd/bundle.h"
 #include "gmd/gcanalysis.h"
 #include "gmd/gctrace.h"
 #include "gmd/input.h"
@@ -29,7 +30,9 @@ static const char help[] =
     "stacks and globals, why RSS exceeds the live heap, GC thrash and GOMEMLIMIT\n"
     "pressure. The program's own lines in the log are skipped and counted.\n"
     "\n"
-    "FILE is a log (plain or gzipped) or '-' for standard input. Lines may carry a\n"
+    "FILE is a log (plain or gzipped), '-' for standard input, or a gmd run/watch\n"
+    "bundle directory (its gctrace.log; the cycles gmd forced with heap?gc=1 are\n"
+    "not blamed on the program). Lines may carry a\n"
     "timestamp prefix from docker logs -t, kubectl logs --timestamps, CRI log files\n"
     "or journalctl; cycles are then placed on the wall clock.\n"
     "\n"
@@ -221,6 +224,33 @@ static int stream_fd(int fd, const char *name, bool follow, bool passthrough, gm
     return 0;
 }
 
+/* GC cycles gmd forced (heap?gc=1 fetches) in the run bundle `dir`; 0 when
+ * it is not one. */
+static size_t bundle_forced_gcs(const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/index.jsonl", dir);
+    if (stat(path, &st) < 0) return 0;
+    gmd_bundle b;
+    gmd_err err;
+    gmd_err_clear(&err);
+    size_t n = gmd_bundle_open(dir, &b, &err) == 0 ? b.gc_forced : 0;
+    gmd_bundle_free(&b);
+    return n;
+}
+
+/* The same for a bundle's gctrace.log given as a file. */
+static size_t bundle_forced_gcs_of_log(const char *log)
+{
+    const char *slash = strrchr(log, '/');
+    const char *base = slash ? slash + 1 : log;
+    if (strcmp(base, "gctrace.log")) return 0;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - log) : 1, slash ? log : ".");
+    return bundle_forced_gcs(dir[0] ? dir : "/");
+}
+
 int cmd_gc(int argc, char **argv)
 {
     bool follow = false, json = false, csv = false;
@@ -259,6 +289,17 @@ int cmd_gc(int argc, char **argv)
     if (argc - optind > 1) return cli_usage_error("gc", "too many arguments");
     const char *src = argv[optind];
     bool is_stdin = !strcmp(src, "-");
+    char bundle_log[4200];
+    if (!is_stdin && !gmd_is_url(src)) {
+        struct stat st;
+        if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(bundle_log, sizeof bundle_log, "%s/gctrace.log", src);
+            gopts.gmd_forced = bundle_forced_gcs(src);
+            src = bundle_log;
+        } else {
+            gopts.gmd_forced = bundle_forced_gcs_of_log(src);
+        }
+    }
 
     gmd_gctrace t;
     gmd_gctrace_init(&t, start);

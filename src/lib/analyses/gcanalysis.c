@@ -317,7 +317,11 @@ void gmd_gc_analyse(const gmd_gctrace *t, const gmd_gc_opts *opts, gmd_gc_analys
     trigger_stats(c, n, a, scratch);
     memlimit_stats(c, n, a, scratch);
     a->thrash_cpu = a->cpu_pct_runtime >= 25 || (!isnan(a->cpu_frac_window) && a->cpu_frac_window >= 0.25);
-    a->many_forced = n >= GMD_GC_MIN_CYCLES && a->forced * 5 > n;
+    /* A run bundle's heap?gc=1 fetches each forced one cycle: those are
+     * gmd's doing, not the program's runtime.GC() calls. */
+    size_t by_gmd = opts ? opts->gmd_forced : 0;
+    a->forced_by_gmd = by_gmd < a->forced ? by_gmd : a->forced;
+    a->many_forced = n >= GMD_GC_MIN_CYCLES && (a->forced - a->forced_by_gmd) * 5 > n;
 
     if (n < GMD_GC_MIN_CYCLES || a->duration_s <= 0) goto done;
 

@@ -159,7 +159,9 @@ void gmd_gc_write_text(FILE *out, const char *source, const gmd_gctrace *t, cons
             fprintf(out, " (%.1f/s, median gap %s)", a->cycles_per_min / 60, dur(a->median_interval_s, b2, sizeof b2));
         else if (!isnan(a->cycles_per_min))
             fprintf(out, " (%.1f/min, median gap %s)", a->cycles_per_min, dur(a->median_interval_s, b2, sizeof b2));
-        fprintf(out, "; %zu forced (runtime.GC), %zu periodic (2-minute)\n", a->forced, a->periodic);
+        fprintf(out, "; %zu forced (runtime.GC), %zu periodic (2-minute)", a->forced, a->periodic);
+        if (a->forced_by_gmd) fprintf(out, "; %zu of the forced by gmd's heap?gc=1", a->forced_by_gmd);
+        fputc('\n', out);
         if (!isnan(a->wall_first))
             fprintf(out, "         %s to %s\n", when(a, a->t_first, a->wall_first, b1, sizeof b1),
                     when(a, a->t_last, a->wall_first, b2, sizeof b2));
@@ -279,6 +281,7 @@ void gmd_gc_write_json(FILE *out, const char *source, const gmd_gctrace *t, cons
     json_opt_double(&j, "cycles_per_min", a->cycles_per_min);
     json_opt_double(&j, "median_interval_s", a->median_interval_s);
     gmd_json_key(&j, "forced"); gmd_json_uint(&j, a->forced);
+    gmd_json_key(&j, "forced_by_gmd"); gmd_json_uint(&j, a->forced_by_gmd);
     gmd_json_key(&j, "periodic"); gmd_json_uint(&j, a->periodic);
     json_opt_double(&j, "pause_total_ms", a->pause_total_ms);
     json_opt_double(&j, "pause_p50_ms", a->pause_p50);
