@@ -18,7 +18,10 @@ static void usage(FILE *out)
           "  --pid PID            also sample /proc/PID (RSS); stop when it exits\n"
           "  --gctrace FILE       follow FILE (the service's stderr log, GODEBUG=gctrace=1)\n"
           "  --profiles A,B       also fetch these profiles each interval\n"
-          "  --no-gc              fetch heap without ?gc=1\n"
+          "  --gc-every N         force a GC (heap?gc=1) on the first, last and every Nth sample\n"
+          "                       only (default 10; 1 = every sample)\n"
+          "  --no-gc              never force a GC: heap as of the last GC\n"
+          "  --force              read URL even when its port is not the --pid process's\n"
           "  -o, --out DIR        bundle directory (default gmd-watch-YYYYmmdd-HHMMSS)\n"
           "  --json               print the verdict as one JSON object\n"
           "  --no-html            do not write report.html into the bundle\n"
@@ -27,7 +30,7 @@ static void usage(FILE *out)
           "  -h, --help           this help\n"
           "\n"
           "Example:\n"
-          "  gmd watch --duration 10m --pid $(pgrep myserver) http://127.0.0.1:6060\n",
+          "  gmd watch http://127.0.0.1:6060 --pid $(pgrep myserver) --duration 10m\n",
           out);
 }
 
