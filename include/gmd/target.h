@@ -41,6 +41,16 @@ const char *gmd_gobin_build_id(const gmd_gobin *b);
  * link-time address and size. false when absent. */
 bool gmd_gobin_symbol(const gmd_gobin *b, const char *name, uint64_t *addr, uint64_t *size);
 
+/* An allocated section's link-time address and size (section headers
+ * survive -ldflags=-s -w). false when absent. */
+bool gmd_gobin_section(const gmd_gobin *b, const char *name, uint64_t *addr, uint64_t *size);
+/* The file's bytes at link-time [addr, addr+n) (code, initialised data), or
+ * NULL when they are not all in the file. */
+const uint8_t *gmd_gobin_bytes(const gmd_gobin *b, uint64_t addr, uint64_t n);
+/* A function's link-time entry and end by its name in the pclntab (works
+ * without a symbol table; a linear search, for a few lookups). */
+bool gmd_gobin_func_by_name(const gmd_gobin *b, const char *name, uint64_t *entry, uint64_t *end);
+
 /* pclntab. */
 typedef struct gmd_gofunc {
     const char *name;         /* owned by the gobin */

@@ -8,6 +8,7 @@
 #   liveprog-go122      built by Go 1.22 (GOTOOLCHAIN=go1.22.12), when that
 #                       toolchain can be fetched; skipped with a loud note if not
 #   liveprog-go122-w    the same with -ldflags=-w
+#   liveprog-go122-stripped  the same with -ldflags='-s -w' 
 # Run by tests/fixtures/make-fixtures.sh.
 set -euo pipefail
 out=${1:?usage: build.sh OUTDIR}
@@ -27,10 +28,12 @@ GOTOOLCHAIN=local "$GO" build -ldflags=-w -o "$out/liveprog-w" .
 # An older runtime's layouts (g, mspan, bucket) differ; build with Go 1.22
 # when the go command can fetch it (needs network the first time).
 rm -f "$out/liveprog-go122"
-rm -f "$out/liveprog-go122-w"
+rm -f "$out/liveprog-go122-w" "$out/liveprog-go122-stripped"
 if GOTOOLCHAIN=go1.22.12 "$GO" build -o "$out/liveprog-go122" . 2>"$out/liveprog-go122.log"; then
   GOTOOLCHAIN=go1.22.12 "$GO" build -ldflags=-w -o "$out/liveprog-go122-w" . 2>>"$out/liveprog-go122.log" ||
     rm -f "$out/liveprog-go122-w"
+  GOTOOLCHAIN=go1.22.12 "$GO" build -ldflags='-s -w' -o "$out/liveprog-go122-stripped" . 2>>"$out/liveprog-go122.log" ||
+    rm -f "$out/liveprog-go122-stripped"
 else
   rm -f "$out/liveprog-go122"
   echo "target-fixtures: WARNING: SKIPPED liveprog-go122: GOTOOLCHAIN=go1.22.12 failed (see $out/liveprog-go122.log)" >&2

@@ -58,10 +58,10 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
         if (m->memory_limit <= 0 || m->memory_limit == INT64_MAX) fputs("none", out);
         else fputs(iec(m->memory_limit, b3, sizeof b3), out);
         fputc('\n', out);
-        fprintf(out, "GC: %u cycles (%u forced), pauses %.1f ms in all, %.1f%% of CPU; GOMAXPROCS %d; "
-                     "heap objects %" PRIu64 "\n\n",
-                m->numgc, m->numforcedgc, (double)m->pause_total_ns / 1e6, m->gc_cpu_fraction * 100, m->gomaxprocs,
-                m->mallocs - m->frees);
+        fprintf(out, "GC: %u cycles (%u forced), pauses %.1f ms in all, %.1f%% of CPU", m->numgc, m->numforcedgc,
+                (double)m->pause_total_ns / 1e6, m->gc_cpu_fraction * 100);
+        if (m->gomaxprocs > 0) fprintf(out, "; GOMAXPROCS %d", m->gomaxprocs);
+        fprintf(out, "; heap objects %" PRIu64 "\n\n", m->mallocs - m->frees);
     } else {
         fprintf(out, "Memory: not read: %s\n\n", r->memstats_error);
     }

@@ -778,3 +778,41 @@ int gmd_gobin_frames(const gmd_gobin *cb, uint64_t pc, bool return_address, gmd_
     memcpy(out, tmp, (size_t)n * sizeof *out);
     return n;
 }
+
+/* --------------------------------------------------------- for stripped binaries */
+
+bool gmd_gobin_section(const gmd_gobin *b, const char *name, uint64_t *addr, uint64_t *size)
+{
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(b->elf, &shstrndx) != 0) return false;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(b->elf, scn))) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC)) continue;
+        if (!strcmp(sec_name(b->elf, shstrndx, &sh), name)) {
+            *addr = sh.sh_addr;
+            *size = sh.sh_size;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A linear walk of the function table: for the few lookups by name that
+ * reading a binary without a symbol table needs. */
+bool gmd_gobin_func_by_name(const gmd_gobin *b, const char *name, uint64_t *entry, uint64_t *end)
+{
+    for (uint32_t i = 0; i < b->nfunc; i++) {
+        gfunc f;
+        if (!decode_func(b, i, &f)) continue;
+        const char *n = func_name(b, f.nameoff);
+        if (n && !strcmp(n, name)) {
+            *entry = f.entry;
+            *end = f.end;
+            return true;
+        }
+    }
+    return false;
+}
+
+const uint8_t *gmd_gobin_bytes(const gmd_gobin *b, uint64_t addr, uint64_t n) { return at(b, addr, n); }

@@ -15,6 +15,7 @@
 #include "gmd/builder.h"
 #include "gmd/goruntime.h"
 #include "gmd/xalloc.h"
+#include "target/gofind.h"
 #include "target/golayout.h"
 
 #define MAX_GOROUTINES   (16u << 20)
@@ -47,7 +48,8 @@ static const char *const sym_names[NSYMS][2] = {
 struct gmd_goruntime {
     gmd_target *t;
     char version[32];
-    char layout_source[32];
+    char layout_source[48];
+    bool found_by_shape;     /* stripped binary: variables found by gofind.c, not by name */
     int minor;
     int64_t off[GL_NFIELDS];
     uint64_t sym[NSYMS], symsize[NSYMS];   /* runtime addresses; 0 = absent */
@@ -146,10 +148,33 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
             }
         }
     }
-    if (!rt->sym[SYM_ALLGS] || !rt->sym[SYM_ALLGLEN]) {
-        gmd_errf(err, "%s: no symbol table (built with -ldflags=-s?): gmd finds the runtime's variables by name; "
-                 "pass --binary with an unstripped build of the same source and Go version",
-                 gmd_gobin_path(t->bin));
+    if (!rt->sym[SYM_ALLGS] && !gmd_gobin_has_symtab(t->bin)) {
+        /* Built with -s: find the variables by their shape in memory. */
+        gmd_gofind_result f;
+        if (gmd_gofind(t, rt->off, rt->version, &f) < 0) {
+            gmd_errf(err, "%s has no symbol table (built with -ldflags=-s) and runtime.allgs could not be found "
+                     "in its memory; pass --binary with an unstripped build of the same source",
+                     gmd_gobin_path(t->bin));
+            goto fail;
+        }
+        rt->found_by_shape = true;
+        rt->sym[SYM_ALLGS] = f.allgs;
+        rt->sym[SYM_MBUCKETS] = f.mbuckets;
+        rt->sym[SYM_MEMPROFILERATE] = f.memprofilerate;
+        rt->sym[SYM_MEMSTATS] = f.memstats;
+        rt->sym[SYM_GCCONTROLLER] = f.gccontroller;
+        rt->sym[SYM_SIZECLASSES] = f.size_classes;
+        rt->symsize[SYM_SIZECLASSES] = f.size_classes ? 136 : 0;
+        rt->sym[SYM_BUILDVERSION] = f.build_version;
+        rt->sym[SYM_WAITREASONS] = f.wait_reasons;
+        rt->symsize[SYM_WAITREASONS] = f.wait_reasons_size;
+        rt->sym[SYM_GSTATUS] = f.gstatus;
+        rt->symsize[SYM_GSTATUS] = f.gstatus_size;
+        size_t l = strlen(rt->layout_source);
+        snprintf(rt->layout_source + l, sizeof rt->layout_source - l, ", variables found by shape");
+    }
+    if (!rt->sym[SYM_ALLGS]) {
+        gmd_errf(err, "%s: no runtime.allgs symbol: not a Go program gmd can read", gmd_gobin_path(t->bin));
         goto fail;
     }
     /* The program's own idea of its version, read from its memory, must be
@@ -348,11 +373,13 @@ gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stat
     const int64_t *o = rt->off;
 
     /* allglen is published after the array grows, so read it first. */
-    uint64_t n, arr[3];
-    if (gmd_target_read_u64(t, rt->sym[SYM_ALLGLEN], &n, err) < 0 || rd(rt, rt->sym[SYM_ALLGS], arr, 24, err) < 0) {
+    uint64_t n = 0, arr[3];
+    if ((rt->sym[SYM_ALLGLEN] && gmd_target_read_u64(t, rt->sym[SYM_ALLGLEN], &n, err) < 0) ||
+        rd(rt, rt->sym[SYM_ALLGS], arr, 24, err) < 0) {
         gmd_err_set_source(err, t->name);
         return NULL;
     }
+    if (!rt->sym[SYM_ALLGLEN]) n = arr[1];
     if (n > MAX_GOROUTINES || n > arr[1] || arr[1] > arr[2]) {
         gmd_errf(err, "runtime.allgs does not check out (len %llu, allglen %llu, cap %llu): "
                  "is the binary the process's?", (unsigned long long)arr[1], (unsigned long long)n,
@@ -581,6 +608,7 @@ gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
         return NULL;
     }
     uint32_t cycle_index = (cycleword >> 1) % 3;
+    bool have_cycle = rt->sym[SYM_MPROFCYCLE] != 0;
     size_t hsize = (size_t)o[GL_BUCKET_SIZE], msize = (size_t)o[GL_MEMRECORD_SIZE];
     if (hsize < 48 || hsize > 256 || msize != 128) {
         gmd_errf(err, "runtime.bucket layout does not check out (header %zu, memRecord %zu bytes)", hsize, msize);
@@ -667,7 +695,9 @@ build:;
          * takes every cycle. The same arithmetic, with nothing written. */
         uint64_t c[4];
         for (int k = 0; k < 4; k++) {
-            c[k] = hb->active[k] + hb->future[cycle_index][k];
+            /* Without mProfCycle (a stripped binary) the cycle in flight is
+             * unknown: the published counts alone are as of the GC before. */
+            c[k] = hb->active[k] + (have_cycle ? hb->future[cycle_index][k] : 0);
             if (all_clear)
                 for (int f = 0; f < 3; f++)
                     if (f != (int)cycle_index) c[k] += hb->future[f][k];
