@@ -17,6 +17,7 @@ packages=(
   gdb                                  # gcore: core files of live fixtures (target layer tests)
   clang                                # fuzz targets (libFuzzer)
   python3 time netcat-openbsd libxml2-utils   # test helpers
+  strace                               # tests: gmd attach makes no ptrace/kill/write syscalls
 )
 if [ "${GMD_WITH_BROWSER:-1}" = 1 ]; then
   packages+=(chromium)                 # renders HTML reports in tests

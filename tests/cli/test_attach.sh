@@ -99,6 +99,16 @@ assert_out_contains "main.allocMap"
 run g pprof goroutines "pid:$P#heap"
 assert_rc 1
 
+# The process is only read: no ptrace, no signal, no write into it, ever.
+if command -v strace >/dev/null; then
+  run strace -f -qq -o "$T/strace" -e trace=ptrace,kill,tkill,tgkill,rt_sigqueueinfo,rt_tgsigqueueinfo,pidfd_send_signal,process_vm_writev "$GMD" attach "$P"
+  assert_rc 0
+  assert_eq "$(grep -cE '^[0-9]+ +(ptrace|kill|tkill|tgkill|rt_sigqueueinfo|rt_tgsigqueueinfo|pidfd_send_signal|process_vm_writev)\(' "$T/strace")" "0" \
+      "gmd attach made a ptrace, signal or write syscall: $(head -3 "$T/strace")"
+else
+  echo "SKIPPED the no-ptrace/no-signal check: strace is not installed" >&2
+fi
+
 # gmd attach: one page, and its numbers against the program's own MemStats
 # (the debug=1 heap profile's trailer). NumGC and the heap's span bytes do not
 # move while the program idles; allow 20% for HeapInuse anyway.

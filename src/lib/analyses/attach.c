@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "gmd/attach.h"
+#include "gmd/procenv.h"
 #include "gmd/xalloc.h"
 
 static double now_sec(void)
@@ -44,7 +45,16 @@ static void breakdown(gmd_attach_report *r)
         if (r->proc.smaps_file >= 0)
             add_part(r, "executable and files", r->proc.smaps_file, "code and mmap'd files; the kernel can drop them", true);
     }
-    add_part(r, "Go heap released", (int64_t)m->heap_released, "returned to the OS: not in RSS", false);
+    /* With GODEBUG=madvdontneed=0 the runtime returns pages with MADV_FREE:
+     * they stay in RSS until the kernel needs the memory. */
+    char godebug[512] = "";
+    bool madv_free = r->live && r->pid > 0 && gmd_proc_getenv(r->pid, "GODEBUG", godebug, sizeof godebug) &&
+                     strstr(godebug, "madvdontneed=0");
+    add_part(r, "Go heap released", (int64_t)m->heap_released,
+             madv_free ? "returned with MADV_FREE (GODEBUG=madvdontneed=0): still counted in RSS until the kernel "
+                         "reclaims it"
+                       : "returned to the OS: not in RSS",
+             madv_free);
 }
 
 static int cmp_site(const void *a, const void *b)
