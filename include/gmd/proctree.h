@@ -19,6 +19,8 @@ typedef enum gmd_exe_kind {
 
 /* Classify an ELF executable from its Go build info (.go.buildinfo). */
 gmd_exe_kind gmd_exe_classify(const char *path);
+/* The same for an open file (read with pread; the offset is not moved). */
+gmd_exe_kind gmd_exe_classify_fd(int fd);
 /* The same over the bytes of an ELF file (tests, fuzzing). */
 gmd_exe_kind gmd_exe_classify_memory(const void *data, size_t len);
 

@@ -318,8 +318,8 @@ typedef struct held_line {
 } held_line;
 
 typedef struct exe_seen {
-    int pid;
-    uint64_t start_ticks;
+    dev_t dev;
+    ino_t ino;
     gmd_exe_kind kind;
 } exe_seen;
 
@@ -580,14 +580,29 @@ static void reap(session *s)
 
 /* ------------------------------------------------------ the process to observe */
 
+/* Cached by the executable file, not the pid: a forked shell that then
+ * execs the program keeps its pid and start time. */
 static gmd_exe_kind exe_kind(session *s, const gmd_proc_ident *p)
 {
-    for (uint32_t i = 0; i < s->nseen && i < 64; i++)
-        if (s->seen[i].pid == p->pid && s->seen[i].start_ticks == p->start_ticks) return s->seen[i].kind;
     char path[64];
+    struct stat st;
     snprintf(path, sizeof path, "/proc/%d/exe", p->pid);
-    gmd_exe_kind k = gmd_exe_classify(path);
-    if (k != GMD_EXE_UNKNOWN) s->seen[s->nseen++ % 64] = (exe_seen){p->pid, p->start_ticks, k};
+    /* One open file for both the key and the bytes: the process may exec
+     * between two looks at /proc/PID/exe. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return GMD_EXE_UNKNOWN;
+    if (fstat(fd, &st) < 0) {
+        close(fd);
+        return GMD_EXE_UNKNOWN;
+    }
+    for (uint32_t i = 0; i < s->nseen && i < 64; i++)
+        if (s->seen[i].dev == st.st_dev && s->seen[i].ino == st.st_ino) {
+            close(fd);
+            return s->seen[i].kind;
+        }
+    gmd_exe_kind k = gmd_exe_classify_fd(fd);
+    close(fd);
+    if (k != GMD_EXE_UNKNOWN) s->seen[s->nseen++ % 64] = (exe_seen){st.st_dev, st.st_ino, k};
     return k;
 }
 

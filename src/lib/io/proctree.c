@@ -83,14 +83,20 @@ static gmd_exe_kind classify_elf(Elf *e, int fd, const uint8_t *mem, size_t meml
     return GMD_EXE_NOT_GO;
 }
 
-gmd_exe_kind gmd_exe_classify(const char *path)
+gmd_exe_kind gmd_exe_classify_fd(int fd)
 {
     if (elf_version(EV_CURRENT) == EV_NONE) return GMD_EXE_UNKNOWN;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return GMD_EXE_UNKNOWN;
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     gmd_exe_kind k = e ? classify_elf(e, fd, NULL, 0) : GMD_EXE_NOT_GO;
     if (e) elf_end(e);
+    return k;
+}
+
+gmd_exe_kind gmd_exe_classify(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return GMD_EXE_UNKNOWN;
+    gmd_exe_kind k = gmd_exe_classify_fd(fd);
     close(fd);
     return k;
 }
@@ -194,7 +200,8 @@ size_t gmd_proc_tree(int ancestor, int pgid, gmd_proc_ident *out, size_t max)
         free(all);
         return 0;
     }
-    for (size_t i = 0; i < n; i++) in[i] = (pgid > 0 && all[i].pgid == pgid) || all[i].ppid == ancestor;
+    for (size_t i = 0; i < n; i++)
+        in[i] = (pgid > 0 && all[i].pgid == pgid) || (ancestor > 0 && all[i].ppid == ancestor);
     for (bool changed = true; changed;) {
         changed = false;
         for (size_t i = 0; i < n; i++) {
