@@ -127,6 +127,11 @@ bool gmd_memsrc_auxv(const gmd_memsrc *m, uint64_t type, uint64_t *value);
  * address) when any byte is unreadable: unmapped, not in the core, or the
  * process is gone. Never a partial success. */
 int gmd_memsrc_read(gmd_memsrc *m, uint64_t addr, void *buf, size_t n, gmd_err *err);
+/* count reads at once (each lens[i] bytes at addrs[i] into bufs[i]); ok[i]
+ * says which succeeded; returns how many did. A live process is read with
+ * few system calls. */
+size_t gmd_memsrc_read_many(gmd_memsrc *m, const uint64_t *addrs, const size_t *lens, uint8_t *const *bufs,
+                            size_t count, bool *ok);
 /* Counters for the "torn reads" note and for benchmarks. */
 uint64_t gmd_memsrc_reads(const gmd_memsrc *m);
 uint64_t gmd_memsrc_bytes_read(const gmd_memsrc *m);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "gmd/builder.h"
 #include "gmd/goruntime.h"
+#include "gmd/hashmap.h"
 #include "gmd/xalloc.h"
 #include "target/gofind.h"
 #include "target/golayout.h"
@@ -56,6 +57,14 @@ struct gmd_goruntime {
     char **wait_reasons; uint32_t nwait_reasons;
     char **gstatus; uint32_t ngstatus;
     uint32_t heap_mapping;   /* the builder's mapping while a heap profile is built; GMD_NONE otherwise */
+    /* What unwinding needs per PC, looked up once: 100,000 goroutines share
+     * a few thousand PCs. loc is the current builder's location (gen says
+     * which builder). */
+    gmd_u64map pcmap;
+    struct pcinfo *pcs; uint32_t npcs, cappcs;
+    gmd_u64map sitemap;
+    struct siteinfo *sites; uint32_t nsites, capsites;
+    uint32_t gen;
     int st_idle, st_running, st_syscall, st_waiting, st_dead, st_copystack, st_deadextra;
 };
 
@@ -113,6 +122,8 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
     gmd_goruntime *rt = gmd_xcalloc(1, sizeof *rt);
     rt->t = t;
     rt->heap_mapping = GMD_NONE;
+    gmd_u64map_init(&rt->pcmap);
+    gmd_u64map_init(&rt->sitemap);
     int major = 0, minor = 0;
     gmd_gobin_go_release(t->bin, &major, &minor);
     snprintf(rt->version, sizeof rt->version, "%s", gmd_gobin_go_version(t->bin));
@@ -220,6 +231,10 @@ fail:
 void gmd_goruntime_close(gmd_goruntime *rt)
 {
     if (!rt) return;
+    gmd_u64map_free(&rt->pcmap);
+    free(rt->pcs);
+    gmd_u64map_free(&rt->sitemap);
+    free(rt->sites);
     for (uint32_t i = 0; i < rt->nwait_reasons; i++) free(rt->wait_reasons[i]);
     for (uint32_t i = 0; i < rt->ngstatus; i++) free(rt->gstatus[i]);
     free(rt->wait_reasons);
@@ -260,33 +275,48 @@ static bool frame_shown(const char *fn, const char *file, bool first)
 
 /* Go's isSystemGoroutine for tracebacks: goroutines started in the runtime
  * (but runtime.main and friends) are its own and not shown. */
-static bool is_system(gmd_goruntime *rt, uint64_t startpc, bool waiting)
+static int8_t system_kind(const char *n)
 {
-    gmd_gofunc f;
-    if (!gmd_gobin_func(rt->t->bin, startpc - rt->t->bias, &f)) return false;
-    const char *n = f.name;
     if (!strcmp(n, "runtime.main") || !strcmp(n, "runtime.corostart") || !strcmp(n, "runtime.handleAsyncEvent"))
-        return false;
+        return 0;
     /* The finalizer and cleanup goroutines count when they run user code. */
     if (!strcmp(n, "runtime.runfinq") || !strcmp(n, "runtime.runFinalizers") || !strcmp(n, "runtime.runCleanups") ||
         !strcmp(n, "runtime.runFinalizersAndCleanups"))
-        return waiting;
-    return has_prefix(n, "runtime.");
+        return 2;
+    return has_prefix(n, "runtime.") ? 1 : 0;
 }
+
+/* Per start PC and per `go` statement PC: whether the goroutine is the
+ * runtime's own, and the creator as this profile's interned strings. */
+typedef struct siteinfo {
+    int8_t system;           /* 0 no, 1 yes, 2 only when waiting (finalizer/cleanup goroutines) */
+    bool shown;              /* the creator is a shown frame */
+    const char *creator, *file; /* gobin strings */
+    int64_t line;
+    uint32_t gen;
+    const char *icreator, *ifile; /* interned in the profile of generation gen */
+} siteinfo;
+
+typedef struct pcinfo {
+    bool is_go;
+    gmd_gofunc f;
+    int64_t sp_delta;
+    uint32_t loc;            /* builder location, GMD_NONE when every frame is hidden */
+    uint32_t gen;            /* rt->gen when loc was made */
+} pcinfo;
 
 typedef struct frame_buf {
     gmd_line *lines; size_t nlines, caplines;
     uint32_t *locs; size_t nlocs, caplocs;
-    uint8_t *stack; size_t capstack;      /* a goroutine's stack, read at once */
 } frame_buf;
 
 /* One physical frame at runtime pc: its shown logical frames as a location. */
-static bool add_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, bool retaddr,
-                         bool first, bool filter)
+static uint32_t make_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, bool retaddr,
+                              bool first, bool filter)
 {
     gmd_goframe fr[MAX_INLINE];
     int n = gmd_gobin_frames(rt->t->bin, pc - rt->t->bias, retaddr, fr, MAX_INLINE);
-    if (n <= 0) return false;
+    if (n <= 0) return GMD_NONE;
     fb->nlines = 0;
     for (int i = 0; i < n; i++) {
         if (filter && !frame_shown(fr[i].function, fr[i].file, first && i == 0)) continue;
@@ -294,45 +324,95 @@ static bool add_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint6
         gmd_line l = {fn, fr[i].line, 0};
         GMD_VEC_PUSH(fb->lines, fb->nlines, fb->caplines, l);
     }
-    if (!fb->nlines) return true;
+    if (!fb->nlines) return GMD_NONE;
     uint64_t addr = retaddr && pc ? pc - 1 : pc;
-    uint32_t loc = gmd_builder_location(b, rt->heap_mapping, addr, fb->lines, (uint32_t)fb->nlines);
-    GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, loc);
+    return gmd_builder_location(b, rt->heap_mapping, addr, fb->lines, (uint32_t)fb->nlines);
+}
+
+static bool add_location(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, bool retaddr,
+                         bool first, bool filter)
+{
+    uint32_t loc = make_location(rt, b, fb, pc, retaddr, first, filter);
+    if (loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, loc);
     return true;
+}
+
+static siteinfo *site_info(gmd_goruntime *rt, uint64_t pc, bool is_gopc)
+{
+    uint64_t key = gmd_mix64(pc) ^ (is_gopc ? 0x4000000000000000ull : 0);
+    uint32_t i = gmd_u64map_get(&rt->sitemap, key);
+    if (i != UINT32_MAX) return &rt->sites[i];
+    GMD_VEC_RESERVE1(rt->sites, rt->nsites, rt->capsites);
+    i = rt->nsites++;
+    siteinfo *si = &rt->sites[i];
+    memset(si, 0, sizeof *si);
+    si->creator = si->file = "";
+    si->gen = rt->gen - 1;
+    gmd_gofunc f;
+    if (gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &f)) {
+        si->system = system_kind(f.name);
+        if (is_gopc && frame_shown(f.name, NULL, false)) {
+            gmd_goframe fr[MAX_INLINE];
+            int k = gmd_gobin_frames(rt->t->bin, pc - rt->t->bias, true, fr, MAX_INLINE);
+            si->shown = true;
+            si->creator = f.name;
+            if (k > 0) si->file = fr[0].file, si->line = fr[0].line;
+        }
+    }
+    gmd_u64map_put(&rt->sitemap, key, i);
+    return si;
+}
+
+static bool is_system(gmd_goruntime *rt, uint64_t startpc, bool waiting)
+{
+    siteinfo *si = site_info(rt, startpc, false);
+    return si->system == 1 || (si->system == 2 && waiting);
+}
+
+/* The cached facts about a stack PC (the innermost frame is filtered a
+ * little differently, so it has its own entry). */
+static const pcinfo *pc_info(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, bool first)
+{
+    uint64_t key = gmd_mix64(pc) ^ (first ? 0x8000000000000000ull : 0);
+    uint32_t i = gmd_u64map_get(&rt->pcmap, key);
+    if (i == UINT32_MAX) {
+        GMD_VEC_RESERVE1(rt->pcs, rt->npcs, rt->cappcs);
+        i = rt->npcs++;
+        pcinfo *pi = &rt->pcs[i];
+        memset(pi, 0, sizeof *pi);
+        pi->is_go = gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &pi->f);
+        pi->sp_delta = pi->is_go ? gmd_gobin_sp_delta(rt->t->bin, pc - rt->t->bias) : -1;
+        pi->gen = rt->gen - 1;
+        gmd_u64map_put(&rt->pcmap, key, i);
+    }
+    pcinfo *pi = &rt->pcs[i];
+    if (pi->is_go && !pi->f.top_frame && pi->gen != rt->gen) {
+        pi->loc = make_location(rt, b, fb, pc, pc - rt->t->bias > pi->f.entry, first, true);
+        pi->gen = rt->gen;
+    }
+    return pi;
 }
 
 /* Unwind a stopped goroutine from its saved pc/sp with the pclntab's SP
  * deltas, as the runtime's own unwinder does (frame pointers are not needed,
- * and frameless leaf functions unwind right). The used part of the stack is
- * read once: one read per goroutine, not one per frame. false when the walk
- * stopped early. */
+ * and frameless leaf functions unwind right), over its stack already read:
+ * stack holds [base, base + len). false when the walk stopped early. */
 #define STACK_READ_MAX (256u << 10)
 
 static bool unwind(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, uint64_t sp,
-                   uint64_t lo, uint64_t hi)
+                   const uint8_t *stack, uint64_t base, uint64_t len)
 {
-    gmd_err e;
-    (void)lo;
-    uint64_t len = hi - sp;
-    if (len > STACK_READ_MAX) len = STACK_READ_MAX;
-    if (len > fb->capstack) {
-        free(fb->stack);
-        fb->capstack = STACK_READ_MAX;
-        fb->stack = gmd_xmalloc(fb->capstack);
-    }
-    if (rd(rt, sp, fb->stack, len, &e) < 0) return false;
-    uint64_t base = sp, end = sp + len;
+    uint64_t end = base + len;
     for (int depth = 0; depth < MAX_FRAMES; depth++) {
-        gmd_gofunc f;
-        if (!gmd_gobin_func(rt->t->bin, pc - rt->t->bias, &f)) return false;
-        if (f.top_frame) return true;
-        bool retaddr = pc - rt->t->bias > f.entry;
-        add_location(rt, b, fb, pc, retaddr, depth == 0, true);
-        int64_t d = gmd_gobin_sp_delta(rt->t->bin, pc - rt->t->bias);
-        if (d < 0 || f.sp_write) return false;
+        const pcinfo *pi = pc_info(rt, b, fb, pc, depth == 0);
+        if (!pi->is_go) return false;
+        if (pi->f.top_frame) return true;
+        if (pi->loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, pi->loc);
+        int64_t d = pi->sp_delta;
+        if (d < 0 || pi->f.sp_write) return false;
         uint64_t cfa = sp + (uint64_t)d + 8;
         if (cfa <= sp || cfa > end || cfa - 8 < base) return false;
-        memcpy(&pc, fb->stack + (cfa - 8 - base), 8);
+        memcpy(&pc, stack + (cfa - 8 - base), 8);
         sp = cfa;
     }
     return false;
@@ -361,6 +441,140 @@ static double now_sec(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct gr_ctx {
+    gmd_goruntime *rt;
+    gmd_profile *p;
+    gmd_goroutine_read_stats *st;
+    gmd_builder *b;
+    frame_buf fb;
+    gmd_goroutine *gs; size_t ngs, capgs;
+    const char *state_key, *wait_key, *minutes;
+    const char *last_state_raw, *last_state;   /* interning the same state over and over costs */
+    int64_t now;
+    size_t gsize;
+    uint8_t *one_stack; size_t one_cap;       /* for process_single */
+} gr_ctx;
+
+/* The part of a goroutine's stack its unwinding needs: [sp, hi), at most
+ * STACK_READ_MAX; none for dead, running or malformed records. */
+static void stack_range(gmd_goruntime *rt, const uint8_t *g, uint64_t *addr, size_t *len)
+{
+    const int64_t *o = rt->off;
+    uint32_t status = u32at(g, o[GL_G_STATUS]) & ~0x1000u;
+    *addr = 0;
+    *len = 0;
+    if ((int)status == rt->st_dead || (int)status == rt->st_idle || (int)status == rt->st_deadextra ||
+        (int)status == rt->st_running || (int)status == rt->st_copystack || status >= rt->ngstatus)
+        return;
+    bool sys = (int)status == rt->st_syscall;
+    uint64_t sp = u64at(g, sys ? o[GL_G_SYSCALLSP] : o[GL_G_SCHED_SP]);
+    uint64_t lo = u64at(g, o[GL_G_STACK_LO]), hi = u64at(g, o[GL_G_STACK_HI]);
+    if (hi <= lo || hi - lo > (1ull << 30) || sp < lo || sp >= hi) return;
+    *addr = sp;
+    *len = hi - sp > STACK_READ_MAX ? STACK_READ_MAX : (size_t)(hi - sp);
+}
+
+/* One goroutine from its record g, the same record read again after its
+ * stack (g2), and that stack. 0 when done (counted or skipped), -1 when the
+ * record changed while it was read. */
+static int process_record(gr_ctx *c, const uint8_t *g, const uint8_t *g2, const uint8_t *stack, uint64_t stack_base,
+                          size_t stack_len)
+{
+    gmd_goruntime *rt = c->rt;
+    gmd_profile *p = c->p;
+    const int64_t *o = rt->off;
+    if (u32at(g2, o[GL_G_STATUS]) != u32at(g, o[GL_G_STATUS]) || u64at(g2, o[GL_G_GOID]) != u64at(g, o[GL_G_GOID]) ||
+        u64at(g2, o[GL_G_SCHED_SP]) != u64at(g, o[GL_G_SCHED_SP]))
+        return -1;
+    uint32_t status = u32at(g, o[GL_G_STATUS]) & ~0x1000u;   /* drop the GC's scan bit */
+    if ((int)status == rt->st_dead || (int)status == rt->st_idle || (int)status == rt->st_deadextra) {
+        c->st->dead++;
+        return 0;
+    }
+    if (status >= rt->ngstatus) return -1;
+    uint64_t startpc = u64at(g, o[GL_G_STARTPC]);
+    bool waiting = (int)status == rt->st_waiting;
+    if (is_system(rt, startpc, waiting)) {
+        c->st->system++;
+        return 0;
+    }
+    gmd_goroutine go;
+    memset(&go, 0, sizeof go);
+    go.id = (int64_t)u64at(g, o[GL_G_GOID]);
+    uint8_t reason = g[o[GL_G_WAITREASON]];
+    const char *state = state_of(rt, status, reason);
+    if (state != c->last_state_raw) {
+        c->last_state_raw = state;
+        c->last_state = gmd_intern_str(&p->strings, state);
+    }
+    go.state = c->last_state;
+    go.wait_minutes = -1;
+    int64_t since = (int64_t)u64at(g, o[GL_G_WAITSINCE]);
+    if (waiting && since > 0 && c->now > since && (c->now - since) / 60000000000LL >= 1)
+        go.wait_minutes = (c->now - since) / 60000000000LL;
+    go.locked_to_thread = u64at(g, o[GL_G_LOCKEDM]) != 0;
+    go.parent_id = o[GL_G_PARENTGOID] >= 0 ? (int64_t)u64at(g, o[GL_G_PARENTGOID]) : -1;
+    if (go.parent_id == 0) go.parent_id = -1;
+    go.created_by = go.created_file = "";
+    uint64_t gopc = u64at(g, o[GL_G_GOPC]);
+    if (gopc && go.id != 1) {
+        siteinfo *si = site_info(rt, gopc, true);
+        if (si->shown) {
+            if (si->gen != rt->gen) {
+                si->icreator = gmd_intern_str(&p->strings, si->creator);
+                si->ifile = gmd_intern_str(&p->strings, si->file);
+                si->gen = rt->gen;
+            }
+            go.created_by = si->icreator;
+            go.created_file = si->ifile;
+            go.created_line = si->line;
+        }
+    }
+    c->fb.nlocs = 0;
+    bool cut = false;
+    if ((int)status == rt->st_running || (int)status == rt->st_copystack) {
+        /* Its registers are live on a CPU: reading them needs a stop.
+         * Show where it started so it still groups somewhere. */
+        c->st->running++;
+        add_location(rt, c->b, &c->fb, startpc, false, true, false);
+    } else if (!stack || !stack_len) {
+        cut = true;
+    } else {
+        bool sys = (int)status == rt->st_syscall;
+        uint64_t pc = u64at(g, sys ? o[GL_G_SYSCALLPC] : o[GL_G_SCHED_PC]);
+        cut = !unwind(rt, c->b, &c->fb, pc, stack_base, stack, stack_base, stack_len);
+    }
+    if (cut) c->st->stacks_cut++;
+    gmd_label labs[2] = {{c->state_key, go.state, 0, ""}, {c->wait_key, "", go.wait_minutes, c->minutes}};
+    int64_t one = 1;
+    go.sample = gmd_builder_sample(c->b, c->fb.locs, (uint32_t)c->fb.nlocs, &one, labs, go.wait_minutes >= 0 ? 2 : 1,
+                                   false);
+    GMD_VEC_PUSH(c->gs, c->ngs, c->capgs, go);
+    c->st->user++;
+    return 0;
+}
+
+/* The same for one goroutine read on its own (a retry). */
+static int process_single(gr_ctx *c, uint64_t gaddr)
+{
+    gmd_err e;
+    uint8_t g[4096], g2[4096];
+    if (c->gsize > sizeof g || gmd_target_read(c->rt->t, gaddr, g, c->gsize, &e) < 0) return -1;
+    uint64_t sa;
+    size_t sl;
+    stack_range(c->rt, g, &sa, &sl);
+    if (sl) {
+        if (sl > c->one_cap) {
+            free(c->one_stack);
+            c->one_cap = STACK_READ_MAX;
+            c->one_stack = gmd_xmalloc(c->one_cap);
+        }
+        if (gmd_target_read(c->rt->t, sa, c->one_stack, sl, &e) < 0) return -1;
+    }
+    if (gmd_target_read(c->rt->t, gaddr, g2, c->gsize, &e) < 0) return -1;
+    return process_record(c, g, g2, sl ? c->one_stack : NULL, sa, sl);
 }
 
 gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stats *st, gmd_err *err)
@@ -409,99 +623,94 @@ gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stat
     clock_gettime(CLOCK_REALTIME, &wall);
     p->time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
 
-    const char *state_key = gmd_intern_str(&p->strings, "state");
-    const char *wait_key = gmd_intern_str(&p->strings, "wait_minutes");
-    const char *minutes = gmd_intern_str(&p->strings, "minutes");
-    gmd_builder *b = gmd_builder_new(p);
-    frame_buf fb = {0};
-    gmd_goroutine *gs = NULL;
-    size_t ngs = 0, capgs = 0;
-    int64_t now = target_nanotime(rt);
+    gr_ctx c;
+    memset(&c, 0, sizeof c);
+    c.rt = rt;
+    c.p = p;
+    c.st = st;
+    c.state_key = gmd_intern_str(&p->strings, "state");
+    c.wait_key = gmd_intern_str(&p->strings, "wait_minutes");
+    c.minutes = gmd_intern_str(&p->strings, "minutes");
+    c.b = gmd_builder_new(p);
+    rt->gen++;   /* locations and strings cached for an earlier profile are not this one's */
+    c.now = target_nanotime(rt);
     size_t gsize = (size_t)o[GL_G_SIZE];
     if (gsize < 64 || gsize > 4096) gsize = 512;
-    uint8_t *g = gmd_xmalloc(gsize), *g2 = gmd_xmalloc(gsize);
+    c.gsize = gsize;
 
-    for (uint64_t i = 0; i < n; i++) {
-        gmd_err e;
-        bool ok = false;
-        for (int attempt = 0; attempt < 2 && !ok; attempt++) {
-            if (rd(rt, gptrs[i], g, gsize, &e) < 0) break;
-            uint32_t status = u32at(g, o[GL_G_STATUS]) & ~0x1000u;   /* drop the GC's scan bit */
-            if ((int)status == rt->st_dead || (int)status == rt->st_idle || (int)status == rt->st_deadextra) { st->dead++; ok = true; break; }
-            if (status >= rt->ngstatus) continue;
-            uint64_t startpc = u64at(g, o[GL_G_STARTPC]);
-            bool waiting = (int)status == rt->st_waiting;
-            if (is_system(rt, startpc, waiting)) { st->system++; ok = true; break; }
-
-            gmd_goroutine go;
-            memset(&go, 0, sizeof go);
-            go.id = (int64_t)u64at(g, o[GL_G_GOID]);
-            uint8_t reason = g[o[GL_G_WAITREASON]];
-            go.state = gmd_intern_str(&p->strings, state_of(rt, status, reason));
-            go.wait_minutes = -1;
-            int64_t since = (int64_t)u64at(g, o[GL_G_WAITSINCE]);
-            if (waiting && since > 0 && now > since && (now - since) / 60000000000LL >= 1)
-                go.wait_minutes = (now - since) / 60000000000LL;
-            go.locked_to_thread = u64at(g, o[GL_G_LOCKEDM]) != 0;
-            go.parent_id = o[GL_G_PARENTGOID] >= 0 ? (int64_t)u64at(g, o[GL_G_PARENTGOID]) : -1;
-            if (go.parent_id == 0) go.parent_id = -1;
-            go.created_by = go.created_file = "";
-            uint64_t gopc = u64at(g, o[GL_G_GOPC]);
-            gmd_gofunc cf;
-            if (gopc && go.id != 1 && gmd_gobin_func(t->bin, gopc - t->bias, &cf) && frame_shown(cf.name, NULL, false)) {
-                gmd_goframe fr[MAX_INLINE];
-                int k = gmd_gobin_frames(t->bin, gopc - t->bias, true, fr, MAX_INLINE);
-                go.created_by = gmd_intern_str(&p->strings, cf.name);
-                if (k > 0) {
-                    go.created_file = gmd_intern_str(&p->strings, fr[0].file);
-                    go.created_line = fr[0].line;
-                }
-            }
-
-            fb.nlocs = 0;
-            uint64_t lo = u64at(g, o[GL_G_STACK_LO]), hi = u64at(g, o[GL_G_STACK_HI]);
-            bool cut = false;
-            if ((int)status == rt->st_running || (int)status == rt->st_copystack) {
-                /* Its registers are live on a CPU: reading them needs a stop.
-                 * Show where it started so it still groups somewhere. */
-                st->running++;
-                add_location(rt, b, &fb, startpc, false, true, false);
-            } else {
-                bool sys = (int)status == rt->st_syscall;
-                uint64_t pc = u64at(g, sys ? o[GL_G_SYSCALLPC] : o[GL_G_SCHED_PC]);
-                uint64_t sp = u64at(g, sys ? o[GL_G_SYSCALLSP] : o[GL_G_SCHED_SP]);
-                if (hi <= lo || hi - lo > (1ull << 30) || sp < lo || sp >= hi) cut = true;
-                else cut = !unwind(rt, b, &fb, pc, sp, lo, hi);
-            }
-            /* The record must not have changed while its stack was walked. */
-            if (rd(rt, gptrs[i], g2, gsize, &e) < 0) break;
-            if (u32at(g2, o[GL_G_STATUS]) != u32at(g, o[GL_G_STATUS]) ||
-                u64at(g2, o[GL_G_GOID]) != u64at(g, o[GL_G_GOID]) ||
-                u64at(g2, o[GL_G_SCHED_SP]) != u64at(g, o[GL_G_SCHED_SP]))
-                continue;
-            if (cut) st->stacks_cut++;
-            gmd_label labs[2] = {{state_key, go.state, 0, ""}, {wait_key, "", go.wait_minutes, minutes}};
-            int64_t one = 1;
-            go.sample = gmd_builder_sample(b, fb.locs, (uint32_t)fb.nlocs, &one, labs, go.wait_minutes >= 0 ? 2 : 1,
-                                           false);
-            GMD_VEC_PUSH(gs, ngs, capgs, go);
-            st->user++;
-            ok = true;
+    /* In batches: every g record of the batch in one go, then every stack
+     * the batch needs, then the records again to see which changed while
+     * read. A live process is read with a few system calls per batch, not
+     * three per goroutine. */
+    enum { BATCH = 256 };
+    uint8_t *gbuf = gmd_xmalloc(BATCH * gsize), *g2buf = gmd_xmalloc(BATCH * gsize);
+    uint64_t addrs[BATCH], saddrs[BATCH];
+    size_t lens[BATCH], slens[BATCH];
+    uint8_t *bufs[BATCH], *g2bufs[BATCH], *sbufs[BATCH];
+    bool ok1[BATCH], ok2[BATCH], oks[BATCH];
+    uint8_t *stackbuf = NULL;
+    size_t capstack = 0;
+    for (uint64_t c0 = 0; c0 < n; c0 += BATCH) {
+        size_t cn = n - c0 < BATCH ? (size_t)(n - c0) : BATCH;
+        for (size_t k = 0; k < cn; k++) {
+            addrs[k] = gptrs[c0 + k];
+            lens[k] = gsize;
+            bufs[k] = gbuf + k * gsize;
+            g2bufs[k] = g2buf + k * gsize;
         }
-        if (!ok) st->torn++;
+        gmd_memsrc_read_many(t->mem, addrs, lens, bufs, cn, ok1);
+        size_t total = 0;
+        for (size_t k = 0; k < cn; k++) {
+            slens[k] = 0;
+            saddrs[k] = 0;
+            if (ok1[k]) stack_range(rt, bufs[k], &saddrs[k], &slens[k]);
+            total += slens[k];
+        }
+        if (total > capstack) {
+            free(stackbuf);
+            capstack = total;
+            stackbuf = gmd_xmalloc(capstack);
+        }
+        size_t at = 0, ns = 0;
+        uint64_t sa[BATCH];
+        size_t sl[BATCH];
+        uint8_t *sb[BATCH];
+        size_t which[BATCH];
+        for (size_t k = 0; k < cn; k++) {
+            sbufs[k] = NULL;
+            oks[k] = false;
+            if (!slens[k]) continue;
+            sbufs[k] = stackbuf + at;
+            at += slens[k];
+            sa[ns] = saddrs[k], sl[ns] = slens[k], sb[ns] = sbufs[k], which[ns] = k;
+            ns++;
+        }
+        bool okb[BATCH];
+        if (ns) gmd_memsrc_read_many(t->mem, sa, sl, sb, ns, okb);
+        for (size_t j = 0; j < ns; j++) oks[which[j]] = okb[j];
+        gmd_memsrc_read_many(t->mem, addrs, lens, g2bufs, cn, ok2);
+        for (size_t k = 0; k < cn; k++) {
+            int r = -1;
+            if (ok1[k] && ok2[k] && (!slens[k] || oks[k]))
+                r = process_record(&c, bufs[k], g2bufs[k], sbufs[k], saddrs[k], slens[k]);
+            /* Changed while read, or a read failed: once more, alone. */
+            if (r < 0) r = process_single(&c, gptrs[c0 + k]);
+            if (r < 0) st->torn++;
+        }
     }
-    gmd_builder_finish(b);
-    free(g);
-    free(g2);
+    free(gbuf);
+    free(g2buf);
+    free(stackbuf);
+    gmd_builder_finish(c.b);
     free(gptrs);
-    free(fb.lines);
-    free(fb.locs);
-    free(fb.stack);
-    if (ngs) {
-        p->goroutines = gmd_arena_memdup(&p->arena, gs, ngs * sizeof *gs);
-        p->ngoroutines = (uint32_t)ngs;
+    free(c.fb.lines);
+    free(c.fb.locs);
+    free(c.one_stack);
+    if (c.ngs) {
+        p->goroutines = gmd_arena_memdup(&p->arena, c.gs, c.ngs * sizeof *c.gs);
+        p->ngoroutines = (uint32_t)c.ngs;
     }
-    free(gs);
+    free(c.gs);
     st->read_seconds = now_sec() - t0;
     return p;
 }

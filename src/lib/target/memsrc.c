@@ -746,3 +746,60 @@ int gmd_memsrc_read(gmd_memsrc *m, uint64_t addr, void *buf, size_t n, gmd_err *
     m->bytes += n;
     return 0;
 }
+
+/* Many small reads in few system calls: process_vm_readv takes up to
+ * IOV_MAX ranges at once, and a process's goroutine records and stacks are
+ * thousands of small ranges. It stops at the first range it cannot read,
+ * which is then read alone (to fail it or finish it) before going on. */
+#define READ_MANY_BATCH 1024
+
+size_t gmd_memsrc_read_many(gmd_memsrc *m, const uint64_t *addrs, const size_t *lens, uint8_t *const *bufs,
+                            size_t count, bool *ok)
+{
+    size_t good = 0;
+    gmd_err e;
+    if (!m->live || m->how != LIVE_VM_READV) {
+        for (size_t i = 0; i < count; i++) {
+            ok[i] = gmd_memsrc_read(m, addrs[i], bufs[i], lens[i], &e) == 0;
+            good += ok[i];
+        }
+        return good;
+    }
+    struct iovec local[READ_MANY_BATCH], remote[READ_MANY_BATCH];
+    size_t i = 0;
+    while (i < count) {
+        size_t k = 0, total = 0;
+        while (i + k < count && k < READ_MANY_BATCH && total + lens[i + k] <= LIVE_CHUNK) {
+            local[k] = (struct iovec){bufs[i + k], lens[i + k]};
+            remote[k] = (struct iovec){(void *)(uintptr_t)addrs[i + k], lens[i + k]};
+            total += lens[i + k];
+            k++;
+        }
+        if (k == 0) {   /* one range bigger than a chunk: the plain path */
+            ok[i] = gmd_memsrc_read(m, addrs[i], bufs[i], lens[i], &e) == 0;
+            good += ok[i++];
+            continue;
+        }
+        ssize_t r = process_vm_readv(m->pid, local, (unsigned long)k, remote, (unsigned long)k, 0);
+        m->reads++;
+        size_t got = r > 0 ? (size_t)r : 0, j = 0;
+        for (; j < k && got >= lens[i + j]; j++) {
+            got -= lens[i + j];
+            ok[i + j] = true;
+            good++;
+            m->bytes += lens[i + j];
+        }
+        if (j < k) {
+            /* The range where it stopped: alone, for its own success or failure. */
+            ok[i + j] = gmd_memsrc_read(m, addrs[i + j], bufs[i + j], lens[i + j], &e) == 0;
+            good += ok[i + j];
+            j++;
+            if (r < 0 && errno != EFAULT && errno != EINTR) {
+                /* Gone or forbidden: the rest fails the same way. */
+                for (; i + j < count; j++) ok[i + j] = false;
+            }
+        }
+        i += j;
+    }
+    return good;
+}
