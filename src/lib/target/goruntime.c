@@ -64,6 +64,8 @@ struct gmd_goruntime {
     struct pcinfo *pcs; uint32_t npcs, cappcs;
     gmd_u64map sitemap;
     struct siteinfo *sites; uint32_t nsites, capsites;
+    gmd_u64map hpcmap;
+    struct heappc *hpcs; uint32_t nhpcs, caphpcs;
     uint32_t gen;
     int st_idle, st_running, st_syscall, st_waiting, st_dead, st_copystack, st_deadextra;
 };
@@ -124,6 +126,7 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
     rt->heap_mapping = GMD_NONE;
     gmd_u64map_init(&rt->pcmap);
     gmd_u64map_init(&rt->sitemap);
+    gmd_u64map_init(&rt->hpcmap);
     int major = 0, minor = 0;
     gmd_gobin_go_release(t->bin, &major, &minor);
     snprintf(rt->version, sizeof rt->version, "%s", gmd_gobin_go_version(t->bin));
@@ -235,6 +238,8 @@ void gmd_goruntime_close(gmd_goruntime *rt)
     free(rt->pcs);
     gmd_u64map_free(&rt->sitemap);
     free(rt->sites);
+    free(rt->hpcs);
+    gmd_u64map_free(&rt->hpcmap);
     for (uint32_t i = 0; i < rt->nwait_reasons; i++) free(rt->wait_reasons[i]);
     for (uint32_t i = 0; i < rt->ngstatus; i++) free(rt->gstatus[i]);
     free(rt->wait_reasons);
@@ -760,6 +765,45 @@ static bool is_runtime_name(const char *n)
 /* One heap stack as locations, the way pprof's appendLocsForStack does it:
  * the stack holds a "return PC" per logical frame, so the PCs of the frames
  * inlined into one physical frame become one location with several lines. */
+/* What a heap stack PC turns into, looked up once per PC (10,000 buckets
+ * share a few hundred PCs). */
+typedef struct heappc {
+    int nframes;             /* logical frames at pc-1; 0 = not Go code */
+    bool runtime_leaf;       /* the innermost frame is the runtime's (hidden on top) */
+    bool top_frame;          /* runtime.goexit */
+    uint64_t phys_entry;     /* the physical function's entry; 0 when unknown */
+    uint32_t loc;            /* the current builder's location */
+    uint32_t gen;
+} heappc;
+
+static heappc *heap_pc(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc)
+{
+    uint32_t i = gmd_u64map_get(&rt->hpcmap, pc);
+    if (i == UINT32_MAX) {
+        GMD_VEC_RESERVE1(rt->hpcs, rt->nhpcs, rt->caphpcs);
+        i = rt->nhpcs++;
+        heappc *h = &rt->hpcs[i];
+        memset(h, 0, sizeof *h);
+        gmd_goframe fr[MAX_INLINE];
+        h->nframes = gmd_gobin_frames(rt->t->bin, pc - rt->t->bias, true, fr, MAX_INLINE);
+        if (h->nframes < 0) h->nframes = 0;
+        h->runtime_leaf = h->nframes > 0 && is_runtime_name(fr[0].function);
+        gmd_gofunc phys;
+        if (gmd_gobin_func(rt->t->bin, pc - 1 - rt->t->bias, &phys)) {
+            h->phys_entry = phys.entry;
+            h->top_frame = phys.top_frame;
+        }
+        h->gen = rt->gen - 1;
+        gmd_u64map_put(&rt->hpcmap, pc, i);
+    }
+    heappc *h = &rt->hpcs[i];
+    if (h->nframes > 0 && h->gen != rt->gen) {
+        h->loc = make_location(rt, b, fb, pc, true, false, false);
+        h->gen = rt->gen;
+    }
+    return h;
+}
+
 static void heap_stack(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, const uint64_t *stk, uint32_t nstk)
 {
     fb->nlocs = 0;
@@ -767,25 +811,18 @@ static void heap_stack(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, const u
     /* Runtime frames on top of the first non-runtime one are hidden, unless
      * nothing else is left. */
     for (uint32_t i = 0; i < nstk; i++) {
-        gmd_goframe fr[MAX_INLINE];
-        int k = gmd_gobin_frames(rt->t->bin, stk[i] - rt->t->bias, true, fr, MAX_INLINE);
-        if (k > 0 && is_runtime_name(fr[0].function)) continue;
+        if (heap_pc(rt, b, fb, stk[i])->runtime_leaf) continue;
         start = i;
         break;
     }
     for (uint32_t i = start; i < nstk;) {
-        gmd_goframe fr[MAX_INLINE];
-        int k = gmd_gobin_frames(rt->t->bin, stk[i] - rt->t->bias, true, fr, MAX_INLINE);
-        if (k <= 0) { i++; continue; }
-        gmd_gofunc phys;
-        bool have_phys = gmd_gobin_func(rt->t->bin, stk[i] - 1 - rt->t->bias, &phys);
-        if (have_phys && phys.top_frame) { i++; continue; }   /* runtime.goexit: pprof leaves it out */
-        add_location(rt, b, fb, stk[i], true, false, false);
+        const heappc *h = heap_pc(rt, b, fb, stk[i]);
+        if (h->nframes <= 0 || h->top_frame) { i++; continue; }   /* runtime.goexit: pprof leaves it out */
+        if (h->loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, h->loc);
         i++;
         /* Skip the logical PCs of the callers inlined in the same physical frame. */
-        for (int left = k - 1; left > 0 && i < nstk && have_phys; left--) {
-            gmd_gofunc f2;
-            if (!gmd_gobin_func(rt->t->bin, stk[i] - 1 - rt->t->bias, &f2) || f2.entry != phys.entry) break;
+        for (int left = h->nframes - 1; left > 0 && i < nstk && h->phys_entry; left--) {
+            if (heap_pc(rt, b, fb, stk[i])->phys_entry != h->phys_entry) break;
             i++;
         }
     }
@@ -834,14 +871,20 @@ gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
             gmd_errf(err, "runtime.mbuckets holds over %u buckets (a cycle?)", MAX_BUCKETS);
             goto fail;
         }
-        if (rd(rt, a, buf, hsize, err) < 0) goto fail;
+        /* Most stacks are short: read the header with room for 32 frames
+         * and the record at once, and again only when that was not enough
+         * or ran into unmapped memory. */
+        size_t guess = hsize + 32 * 8 + msize;
+        gmd_err e1;
+        bool whole = rd(rt, a, buf, guess, &e1) == 0;
+        if (!whole && rd(rt, a, buf, hsize, err) < 0) goto fail;
         uint64_t nstk = u64at(buf, o[GL_BUCKET_NSTK]), typ = u64at(buf, o[GL_BUCKET_TYP]);
         if (nstk > MAX_STACK_DEPTH || typ != 1) {
             gmd_errf(err, "heap profile bucket at 0x%llx does not check out (type %llu, %llu frames)",
                      (unsigned long long)a, (unsigned long long)typ, (unsigned long long)nstk);
             goto fail;
         }
-        if (rd(rt, a + hsize, buf + hsize, nstk * 8 + msize, err) < 0) goto fail;
+        if ((!whole || nstk > 32) && rd(rt, a + hsize, buf + hsize, nstk * 8 + msize, err) < 0) goto fail;
         heap_bucket hb;
         hb.nstk = (uint32_t)nstk;
         hb.stk = gmd_xmalloc((nstk ? nstk : 1) * 8);
@@ -886,6 +929,7 @@ build:;
     p->time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
     const char *bytes_key = gmd_intern_str(&p->strings, "bytes");
     gmd_builder *b = gmd_builder_new(p);
+    rt->gen++;
     frame_buf fb = {0};
     /* One mapping for the executable, as Go writes it (File: and Build ID: in reports). */
     gmd_mapping m;
