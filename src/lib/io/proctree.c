@@ -128,6 +128,18 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
     return (ssize_t)got;
 }
 
+/* A bounded decimal (the text is not NUL-terminated); large values saturate. */
+static int64_t decimal(const char *p, const char *end)
+{
+    bool neg = p < end && *p == '-';
+    if (neg) p++;
+    int64_t v = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) v = v < INT64_MAX / 10 - 10 ? v * 10 + (*p - '0') : INT64_MAX / 10;
+    return neg ? -v : v;
+}
+
+static int small_int(int64_t v) { return v > 1 << 30 ? 1 << 30 : v < -(1 << 30) ? -(1 << 30) : (int)v; }
+
 int gmd_proc_ident_parse(const char *text, size_t len, gmd_proc_ident *out)
 {
     /* "pid (comm) S ppid pgrp session tty_nr tpgid flags minflt cminflt
@@ -142,8 +154,8 @@ int gmd_proc_ident_parse(const char *text, size_t len, gmd_proc_ident *out)
             break;
         }
     if (!close_paren) return -1;
-    out->pid = atoi(text);
     const char *p = close_paren + 1, *end = text + len;
+    out->pid = small_int(decimal(text, close_paren));
     /* Fields after comm, from 0: state, ppid, pgrp, ..., 19 starttime. */
     char state = 0;
     for (int field = 0; field <= 19 && p < end; field++) {
@@ -152,13 +164,11 @@ int gmd_proc_ident_parse(const char *text, size_t len, gmd_proc_ident *out)
         while (p < end && *p != ' ' && *p != '\n') p++;
         if (p == f) return -1;
         if (field == 0) state = *f;
-        else if (field == 1) out->ppid = atoi(f);
-        else if (field == 2) out->pgid = atoi(f);
+        else if (field == 1) out->ppid = small_int(decimal(f, p));
+        else if (field == 2) out->pgid = small_int(decimal(f, p));
         else if (field == 19) {
-            uint64_t v = 0;
-            for (const char *q = f; q < p && *q >= '0' && *q <= '9' && v < (UINT64_MAX - 9) / 10; q++)
-                v = v * 10 + (uint64_t)(*q - '0');
-            out->start_ticks = v;
+            int64_t v = decimal(f, p);
+            out->start_ticks = v > 0 ? (uint64_t)v : 0;
             return state == 'Z' || state == 'X' ? 1 : 0;
         }
     }
