@@ -31,7 +31,24 @@ mkdir -p "$out"
 echo "== building bench/attach/prog"
 (cd "$root/bench/attach/prog" && GOTOOLCHAIN=local GOFLAGS=-mod=mod GOWORK=off "$GO" build -o "$out/prog" .)
 
+# The library's own time per call (no process start-up, no rendering).
+lib=$(dirname "$GMD")/libgmd.a have_rt=0
+if [ -f "$lib" ] && cc -O2 -I"$root/include" "$root/bench/attach/readtime.c" "$lib" -ldeflate -lisal -lm -ldl -ldw -lelf \
+     -lpthread -o "$out/readtime" 2>"$out/readtime.log"; then
+  have_rt=1
+else
+  echo "== bench/attach/readtime.c not built (needs $lib; see $out/readtime.log): library times skipped"
+fi
+# readtime: run it on $PID, print its lines; rt_ms WHAT: the median ms of the line starting WHAT.
+readtime() {
+  [ "$have_rt" = 1 ] || { RT_OUT=""; return 0; }
+  RT_OUT=$("$out/readtime" "$PID" "$runs")
+  printf '%s\n' "$RT_OUT" | sed 's/^/   library: /'
+}
+rt_ms() { printf '%s\n' "$RT_OUT" | sed -n "s/^$1.* \([0-9.][0-9.]*\) ms.*/\1/p"; }
+
 calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+calc1() { awk "BEGIN { printf \"%.1f\", $1 }"; }
 median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 max() { printf '%s\n' "$@" | sort -g | tail -1; }
 
@@ -124,12 +141,14 @@ if [ "$only" != slowdown ]; then
   LABEL="gmd pprof goroutines pid:P"; measure "$runs" "$GMD" pprof goroutines "pid:$PID"
   g_t=$MED_T g_rss=$MED_RSS g_stall=$MAX_STALL
   head -1 "$out/last.out" | sed 's/^/   read: /'
+  readtime
+  g_lib=$(rt_ms goroutines) g_open=$(rt_ms "open runtime")
   LABEL="gmd pprof goroutines --json pid:P"; measure "$runs" "$GMD" pprof goroutines --json "pid:$PID"
   LABEL="curl /debug/pprof/goroutine?debug=2 (the program's own)"; fetch "$ref_runs" "http://127.0.0.1:$PORT/debug/pprof/goroutine?debug=2"
   r_t=$MED_T r_stall=$MAX_STALL
   LABEL="curl /debug/pprof/goroutine (proto, no stops per stack)"; fetch "$ref_runs" "http://127.0.0.1:$PORT/debug/pprof/goroutine"
   rp_t=$MED_T rp_stall=$MAX_STALL
-  row "| all $ng goroutines with stacks | gmd: $g_t s, $(calc "$g_rss / 1024") MB, target stopped ≤ $g_stall ms (its 1 ms heartbeat) | /debug/pprof/goroutine?debug=2: $r_t s, stopped $r_stall ms; proto form: $rp_t s, stopped $rp_stall ms | $(calc "$r_t / $g_t")× faster than debug=2 |"
+  row "| \`pprof goroutines pid:P\`, all $ng goroutines with stacks | $g_t s, $(calc1 "$g_rss / 1024") MB (in the library: ${g_lib:-?} ms reading, ${g_open:-?} ms opening the runtime's layouts); the target's heartbeat never late by more than $g_stall ms | the program's /debug/pprof/goroutine?debug=2: $r_t s, target stalled up to $r_stall ms (proto form: $rp_t s, $rp_stall ms) | $(calc1 "$r_t / $g_t")× faster than debug=2 |"
   if [ "$have_dlv" = 1 ]; then
     LABEL="dlv attach + detach (nothing listed)"; measure "$dlv_runs" dlv_run
     d0_t=$MED_T d0_stall=$MAX_STALL
@@ -138,7 +157,7 @@ if [ "$only" != slowdown ]; then
     LABEL="dlv attach, goroutines -t 20 (stacks), detach"; measure "$dlv_runs" dlv_run "goroutines -t 20"
     d2_t=$MED_T d2_stall=$MAX_STALL
     grep -m1 -E '^\[[0-9]+ goroutines\]' "$out/dlv.out" | sed 's/^/   delve: /' || true
-    row "| the same, Delve ($("$DLV" version | sed -n 's/^Version: //p')) | gmd: $g_t s, target never stopped | dlv attach + goroutines -t 20: $d2_t s, target stopped $d2_stall ms (attach+detach alone: stopped $d0_stall ms; goroutines without stacks: $d1_stall ms) | $(calc "$d2_stall / 1000 / $g_t")× shorter than Delve's stop, and no stop |"
+    row "| the same with Delve $("$DLV" version | sed -n 's/^Version: //p') | (gmd never stops it) | \`dlv attach\` + \`goroutines -t 20\` + detach: $d2_t s, target stopped $(calc1 "$d2_stall / 1000") s (\`goroutines\` without stacks: stopped $(calc1 "$d1_stall / 1000") s; attach + detach alone: $(calc1 "$d0_stall / 1000") s) | Delve stops it $(calc1 "$d2_stall / 1000 / $g_t")× longer than gmd takes |"
   fi
   stop
 
@@ -147,15 +166,16 @@ if [ "$only" != slowdown ]; then
   LABEL="gmd pprof top pid:P"; measure "$runs" "$GMD" pprof top "pid:$PID"
   h_t=$MED_T h_rss=$MED_RSS h_stall=$MAX_STALL
   nsamples=$("$GMD" pprof info "pid:$PID" 2>/dev/null | sed -n 's/^ *samples: *\([0-9]*\).*/\1/p')
-  "$GMD" pprof info "pid:$PID" 2>/dev/null | sed 's/^/   info: /' | head -6
+  readtime
+  h_lib=$(rt_ms "heap profile") h_open=$(rt_ms "open runtime")
   LABEL="gmd pprof info pid:P (open + read, no report)"; measure "$runs" "$GMD" pprof info "pid:$PID"
   hi_t=$MED_T
   LABEL="curl /debug/pprof/heap (the program's own, gzipped proto)"; fetch "$ref_runs" "http://127.0.0.1:$PORT/debug/pprof/heap"
   rh_t=$MED_T rh_stall=$MAX_STALL
-  row "| heap profile, ${nsamples:-?} buckets | gmd pprof top: $h_t s (info: $hi_t s), $(calc "$h_rss / 1024") MB, target stopped ≤ $h_stall ms | /debug/pprof/heap: $rh_t s | $(calc "$rh_t / $h_t")× |"
+  row "| \`pprof top pid:P\`, heap profile of ${nsamples:-?} buckets | $h_t s (\`pprof info\`: $hi_t s), $(calc1 "$h_rss / 1024") MB (in the library: ${h_lib:-?} ms reading the buckets, ${h_open:-?} ms opening the runtime's layouts); heartbeat late by ≤ $h_stall ms | the program's /debug/pprof/heap: $rh_t s | $(calc1 "$h_t / $rh_t")× the fetch's time |"
   if [ "$have_dlv" = 1 ]; then
     LABEL="dlv attach + detach (nothing listed)"; measure "$dlv_runs" dlv_run
-    row "| the same, Delve | — | dlv attach + detach alone: $MED_T s, target stopped $MAX_STALL ms (Delve has no heap profile command) | |"
+    row "| the same with Delve | — | no heap profile command; \`dlv attach\` + detach alone stops it $(calc1 "$MAX_STALL / 1000") s | |"
   fi
   stop
 fi
@@ -174,10 +194,17 @@ if [ "$only" != speed ]; then
   }
   lines() { grep -c '^ops/s' "$out/work.out" || true; }
   # phase NAME [INTERVAL]: ops/s of the seconds fully inside the phase.
-  declare -A samples=() reads=()
+  declare -A samples=() cpus=() desc=([every100ms]="gmd reading goroutines + heap, 100 ms pauses"
+    [every1s]="gmd reading goroutines + heap every 1 s" [busyloop]="control: a busy loop on the other CPU, no gmd")
   run_phase() {
     local name=$1 iv=${2:-} a b rp=""
-    if [ -n "$iv" ]; then
+    if [ "$iv" = hog ]; then
+      # The control: no gmd, only a busy loop on the other CPU. On a VM
+      # whose two vCPUs share a core (SMT) or a host, this alone slows the
+      # target; gmd's own effect is what it adds beyond this.
+      taskset -c 1 bash -c 'while :; do :; done' &
+      rp=$!
+    elif [ -n "$iv" ]; then
       taskset -c 1 bash -c "$(declare -f reader); GMD='$GMD' PID=$PID reader $iv" &
       rp=$!
     fi
@@ -187,21 +214,29 @@ if [ "$only" != speed ]; then
     b=$(lines)
     [ -n "$rp" ] && { kill "$rp" 2>/dev/null; wait "$rp" 2>/dev/null || true; }
     samples[$name]+=" $(sed -n '/^ops\/s/p' "$out/work.out" | sed -n "$((a + 1)),$((b))p" | awk '{print $2}' | tr '\n' ' ')"
+    cpus[$name]+=" $(sed -n '/^ops\/s/p' "$out/work.out" | sed -n "$((a + 1)),$((b))p" | awk '{print $4}' | tr '\n' ' ')"
   }
   for round in 1 2; do
     run_phase alone
     run_phase every100ms 0.1
     run_phase alone
     run_phase every1s 1
+    run_phase alone
+    run_phase busyloop hog
   done
   run_phase alone
   base=$(median ${samples[alone]})
-  for k in alone every100ms every1s; do
+  cbase=$(median ${cpus[alone]})
+  # shellcheck disable=SC2086
+  echo "   alone phases: ops/s from $(printf '%s\n' ${samples[alone]} | sort -g | head -1) to $(printf '%s\n' ${samples[alone]} | sort -g | tail -1) (the machine is shared)"
+  for k in alone every100ms every1s busyloop; do
     # shellcheck disable=SC2086
     m=$(median ${samples[$k]})
-    printf '   %-12s median %10.0f ops/s  (%s)  %+.1f%%\n' "$k" "$m" "$(echo ${samples[$k]} | wc -w) s" \
-      "$(calc "($m - $base) * 100 / $base")"
-    [ "$k" = alone ] || row "| target throughput, gmd reading goroutines + heap $k | $(calc "($base - $m) * 100 / $base")% slower | alone: $base ops/s; with gmd: $m ops/s | |"
+    # shellcheck disable=SC2086
+    c=$(median ${cpus[$k]})
+    printf '   %-12s median %10.0f ops/s %+6.1f%%   %10.0f ops per CPU second %+6.1f%%   (%s s)\n' "$k" \
+      "$m" "$(calc "($m - $base) * 100 / $base")" "$c" "$(calc "($c - $cbase) * 100 / $cbase")" "$(echo ${samples[$k]} | wc -w)"
+    [ "$k" = alone ] || row "| target's throughput, ${desc[$k]} | $(calc1 "($base - $m) * 100 / $base")% fewer ops/s, $(calc1 "($cbase - $c) * 100 / $cbase")% fewer ops per CPU second | alone: $base ops/s, $cbase ops/CPU-s; $k: $m ops/s, $c ops/CPU-s | |"
   done
   stop
 fi
