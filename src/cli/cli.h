@@ -46,5 +46,6 @@ int cmd_watch(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_core(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

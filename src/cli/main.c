@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"report", cmd_report, "analyse a gmd run/watch bundle again, offline (text, JSON, HTML)"},
     {"attach", cmd_attach, "look inside a running Go program (no endpoint, no stop): memory, goroutines, heap"},
     {"core", cmd_core, "the same for a core file of a Go program"},
+    {"trace", cmd_trace, "read Go execution traces: goroutines by creation site, blocking, GC, pprof, SVG"},
     {"dump", cmd_dump, "analyse debug.WriteHeapDump heap dumps: retained sizes, paths to roots"},
 };
 

@@ -1,0 +1,1266 @@
+/* Go execution trace reader (Go 1.22+ "v2" format: headers 22, 23, 25, 26).
+ *
+ * Hand-written because the format is Go-specific (no C library reads it) and
+ * hot (a busy program writes tens of MB per second of trace). Learned from
+ * Go's internal/trace (batch.go, generation.go, batchcursor.go, order.go,
+ * tracev2/events.go) and runtime/trace*.go.
+ *
+ * Layout: a 16-byte header "go 1.NN trace\0\0\0", then batches. A batch is
+ * kind byte 1 (or 0x31 + experiment byte), uvarints gen, M, base timestamp,
+ * size, then `size` bytes. Batches of one generation come together; its
+ * string, stack, CPU-sample and frequency/sync batches are tables, the rest
+ * are per-thread (M) event streams of [type byte, uvarint dt, uvarint args].
+ * Go 1.26 ends each generation with a lone 0x34 byte; before, a generation
+ * ends where a batch of the next one starts.
+ *
+ * Ordering (the hard part): per M, events are in order; across Ms the reader
+ * repeatedly takes the M whose next event is earliest and applies it to a
+ * model of the scheduler (goroutine, proc, thread states and the
+ * per-generation sequence numbers carried by GoStart, GoUnblock, ProcStart,
+ * ProcSteal, GoSyscallBegin and the GC's sequence). An event whose sequence
+ * number is not the next one, or whose goroutine/proc is not yet in the
+ * right state, waits; the other Ms are tried in timestamp order. This is
+ * what Go's reader does, so both produce the same stream. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "gmd/input.h"
+#include "gmd/trace.h"
+#include "gmd/u64tab.h"
+#include "gmd/xalloc.h"
+
+#define MAX_BATCH (64u << 10)
+#define MAX_FRAMES 128
+#define MAX_STRING 1024
+#define NONE GMD_TRACE_NONE
+#define NO_BATCH UINT32_MAX
+
+enum { EV_BATCH = 1, EV_STACKS = 2, EV_STACK = 3, EV_STRINGS = 4, EV_STRING = 5,
+       EV_CPU_SAMPLES = 6, EV_CPU_SAMPLE = 7, EV_FREQUENCY = 8, EV_EXP_BATCH = 49,
+       EV_SYNC = 50, EV_CLOCK_SNAPSHOT = 51, EV_END_OF_GEN = 52 };
+
+/* Per event type: number of arguments after dt (-1: not a timed event that
+ * may appear in an event batch), index of the stack argument (-1: none),
+ * and the first header version that has it. */
+typedef struct spec { const char *name; int8_t nargs, stack; uint8_t since; } spec;
+static const spec specs[256] = {
+    [9] = {"ProcsChange", 2, 1, 22},      [10] = {"ProcStart", 2, -1, 22},
+    [11] = {"ProcStop", 0, -1, 22},       [12] = {"ProcSteal", 3, -1, 22},
+    [13] = {"ProcStatus", 2, -1, 22},     [14] = {"GoCreate", 3, 2, 22},
+    [15] = {"GoCreateSyscall", 1, -1, 22}, [16] = {"GoStart", 2, -1, 22},
+    [17] = {"GoDestroy", 0, -1, 22},      [18] = {"GoDestroySyscall", 0, -1, 22},
+    [19] = {"GoStop", 2, 1, 22},          [20] = {"GoBlock", 2, 1, 22},
+    [21] = {"GoUnblock", 3, 2, 22},       [22] = {"GoSyscallBegin", 2, 1, 22},
+    [23] = {"GoSyscallEnd", 0, -1, 22},   [24] = {"GoSyscallEndBlocked", 0, -1, 22},
+    [25] = {"GoStatus", 3, -1, 22},       [26] = {"STWBegin", 2, 1, 22},
+    [27] = {"STWEnd", 0, -1, 22},         [28] = {"GCActive", 1, -1, 22},
+    [29] = {"GCBegin", 2, 1, 22},         [30] = {"GCEnd", 1, -1, 22},
+    [31] = {"GCSweepActive", 1, -1, 22},  [32] = {"GCSweepBegin", 1, 0, 22},
+    [33] = {"GCSweepEnd", 2, -1, 22},     [34] = {"GCMarkAssistActive", 1, -1, 22},
+    [35] = {"GCMarkAssistBegin", 1, 0, 22}, [36] = {"GCMarkAssistEnd", 0, -1, 22},
+    [37] = {"HeapAlloc", 1, -1, 22},      [38] = {"HeapGoal", 1, -1, 22},
+    [39] = {"GoLabel", 1, -1, 22},        [40] = {"UserTaskBegin", 4, 3, 22},
+    [41] = {"UserTaskEnd", 2, 1, 22},     [42] = {"UserRegionBegin", 3, 2, 22},
+    [43] = {"UserRegionEnd", 3, 2, 22},   [44] = {"UserLog", 4, 3, 22},
+    [45] = {"GoSwitch", 2, -1, 23},       [46] = {"GoSwitchDestroy", 2, -1, 23},
+    [47] = {"GoCreateBlocked", 3, 2, 23}, [48] = {"GoStatusStack", 4, 3, 23},
+    /* Experimental (AllocFree) events may sit in ordinary batches. */
+    [128] = {"Span", 3, -1, 23},          [129] = {"SpanAlloc", 3, -1, 23},
+    [130] = {"SpanFree", 1, -1, 23},      [131] = {"HeapObject", 2, -1, 23},
+    [132] = {"HeapObjectAlloc", 2, -1, 23}, [133] = {"HeapObjectFree", 1, -1, 23},
+    [134] = {"GoroutineStack", 2, -1, 23}, [135] = {"GoroutineStackAlloc", 2, -1, 23},
+    [136] = {"GoroutineStackFree", 1, -1, 23},
+};
+
+const char *gmd_trace_event_name(int type)
+{
+    if (type == GMD_TEV_CPU_SAMPLE) return "CPUSample";
+    if (type == GMD_TEV_SYNC) return "Sync";
+    if (type >= 0 && type < 256 && specs[type].name) return specs[type].name;
+    return "?";
+}
+
+typedef struct batch {
+    uint64_t m, time;         /* thread, base timestamp (ticks) */
+    uint64_t off;             /* input offset of the data */
+    uint32_t len, next;       /* data length; next batch of the same M */
+} batch;
+
+typedef struct cursor {
+    uint64_t m;
+    uint32_t bi, pos;         /* batch and offset of the next event in it */
+    bool fresh;               /* next event is the first of its batch */
+    uint32_t tail;            /* the M's last batch so far (while indexing) */
+    int64_t last;             /* time of the previous event (ns) */
+    /* the current (unapplied) event */
+    uint8_t typ;
+    uint64_t args[4];
+    int64_t time, off;
+} cursor;
+
+typedef struct strent { uint32_t off, len; } strent;
+typedef struct stkent { uint32_t first, n; } stkent;
+typedef struct rawframe { uint64_t pc, func, file, line; } rawframe;
+typedef struct sample { int64_t time; uint64_t m, p, g, stack; int64_t off; } sample;
+
+typedef struct gstate {
+    uint8_t status;           /* wire GoStatus */
+    uint8_t ranges;           /* bit 0 STW in flight, bit 1 mark assist */
+    uint64_t seq_gen, seq, stw_kind;
+} gstate;
+typedef struct pstate { uint8_t status, sweeping; uint64_t seq_gen, seq; } pstate;
+typedef struct mstate { uint64_t g, p; } mstate;
+
+enum { P_BAD, P_RUNNING, P_IDLE, P_SYSCALL, P_SYSCALL_ABANDONED };
+enum { GC_UNDETERMINED, GC_NOT_RUNNING, GC_RUNNING };
+
+struct gmd_trace_reader {
+    char *name;
+    int version;
+    /* input window: buf[0..avail) holds input bytes [base, base+avail) */
+    const uint8_t *buf;
+    uint64_t base, avail;
+    bool eof, release;
+    int fd;
+    uint8_t *own;
+    size_t owncap;
+    const uint8_t *map;       /* for release */
+    size_t maplen;
+    gmd_blob blob;            /* when opened by spec */
+    bool has_blob;
+
+    /* the current generation */
+    uint64_t gen_off, next_gen_off, gen, min_ts;
+    double freq;              /* ns per tick */
+    bool has_freq, has_snapshot, loaded, done;
+    batch *batches; uint32_t nbatches, capbatches;
+    gmd_u64tab mcur;          /* M -> cursor index */
+    cursor *cursors; uint32_t ncursors, capcursors;
+    cursor **frontier; uint32_t nfrontier, capfrontier;
+    gmd_u64tab strs;          /* id -> strent */
+    char *strbuf; size_t strlen_, strcap;
+    gmd_u64tab stks;          /* id -> stkent */
+    rawframe *raw; uint32_t nraw, capraw;
+    gmd_trace_frame *frames; uint32_t capframes;
+    sample *samples; uint32_t nsamples, capsamples, nextsample;
+
+    /* scheduler model */
+    gmd_u64tab gs, ps, ms;
+    uint64_t gc_seq, initial_gen;
+    int gc_state;
+
+    gmd_trace_event q[4];
+    int qhead, qn;
+    int64_t last_time;
+    uint64_t ngens;
+    uint64_t peak_gen_bytes;
+    char truncated[256];
+};
+
+/* ---- input window ---- */
+
+/* Make input bytes [abs, abs+n) available. 0 ok, 1 the input ends first,
+ * -1 read error. */
+static int ensure(gmd_trace_reader *r, uint64_t abs, uint64_t n, gmd_err *err)
+{
+    while (abs + n > r->base + r->avail) {
+        if (r->eof) return 1;
+        uint64_t need = abs + n - r->base;
+        if (need > r->owncap || r->avail == r->owncap) {
+            size_t nc = r->owncap ? r->owncap * 2 : 1 << 20;
+            while (nc < need) nc *= 2;
+            r->own = gmd_xrealloc(r->own, nc);
+            r->owncap = nc;
+            r->buf = r->own;
+        }
+        ssize_t got = read(r->fd, r->own + r->avail, r->owncap - r->avail);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return gmd_err_at(err, (int64_t)(r->base + r->avail), "read failed: %s", strerror(errno));
+        if (got == 0) r->eof = true;
+        r->avail += (uint64_t)got;
+    }
+    return 0;
+}
+
+static inline const uint8_t *at(const gmd_trace_reader *r, uint64_t abs) { return r->buf + (abs - r->base); }
+
+/* Drop input before `abs`: the consumed generations. */
+static void forget_before(gmd_trace_reader *r, uint64_t abs)
+{
+    if (r->own && abs > r->base) {
+        uint64_t drop = abs - r->base;
+        if (drop > r->avail) drop = r->avail;
+        memmove(r->own, r->own + drop, r->avail - drop);
+        r->base += drop;
+        r->avail -= drop;
+    } else if (r->release && r->map) {
+        long pg = sysconf(_SC_PAGESIZE);
+        uint64_t end = abs & ~(uint64_t)(pg - 1);
+        uintptr_t start = (uintptr_t)r->map & ~(uintptr_t)(pg - 1);
+        if ((uintptr_t)r->map + end > start) madvise((void *)start, (uintptr_t)r->map + end - start, MADV_DONTNEED);
+    }
+}
+
+/* Go's uvarint: up to 10 bytes, padded (non-minimal) forms allowed. Bytes
+ * used, or 0 when the data ends first, or -1 on overflow. */
+static inline int uvar(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    unsigned s = 0;
+    for (int i = 0; i < 10; i++) {
+        if (p + i >= end) return 0;
+        uint8_t b = p[i];
+        if (b < 0x80) {
+            if (i == 9 && b > 1) return -1;
+            *v = x | (uint64_t)b << s;
+            return i + 1;
+        }
+        x |= (uint64_t)(b & 0x7f) << s;
+        s += 7;
+    }
+    return -1;
+}
+
+/* ---- time ---- */
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    return a + b;
+}
+
+/* Ticks to nanoseconds the way Go's reader does (float64 multiply), so both
+ * give the same times. */
+static inline int64_t ticks_ns(const gmd_trace_reader *r, uint64_t t)
+{
+    double x = (double)t * r->freq;
+    if (!(x < 9.2e18)) return INT64_MAX / 2;
+    return (int64_t)x;
+}
+
+/* ---- generation tables ---- */
+
+static const char *str_of(const gmd_trace_reader *r, uint64_t id)
+{
+    const strent *s = gmd_u64tab_get(&r->strs, id);
+    return s ? r->strbuf + s->off : "";
+}
+
+const char *gmd_trace_string(const gmd_trace_reader *r, uint64_t id) { return str_of(r, id); }
+
+const gmd_trace_frame *gmd_trace_stack(const gmd_trace_reader *r, uint64_t id, size_t *n)
+{
+    const stkent *s = id ? gmd_u64tab_get(&r->stks, id) : NULL;
+    *n = s ? s->n : 0;
+    return s ? r->frames + s->first : NULL;
+}
+
+static int add_strings(gmd_trace_reader *r, const batch *b, gmd_err *err)
+{
+    const uint8_t *p = at(r, b->off) + 1, *end = at(r, b->off) + b->len;
+    while (p < end) {
+        int64_t off = (int64_t)(b->off + (uint64_t)(p - at(r, b->off)));
+        if (*p != EV_STRING) return gmd_err_at(err, off, "expected a string (5) in a string batch, got byte %u", *p);
+        p++;
+        uint64_t id, len;
+        int k = uvar(p, end, &id);
+        if (k <= 0) return gmd_err_at(err, off, "bad string id");
+        p += k;
+        k = uvar(p, end, &len);
+        if (k <= 0) return gmd_err_at(err, off, "bad string length");
+        p += k;
+        if (len > MAX_STRING) return gmd_err_at(err, off, "string of %llu bytes, the maximum is %u", (unsigned long long)len, MAX_STRING);
+        if (len > (uint64_t)(end - p)) return gmd_err_at(err, off, "string runs past its batch");
+        bool existed;
+        strent *s = gmd_u64tab_put(&r->strs, id, &existed);
+        if (existed) return gmd_err_at(err, off, "string id %llu defined twice in generation %llu", (unsigned long long)id, (unsigned long long)r->gen);
+        while (r->strlen_ + len + 1 > r->strcap) {
+            r->strcap = r->strcap ? r->strcap * 2 : 64 << 10;
+            r->strbuf = gmd_xrealloc(r->strbuf, r->strcap);
+        }
+        s->off = (uint32_t)r->strlen_;
+        s->len = (uint32_t)len;
+        memcpy(r->strbuf + r->strlen_, p, len);
+        r->strbuf[r->strlen_ + len] = 0;
+        r->strlen_ += len + 1;
+        p += len;
+    }
+    return 0;
+}
+
+static int add_stacks(gmd_trace_reader *r, const batch *b, gmd_err *err)
+{
+    const uint8_t *p = at(r, b->off) + 1, *end = at(r, b->off) + b->len;
+    while (p < end) {
+        int64_t off = (int64_t)(b->off + (uint64_t)(p - at(r, b->off)));
+        if (*p != EV_STACK) return gmd_err_at(err, off, "expected a stack (3) in a stack batch, got byte %u", *p);
+        p++;
+        uint64_t id, n;
+        int k = uvar(p, end, &id);
+        if (k <= 0) return gmd_err_at(err, off, "bad stack id");
+        p += k;
+        k = uvar(p, end, &n);
+        if (k <= 0) return gmd_err_at(err, off, "bad stack frame count");
+        p += k;
+        if (n > MAX_FRAMES) return gmd_err_at(err, off, "stack of %llu frames, the maximum is %d", (unsigned long long)n, MAX_FRAMES);
+        bool existed;
+        stkent *s = gmd_u64tab_put(&r->stks, id, &existed);
+        if (existed) return gmd_err_at(err, off, "stack id %llu defined twice in generation %llu", (unsigned long long)id, (unsigned long long)r->gen);
+        s->first = r->nraw;
+        s->n = (uint32_t)n;
+        for (uint64_t i = 0; i < n; i++) {
+            rawframe f;
+            uint64_t *v[4] = {&f.pc, &f.func, &f.file, &f.line};
+            for (int j = 0; j < 4; j++) {
+                k = uvar(p, end, v[j]);
+                if (k <= 0) return gmd_err_at(err, off, "bad frame %llu of stack %llu", (unsigned long long)i, (unsigned long long)id);
+                p += k;
+            }
+            GMD_VEC_PUSH(r->raw, r->nraw, r->capraw, f);
+        }
+    }
+    return 0;
+}
+
+static int add_samples(gmd_trace_reader *r, const batch *b, gmd_err *err)
+{
+    const uint8_t *p = at(r, b->off) + 1, *end = at(r, b->off) + b->len;
+    while (p < end) {
+        int64_t off = (int64_t)(b->off + (uint64_t)(p - at(r, b->off)));
+        if (*p != EV_CPU_SAMPLE) return gmd_err_at(err, off, "expected a CPU sample (7), got byte %u", *p);
+        p++;
+        uint64_t v[5];
+        for (int j = 0; j < 5; j++) {
+            int k = uvar(p, end, &v[j]);
+            if (k <= 0) return gmd_err_at(err, off, "bad CPU sample");
+            p += k;
+        }
+        sample s = {.time = (int64_t)(v[0] & INT64_MAX), .m = v[1], .p = v[2], .g = v[3] ? v[3] : NONE, .stack = v[4], .off = off};
+        GMD_VEC_PUSH(r->samples, r->nsamples, r->capsamples, s);
+    }
+    return 0;
+}
+
+static int set_sync(gmd_trace_reader *r, const batch *b, gmd_err *err)
+{
+    const uint8_t *p = at(r, b->off), *end = p + b->len;
+    if (r->version >= 25) p++;   /* the Sync byte */
+    while (p < end) {
+        int64_t off = (int64_t)(b->off + (uint64_t)(p - at(r, b->off)));
+        uint8_t t = *p++;
+        uint64_t v[4];
+        int nv = t == EV_FREQUENCY ? 1 : (t == EV_CLOCK_SNAPSHOT && r->version >= 25) ? 4 : 0;
+        if (!nv) return gmd_err_at(err, off, "expected a frequency or clock snapshot, got byte %u", t);
+        for (int j = 0; j < nv; j++) {
+            int k = uvar(p, end, &v[j]);
+            if (k <= 0) return gmd_err_at(err, off, "bad %s event", t == EV_FREQUENCY ? "frequency" : "clock snapshot");
+            p += k;
+        }
+        if (t == EV_FREQUENCY) {
+            if (r->has_freq) return gmd_err_at(err, off, "two frequency events in generation %llu", (unsigned long long)r->gen);
+            if (v[0] == 0) return gmd_err_at(err, off, "trace clock frequency is 0");
+            r->freq = 1.0 / ((double)v[0] / 1e9);
+            r->has_freq = true;
+        } else {
+            if (r->has_snapshot) return gmd_err_at(err, off, "two clock snapshots in generation %llu", (unsigned long long)r->gen);
+            r->has_snapshot = true;
+        }
+    }
+    return 0;
+}
+
+/* ---- cursors and the frontier (a min-heap on the next event's time) ---- */
+
+static int cursor_next(gmd_trace_reader *r, cursor *c, gmd_err *err)
+{
+    while (c->bi != NO_BATCH && c->pos == r->batches[c->bi].len) {
+        c->bi = r->batches[c->bi].next;
+        c->pos = 0;
+        c->fresh = true;
+    }
+    if (c->bi == NO_BATCH) return 0;
+    const batch *b = &r->batches[c->bi];
+    if (c->fresh) {
+        c->last = ticks_ns(r, b->time);
+        c->fresh = false;
+    }
+    const uint8_t *base = at(r, b->off), *p = base + c->pos, *end = base + b->len;
+    int64_t off = (int64_t)(b->off + c->pos);
+    uint8_t t = *p++;
+    const spec *s = &specs[t];
+    if (!s->name || s->since > r->version)
+        return gmd_err_at(err, off, "invalid event type %u for a go 1.%d trace", t, r->version);
+    uint64_t dt;
+    int k = uvar(p, end, &dt);
+    if (k <= 0) return gmd_err_at(err, off, "%s event: bad timestamp", s->name);
+    p += k;
+    for (int i = 0; i < s->nargs; i++) {
+        k = uvar(p, end, &c->args[i]);
+        if (k <= 0) return gmd_err_at(err, off, "%s event: bad or missing argument %d", s->name, i + 1);
+        p += k;
+    }
+    for (int i = s->nargs; i < 4; i++) c->args[i] = 0;
+    c->typ = t;
+    c->off = off;
+    c->time = sat_add(ticks_ns(r, dt), c->last);
+    c->last = c->time;
+    c->pos = (uint32_t)(p - base);
+    return 1;
+}
+
+static void heap_swap(cursor **h, uint32_t i, uint32_t j) { cursor *t = h[i]; h[i] = h[j]; h[j] = t; }
+
+static uint32_t sift_up(cursor **h, uint32_t i)
+{
+    while (i > 0 && h[(i - 1) / 2]->time > h[i]->time) {
+        heap_swap(h, (i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    return i;
+}
+
+static void sift_down(cursor **h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t m = i, a = 2 * i + 1, b = 2 * i + 2;
+        if (a < n && h[a]->time < h[m]->time) m = a;
+        if (b < n && h[b]->time < h[m]->time) m = b;
+        if (m == i) return;
+        heap_swap(h, i, m);
+        i = m;
+    }
+}
+
+static void heap_remove(gmd_trace_reader *r, uint32_t i)
+{
+    cursor **h = r->frontier;
+    while (i > 0) {
+        heap_swap(h, (i - 1) / 2, i);
+        i = (i - 1) / 2;
+    }
+    heap_swap(h, 0, r->nfrontier - 1);
+    r->nfrontier--;
+    sift_down(h, r->nfrontier, 0);
+}
+
+static int cmp_cursor(const void *a, const void *b)
+{
+    int64_t x = (*(cursor *const *)a)->time, y = (*(cursor *const *)b)->time;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+    int64_t x = ((const sample *)a)->time, y = ((const sample *)b)->time;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- reading one generation ---- */
+
+static void reset_generation(gmd_trace_reader *r)
+{
+    r->nbatches = r->ncursors = r->nfrontier = r->nraw = r->nsamples = r->nextsample = 0;
+    gmd_u64tab_clear(&r->mcur);
+    gmd_u64tab_clear(&r->strs);
+    gmd_u64tab_clear(&r->stks);
+    r->strlen_ = 0;
+    r->gen = r->min_ts = 0;
+    r->has_freq = r->has_snapshot = false;
+    r->freq = 0;
+}
+
+static void set_truncated(gmd_trace_reader *r, uint64_t cut)
+{
+    if (!r->gen) {
+        snprintf(r->truncated, sizeof r->truncated, "trace cut off at byte %llu, inside the header of a batch of the next generation",
+                 (unsigned long long)cut);
+        return;
+    }
+    snprintf(r->truncated, sizeof r->truncated,
+             "trace cut off at byte %llu: generation %llu (from byte %llu, %u batches) was incomplete and is left out",
+             (unsigned long long)cut, (unsigned long long)r->gen, (unsigned long long)r->gen_off, r->nbatches);
+}
+
+/* 1 loaded, 0 no more generations, -1 error. */
+static int load_generation(gmd_trace_reader *r, gmd_err *err)
+{
+    forget_before(r, r->next_gen_off);
+    reset_generation(r);
+    uint64_t pos = r->gen_off = r->next_gen_off;
+    bool any = false;
+    for (;;) {
+        uint64_t bstart = pos;
+        int e = ensure(r, pos, 1, err);
+        if (e < 0) return -1;
+        if (e > 0) {   /* end of input at a batch boundary */
+            if (!any) return 0;
+            if (r->version >= 26) { set_truncated(r, pos); return 0; }
+            break;
+        }
+        uint8_t kind = *at(r, pos);
+        if (kind == EV_END_OF_GEN && r->version >= 26) {
+            pos++;
+            if (!any) return gmd_err_at(err, (int64_t)bstart, "empty generation (end-of-generation marker without batches)");
+            break;
+        }
+        if (kind != EV_BATCH && kind != EV_EXP_BATCH)
+            return gmd_err_at(err, (int64_t)bstart, "expected a batch (1 or 49), got byte %u", kind);
+        /* The header: at most 2 + 4*10 bytes; it may end early only at EOF. */
+        e = ensure(r, pos, 42, err);
+        if (e < 0) return -1;
+        const uint8_t *p = at(r, pos), *end = at(r, r->base + r->avail);
+        uint64_t h[4];
+        size_t hp = kind == EV_EXP_BATCH ? 2 : 1;
+        if (p + hp > end) { set_truncated(r, bstart); return 0; }
+        for (int j = 0; j < 4; j++) {
+            int k = uvar(p + hp, end, &h[j]);
+            if (k == 0) { set_truncated(r, bstart); return 0; }
+            if (k < 0) return gmd_err_at(err, (int64_t)(pos + hp), "bad batch header");
+            hp += (size_t)k;
+        }
+        uint64_t gen = h[0], size = h[3];
+        if (gen == 0) return gmd_err_at(err, (int64_t)bstart, "invalid generation number 0");
+        if (size > MAX_BATCH) return gmd_err_at(err, (int64_t)bstart, "batch of %llu bytes, the maximum is %u", (unsigned long long)size, MAX_BATCH);
+        if (!any) r->gen = gen;
+        else if (gen != r->gen) {
+            if (r->version < 26 && gen == r->gen + 1) break;   /* the next generation starts here */
+            return gmd_err_at(err, (int64_t)bstart, r->version >= 26 ? "batch of generation %llu inside generation %llu (missing end-of-generation marker?)"
+                                                                     : "generations out of order: %llu after %llu",
+                              (unsigned long long)gen, (unsigned long long)r->gen);
+        }
+        uint64_t data = pos + hp;
+        e = ensure(r, data, size, err);
+        if (e < 0) return -1;
+        if (e > 0) { if (!any) r->gen = gen; set_truncated(r, bstart); return 0; }
+        pos = data + size;
+        any = true;
+        if (r->min_ts == 0 || h[2] < r->min_ts) r->min_ts = h[2];
+        if (kind == EV_EXP_BATCH) continue;   /* experiment-private tables: not needed */
+        batch b = {.m = h[1], .time = h[2], .off = data, .len = (uint32_t)size, .next = NO_BATCH};
+        uint8_t first = size ? *at(r, data) : 0;
+        int rc = 0;
+        if (size && first == EV_STRINGS) rc = add_strings(r, &b, err);
+        else if (size && first == EV_STACKS) rc = add_stacks(r, &b, err);
+        else if (size && first == EV_CPU_SAMPLES) rc = add_samples(r, &b, err);
+        else if (size && ((first == EV_FREQUENCY && r->version < 25) || (first == EV_SYNC && r->version >= 25))) rc = set_sync(r, &b, err);
+        else {
+            GMD_VEC_PUSH(r->batches, r->nbatches, r->capbatches, b);
+            bool existed;
+            uint32_t *ci = gmd_u64tab_put(&r->mcur, b.m, &existed);
+            if (!existed) {
+                GMD_VEC_RESERVE1(r->cursors, r->ncursors, r->capcursors);
+                r->cursors[r->ncursors] = (cursor){.m = b.m, .bi = r->nbatches - 1, .fresh = true};
+                *ci = r->ncursors++;
+            } else {
+                /* chain: find the M's last batch through its cursor's tail */
+                r->batches[r->cursors[*ci].tail].next = r->nbatches - 1;
+            }
+            r->cursors[*ci].tail = r->nbatches - 1;
+        }
+        if (rc < 0) return -1;
+    }
+    r->next_gen_off = pos;
+    if (!r->has_freq) {
+        if (r->version < 26 && pos >= r->base + r->avail && r->eof) { set_truncated(r, pos); return 0; }
+        return gmd_err_at(err, (int64_t)r->gen_off, "generation %llu has no frequency event", (unsigned long long)r->gen);
+    }
+    if (r->version >= 25 && !r->has_snapshot)
+        return gmd_err_at(err, (int64_t)r->gen_off, "generation %llu has no clock snapshot", (unsigned long long)r->gen);
+
+    /* Resolve frames to strings now that all string batches are in. */
+    if (r->nraw > r->capframes) {
+        r->capframes = r->nraw;
+        r->frames = gmd_xrealloc(r->frames, (size_t)r->capframes * sizeof *r->frames);
+    }
+    for (uint32_t i = 0; i < r->nraw; i++)
+        r->frames[i] = (gmd_trace_frame){r->raw[i].pc, str_of(r, r->raw[i].func), str_of(r, r->raw[i].file), r->raw[i].line};
+    for (uint32_t i = 0; i < r->nsamples; i++) r->samples[i].time = ticks_ns(r, (uint64_t)r->samples[i].time);
+    qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
+
+    if (r->ncursors > r->capfrontier) {
+        r->capfrontier = r->ncursors;
+        r->frontier = gmd_xrealloc(r->frontier, (size_t)r->capfrontier * sizeof *r->frontier);
+    }
+    for (uint32_t i = 0; i < r->ncursors; i++) {
+        cursor *c = &r->cursors[i];
+        int rc = cursor_next(r, c, err);
+        if (rc < 0) return -1;
+        if (rc == 0) continue;
+        r->frontier[r->nfrontier] = c;
+        sift_up(r->frontier, r->nfrontier++);
+    }
+    uint64_t held = r->nbatches * sizeof(batch) + r->ncursors * sizeof(cursor) + r->strcap + r->nraw * (sizeof(rawframe) + sizeof(gmd_trace_frame)) +
+                    r->nsamples * sizeof(sample) + (r->strs.cap + r->stks.cap + r->mcur.cap) * 16 + r->owncap;
+    if (held > r->peak_gen_bytes) r->peak_gen_bytes = held;
+    r->ngens++;
+    if (!r->initial_gen) r->initial_gen = r->gen;
+    return 1;
+}
+
+/* ---- the scheduler model (what each event needs and changes) ---- */
+
+typedef struct ctx { uint64_t g, p, m; } ctx;
+
+static void push(gmd_trace_reader *r, const cursor *c, ctx cx, int typ, const uint64_t *args)
+{
+    gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+    memset(e, 0, sizeof *e);
+    e->type = (uint8_t)typ;
+    e->time = c->time;
+    e->g = cx.g;
+    e->p = cx.p;
+    e->m = cx.m;
+    e->gen = r->gen;
+    e->offset = typ == c->typ ? c->off : -1;
+    if (args) memcpy(e->args, args, sizeof e->args);
+    int si = specs[typ].stack;
+    e->stack = si >= 0 && typ == c->typ ? e->args[si] : 0;
+}
+
+static bool seq_next(uint64_t gen, uint64_t seq, uint64_t have_gen, uint64_t have_seq)
+{
+    return gen == have_gen && seq == have_seq + 1;
+}
+
+#define FAIL(...) (gmd_err_at(err, c->off, __VA_ARGS__), -1)
+
+/* 1 applied (events queued, *nc the new context), 0 not yet, -1 broken. */
+static int need(const cursor *c, ctx cx, int m, int p, int g, gmd_err *err)
+{
+    /* 2 must have, 1 may have, 0 must not have */
+    const char *what = NULL;
+    if (m == 2 && cx.m == NONE) what = "a thread";
+    else if (p == 2 && cx.p == NONE) what = "a proc";
+    else if (p == 0 && cx.p != NONE) what = "no proc";
+    else if (g == 2 && cx.g == NONE) what = "a goroutine";
+    else if (g == 0 && cx.g != NONE) what = "no goroutine";
+    if (what) return FAIL("%s event needs %s in its context", specs[c->typ].name, what);
+    return 0;
+}
+#define NEED(M, P, G) do { if (need(c, cx, M, P, G, err) < 0) return -1; } while (0)
+
+static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
+{
+    uint64_t gen = r->gen;
+    ctx cx = {NONE, NONE, c->m};
+    mstate *ms = NULL;
+    if (c->m != NONE) {
+        bool existed;
+        ms = gmd_u64tab_put(&r->ms, c->m, &existed);
+        if (!existed) ms->g = ms->p = NONE;
+        cx.g = ms->g;
+        cx.p = ms->p;
+    }
+    ctx nc = cx;
+    uint64_t a[4];
+    memcpy(a, c->args, sizeof a);
+    int t = c->typ;
+    gstate *gs;
+    pstate *ps;
+    switch (t) {
+    case GMD_TEV_PROC_STATUS: {
+        uint64_t pid = a[0], st = a[1];
+        if (st > P_SYSCALL_ABANDONED) return FAIL("invalid status %llu for proc %llu", (unsigned long long)st, (unsigned long long)pid);
+        bool existed;
+        ps = gmd_u64tab_put(&r->ps, pid, &existed);
+        bool was_running = false;
+        if (existed) {
+            if (st == P_SYSCALL_ABANDONED && ps->status == P_SYSCALL) { a[1] = P_SYSCALL; was_running = true; }
+            else if (st == P_SYSCALL_ABANDONED && ps->status == P_SYSCALL_ABANDONED) {}
+            else if (ps->status != st) return FAIL("inconsistent status for proc %llu: %u then %llu", (unsigned long long)pid, ps->status, (unsigned long long)st);
+        } else ps->status = (uint8_t)st;
+        ps->seq_gen = gen;
+        ps->seq = 0;
+        if (st == P_RUNNING || st == P_SYSCALL) nc.p = pid;
+        if (st == P_SYSCALL_ABANDONED && was_running) {
+            bool found = false;
+            for (size_t i = 0; i < r->ms.cap; i++) {
+                uint64_t mid;
+                mstate *o = gmd_u64tab_at(&r->ms, i, &mid);
+                if (o && o->p == pid) { cx = (ctx){o->g, pid, mid}; found = true; }
+            }
+            if (!found) return FAIL("no thread holds proc %llu, which is about to be stolen", (unsigned long long)pid);
+        }
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_PROC_START:
+        ps = gmd_u64tab_get(&r->ps, a[0]);
+        if (!ps || ps->status != P_IDLE || !seq_next(gen, a[1], ps->seq_gen, ps->seq) || cx.p != NONE) return 0;
+        NEED(2, 0, 1);
+        ps->status = P_RUNNING;
+        ps->seq_gen = gen;
+        ps->seq = a[1];
+        nc.p = a[0];
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_PROC_STOP:
+        ps = gmd_u64tab_get(&r->ps, cx.p);
+        if (!ps) return FAIL("ProcStop for a proc that does not exist");
+        if (ps->status != P_RUNNING && ps->status != P_SYSCALL) return FAIL("ProcStop for a proc that is not running");
+        NEED(2, 2, 1);
+        ps->status = P_IDLE;
+        nc.p = NONE;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_PROC_STEAL: {
+        ps = gmd_u64tab_get(&r->ps, a[0]);
+        if (!ps || (ps->status != P_SYSCALL && ps->status != P_SYSCALL_ABANDONED) || !seq_next(gen, a[1], ps->seq_gen, ps->seq)) return 0;
+        NEED(2, 1, 1);
+        uint8_t old = ps->status;
+        ps->status = P_IDLE;
+        ps->seq_gen = gen;
+        ps->seq = a[1];
+        a[3] = old;   /* the status before, for consumers */
+        if (old == P_SYSCALL_ABANDONED) { push(r, c, cx, t, a); break; }
+        uint64_t mid = a[2];
+        if (mid == cx.m) {
+            if (cx.p != a[0]) return FAIL("thread %llu steals proc %llu from itself but holds proc %llu", (unsigned long long)mid, (unsigned long long)a[0], (unsigned long long)cx.p);
+            nc.p = NONE;
+            push(r, c, cx, t, a);
+            break;
+        }
+        mstate *o = gmd_u64tab_get(&r->ms, mid);
+        if (!o) return FAIL("proc %llu stolen from unknown thread %llu", (unsigned long long)a[0], (unsigned long long)mid);
+        if (o->p != a[0]) return FAIL("proc %llu stolen from thread %llu, which holds proc %llu", (unsigned long long)a[0], (unsigned long long)mid, (unsigned long long)o->p);
+        o->p = NONE;
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_GO_STATUS:
+    case GMD_TEV_GO_STATUS_STACK: {
+        uint64_t gid = a[0], mid = a[1], st = a[2];
+        if (st > GMD_TGS_WAITING) return FAIL("invalid status %llu for goroutine %llu", (unsigned long long)st, (unsigned long long)gid);
+        uint8_t old = (uint8_t)st;
+        gs = gmd_u64tab_get(&r->gs, gid);
+        if (gs) {
+            if (gs->status != st) return FAIL("inconsistent status for goroutine %llu: %u then %llu", (unsigned long long)gid, gs->status, (unsigned long long)st);
+            gs->seq_gen = gen;
+            gs->seq = 0;
+        } else if (gen == r->initial_gen) {
+            gs = gmd_u64tab_put(&r->gs, gid, NULL);
+            gs->status = (uint8_t)st;
+            gs->seq_gen = gen;
+            old = GMD_TGS_UNDETERMINED;
+        } else return FAIL("status of goroutine %llu, never seen before, after the first generation", (unsigned long long)gid);
+        if (st == GMD_TGS_RUNNING) nc.g = gid;
+        else if (st == GMD_TGS_SYSCALL) {
+            if (mid == NONE) return FAIL("goroutine %llu in a syscall without a thread", (unsigned long long)gid);
+            if (mid == cx.m) {
+                if (gen != r->initial_gen && cx.g != gid) return FAIL("goroutine %llu in a syscall on a thread running goroutine %llu", (unsigned long long)gid, (unsigned long long)cx.g);
+                nc.g = gid;
+            } else {
+                bool existed;
+                mstate *o = gmd_u64tab_put(&r->ms, mid, &existed);
+                if (existed) {
+                    if (o->g != gid) return FAIL("goroutine %llu in a syscall on a thread running goroutine %llu", (unsigned long long)gid, (unsigned long long)o->g);
+                    cx.g = o->g;
+                } else {
+                    o->g = gid;
+                    o->p = NONE;
+                }
+                cx.m = mid;
+                ms = c->m != NONE ? gmd_u64tab_get(&r->ms, c->m) : NULL;   /* the put may have moved it */
+            }
+        }
+        push(r, c, cx, t, a);
+        r->q[(r->qhead + r->qn - 1) % 4].old_state = old;
+        break;
+    }
+    case GMD_TEV_GO_CREATE:
+    case GMD_TEV_GO_CREATE_BLOCKED: {
+        NEED(2, 2, 1);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (gs && gs->status != GMD_TGS_RUNNING) return FAIL("%s by goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
+        bool existed;
+        gs = gmd_u64tab_put(&r->gs, a[0], &existed);
+        if (existed) return FAIL("goroutine %llu created twice", (unsigned long long)a[0]);
+        gs->status = t == GMD_TEV_GO_CREATE_BLOCKED ? GMD_TGS_WAITING : GMD_TGS_RUNNABLE;
+        gs->seq_gen = gen;
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_GO_DESTROY:
+    case GMD_TEV_GO_STOP:
+    case GMD_TEV_GO_BLOCK:
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs) return FAIL("%s for goroutine %llu, which does not exist", specs[t].name, (unsigned long long)cx.g);
+        if (gs->status != GMD_TGS_RUNNING) return FAIL("%s for goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
+        if (t == GMD_TEV_GO_DESTROY) gmd_u64tab_del(&r->gs, cx.g);
+        else gs->status = t == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
+        nc.g = NONE;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_START:
+        gs = gmd_u64tab_get(&r->gs, a[0]);
+        if (!gs || gs->status != GMD_TGS_RUNNABLE || !seq_next(gen, a[1], gs->seq_gen, gs->seq)) return 0;
+        NEED(2, 2, 0);
+        gs->status = GMD_TGS_RUNNING;
+        gs->seq_gen = gen;
+        gs->seq = a[1];
+        nc.g = a[0];
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_UNBLOCK:
+        gs = gmd_u64tab_get(&r->gs, a[0]);
+        if (!gs || gs->status != GMD_TGS_WAITING || !seq_next(gen, a[1], gs->seq_gen, gs->seq)) return 0;
+        gs->status = GMD_TGS_RUNNABLE;
+        gs->seq_gen = gen;
+        gs->seq = a[1];
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_SWITCH:
+    case GMD_TEV_GO_SWITCH_DESTROY: {
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs) return FAIL("%s for goroutine %llu, which does not exist", specs[t].name, (unsigned long long)cx.g);
+        if (gs->status != GMD_TGS_RUNNING) return FAIL("%s for goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
+        gstate *next = gmd_u64tab_get(&r->gs, a[0]);
+        if (!next || next->status != GMD_TGS_WAITING || !seq_next(gen, a[1], next->seq_gen, next->seq)) return 0;
+        /* Surfaces as: the target unblocked, the current goroutine blocked
+         * (or gone), the target started (as Go's reader has it). */
+        push(r, c, cx, t, a);
+        if (t == GMD_TEV_GO_SWITCH) {
+            gs->status = GMD_TGS_WAITING;
+            push(r, c, cx, GMD_TEV_GO_BLOCK, NULL);
+        } else {
+            gmd_u64tab_del(&r->gs, cx.g);
+            push(r, c, cx, GMD_TEV_GO_DESTROY, NULL);
+        }
+        next = gmd_u64tab_get(&r->gs, a[0]);
+        next->status = GMD_TGS_RUNNING;
+        next->seq_gen = gen;
+        next->seq = a[1];
+        nc.g = a[0];
+        ctx sc = cx;
+        sc.g = NONE;
+        uint64_t sa[4] = {a[0], a[1], 0, 0};
+        push(r, c, sc, GMD_TEV_GO_START, sa);
+        break;
+    }
+    case GMD_TEV_GO_SYSCALL_BEGIN:
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs) return FAIL("GoSyscallBegin for goroutine %llu, which does not exist", (unsigned long long)cx.g);
+        if (gs->status != GMD_TGS_RUNNING) return FAIL("GoSyscallBegin for goroutine %llu, which is not running", (unsigned long long)cx.g);
+        ps = gmd_u64tab_get(&r->ps, cx.p);
+        if (!ps) return FAIL("GoSyscallBegin on unknown proc %llu", (unsigned long long)cx.p);
+        if (!seq_next(gen, a[0], ps->seq_gen, ps->seq)) return FAIL("GoSyscallBegin: proc %llu sequence %llu does not follow %llu", (unsigned long long)cx.p, (unsigned long long)a[0], (unsigned long long)ps->seq);
+        gs->status = GMD_TGS_SYSCALL;
+        ps->status = P_SYSCALL;
+        ps->seq = a[0];
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_SYSCALL_END:
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoSyscallEnd for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
+        ps = gmd_u64tab_get(&r->ps, cx.p);
+        if (!ps || ps->status != P_SYSCALL) return FAIL("GoSyscallEnd on proc %llu, which is not in a syscall", (unsigned long long)cx.p);
+        gs->status = GMD_TGS_RUNNING;
+        ps->status = P_RUNNING;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_SYSCALL_END_BLOCKED:
+        if (cx.p != NONE) {
+            ps = gmd_u64tab_get(&r->ps, cx.p);
+            if (!ps) return FAIL("GoSyscallEndBlocked on unknown proc %llu", (unsigned long long)cx.p);
+            if (ps->status == P_SYSCALL) return 0;   /* wait for the steal */
+        }
+        NEED(2, 1, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoSyscallEndBlocked for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
+        gs->status = GMD_TGS_RUNNABLE;
+        nc.g = NONE;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GO_CREATE_SYSCALL: {
+        NEED(2, 1, 0);
+        bool existed;
+        gs = gmd_u64tab_put(&r->gs, a[0], &existed);
+        if (existed) return FAIL("goroutine %llu created twice", (unsigned long long)a[0]);
+        gs->status = GMD_TGS_SYSCALL;
+        gs->seq_gen = gen;
+        ms = c->m != NONE ? gmd_u64tab_get(&r->ms, c->m) : NULL;
+        nc.g = a[0];
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_GO_DESTROY_SYSCALL:
+        NEED(2, 1, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoDestroySyscall for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
+        gmd_u64tab_del(&r->gs, cx.g);
+        nc.g = NONE;
+        if (cx.p != NONE) {
+            ps = gmd_u64tab_get(&r->ps, cx.p);
+            if (!ps || ps->status != P_SYSCALL) return FAIL("GoDestroySyscall on proc %llu, which is not in a syscall", (unsigned long long)cx.p);
+            ps->status = P_SYSCALL_ABANDONED;
+            nc.p = NONE;
+            uint64_t sa[4] = {cx.p, 0, 0, P_SYSCALL};
+            push(r, c, cx, GMD_TEV_PROC_STEAL, sa);
+        }
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_ACTIVE:
+        if (gen == r->initial_gen) {
+            if (r->gc_state != GC_UNDETERMINED) return FAIL("GCActive in the first generation is not its first GC event");
+            r->gc_seq = a[0];
+            r->gc_state = GC_RUNNING;
+            push(r, c, cx, t, a);
+            break;
+        }
+        if (a[0] != r->gc_seq + 1) return 0;
+        if (r->gc_state != GC_RUNNING) return FAIL("GCActive while no GC runs");
+        r->gc_seq = a[0];
+        NEED(2, 2, 2);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_BEGIN:
+        if (r->gc_state == GC_UNDETERMINED) {
+            r->gc_seq = a[0];
+            r->gc_state = GC_RUNNING;
+            push(r, c, cx, t, a);
+            break;
+        }
+        if (a[0] != r->gc_seq + 1) return 0;
+        if (r->gc_state == GC_RUNNING) return FAIL("GCBegin while a GC runs");
+        r->gc_seq = a[0];
+        r->gc_state = GC_RUNNING;
+        NEED(2, 2, 2);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_END:
+        if (a[0] != r->gc_seq + 1) return 0;
+        if (r->gc_state != GC_RUNNING) return FAIL("GCEnd while no GC runs");
+        r->gc_seq = a[0];
+        r->gc_state = GC_NOT_RUNNING;
+        NEED(2, 2, 2);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_HEAP_ALLOC:
+    case GMD_TEV_HEAP_GOAL:
+        NEED(2, 2, 1);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_SWEEP_BEGIN:
+        NEED(2, 2, 1);
+        ps = gmd_u64tab_get(&r->ps, cx.p);
+        if (!ps) return FAIL("GCSweepBegin on unknown proc %llu", (unsigned long long)cx.p);
+        if (ps->sweeping) return FAIL("GCSweepBegin while proc %llu sweeps", (unsigned long long)cx.p);
+        ps->sweeping = 1;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_SWEEP_ACTIVE:
+        ps = gmd_u64tab_get(&r->ps, a[0]);
+        if (!ps) return FAIL("GCSweepActive for unknown proc %llu", (unsigned long long)a[0]);
+        if (gen == r->initial_gen) {
+            if (ps->sweeping) return FAIL("GCSweepActive twice for proc %llu", (unsigned long long)a[0]);
+            ps->sweeping = 1;
+        } else if (!ps->sweeping) return FAIL("GCSweepActive for proc %llu, which does not sweep", (unsigned long long)a[0]);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_GC_SWEEP_END:
+        NEED(2, 2, 1);
+        ps = gmd_u64tab_get(&r->ps, cx.p);
+        if (!ps || !ps->sweeping) return FAIL("GCSweepEnd without a GCSweepBegin");
+        ps->sweeping = 0;
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_STW_BEGIN:
+    case GMD_TEV_GC_MARK_ASSIST_BEGIN: {
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs) return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
+        uint8_t bit = t == GMD_TEV_STW_BEGIN ? 1 : 2;
+        if (gs->ranges & bit) return FAIL("%s while one is in flight", specs[t].name);
+        gs->ranges |= bit;
+        if (t == GMD_TEV_STW_BEGIN) gs->stw_kind = a[0];
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_GC_MARK_ASSIST_ACTIVE:
+        gs = gmd_u64tab_get(&r->gs, a[0]);
+        if (!gs) return FAIL("GCMarkAssistActive for unknown goroutine %llu", (unsigned long long)a[0]);
+        if (gen == r->initial_gen) {
+            if (gs->ranges & 2) return FAIL("GCMarkAssistActive twice for goroutine %llu", (unsigned long long)a[0]);
+            gs->ranges |= 2;
+        } else if (!(gs->ranges & 2)) return FAIL("GCMarkAssistActive for goroutine %llu, which does not assist", (unsigned long long)a[0]);
+        push(r, c, cx, t, a);
+        break;
+    case GMD_TEV_STW_END:
+    case GMD_TEV_GC_MARK_ASSIST_END: {
+        NEED(2, 2, 2);
+        gs = gmd_u64tab_get(&r->gs, cx.g);
+        if (!gs) return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
+        uint8_t bit = t == GMD_TEV_STW_END ? 1 : 2;
+        if (!(gs->ranges & bit)) return FAIL("%s without its begin", specs[t].name);
+        gs->ranges &= (uint8_t)~bit;
+        if (t == GMD_TEV_STW_END) a[0] = gs->stw_kind;
+        push(r, c, cx, t, a);
+        break;
+    }
+    case GMD_TEV_USER_TASK_BEGIN:
+    case GMD_TEV_USER_TASK_END:
+    case GMD_TEV_USER_REGION_BEGIN:
+    case GMD_TEV_USER_REGION_END:
+    case GMD_TEV_USER_LOG:
+    case GMD_TEV_GO_LABEL:
+    case GMD_TEV_PROCS_CHANGE:
+        NEED(2, 2, 2);
+        if ((t == GMD_TEV_USER_REGION_BEGIN || t == GMD_TEV_USER_REGION_END) && !gmd_u64tab_get(&r->gs, cx.g))
+            return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
+        push(r, c, cx, t, a);
+        break;
+    default:   /* experimental AllocFree events */
+        if (t < 128) return FAIL("event type %d cannot be ordered", t);
+        NEED(2, 1, 1);
+        push(r, c, cx, t, a);
+        break;
+    }
+    if (ms) {
+        ms->p = nc.p;
+        ms->g = nc.g;
+    }
+    return 1;
+}
+
+/* Apply frontier[i]'s event and move its cursor on. */
+static int try_advance(gmd_trace_reader *r, uint32_t i, gmd_err *err)
+{
+    cursor *c = r->frontier[i];
+    int rc = advance(r, c, err);
+    if (rc <= 0) return rc;
+    rc = cursor_next(r, c, err);
+    if (rc < 0) return -1;
+    if (rc) {
+        if (sift_up(r->frontier, i) == i) sift_down(r->frontier, r->nfrontier, i);
+    } else heap_remove(r, i);
+    return 1;
+}
+
+int gmd_trace_next(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
+{
+    for (;;) {
+        if (r->qn) {
+            *ev = r->q[r->qhead];
+            r->qhead = (r->qhead + 1) % 4;
+            r->qn--;
+            if (ev->time <= r->last_time) ev->time = r->last_time < INT64_MAX ? r->last_time + 1 : INT64_MAX;
+            r->last_time = ev->time;
+            return 1;
+        }
+        if (r->done) return 0;
+        if (!r->loaded || (r->nfrontier == 0 && r->nextsample == r->nsamples)) {
+            int rc = load_generation(r, err);
+            if (rc < 0) {
+                gmd_err_set_source(err, r->name);
+                r->done = true;
+                return -1;
+            }
+            if (rc == 0) { r->done = true; return 0; }
+            r->loaded = true;
+            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+            *e = (gmd_trace_event){.type = GMD_TEV_SYNC, .time = ticks_ns(r, r->min_ts), .g = NONE, .p = NONE, .m = NONE,
+                                   .gen = r->gen, .offset = (int64_t)r->gen_off};
+            continue;
+        }
+        if (r->nextsample < r->nsamples && (r->nfrontier == 0 || r->samples[r->nextsample].time < r->frontier[0]->time)) {
+            const sample *s = &r->samples[r->nextsample++];
+            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+            *e = (gmd_trace_event){.type = GMD_TEV_CPU_SAMPLE, .time = s->time, .g = s->g, .p = s->p, .m = s->m,
+                                   .stack = s->stack, .gen = r->gen, .offset = s->off};
+            continue;
+        }
+        int rc = try_advance(r, 0, err);
+        if (rc == 0) {
+            qsort(r->frontier, r->nfrontier, sizeof *r->frontier, cmp_cursor);
+            for (uint32_t i = 1; i < r->nfrontier && rc == 0; i++) rc = try_advance(r, i, err);
+            if (rc == 0) {
+                cursor *c = r->frontier[0];
+                gmd_err_at(err, c->off, "broken trace: no thread's next event can happen (generation %llu; first waiting: %s on thread %lld)",
+                           (unsigned long long)r->gen, specs[c->typ].name, (long long)c->m);
+            }
+        }
+        if (rc < 0) {
+            gmd_err_set_source(err, r->name);
+            r->done = true;
+            return -1;
+        }
+    }
+}
+
+bool gmd_trace_go_transition(const gmd_trace_reader *r, const gmd_trace_event *ev, gmd_trace_gotrans *o)
+{
+    *o = (gmd_trace_gotrans){.g = ev->g, .reason = ""};
+    switch (ev->type) {
+    case GMD_TEV_GO_CREATE:
+    case GMD_TEV_GO_CREATE_BLOCKED:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_NOTEXIST;
+        o->to = ev->type == GMD_TEV_GO_CREATE ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_CREATE_SYSCALL:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_NOTEXIST;
+        o->to = GMD_TGS_SYSCALL;
+        return true;
+    case GMD_TEV_GO_START:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_RUNNABLE;
+        o->to = GMD_TGS_RUNNING;
+        return true;
+    case GMD_TEV_GO_DESTROY: o->from = GMD_TGS_RUNNING; o->to = GMD_TGS_NOTEXIST; return true;
+    case GMD_TEV_GO_DESTROY_SYSCALL: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_NOTEXIST; return true;
+    case GMD_TEV_GO_STOP:
+    case GMD_TEV_GO_BLOCK:
+        o->from = GMD_TGS_RUNNING;
+        o->to = ev->type == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
+        o->reason = str_of(r, ev->args[0]);
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_UNBLOCK:
+    case GMD_TEV_GO_SWITCH:
+    case GMD_TEV_GO_SWITCH_DESTROY:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_WAITING;
+        o->to = GMD_TGS_RUNNABLE;
+        return true;
+    case GMD_TEV_GO_SYSCALL_BEGIN:
+        o->from = GMD_TGS_RUNNING;
+        o->to = GMD_TGS_SYSCALL;
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_SYSCALL_END: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_RUNNING; return true;
+    case GMD_TEV_GO_SYSCALL_END_BLOCKED: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_RUNNABLE; return true;
+    case GMD_TEV_GO_STATUS:
+    case GMD_TEV_GO_STATUS_STACK:
+        o->g = ev->args[0];
+        o->from = ev->old_state;
+        o->to = (uint8_t)ev->args[2];
+        o->stack = ev->type == GMD_TEV_GO_STATUS_STACK ? ev->args[3] : 0;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- opening ---- */
+
+static gmd_trace_reader *new_reader(const char *name)
+{
+    gmd_trace_reader *r = gmd_xcalloc(1, sizeof *r);
+    r->name = gmd_xstrdup(name ? name : "");
+    r->fd = -1;
+    gmd_u64tab_init(&r->mcur, sizeof(uint32_t));
+    gmd_u64tab_init(&r->strs, sizeof(strent));
+    gmd_u64tab_init(&r->stks, sizeof(stkent));
+    gmd_u64tab_init(&r->gs, sizeof(gstate));
+    gmd_u64tab_init(&r->ps, sizeof(pstate));
+    gmd_u64tab_init(&r->ms, sizeof(mstate));
+    r->last_time = INT64_MIN;
+    return r;
+}
+
+static int read_header(gmd_trace_reader *r, gmd_err *err)
+{
+    gmd_err_set_source(err, r->name);
+    int e = ensure(r, 0, 16, err);
+    if (e < 0) return -1;
+    const uint8_t *h = at(r, 0);
+    size_t have = r->avail < 16 ? r->avail : 16;
+    static const char pre[] = "go 1.";
+    if (have < 16 || memcmp(h, pre, 5) != 0)
+        return gmd_err_at(err, 0, "not a Go execution trace (no \"go 1.NN trace\" header)");
+    int v = 0, i = 5;
+    while (i < 8 && h[i] >= '0' && h[i] <= '9') v = v * 10 + (h[i++] - '0');
+    if (i == 5 || memcmp(h + i, " trace", 6) != 0 || i + 6 > 16)
+        return gmd_err_at(err, 0, "not a Go execution trace (bad header)");
+    for (int j = i + 6; j < 16; j++)
+        if (h[j]) return gmd_err_at(err, 0, "not a Go execution trace (bad header padding)");
+    if (v == 11 || v == 19 || v == 21 || (v >= 5 && v < 22))
+        return gmd_err_at(err, 0, "a go 1.%d trace: only the format of Go 1.22 and later is read (record it with Go 1.22+)", v);
+    if (v != 22 && v != 23 && v != 25 && v != 26)
+        return gmd_err_at(err, 0, "unknown trace version go 1.%d (this gmd reads 1.22, 1.23, 1.25 and 1.26 traces)", v);
+    r->version = v;
+    r->next_gen_off = 16;
+    return 0;
+}
+
+gmd_trace_reader *gmd_trace_open_mem(const uint8_t *data, size_t len, const char *name, bool release_mapped, gmd_err *err)
+{
+    gmd_trace_reader *r = new_reader(name);
+    r->buf = data;
+    r->avail = len;
+    r->eof = true;
+    r->release = release_mapped;
+    r->map = data;
+    r->maplen = len;
+    if (read_header(r, err) < 0) {
+        gmd_trace_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+gmd_trace_reader *gmd_trace_open_fd(int fd, const char *name, gmd_err *err)
+{
+    gmd_trace_reader *r = new_reader(name);
+    r->fd = fd;
+    if (read_header(r, err) < 0) {
+        gmd_trace_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+gmd_trace_reader *gmd_trace_open(const char *spec, gmd_err *err)
+{
+    if (!strcmp(spec, "-")) return gmd_trace_open_fd(0, "-", err);
+    gmd_blob blob;
+    gmd_load_opts opts = {0};
+    if (gmd_blob_load(spec, &opts, &blob, err) < 0) return NULL;
+    gmd_trace_reader *r = gmd_trace_open_mem(blob.data, blob.len, spec, blob.mapping != NULL, err);
+    if (!r) {
+        gmd_blob_free(&blob);
+        return NULL;
+    }
+    r->blob = blob;
+    r->has_blob = true;
+    return r;
+}
+
+void gmd_trace_close(gmd_trace_reader *r)
+{
+    if (!r) return;
+    if (r->has_blob) gmd_blob_free(&r->blob);
+    free(r->name);
+    free(r->own);
+    free(r->batches);
+    free(r->cursors);
+    free(r->frontier);
+    free(r->strbuf);
+    free(r->raw);
+    free(r->frames);
+    free(r->samples);
+    gmd_u64tab_free(&r->mcur);
+    gmd_u64tab_free(&r->strs);
+    gmd_u64tab_free(&r->stks);
+    gmd_u64tab_free(&r->gs);
+    gmd_u64tab_free(&r->ps);
+    gmd_u64tab_free(&r->ms);
+    free(r);
+}
+
+int gmd_trace_version(const gmd_trace_reader *r) { return r->version; }
+const char *gmd_trace_truncated(const gmd_trace_reader *r) { return r->truncated[0] ? r->truncated : NULL; }
+uint64_t gmd_trace_generations(const gmd_trace_reader *r) { return r->ngens; }
+uint64_t gmd_trace_bytes(const gmd_trace_reader *r) { return r->next_gen_off; }
+uint64_t gmd_trace_peak_generation_bytes(const gmd_trace_reader *r) { return r->peak_gen_bytes; }

@@ -1,0 +1,3 @@
+module gmd/tracefixtures
+
+go 1.22
