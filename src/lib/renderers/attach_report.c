@@ -34,8 +34,8 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
     if (max_rows <= 0) max_rows = 1 << 30;
     fprintf(out, "%s  %s  (%s, runtime layout from %s)\n", r->target, r->exe, r->go_version[0] ? r->go_version : "Go ?",
             r->layout);
-    fprintf(out, "read in %.0f ms from %s, without stopping it\n\n", r->read_seconds * 1000,
-            r->live ? "the process's memory" : "the core file");
+    if (r->live) fprintf(out, "read in %.0f ms from the process's memory, without stopping it\n\n", r->read_seconds * 1000);
+    else fprintf(out, "read in %.0f ms from the core file\n\n", r->read_seconds * 1000);
 
     if (r->have_memstats) {
         const gmd_gomemstats *m = &r->ms;

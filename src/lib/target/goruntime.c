@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "gmd/builder.h"
 #include "gmd/goruntime.h"
@@ -435,10 +436,26 @@ static const char *state_of(gmd_goruntime *rt, uint32_t status, uint8_t reason)
  * live process shares ours; a core's "now" is unknown, so 0 = none. */
 static int64_t target_nanotime(gmd_goruntime *rt)
 {
-    if (!gmd_memsrc_is_live(rt->t->mem)) return 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (gmd_memsrc_is_live(rt->t->mem)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    }
+    /* A core's moment: the runtime noted the last GC on both clocks, and
+     * the core file was written at its mtime; place that on the target's
+     * monotonic clock. Unknown (0) without a GC or the file's time. */
+    const char *path = strncmp(rt->t->name, "core:", 5) ? NULL : rt->t->name + 5;
+    struct stat sb;
+    if (!path || !rt->sym[SYM_MEMSTATS] || stat(path, &sb) != 0) return 0;
+    uint64_t unix_ns, mono_ns;
+    gmd_err e;
+    if (gmd_target_read_u64(rt->t, rt->sym[SYM_MEMSTATS] + (uint64_t)rt->off[GL_MS_LAST_GC_UNIX], &unix_ns, &e) < 0 ||
+        gmd_target_read_u64(rt->t, rt->sym[SYM_MEMSTATS] + (uint64_t)rt->off[GL_MS_LAST_GC_NANOTIME], &mono_ns, &e) < 0 ||
+        !unix_ns || !mono_ns)
+        return 0;
+    int64_t written = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    if (written < (int64_t)unix_ns) return 0;
+    return (int64_t)mono_ns + (written - (int64_t)unix_ns);
 }
 
 static double now_sec(void)
@@ -816,13 +833,14 @@ static void heap_stack(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, const u
         break;
     }
     for (uint32_t i = start; i < nstk;) {
-        const heappc *h = heap_pc(rt, b, fb, stk[i]);
-        if (h->nframes <= 0 || h->top_frame) { i++; continue; }   /* runtime.goexit: pprof leaves it out */
-        if (h->loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, h->loc);
+        /* A copy: looking up the next PCs may move the cache. */
+        const heappc h = *heap_pc(rt, b, fb, stk[i]);
+        if (h.nframes <= 0 || h.top_frame) { i++; continue; }   /* runtime.goexit: pprof leaves it out */
+        if (h.loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, h.loc);
         i++;
         /* Skip the logical PCs of the callers inlined in the same physical frame. */
-        for (int left = h->nframes - 1; left > 0 && i < nstk && h->phys_entry; left--) {
-            if (heap_pc(rt, b, fb, stk[i])->phys_entry != h->phys_entry) break;
+        for (int left = h.nframes - 1; left > 0 && i < nstk && h.phys_entry; left--) {
+            if (heap_pc(rt, b, fb, stk[i])->phys_entry != h.phys_entry) break;
             i++;
         }
     }
