@@ -260,6 +260,7 @@ int observe_collect_and_report(observe_opts *o)
         /* Nothing to judge: say so rather than "no leak". */
         fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s, before anything could be "
                 "measured (bundle: %s)\n", o->cmd, res.exit_status, res.elapsed, dir);
+        if (o->json) observe_report(dir, true, true, NULL);   /* an "inconclusive" object for scripts */
         return CLI_FAIL;
     }
     if (res.exited_by_itself && o->collect.argv)

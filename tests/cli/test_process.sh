@@ -140,6 +140,10 @@ assert_err_contains "procleak: bad configuration"
 assert_err_contains "the program exited with status 1 after"
 assert_err_contains "before anything could be measured"
 assert_out_lacks "No leak"
+# With --json, scripts still get an object: inconclusive.
+run env FAIL=1 "$GMD" run --duration 10s --interval 2s --json --no-html --out "$T/fail2.bundle" -- "$T/procleak" "$TAG"
+assert_rc 1
+assert_eq "$(json_get "$T/out" 'j["verdict"], j["leak"]')" "('inconclusive', False)" "fail at start: --json verdict"
 
 # 8. Forced GCs. By default only some heap fetches force one (first, last,
 #    every 10th), each marked "gc": true; meta.json counts them.
