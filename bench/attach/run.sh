@@ -101,7 +101,7 @@ measure() {
   MED_T=$(median "${ts[@]}")
   MED_RSS=$(median "${rss[@]}")
   MAX_STALL=$(max "${st[@]}")
-  printf '   %-58s %8.3f s  %7.1f MB  target stopped at most %8.1f ms   (%s)\n' "$LABEL" "$MED_T" \
+  printf '   %-58s %8.3f s  %7.1f MB  heartbeat late by <= %7.1f ms   (%s)\n' "$LABEL" "$MED_T" \
     "$(calc "$MED_RSS / 1024")" "$MAX_STALL" "${ts[*]}"
 }
 
@@ -118,7 +118,7 @@ fetch() {
   done
   MED_T=$(median "${ts[@]}")
   MAX_STALL=$(max "${st[@]}")
-  printf '   %-58s %8.3f s               target stopped at most %8.1f ms   (%s)\n' "$LABEL" "$MED_T" \
+  printf '   %-58s %8.3f s               heartbeat late by <= %7.1f ms   (%s)\n' "$LABEL" "$MED_T" \
     "$MAX_STALL" "${ts[*]}"
 }
 
