@@ -14,6 +14,8 @@ typedef struct gor {
     uint32_t wstack;          /* the goroutine's own stack when it blocked */
     uint16_t reason;          /* reason index + 1 while waiting/stopped, 0 none */
     uint8_t state, created;
+    uint8_t ran;              /* has been running in the trace */
+    uint8_t counts;           /* the current state's time counts (see leave_state) */
     int64_t since;
 } gor;
 
@@ -184,9 +186,15 @@ static void add_named(gmd_trace_analysis *a, gmd_trace_named **arr, uint32_t *n,
 
 /* ---- the pass ---- */
 
+/* Time in a state counts as go tool trace -pprof counts it: only the part
+ * after the goroutine first ran in the trace (it clips each stretch to the
+ * goroutine's [first start, end]), so the wait between a creation and the
+ * first run, or a status at the trace's start until the first run, is not
+ * blocking. */
 static void leave_state(gmd_trace_analysis *a, gor *g, int64_t now)
 {
     int64_t d = now - g->since;
+    if (!g->counts) return;
     if (g->state == GMD_TGS_WAITING && g->reason) add_block(a, GMD_TBLOCK_WAIT, g->reason, g->sstack, d);
     else if (g->state == GMD_TGS_SYSCALL) add_block(a, GMD_TBLOCK_SYSCALL, 0, g->sstack, d);
     else if (g->state == GMD_TGS_RUNNABLE) add_block(a, GMD_TBLOCK_SCHED, 0, g->sstack, d);
@@ -234,6 +242,8 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
     }
     g->state = tr->to;
     g->since = ev->time;
+    g->counts = g->ran;
+    if (tr->to == GMD_TGS_RUNNING) g->ran = 1;
     g->sstack = stack_of(a, r, ev->stack);
     g->reason = tr->to == GMD_TGS_WAITING ? reason_ix(a, tr->reason) : 0;
     if (tr->to == GMD_TGS_WAITING && tstack != GMD_TNONE) g->wstack = tstack;

@@ -1084,7 +1084,7 @@ int gmd_trace_next(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
             for (uint32_t i = 1; i < r->nfrontier && rc == 0; i++) rc = try_advance(r, i, err);
             if (rc == 0) {
                 cursor *c = r->frontier[0];
-                gmd_err_at(err, c->off, "broken trace: no thread's next event can happen (generation %llu; first waiting: %s on thread %lld)",
+                rc = gmd_err_at(err, c->off, "broken trace: no thread's next event can happen (generation %llu; first waiting: %s on thread %lld)",
                            (unsigned long long)r->gen, specs[c->typ].name, (long long)c->m);
             }
         }

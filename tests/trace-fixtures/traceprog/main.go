@@ -12,7 +12,10 @@
 //	2 forced GCs (runtime.GC) plus allocation churn; 3 user tasks, 5 regions,
 //	7 log messages.
 //
-// Usage: traceprog OUT.trace [big]   ("big" loops the workload for the benchmark)
+// Usage: traceprog OUT.trace [big|tiny]
+//
+//	big   loops the workload for the benchmark's large trace
+//	tiny  only 3 leaks, 5 short tasks, one GC and one task (fuzz seeds)
 package main
 
 import (
@@ -180,9 +183,24 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	big := len(os.Args) > 2 && os.Args[2] == "big"
+	mode := ""
+	if len(os.Args) > 2 {
+		mode = os.Args[2]
+	}
 	if err := trace.Start(f); err != nil {
 		panic(err)
+	}
+	if mode == "tiny" {
+		leaks := startLeaks(3)
+		churn(5)
+		runtime.GC()
+		ctx, task := trace.NewTask(context.Background(), "tiny")
+		trace.Log(ctx, "k", "v")
+		task.End()
+		trace.Stop()
+		f.Close()
+		runtime.KeepAlive(leaks)
+		return
 	}
 	leaks := startLeaks(200)
 	churn(500)
@@ -191,7 +209,7 @@ func main() {
 	runtime.GC()
 	annotations(context.Background())
 	runtime.GC()
-	if big {
+	if mode == "big" {
 		// The benchmark's trace: the same kinds of events for a long time.
 		for i := 0; i < 4000; i++ {
 			churn(500)

@@ -40,16 +40,20 @@ type out struct {
 // A stretch of time a goroutine spends in one state, measured the way
 // go tool trace -pprof measures it: from the transition into the state to
 // the next transition into another one; transitions that keep the state
-// (the status events at generation boundaries) do not end it, and stretches
-// still open at the end of the trace do not count.
+// (the status events at generation boundaries) do not end it, stretches
+// still open at the end of the trace do not count, and neither do those that
+// began before the goroutine first ran (go tool trace clips them to the
+// goroutine's [first start, end]).
 type stretch struct {
 	on     bool
+	counts bool
 	start  trace.Time
 	reason string
 }
 
 type gstate struct {
 	site                    *site
+	ran                     bool
 	wait, syscall, runnable stretch
 }
 
@@ -62,10 +66,10 @@ func top(s trace.Stack) string {
 
 // track updates one stretch for a transition to state `to` at time t and
 // returns the finished stretch's length, or -1.
-func track(s *stretch, state, to trace.GoState, t trace.Time, reason string) (string, int64) {
+func track(s *stretch, ran bool, state, to trace.GoState, t trace.Time, reason string) (string, int64) {
 	if !s.on {
 		if to == state {
-			*s = stretch{on: true, start: t, reason: reason}
+			*s = stretch{on: true, counts: ran, start: t, reason: reason}
 		}
 		return "", -1
 	}
@@ -73,6 +77,9 @@ func track(s *stretch, state, to trace.GoState, t trace.Time, reason string) (st
 		return "", -1
 	}
 	s.on = false
+	if !s.counts {
+		return "", -1
+	}
 	return s.reason, int64(t.Sub(s.start))
 }
 
@@ -144,14 +151,17 @@ func main() {
 				gs[id] = g
 			}
 			t := ev.Time()
-			if reason, d := track(&g.wait, trace.GoWaiting, to, t, st.Reason); d > 0 && reason != "" {
+			if reason, d := track(&g.wait, g.ran, trace.GoWaiting, to, t, st.Reason); d > 0 && reason != "" {
 				o.BlockNs[reason] += d
 			}
-			if _, d := track(&g.syscall, trace.GoSyscall, to, t, ""); d > 0 {
+			if _, d := track(&g.syscall, g.ran, trace.GoSyscall, to, t, ""); d > 0 {
 				o.SyscallNs += d
 			}
-			if _, d := track(&g.runnable, trace.GoRunnable, to, t, ""); d > 0 {
+			if _, d := track(&g.runnable, g.ran, trace.GoRunnable, to, t, ""); d > 0 {
 				o.RunnableNs += d
+			}
+			if to == trace.GoRunning {
+				g.ran = true
 			}
 			if to == trace.GoNotExist {
 				if g.site != nil {
