@@ -12,8 +12,8 @@
  * (a build), nothing is sampled and the duration does not count. When the
  * tree holds several Go processes, their gctrace lines share one stderr:
  * a "gc N @Ts" line counts only when the process that wrote it started
- * (arrival - T) no earlier than the observed one and N continues its
- * cycle count, so the compiler's and the go tool's lines are left out.
+ * (arrival - T) no earlier than the observed one and N is above its last
+ * cycle number, so the compiler's and the go tool's lines are left out.
  *
  * The child runs in its own process group, and gmd is a child subreaper
  * for the run, so whatever it starts stays in the tree. Nothing is left
