@@ -10,7 +10,8 @@
 //	condWaiter  4 goroutines in sync.Cond.Wait, woken by Broadcast, ended
 //	piper       2 goroutines reading pipes (syscalls / I/O), ended
 //	2 forced GCs (runtime.GC) plus allocation churn; 3 user tasks, 5 regions,
-//	7 log messages.
+//	7 log messages; CPU profiling on, so the trace has CPU samples (how many
+//	is up to the machine: tests compare them with the reference reader).
 //
 // Usage: traceprog OUT.trace [big|tiny]
 //
@@ -21,8 +22,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"runtime/trace"
 	"sync"
 	"time"
@@ -186,6 +189,12 @@ func main() {
 	mode := ""
 	if len(os.Args) > 2 {
 		mode = os.Args[2]
+	}
+	if mode != "tiny" {
+		if err := pprof.StartCPUProfile(io.Discard); err != nil {
+			panic(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if err := trace.Start(f); err != nil {
 		panic(err)
