@@ -8,8 +8,8 @@
  *
  * The fuzz input does not replace the 20 MB core: it is a list of patches
  * applied to what the reader reads. This target is linked with
- * -Wl,--wrap=gmd_memsrc_read, so every read the target layer makes comes
- * here; patch k names a read by its order in this run and a byte offset in
+ * -Wl,--wrap=gmd_memsrc_read,--wrap=gmd_memsrc_read_many, so every read
+ * the target layer makes comes here; patch k names a read by its order in this run and a byte offset in
  * it, so every mutation lands in bytes the reader really consumes (g
  * records, stacks, allgs, buckets, the mheap) instead of somewhere in the
  * core. A patch may overwrite, xor or add to bytes, or make the read fail
@@ -71,6 +71,21 @@ int __wrap_gmd_memsrc_read(gmd_memsrc *m, uint64_t addr, void *buf, size_t n, gm
         }
     }
     return 0;
+}
+
+/* Batched reads (goroutine records, stacks) go through the patched single
+ * read too: for a core that is all gmd_memsrc_read_many does, and its own
+ * calls inside memsrc.c are out of --wrap's reach. */
+size_t __wrap_gmd_memsrc_read_many(gmd_memsrc *m, const uint64_t *addrs, const size_t *lens, uint8_t *const *bufs,
+                                   size_t count, bool *ok)
+{
+    size_t good = 0;
+    gmd_err e;
+    for (size_t i = 0; i < count; i++) {
+        ok[i] = __wrap_gmd_memsrc_read(m, addrs[i], bufs[i], lens[i], &e) == 0;
+        good += ok[i];
+    }
+    return good;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
