@@ -62,6 +62,10 @@ int gmd_leak_add_goroutine_text(gmd_leak_tracker *tr, double t, gmd_profile *p, 
 /* Any stderr line; gctrace per-cycle lines are used, others ignored. */
 void gmd_leak_add_gcline(gmd_leak_tracker *tr, double t, const char *line, size_t len);
 void gmd_leak_add_proc(gmd_leak_tracker *tr, double t, const gmd_proc_stats *s);
+/* The runtime's memory statistics at time t as "# Name = value" lines (the
+ * MemStats trailer of a debug=1 heap profile; gmd writes them for
+ * statistics read from a program's memory). Unreadable text is ignored. */
+void gmd_leak_add_memstats(gmd_leak_tracker *tr, double t, const char *text, size_t len);
 
 /* The series growing most so far, for a progress line: "main.f +3.2MB"
  * (empty when nothing grows). Cheap: no fitting. */

@@ -11,7 +11,7 @@ SERVICE=
 cleanup() { [ -n "$SERVICE" ] && kill "$SERVICE" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-for p in heapleak goleak; do
+for p in heapleak goleak offheap; do
     "$GO" build -o "$T/$p" "$SRCDIR/tests/run-fixtures/$p.go" || fail "go build $p"
 done
 json_get() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
@@ -45,6 +45,16 @@ assert_eq "$(json_get "$T/goleak.json" '[s for s in j["suspects"] if s["kind"] =
 assert_eq "$(json_get "$T/goleak.json" '[s for s in j["suspects"] if s["kind"] == "goroutine"][0]["state"]')" \
     "chan receive" "goleak from memory: its state"
 assert_eq "$(json_get "$T/goleak.json" 'j["suspects"][0]["kind"]')" "goroutine" "goleak from memory: ranked first"
+
+# Off-heap growth (anonymous mmaps): with the runtime's own statistics read
+# from memory, what the Go runtime holds is measured, not estimated.
+observe offheap
+assert_rc 0
+assert_eq "$(json_get "$T/offheap.json" 'j["suspects"][0]["kind"]')" "offheap" "offheap from memory: kind"
+assert_eq "$(json_get "$T/offheap.json" 'any("Go runtime\x27s own statistics" in e for e in j["suspects"][0]["evidence"])')" \
+    "True" "offheap from memory: the runtime's statistics are the evidence"
+[ -n "$(ls "$T/offheap.bundle/memstats/" 2>/dev/null)" ] || fail "the bundle keeps the runtime's statistics"
+pass
 
 # gmd watch --pid, no URL: a service already running, read and never signalled.
 PORT=0 "$T/heapleak" >"$T/svc.out" 2>&1 </dev/null & SERVICE=$!

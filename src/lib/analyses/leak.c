@@ -69,6 +69,10 @@ typedef struct point_vec {
 
 /* /proc series beyond RSS: where resident memory lives (gmd/smaps.h). */
 enum { PV_ANON, PV_ANON_MAPS, PV_BRK, PV_STACK, PV_FILE, PV_THREADS, PV_N };
+/* The runtime's own statistics, when read from its memory ("memstats"
+ * artifacts): what it holds in all (Sys - HeapReleased), the freed heap it
+ * keeps (HeapIdle - HeapReleased), goroutine stacks, and its metadata. */
+enum { RT_HELD, RT_FREE_KEPT, RT_STACKS, RT_META, RT_N };
 
 struct gmd_leak_tracker {
     gmd_arena arena;
@@ -77,6 +81,7 @@ struct gmd_leak_tracker {
     int64_t heap_period;
     point_vec live, pause, rss;
     point_vec cls[PV_N];
+    point_vec rt[RT_N];
     gmd_gctrace gct;
     gmd_profile *first_heap, *last_heap;
     /* Heap profiles at the latest two power-of-two snapshot numbers: the one
@@ -132,9 +137,10 @@ void gmd_leak_tracker_free(gmd_leak_tracker *tr)
     if (!tr) return;
     kind_free(&tr->heap);
     kind_free(&tr->gor);
-    point_vec *pv[3 + PV_N] = {&tr->live, &tr->pause, &tr->rss};
+    point_vec *pv[3 + PV_N + RT_N] = {&tr->live, &tr->pause, &tr->rss};
     for (int i = 0; i < PV_N; i++) pv[3 + i] = &tr->cls[i];
-    for (size_t i = 0; i < 3 + PV_N; i++) {
+    for (int i = 0; i < RT_N; i++) pv[3 + PV_N + i] = &tr->rt[i];
+    for (size_t i = 0; i < 3 + PV_N + RT_N; i++) {
         free(pv[i]->t);
         free(pv[i]->v);
     }
@@ -460,6 +466,44 @@ void gmd_leak_add_proc(gmd_leak_tracker *tr, double t, const gmd_proc_stats *s)
                              s->threads};
     for (int i = 0; i < PV_N; i++)
         if (v[i] >= 0) push_point(&tr->cls[i], t, (double)v[i]);
+}
+
+/* "# Name = value" lines, the runtime.MemStats trailer of a debug=1 heap
+ * profile, as gmd writes them for statistics read from memory. */
+static bool memstat_value(const char *text, size_t len, const char *name, double *out)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl + 5 < len;) {
+        const char *line = text + i;
+        const char *eol = memchr(line, '\n', len - i);
+        size_t n = eol ? (size_t)(eol - line) : len - i;
+        if (n > nl + 5 && line[0] == '#' && line[1] == ' ' && !memcmp(line + 2, name, nl) &&
+            !memcmp(line + 2 + nl, " = ", 3)) {
+            double v = 0;
+            size_t j = 2 + nl + 3;
+            if (j >= n || line[j] < '0' || line[j] > '9') return false;
+            for (; j < n && line[j] >= '0' && line[j] <= '9' && v < 1e19; j++) v = v * 10 + (line[j] - '0');
+            *out = v;
+            return true;
+        }
+        i += n + 1;
+    }
+    return false;
+}
+
+void gmd_leak_add_memstats(gmd_leak_tracker *tr, double t, const char *text, size_t len)
+{
+    double sys, released, idle, stack, mspan, mcache, buckhash, gc, other;
+    if (!memstat_value(text, len, "Sys", &sys) || !memstat_value(text, len, "HeapReleased", &released) ||
+        !memstat_value(text, len, "HeapIdle", &idle) || !memstat_value(text, len, "StackInuse", &stack) ||
+        !memstat_value(text, len, "MSpanSys", &mspan) || !memstat_value(text, len, "MCacheSys", &mcache) ||
+        !memstat_value(text, len, "BuckHashSys", &buckhash) || !memstat_value(text, len, "GCSys", &gc) ||
+        !memstat_value(text, len, "OtherSys", &other) || released > sys || released > idle)
+        return;
+    push_point(&tr->rt[RT_HELD], t, sys - released);
+    push_point(&tr->rt[RT_FREE_KEPT], t, idle - released);
+    push_point(&tr->rt[RT_STACKS], t, stack);
+    push_point(&tr->rt[RT_META], t, mspan + mcache + buckhash + gc + other);
 }
 
 static double series_at(const series *s, uint32_t i) { return i < s->nv ? s->v[i] : 0; }
@@ -1041,6 +1085,15 @@ static void offheap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, doubl
     double inuse = tr->heap.nt >= 2 ? theil_sen(tr->heap.t, tr->heap.total, 0, tr->heap.nt, scratch) : 0;
     double gor = tr->gor.nt >= 2 ? theil_sen(tr->gor.t, tr->gor.total, 0, tr->gor.nt, scratch) : 0;
     double go_heap = 2 * fmax(fmax(live, inuse), 0), stacks = fmax(gor, 0) * GOROUTINE_BYTES;
+    /* With the runtime's own statistics, what the Go runtime holds is known,
+     * not estimated: everything it has mapped and not released. */
+    const point_vec *held = &tr->rt[RT_HELD];
+    bool have_rt = held->n >= MIN_SNAPSHOTS;
+    double rt_slope = have_rt ? theil_sen(held->t, held->v, 0, held->n, scratch) : 0;
+    if (have_rt) {
+        go_heap = fmax(rt_slope, 0);
+        stacks = 0;
+    }
     double unexplained = slope - go_heap - stacks;
     if (unexplained < 0.5 * slope || unexplained * span < 8 * 1048576.0) return;
 
@@ -1088,13 +1141,20 @@ static void offheap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, doubl
     x.series.v = gmd_arena_memdup(&r->arena, shown->v, shown->n * sizeof *shown->v);
 
     evidence_list e = {0};
-    char a[64], b[64], c[64];
+    char a[64], b[64], c[64], d[64];
     say(r, &e, "process RSS went %s -> %s over %.1f s: %s, rising in %u of %u samples; Kendall's tau %.2f",
         gmd_fmt_bytes_iec(p->v[0], a, sizeof a), gmd_fmt_bytes_iec(p->v[p->n - 1], b, sizeof b), span,
         fmt_rate(GMD_LEAK_HEAP, slope, c, sizeof c), x.rises, x.steps, tau);
-    say(r, &e, "the Go heap explains at most %s of it (twice the live heap's growth, for GC headroom) and goroutine "
-        "stacks %s: %s is outside the Go heap", fmt_rate(GMD_LEAK_HEAP, go_heap, a, sizeof a),
-        fmt_rate(GMD_LEAK_HEAP, stacks, b, sizeof b), fmt_rate(GMD_LEAK_HEAP, unexplained, c, sizeof c));
+    if (have_rt) {
+        say(r, &e, "the Go runtime's own statistics (read from its memory): all it holds (Sys - HeapReleased: heap, "
+            "stacks, metadata) went %s -> %s, %s: %s is outside the Go runtime",
+            gmd_fmt_bytes_iec(held->v[0], a, sizeof a), gmd_fmt_bytes_iec(held->v[held->n - 1], b, sizeof b),
+            fmt_rate(GMD_LEAK_HEAP, rt_slope, c, sizeof c), fmt_rate(GMD_LEAK_HEAP, unexplained, d, sizeof d));
+    } else {
+        say(r, &e, "the Go heap explains at most %s of it (twice the live heap's growth, for GC headroom) and goroutine "
+            "stacks %s: %s is outside the Go heap", fmt_rate(GMD_LEAK_HEAP, go_heap, a, sizeof a),
+            fmt_rate(GMD_LEAK_HEAP, stacks, b, sizeof b), fmt_rate(GMD_LEAK_HEAP, unexplained, c, sizeof c));
+    }
     if (best >= 0) {
         const point_vec *bc = &tr->cls[best];
         say(r, &e, "/proc/PID/smaps: %s went %s -> %s (%s)%s", names[best], gmd_fmt_bytes_iec(bc->v[0], a, sizeof a),
@@ -1220,9 +1280,26 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
              r->resolvable_growth > COARSE_BYTES ? ": lower it with --memprofilerate or GODEBUG=memprofilerate=N" : "");
     }
 
+    /* RSS that grows with freed heap the runtime keeps is no leak of the
+     * program: say so rather than leave the growth unexplained. */
+    const point_vec *kept = &tr->rt[RT_FREE_KEPT];
+    if (kept->n >= MIN_SNAPSHOTS && tr->rss.n >= MIN_SNAPSHOTS) {
+        double ks = theil_sen(kept->t, kept->v, 0, kept->n, scratch);
+        double rs = theil_sen(tr->rss.t, tr->rss.v, 0, tr->rss.n, scratch);
+        double span = kept->t[kept->n - 1] - kept->t[0];
+        if (rs > 0 && ks >= 0.5 * rs && ks * span >= 8 * 1048576.0 && kendall(kept->v, 0, kept->n) >= 0.5) {
+            char a[64], b[64];
+            note(r, &notes, "RSS grows with freed heap the Go runtime keeps (HeapIdle - HeapReleased went %s -> %s): memory "
+                 "the program freed but the runtime has not yet returned to the OS; the scavenger does so over time "
+                 "(debug.FreeOSMemory forces it, GOMEMLIMIT bounds it)", gmd_fmt_bytes_iec(kept->v[0], a, sizeof a),
+                 gmd_fmt_bytes_iec(kept->v[kept->n - 1], b, sizeof b));
+        }
+    }
+
     char reason[256] = "";
     if (tr->heap.nt == 0 && tr->gor.nt == 0)
-        note(r, &notes, "no heap or goroutine profiles: pass --pprof URL (the program's net/http/pprof) to name the leaking code");
+        note(r, &notes, "no heap or goroutine profiles: neither read from the program's memory nor fetched from --pprof URL "
+             "(its net/http/pprof); they are what names the leaking code");
     else if (tr->heap.nt < MIN_SNAPSHOTS || tr->gor.nt < MIN_SNAPSHOTS)
         note(r, &notes, "only %u heap and %u goroutine snapshots: at least %d are needed to judge a trend; run longer",
              tr->heap.nt, tr->gor.nt, MIN_SNAPSHOTS);
@@ -1235,7 +1312,8 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         if (o && o->program_exited && tr->heap.nt < MIN_SNAPSHOTS)
             snprintf(reason, sizeof reason, "the program exited after %.1f s, before a trend could be judged", r->duration);
         else if (tr->heap.nt == 0)
-            snprintf(reason, sizeof reason, "no heap profile: nothing to judge the heap by (pass --pprof URL)");
+            snprintf(reason, sizeof reason, "no heap profile: none could be read from the program's memory and no --pprof "
+                     "URL was given");
         else if (tr->heap.nt < MIN_SNAPSHOTS)
             snprintf(reason, sizeof reason, "too short: %u heap snapshots over %.1f s, at least %d are needed",
                      tr->heap.nt, r->duration, MIN_SNAPSHOTS);

@@ -10,6 +10,10 @@ int gmd_leak_add_profile_bytes(gmd_leak_tracker *tr, double t, const char *kind,
                                const uint8_t *data, size_t len, gmd_err *err)
 {
     bool heap = !strcmp(kind, "heap"), gor = !strcmp(kind, "goroutine");
+    if (!strcmp(kind, "memstats")) {
+        gmd_leak_add_memstats(tr, t, (const char *)data, len);
+        return 0;
+    }
     if (!heap && !gor) return 0;
     gmd_blob blob;
     if (gmd_blob_from_memory(data, len, "", NULL, &blob, err) < 0) return -1;
@@ -33,9 +37,21 @@ int gmd_leak_add_bundle(gmd_leak_tracker *tr, const gmd_bundle *b, gmd_leak_warn
             gmd_leak_add_proc(tr, e->t, &e->proc);
             continue;
         }
-        if (strcmp(e->kind, "heap") && strcmp(e->kind, "goroutine")) continue;
+        if (strcmp(e->kind, "heap") && strcmp(e->kind, "goroutine") && strcmp(e->kind, "memstats")) continue;
         char path[4200];
         gmd_bundle_path(b, e->file, path, sizeof path);
+        if (!strcmp(e->kind, "memstats")) {
+            gmd_blob ms;
+            gmd_err_clear(err);
+            if (gmd_blob_load(path, NULL, &ms, err) == 0) {
+                gmd_leak_add_memstats(tr, e->t, (const char *)ms.data, ms.len);
+                gmd_blob_free(&ms);
+            } else if (warn) {
+                gmd_err_set_source(err, path);
+                warn(ctx, err);
+            }
+            continue;
+        }
         gmd_blob blob;
         gmd_err_clear(err);
         int rc = gmd_blob_load(path, NULL, &blob, err);
