@@ -8,9 +8,11 @@ static void usage(FILE *out)
     fputs("usage: gmd run [options] -- CMD [ARGS...]\n"
           "\n"
           "Run a Go program and watch its memory over time: its gctrace (GODEBUG=gctrace=1 is\n"
-          "added for it), its RSS from /proc, and with --pprof its heap and goroutine profiles,\n"
-          "all on one clock. At the end, name what leaks: the allocation site or goroutine stack\n"
-          "that grows steadily, how fast, and the evidence. The program's output passes through.\n"
+          "added for it), its RSS from /proc, and its heap profile, goroutines and memory\n"
+          "statistics read from its own memory (no endpoint needed; it is never stopped) or,\n"
+          "with --pprof, fetched from its net/http/pprof, all on one clock. At the end, name\n"
+          "what leaks: the allocation site, goroutine stack or off-heap memory that grows\n"
+          "steadily, how fast, and the evidence. The program's output passes through.\n"
           "\n"
           "CMD may start the program rather than be it ('go run .', 'sh -c ./server'): gmd\n"
           "samples the newest Go program of CMD's process tree that is not the Go toolchain, and\n"
@@ -23,7 +25,12 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  --pprof URL          the program's net/http/pprof, e.g. http://127.0.0.1:6060\n"
-          "                       (heap and goroutine profiles are fetched every interval)\n"
+          "                       (heap and goroutine profiles are fetched every interval\n"
+          "                       instead of read from the program's memory)\n"
+          "  --binary EXE         the program's executable, for reading its memory (default:\n"
+          "                       /proc/PID/exe)\n"
+          "  --no-memory          do not read the program's memory (then only --pprof gives\n"
+          "                       heap and goroutine profiles)\n"
           "  --interval D         time between samples (default 1s; e.g. 500ms, 2s)\n"
           "  --duration D         stop after D (e.g. 20s, 5m); default: until exit or Ctrl-C\n"
           "  --profiles A,B       also fetch these profiles each interval (allocs, mutex, ...)\n"
@@ -45,7 +52,8 @@ static void usage(FILE *out)
           "(the time of each); 'gmd report DIR' analyses it again offline.\n"
           "\n"
           "Example:\n"
-          "  gmd run --duration 1m --pprof http://127.0.0.1:6060 -- ./server -config dev.yaml\n",
+          "  gmd run --duration 1m -- ./server -config dev.yaml\n"
+          "  gmd run --duration 1m --pprof http://127.0.0.1:6060 -- go run ./cmd/server\n",
           out);
 }
 

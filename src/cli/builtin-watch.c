@@ -6,16 +6,21 @@
 static void usage(FILE *out)
 {
     fputs("usage: gmd watch [options] URL\n"
+          "       gmd watch [options] --pid PID\n"
           "\n"
-          "Watch a Go service that is already running: fetch its heap and goroutine profiles\n"
-          "from its net/http/pprof (URL) every interval, and with --pid its memory from /proc,\n"
-          "with --gctrace the GC lines its stderr log gets. Stop with --duration or Ctrl-C;\n"
-          "then gmd names what leaks, like 'gmd run'. The service is never signalled.\n"
+          "Watch a Go service that is already running: its heap and goroutine profiles every\n"
+          "interval, fetched from its net/http/pprof (URL) or, with --pid and no URL, read from\n"
+          "its memory (no endpoint needed); with --pid also its RSS from /proc, with --gctrace\n"
+          "the GC lines its stderr log gets. Stop with --duration or Ctrl-C; then gmd names what\n"
+          "leaks, like 'gmd run'. The service is never stopped or signalled.\n"
           "\n"
           "Options:\n"
           "  --interval D         time between samples (default 1s)\n"
           "  --duration D         stop after D (e.g. 10m); default: until Ctrl-C\n"
-          "  --pid PID            also sample /proc/PID (RSS); stop when it exits\n"
+          "  --pid PID            sample /proc/PID (RSS) and, with no URL, its memory; stop when\n"
+          "                       it exits\n"
+          "  --binary EXE         the service's executable, for reading its memory\n"
+          "  --no-memory          with --pid and no URL: /proc only, no memory reads\n"
           "  --gctrace FILE       follow FILE (the service's stderr log, GODEBUG=gctrace=1)\n"
           "  --profiles A,B       also fetch these profiles each interval\n"
           "  --gc-every N         force a GC (heap?gc=1) on the first, last and every Nth sample\n"
@@ -30,6 +35,7 @@ static void usage(FILE *out)
           "  -h, --help           this help\n"
           "\n"
           "Example:\n"
+          "  gmd watch --pid $(pgrep myserver) --duration 10m\n"
           "  gmd watch http://127.0.0.1:6060 --pid $(pgrep myserver) --duration 10m\n",
           out);
 }
