@@ -517,12 +517,21 @@ static int load_generation(gmd_trace_reader *r, gmd_err *err)
         uint64_t h[4];
         size_t hp = kind == EV_EXP_BATCH ? 2 : 1;
         if (p + hp > end) { set_truncated(r, bstart); return 0; }
+        bool cut = false;
         for (int j = 0; j < 4; j++) {
             int k = uvar(p + hp, end, &h[j]);
-            if (k == 0) { set_truncated(r, bstart); return 0; }
+            if (k == 0) {
+                /* A header cut short. Before Go 1.26, a batch of the next
+                 * generation is what ends this one: if its generation can
+                 * be read, this one is complete. */
+                if (j > 0 && any && r->version < 26 && h[0] == r->gen + 1) { cut = true; break; }
+                set_truncated(r, bstart);
+                return 0;
+            }
             if (k < 0) return gmd_err_at(err, (int64_t)(pos + hp), "bad batch header");
             hp += (size_t)k;
         }
+        if (cut) break;   /* the next load finds the cut and reports it */
         uint64_t gen = h[0], size = h[3];
         if (gen == 0) return gmd_err_at(err, (int64_t)bstart, "invalid generation number 0");
         if (size > MAX_BATCH) return gmd_err_at(err, (int64_t)bstart, "batch of %llu bytes, the maximum is %u", (unsigned long long)size, MAX_BATCH);
