@@ -311,8 +311,8 @@ static void finish(gmd_trace_analysis *a)
                 s->states[y - 1] = t;
             }
     }
-    qsort(a->sites, a->nsites, sizeof *a->sites, cmp_site);
-    qsort(a->blocks, a->nblocks, sizeof *a->blocks, cmp_block);
+    if (a->nsites > 1) qsort(a->sites, a->nsites, sizeof *a->sites, cmp_site);
+    if (a->nblocks > 1) qsort(a->blocks, a->nblocks, sizeof *a->blocks, cmp_block);
     sample_counts(a, a->end);
 }
 
@@ -412,7 +412,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
             if (gmd_trace_go_transition(r, &ev, &tr)) {
                 on_transition(a, r, &ev, &tr);
                 /* goroutine counts, at most once per 100 us of trace time */
-                if (ev.time - last_sample >= 100000) {
+                if (last_sample == INT64_MIN || ev.time - last_sample >= 100000) {
                     sample_counts(a, ev.time);
                     last_sample = ev.time;
                 }

@@ -589,7 +589,7 @@ static int load_generation(gmd_trace_reader *r, gmd_err *err)
     for (uint32_t i = 0; i < r->nraw; i++)
         r->frames[i] = (gmd_trace_frame){r->raw[i].pc, str_of(r, r->raw[i].func), str_of(r, r->raw[i].file), r->raw[i].line};
     for (uint32_t i = 0; i < r->nsamples; i++) r->samples[i].time = ticks_ns(r, (uint64_t)r->samples[i].time);
-    qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
+    if (r->nsamples > 1) qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
 
     if (r->ncursors > r->capfrontier) {
         r->capfrontier = r->ncursors;
