@@ -56,7 +56,7 @@ static int run(int argc, char **argv, const char *cmd)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "+n:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {   /* options on either side */
         switch (c) {
         case 'b': binary = optarg; break;
         case 'j': json = true; break;

@@ -64,6 +64,14 @@ run g pprof goroutines --json "$T/g2.txt"
 assert_rc 0
 cp "$T/out" "$T/own.json"
 assert_eq "$(groups "$T/mem.json")" "$(groups "$T/own.json")" "goroutine groups read from memory vs the program's own debug=2"
+# The layouts from DWARF (GMD_LAYOUT=dwarf) read the same goroutines as gmd's table (the default).
+run env GMD_LAYOUT=dwarf timeout 60 "$GMD" pprof goroutines --json "pid:$P"
+assert_rc 0
+cp "$T/out" "$T/mem-dwarf.json"
+assert_eq "$(groups "$T/mem-dwarf.json")" "$(groups "$T/mem.json")" "goroutine groups: DWARF layouts vs the table"
+run env GMD_LAYOUT=dwarf timeout 60 "$GMD" attach --json "$P"
+assert_rc 0
+assert_eq "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layout"])' "$T/out")" "dwarf" "GMD_LAYOUT=dwarf"
 # Facts the fixture guarantees, read from memory:
 run g pprof goroutines "pid:$P"
 assert_rc 0

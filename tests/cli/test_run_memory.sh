@@ -63,6 +63,11 @@ run timeout 120 "$GMD" watch --pid "$SERVICE" --duration 5s --interval 0.5s --js
 assert_rc 0
 cp "$T/out" "$T/watch.json"
 assert_eq "$(json_get "$T/watch.json" 'j["suspects"][0]["site"]')" "main.rememberRequest" "watch --pid from memory"
+# No gctrace here: the live heap after each GC comes from the runtime's statistics.
+assert_eq "$(json_get "$T/watch.json" 'j["live_heap"] is not None and j["live_heap"]["points"] >= 2')" "True" \
+    "watch --pid: live heap after GC from the runtime's statistics"
+assert_eq "$(json_get "$T/watch.json" 'any("the runtime\x27s statistics" in e for e in j["suspects"][0]["evidence"])')" \
+    "True" "watch --pid: corroborated by the runtime's statistics"
 kill -0 "$SERVICE" 2>/dev/null || fail "watch stopped or signalled the service"
 pass
 

@@ -82,6 +82,11 @@ struct gmd_leak_tracker {
     point_vec live, pause, rss;
     point_vec cls[PV_N];
     point_vec rt[RT_N];
+    /* Where tr->live comes from: gctrace lines, or, when there are none (watch
+     * --pid without --gctrace), the runtime's statistics read from memory:
+     * one point per GC seen, its live heap (gcController.heapMarked). */
+    bool live_from_memstats, gctrace_seen;
+    double last_numgc;
     gmd_gctrace gct;
     gmd_profile *first_heap, *last_heap;
     /* Heap profiles at the latest two power-of-two snapshot numbers: the one
@@ -455,6 +460,11 @@ void gmd_leak_add_gcline(gmd_leak_tracker *tr, double t, const char *line, size_
     if (gmd_gctrace_parse_gc_line(line, len, &c) != 1) return;
     gmd_gctrace_feed(&tr->gct, line, len);
     gmd_gctrace_feed(&tr->gct, "\n", 1);
+    if (tr->live_from_memstats) {   /* gctrace, when it comes, is the source */
+        tr->live.n = 0;
+        tr->live_from_memstats = false;
+    }
+    tr->gctrace_seen = true;
     push_point(&tr->live, t, (double)c.live_mb * 1048576.0);
     push_point(&tr->pause, t, c.stw_ms);
 }
@@ -500,6 +510,13 @@ void gmd_leak_add_memstats(gmd_leak_tracker *tr, double t, const char *text, siz
         !memstat_value(text, len, "BuckHashSys", &buckhash) || !memstat_value(text, len, "GCSys", &gc) ||
         !memstat_value(text, len, "OtherSys", &other) || released > sys || released > idle)
         return;
+    double numgc, marked;
+    if (!tr->gctrace_seen && memstat_value(text, len, "NumGC", &numgc) && memstat_value(text, len, "HeapMarked", &marked) &&
+        numgc > 0 && numgc != tr->last_numgc) {
+        tr->live_from_memstats = true;
+        tr->last_numgc = numgc;
+        push_point(&tr->live, t, marked);
+    }
     push_point(&tr->rt[RT_HELD], t, sys - released);
     push_point(&tr->rt[RT_FREE_KEPT], t, idle - released);
     push_point(&tr->rt[RT_STACKS], t, stack);
@@ -914,7 +931,7 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
         say(r, &e, "%s", buf);
     }
     if (kind == GMD_LEAK_GOROUTINE && x->state_count > 0)
-        say(r, &e, "%lld of them %s%s%s (goroutine?debug=2 at the end)%s%s", (long long)x->state_count,
+        say(r, &e, "%lld of them %s%s%s (states at the end)%s%s", (long long)x->state_count,
             x->state[0] ? "waiting in '" : "in an unknown state", x->state, x->state[0] ? "'" : "",
             x->created_by[0] ? "; created by " : "", x->created_by);
     if (kind == GMD_LEAK_GOROUTINE)
@@ -923,13 +940,14 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
     if (kind == GMD_LEAK_HEAP && tr->live.n >= 2) {
         double live_slope = theil_sen(tr->live.t, tr->live.v, 0, tr->live.n, scratch);
         if (live_slope > 0)
-            say(r, &e, "corroborated by gctrace: the live heap after GC grew %s (%s -> %s); this site is %.0f%% of that",
+            say(r, &e, "corroborated by %s: the live heap after GC grew %s (%s -> %s); this site is %.0f%% of that",
+                tr->live_from_memstats ? "the runtime's statistics" : "gctrace",
                 fmt_rate(kind, live_slope, a, sizeof a), gmd_fmt_bytes_iec(tr->live.v[0], b, sizeof b),
                 gmd_fmt_bytes_iec(tr->live.v[tr->live.n - 1], c, sizeof c),
                 slope / live_slope * 100 > 999 ? 999 : slope / live_slope * 100);
         else
-            say(r, &e, "gctrace's live heap did not grow (%s -> %s, MiB resolution)",
-                gmd_fmt_bytes_iec(tr->live.v[0], b, sizeof b), gmd_fmt_bytes_iec(tr->live.v[tr->live.n - 1], c, sizeof c));
+            say(r, &e, "the live heap after GC (%s) did not grow (%s -> %s)",
+                tr->live_from_memstats ? "the runtime's statistics" : "gctrace, MiB resolution", gmd_fmt_bytes_iec(tr->live.v[0], b, sizeof b), gmd_fmt_bytes_iec(tr->live.v[tr->live.n - 1], c, sizeof c));
     }
     if (tr->rss.n >= 2) {
         double rss_slope = theil_sen(tr->rss.t, tr->rss.v, 0, tr->rss.n, scratch);
@@ -1277,7 +1295,7 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
              "than about %s over these %.0f s (%s/min) could not be resolved%s", rate,
              gmd_fmt_bytes_iec(r->resolvable_growth, a, sizeof a), r->duration,
              gmd_fmt_bytes_iec(r->resolvable_growth / r->duration * 60, b, sizeof b),
-             r->resolvable_growth > COARSE_BYTES ? ": lower it with --memprofilerate or GODEBUG=memprofilerate=N" : "");
+             r->resolvable_growth > COARSE_BYTES ? ": lower it (gmd run --memprofilerate N, or GODEBUG=memprofilerate=N in a service's environment)" : "");
     }
 
     /* RSS that grows with freed heap the runtime keeps is no leak of the
@@ -1296,7 +1314,7 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         }
     }
 
-    char reason[256] = "";
+    char reason[512] = "";
     if (tr->heap.nt == 0 && tr->gor.nt == 0)
         note(r, &notes, "no heap or goroutine profiles: neither read from the program's memory nor fetched from --pprof URL "
              "(its net/http/pprof); they are what names the leaking code");
@@ -1319,10 +1337,10 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
                      tr->heap.nt, r->duration, MIN_SNAPSHOTS);
         else if (v.near_site)
             snprintf(reason, sizeof reason, "%s grows steadily but not yet beyond sampling noise (z %.2f, %.0f needed): "
-                     "run longer or lower the sampling rate (--memprofilerate)", v.near_site, v.near_z, Z_MIN);
+                     "run longer or lower the sampling rate (gmd run --memprofilerate, or GODEBUG=memprofilerate=N)", v.near_site, v.near_z, Z_MIN);
         else if (r->resolvable_growth > COARSE_BYTES)
             snprintf(reason, sizeof reason, "resolution too coarse: at MemProfileRate=%.0f a site must grow by %.1f MiB to "
-                     "be resolved; lower it with --memprofilerate", rate, r->resolvable_growth / 1048576.0);
+                     "be resolved; lower it (gmd run --memprofilerate, or GODEBUG=memprofilerate=N)", rate, r->resolvable_growth / 1048576.0);
         else
             r->verdict = GMD_VERDICT_NO_LEAK;
         r->verdict_reason = gmd_arena_strdup(&r->arena, reason);

@@ -102,7 +102,9 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
         gmd_profile_free(p);
     }
     /* The runtime's statistics, in the MemStats trailer form of a debug=1
-     * heap profile: what tells the runtime's own memory from off-heap. */
+     * heap profile: what tells the runtime's own memory from off-heap. One
+     * line is not MemStats': HeapMarked, the live heap after the last GC,
+     * which stands in for gctrace when there is none (gmd watch --pid). */
     gmd_gomemstats ms;
     gmd_err_clear(&err);
     if (gmd_goruntime_memstats(s->rt, &ms, &err) == 0) {
@@ -113,7 +115,8 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
                          "# HeapAlloc = %llu\n# HeapSys = %llu\n# HeapIdle = %llu\n# HeapInuse = %llu\n"
                          "# HeapReleased = %llu\n# StackInuse = %llu\n# StackSys = %llu\n# MSpanSys = %llu\n"
                          "# MCacheSys = %llu\n# BuckHashSys = %llu\n# GCSys = %llu\n# OtherSys = %llu\n"
-                         "# NextGC = %llu\n# NumGC = %u\n# NumForcedGC = %u\n",
+                         "# NextGC = %llu\n# NumGC = %u\n# NumForcedGC = %u\n"
+                         "# HeapMarked = %llu\n",
                          (unsigned long long)ms.heap_alloc, (unsigned long long)ms.total_alloc,
                          (unsigned long long)ms.sys, (unsigned long long)ms.mallocs, (unsigned long long)ms.frees,
                          (unsigned long long)ms.heap_alloc, (unsigned long long)ms.heap_sys,
@@ -122,7 +125,8 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
                          (unsigned long long)ms.stack_sys, (unsigned long long)ms.mspan_sys,
                          (unsigned long long)ms.mcache_sys, (unsigned long long)ms.buckhash_sys,
                          (unsigned long long)ms.gc_sys, (unsigned long long)ms.other_sys,
-                         (unsigned long long)ms.next_gc, ms.numgc, ms.numforcedgc);
+                         (unsigned long long)ms.next_gc, ms.numgc, ms.numforcedgc,
+                         (unsigned long long)ms.heap_marked);
         if (n > 0 && (size_t)n < sizeof text) emit_profile(emit, emit_ctx, "memstats", 1, (const uint8_t *)text, (size_t)n);
     }
     gmd_err_clear(&err);

@@ -8,18 +8,49 @@
 
 static const char *iec(int64_t v, char *buf, size_t n) { return gmd_fmt_bytes_iec((double)v, buf, n); }
 
-static void group_line(FILE *out, const gmd_profile *p, const gmd_goroutine_group *g)
+/* Standard-library and runtime code: a path with no dot in its first
+ * element ("net/http.", "sync.", "internal/poll."), but main. */
+static bool is_std(const char *fn)
+{
+    if (!strncmp(fn, "main.", 5)) return false;
+    const char *slash = strchr(fn, '/'), *dot = strchr(fn, '.');
+    if (!dot) return true;
+    const char *first_end = slash && slash < dot ? slash : dot;
+    return !memchr(fn, '.', (size_t)(first_end - fn));
+}
+
+/* A group is named by where its goroutines wait (the innermost frame of the
+ * program's own code, else the innermost shown frame) and, when different,
+ * the function they run. */
+static void group_names(const gmd_profile *p, const gmd_goroutine_group *g, const char **wait, const char **entry)
 {
     const gmd_sample *s = &p->samples[g->sample];
-    const char *fn = "(no frames)";
-    if (s->nlocations) {
-        /* The outermost shown frame names the goroutine's work best (its entry function). */
-        const gmd_location *l = &p->locations[s->locations[s->nlocations - 1]];
-        if (l->nlines) fn = p->functions[l->lines[l->nlines - 1].function].name;
-        /* ... and the innermost user frame says where it waits. */
+    *wait = *entry = "(no frames)";
+    if (!s->nlocations) return;
+    const gmd_location *outer = &p->locations[s->locations[s->nlocations - 1]];
+    if (outer->nlines) *entry = p->functions[outer->lines[outer->nlines - 1].function].name;
+    const char *first = NULL;
+    for (uint32_t k = 0; k < s->nlocations; k++) {
+        const gmd_location *l = &p->locations[s->locations[k]];
+        for (uint32_t m = 0; m < l->nlines; m++) {
+            const char *fn = p->functions[l->lines[m].function].name;
+            if (!first) first = fn;
+            if (!is_std(fn)) {
+                *wait = fn;
+                return;
+            }
+        }
     }
+    *wait = first ? first : *entry;
+}
+
+static void group_line(FILE *out, const gmd_profile *p, const gmd_goroutine_group *g)
+{
+    const char *wait, *entry;
+    group_names(p, g, &wait, &entry);
     const char *state = g->nstates ? g->states[0].state : "";
-    fprintf(out, "  %6" PRId64 "  %-22s %s", g->count, state && state[0] ? state : "-", fn);
+    fprintf(out, "  %6" PRId64 "  %-22s %s", g->count, state && state[0] ? state : "-", wait);
+    if (strcmp(wait, entry)) fprintf(out, " (in %s)", entry);
     if (g->max_wait_minutes > 0) fprintf(out, "  (up to %" PRId64 " min)", g->max_wait_minutes);
     if (g->created_by && g->created_by[0]) {
         const char *f = strrchr(g->created_file, '/');
@@ -131,7 +162,9 @@ void gmd_attach_render_json(FILE *out, const gmd_attach_report *r, int max_rows)
         gmd_json_key(&j, "memory_limit"); gmd_json_int(&j, m->memory_limit);
         gmd_json_key(&j, "gc_cpu_fraction"); gmd_json_double(&j, m->gc_cpu_fraction);
         gmd_json_key(&j, "memprofile_rate"); gmd_json_int(&j, m->memprofile_rate);
-        gmd_json_key(&j, "gomaxprocs"); gmd_json_int(&j, m->gomaxprocs);
+        gmd_json_key(&j, "gomaxprocs");
+        if (m->gomaxprocs > 0) gmd_json_int(&j, m->gomaxprocs);
+        else gmd_json_null(&j);   /* not found (a stripped binary) */
         gmd_json_object_end(&j);
     } else {
         gmd_json_null(&j);
@@ -168,6 +201,10 @@ void gmd_attach_render_json(FILE *out, const gmd_attach_report *r, int max_rows)
             gmd_json_object_begin(&j);
             gmd_json_key(&j, "count"); gmd_json_int(&j, gr->count);
             gmd_json_key(&j, "state"); gmd_json_string(&j, gr->nstates ? gr->states[0].state : "");
+            const char *wait, *entry;
+            group_names(p, gr, &wait, &entry);
+            gmd_json_key(&j, "waits_in"); gmd_json_string(&j, wait);
+            gmd_json_key(&j, "runs"); gmd_json_string(&j, entry);
             gmd_json_key(&j, "max_wait_minutes"); gmd_json_int(&j, gr->max_wait_minutes);
             gmd_json_key(&j, "created_by"); gmd_json_string(&j, gr->created_by ? gr->created_by : "");
             gmd_json_key(&j, "created_at");

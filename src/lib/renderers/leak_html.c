@@ -169,7 +169,7 @@ static const char page_js[] =
     "new uPlot({width:w,height:200,cursor:{sync:{key:'gmd'}},plugins:[snapPlugin()],"
     "scales:sc,axes:ax,series:series},data,div);made++}\n"
     "var mem=[];\n"
-    "if(D.live.t.length)mem.push({label:'live heap after GC (gctrace)',t:D.live.t,v:D.live.v,step:true});\n"
+    "if(D.live.t.length)mem.push({label:'live heap after GC',t:D.live.t,v:D.live.v,step:true});\n"
     "if(D.rss.t.length)mem.push({label:'RSS (right axis)',t:D.rss.t,v:D.rss.v,scale:'rss'});\n"
     "if(D.inuse.t.length)mem.push({label:'heap in use (profiles)',t:D.inuse.t,v:D.inuse.v});\n"
     "chart('Memory: Go heap (left axis) and RSS (right axis)',mem,bytes);\n"

@@ -81,7 +81,7 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     fprintf(out, "\nWhole process:\n");
     char extra[96] = "";
     if (r->gc_verdict && r->gc_verdict[0]) snprintf(extra, sizeof extra, "; gctrace verdict: %s", r->gc_verdict);
-    trend_line(out, "live heap after GC (gctrace)", &r->live_heap, "bytes", extra);
+    trend_line(out, "live heap after GC", &r->live_heap, "bytes", extra);
     trend_line(out, "heap in use (profiles)", &r->heap_inuse, "bytes", "");
     trend_line(out, "goroutines", &r->goroutines, "goroutines", "");
     trend_line(out, "RSS (/proc)", &r->rss, "bytes", "");
