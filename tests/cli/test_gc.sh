@@ -90,10 +90,14 @@ grep -q 'leak: done 400' "$T/pass" || fail "program output was not passed throug
 [ "$(grep -c '^gc [0-9]' "$T/pass")" -gt 50 ] || fail "gc lines not passed through"; pass
 grep -q 'verdict: GROWING' "$T/summary" || fail "follow summary: $(head -3 "$T/summary")"; pass
 cmp -s "$T/mixed.log" <("$GMD" gc --follow - <"$T/mixed.log" 2>/dev/null) || fail "passthrough altered bytes"; pass
-# Output appears before the input ends (nothing is held back).
-{ echo "first line"; sleep 2; echo "second line"; } | "$GMD" gc --follow - >"$T/early" 2>/dev/null &
-sleep 1
+# Output appears before the input ends (nothing is held back). The input
+# stays open until the first line has come out (polled, up to 60 s), so a
+# slow start under load cannot fail this; only holding output back can.
+{ echo "first line"; for _ in $(seq 1 1200); do [ -e "$T/seen" ] && break; sleep 0.1; done; echo "second line"; } |
+    "$GMD" gc --follow - >"$T/early" 2>/dev/null &
+for _ in $(seq 1 600); do grep -q 'first line' "$T/early" && break; sleep 0.1; done
 grep -q 'first line' "$T/early" || fail "--follow held back the program's output"; pass
+touch "$T/seen"
 wait
 
 # Bad input and usage.
