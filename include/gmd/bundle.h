@@ -39,6 +39,7 @@ typedef struct gmd_bundle_meta {
     double duration_sec;         /* how long collection ran */
     int exit_status;             /* run: the program's exit code, 128+signal; -1 = still running / n.a. */
     bool interrupted;            /* stopped by Ctrl-C */
+    int stopped_by;              /* 1: gmd stopped the program (at --duration); 2: it exited by itself; 0 = n.a. */
     int observed_pid;            /* the process sampled; 0 = unknown */
     const char *observed_exe;    /* its executable; NULL = unknown */
     long memprofilerate;         /* the program's MemProfileRate per GODEBUG; 0 = unknown */
@@ -102,6 +103,7 @@ typedef struct gmd_bundle {
     int pid, exit_status;
     int64_t start_wall_ns;
     bool interrupted;
+    int stopped_by;              /* as in gmd_bundle_meta; 0 when absent (older bundles) */
     int observed_pid;            /* 0 when absent (older bundles: use pid) */
     char *observed_exe;          /* "" when absent */
     long memprofilerate;         /* 0 when absent or unknown */

@@ -132,8 +132,10 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
     memset(&r, 0, sizeof r);
     int rc = CLI_OK;
     /* A program that ended by itself (not stopped by gmd's SIGINT/SIGTERM/SIGKILL or Ctrl-C) */
-    gmd_leak_opts lo = {.program_exited = b.tool && !strcmp(b.tool, "run") && b.exit_status >= 0 && !b.interrupted &&
-                                          b.exit_status != 130 && b.exit_status != 143 && b.exit_status != 137};
+    gmd_leak_opts lo = {.program_exited = b.stopped_by ? b.stopped_by == 2
+                                                       : b.tool && !strcmp(b.tool, "run") && b.exit_status >= 0 &&
+                                                             !b.interrupted && b.exit_status != 130 &&
+                                                             b.exit_status != 143 && b.exit_status != 137};
     if (gmd_leak_add_bundle(tr, &b, warn, NULL, &err) < 0 || gmd_leak_analyze(tr, &lo, &r, &err) < 0) {
         rc = cli_error(&err);
         goto out;
@@ -226,6 +228,7 @@ int observe_collect_and_report(observe_opts *o)
                             .pid = o->collect.argv ? res.pid : o->collect.pid,
                             .start_wall_ns = res.start_wall_ns, .duration_sec = res.elapsed,
                             .exit_status = res.exit_status, .interrupted = res.interrupted,
+                            .stopped_by = res.exited ? (res.exited_by_itself ? 2 : res.interrupted ? 0 : 1) : 0,
                             .observed_pid = res.observed_pid, .observed_exe = res.observed_exe,
                             .memprofilerate = o->collect.argv ? res.memprofilerate : 0,
                             .gc_forced = res.gc_forced};
@@ -249,7 +252,8 @@ int observe_collect_and_report(observe_opts *o)
     if (o->collect.pprof_url && res.nprofiles == 0 && res.fetch_errors)
         fprintf(stderr, "gmd %s: no profile could be fetched: %s\n", o->cmd, res.last_fetch_error);
     else if (res.fetch_errors)
-        fprintf(stderr, "gmd %s: %u profile fetches failed (last: %s)\n", o->cmd, res.fetch_errors, res.last_fetch_error);
+        fprintf(stderr, "gmd %s: %u profile reads failed (last: %s)\n", o->cmd, res.fetch_errors,
+                res.last_fetch_error[0] ? res.last_fetch_error : "reading the program's memory");
     if (res.left_running)
         fprintf(stderr, "gmd %s: WARNING: processes of the program's tree survived SIGKILL (process group %d)\n",
                 o->cmd, res.pid);
@@ -265,6 +269,9 @@ int observe_collect_and_report(observe_opts *o)
     }
     if (res.exited_by_itself && o->collect.argv)
         fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s\n", o->cmd, res.exit_status, res.elapsed);
+    else if (res.exited_by_itself && o->collect.pid)
+        fprintf(stderr, "gmd %s: process %d exited after %.1f s; what was collected until then is judged\n", o->cmd,
+                o->collect.pid, res.elapsed);
     return observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
 }
 

@@ -233,6 +233,10 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
     gmd_json_int(&j, m->exit_status);
     gmd_json_key(&j, "interrupted");
     gmd_json_bool(&j, m->interrupted);
+    if (m->stopped_by) {
+        gmd_json_key(&j, "ended");
+        gmd_json_string(&j, m->stopped_by == 1 ? "stopped by gmd" : "exited by itself");
+    }
     if (m->observed_pid > 0) {
         gmd_json_key(&j, "observed_pid");
         gmd_json_int(&j, m->observed_pid);
@@ -559,6 +563,7 @@ static void meta_field(void *vctx, const char *key, const char *str, double num,
         if (!strcmp(key, "tool")) b->tool = gmd_arena_strdup(&b->arena, str);
         else if (!strcmp(key, "pprof_url")) b->pprof_url = gmd_arena_strdup(&b->arena, str);
         else if (!strcmp(key, "observed_exe")) b->observed_exe = gmd_arena_strdup(&b->arena, str);
+        else if (!strcmp(key, "ended")) b->stopped_by = !strcmp(str, "stopped by gmd") ? 1 : !strcmp(str, "exited by itself") ? 2 : 0;
         return;
     }
     if (!strcmp(key, "interval_sec") && num >= 0 && num < 1e6) b->interval_sec = num;
