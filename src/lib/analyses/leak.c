@@ -922,12 +922,25 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
         char buf[768];
         int len = snprintf(buf, sizeof buf, "one cause reached from %u call paths%s:", x->npaths,
                            s->paths_dropped ? " (and more)" : "");
-        for (uint32_t i = 0; i < x->npaths && i < 6 && len < (int)sizeof buf - 80; i++) {
+        /* Each path is named by its first frame (from the leaf) that the
+         * biggest other path does not have there: where they part. Paths
+         * that did not grow are counted, not listed. */
+        uint32_t shown = 0;
+        for (uint32_t i = 0; i < x->npaths && shown < 6 && len < (int)sizeof buf - 80; i++) {
             const gmd_leak_path *pa = &x->paths[i];
-            const char *via = kind == GMD_LEAK_HEAP ? (pa->nstack > 1 ? pa->stack[1] : pa->stack[0])
-                                                    : pa->stack[pa->nstack - 1];
-            len += snprintf(buf + len, sizeof buf - (size_t)len, "%s %s %.0f%%", i ? "," : "", via, pa->share * 100);
+            if (pa->share <= 0) continue;
+            const gmd_leak_path *other = &x->paths[i == 0 ? 1 : 0];
+            const char *via = pa->stack[pa->nstack - 1];
+            for (uint32_t k = 0; k < pa->nstack; k++)
+                if (k >= other->nstack || pa->stack[k] != other->stack[k]) {
+                    via = pa->stack[k];
+                    break;
+                }
+            len += snprintf(buf + len, sizeof buf - (size_t)len, "%s %s %.0f%%", shown ? "," : "", via, pa->share * 100);
+            shown++;
         }
+        if (shown < x->npaths && len < (int)sizeof buf - 40)
+            snprintf(buf + len, sizeof buf - (size_t)len, "%s %u more", shown ? ";" : "", x->npaths - shown);
         say(r, &e, "%s", buf);
     }
     if (kind == GMD_LEAK_GOROUTINE && x->state_count > 0)
