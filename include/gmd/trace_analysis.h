@@ -100,6 +100,8 @@ typedef struct gmd_trace_analysis {
     /* working state */
     gmd_index frame_ix, stack_ix;
     gmd_u64tab gen_stacks;    /* generation stack id -> stacks index */
+    gmd_u64tab site_cache;    /* (start stack << 32 | creating stack) -> site */
+    gmd_u64tab reason_cache;  /* the reader's reason string pointer -> reason index + 1 */
     gmd_u64tab gors;          /* goroutine id -> state */
     gmd_index site_ix;
     gmd_u64tab block_ix, cpu_ix;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "gmd/hashmap.h"
 
 typedef struct gmd_u64tab {
     uint64_t *keys;
@@ -19,8 +20,17 @@ typedef struct gmd_u64tab {
 void gmd_u64tab_init(gmd_u64tab *t, size_t value_size);
 void gmd_u64tab_free(gmd_u64tab *t);
 void gmd_u64tab_clear(gmd_u64tab *t);
-/* The value for key, or NULL. */
-void *gmd_u64tab_get(const gmd_u64tab *t, uint64_t key);
+/* The value for key, or NULL. Inline: the trace reader looks up several
+ * ids per event. */
+static inline void *gmd_u64tab_get(const gmd_u64tab *t, uint64_t key)
+{
+    if (!t->cap) return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t j = gmd_mix64(key) & mask;; j = (j + 1) & mask) {
+        if (!t->used[j]) return NULL;
+        if (t->keys[j] == key) return t->vals + j * t->vsize;
+    }
+}
 /* The value for key, inserted zeroed if absent (*existed says which). */
 void *gmd_u64tab_put(gmd_u64tab *t, uint64_t key, bool *existed);
 bool gmd_u64tab_del(gmd_u64tab *t, uint64_t key);

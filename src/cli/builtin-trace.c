@@ -98,6 +98,24 @@ static int dump_events(gmd_trace_reader *r, FILE *out)
     return CLI_OK;
 }
 
+/* The hidden "count" view: the reader alone (no analysis), for the
+ * benchmark: events, generations, bytes and the reader's peak per
+ * generation. */
+static int count_events(gmd_trace_reader *r, FILE *out)
+{
+    gmd_trace_event ev;
+    gmd_err err;
+    gmd_err_clear(&err);
+    uint64_t n = 0;
+    int rc;
+    while ((rc = gmd_trace_next(r, &ev, &err)) > 0) n += ev.type != GMD_TEV_SYNC;
+    if (rc < 0) return cli_error(&err);
+    fprintf(out, "%llu events, %llu generations, %llu bytes, %llu bytes held per generation at most\n", (unsigned long long)n,
+            (unsigned long long)gmd_trace_generations(r), (unsigned long long)gmd_trace_bytes(r),
+            (unsigned long long)gmd_trace_peak_generation_bytes(r));
+    return CLI_OK;
+}
+
 static int export_pprof(const gmd_trace_analysis *a, const char *kind, bool gzip, const char *output)
 {
     if (!output && isatty(STDOUT_FILENO))
@@ -190,7 +208,7 @@ int cmd_trace(int argc, char **argv)
         }
     }
     bool known = !strcmp(view, "summary") || !strcmp(view, "goroutines") || !strcmp(view, "blocking") || !strcmp(view, "gc") ||
-                 !strcmp(view, "export") || !strcmp(view, "timeline") || !strcmp(view, "events");
+                 !strcmp(view, "export") || !strcmp(view, "timeline") || !strcmp(view, "events") || !strcmp(view, "count");
     if (!known) return cli_usage_error("trace", "unknown view '%s' (summary, goroutines, blocking, gc, export, timeline)", view);
     if (optind != argc - 1) return cli_usage_error("trace", optind >= argc ? "missing TRACE (a file, '-' or a URL)" : "one TRACE only");
     if (!strcmp(view, "export") && !kind) return cli_usage_error("trace export", "--pprof KIND is required (sync, net, syscall, sched or cpu)");
@@ -204,9 +222,9 @@ int cmd_trace(int argc, char **argv)
     gmd_err_clear(&err);
     gmd_trace_reader *r = gmd_trace_open(spec, &err);
     if (!r) return cli_error(&err);
-    if (!strcmp(view, "events")) {
+    if (!strcmp(view, "events") || !strcmp(view, "count")) {
         FILE *f = cli_open_output(output);
-        int rc = f ? dump_events(r, f) : CLI_FAIL;
+        int rc = f ? (view[0] == 'e' ? dump_events(r, f) : count_events(r, f)) : CLI_FAIL;
         if (f && cli_close_output(f, output) < 0) rc = CLI_FAIL;
         gmd_trace_close(r);
         return rc;

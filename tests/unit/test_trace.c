@@ -152,6 +152,17 @@ static void test_order(void **state)
     for (int v = 0; v < 4; v++) {
         uint8_t data[4096];
         size_t n = build(data, sizeof data, versions[v]);
+        /* TEST_TRACE_SEEDS=DIR writes these traces out: fuzz/corpus/trace/
+         * synthetic-go1NN.trace were made so. */
+        const char *seeds = getenv("TEST_TRACE_SEEDS");
+        if (seeds) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/synthetic-go1%d.trace", seeds, versions[v]);
+            FILE *f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(data, 1, n, f), n);
+            fclose(f);
+        }
         gmd_err err;
         gmd_err_clear(&err);
         gmd_trace_reader *r = gmd_trace_open_mem(data, n, "t", false, &err);

@@ -147,12 +147,20 @@ static uint32_t site_for(gmd_trace_analysis *a, const char *start, const char *b
 static uint16_t reason_ix(gmd_trace_analysis *a, const char *reason)
 {
     if (!reason || !*reason) return 0;
+    /* The reader's strings stay put for a generation: look the pointer up
+     * before hashing the text (cleared at each Sync). */
+    uint16_t *cached = gmd_u64tab_get(&a->reason_cache, (uint64_t)(uintptr_t)reason);
+    if (cached) return *cached;
+    uint16_t ix = 0;
     const char *s = gmd_intern_str(&a->strings, reason);
-    for (uint32_t i = 0; i < a->nreasons; i++)
-        if (a->reasons[i] == s) return (uint16_t)(i + 1);
-    if (a->nreasons >= 4000) return 0;
-    GMD_VEC_PUSH(a->reasons, a->nreasons, a->capreasons, s);
-    return (uint16_t)a->nreasons;
+    for (uint32_t i = 0; i < a->nreasons && !ix; i++)
+        if (a->reasons[i] == s) ix = (uint16_t)(i + 1);
+    if (!ix && a->nreasons < 4000) {
+        GMD_VEC_PUSH(a->reasons, a->nreasons, a->capreasons, s);
+        ix = (uint16_t)a->nreasons;
+    }
+    *(uint16_t *)gmd_u64tab_put(&a->reason_cache, (uint64_t)(uintptr_t)reason, NULL) = ix;
+    return ix;
 }
 
 static void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint32_t stack, int64_t ns)
@@ -211,7 +219,9 @@ static void sample_counts(gmd_trace_analysis *a, int64_t t)
 static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, const gmd_trace_event *ev, const gmd_trace_gotrans *tr)
 {
     bool existed;
-    gor *g = gmd_u64tab_put(&a->gors, tr->g, &existed);
+    gor *g = gmd_u64tab_get(&a->gors, tr->g);
+    existed = g != NULL;
+    if (!g) g = gmd_u64tab_put(&a->gors, tr->g, NULL);
     if (!existed) {
         g->site = GMD_TNONE;
         g->sstack = g->wstack = GMD_TNONE;
@@ -223,7 +233,14 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
         a->created++;
         g->created = 1;
         uint32_t cstack = stack_of(a, r, ev->stack);
-        g->site = site_for(a, stack_top(a, tstack), stack_top(a, cstack));
+        /* by (start stack, creating stack): a site without hashing names */
+        uint64_t sk = (uint64_t)tstack << 32 | cstack;
+        uint32_t *cs = gmd_u64tab_get(&a->site_cache, sk);
+        if (cs) g->site = *cs;
+        else {
+            g->site = site_for(a, stack_top(a, tstack), stack_top(a, cstack));
+            *(uint32_t *)gmd_u64tab_put(&a->site_cache, sk, NULL) = g->site;
+        }
         gmd_trace_site *s = &a->sites[g->site];
         s->created++;
         if (s->create_stack == GMD_TNONE) s->create_stack = cstack;
@@ -324,6 +341,8 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
     gmd_index_init(&a->frame_ix);
     gmd_index_init(&a->stack_ix);
     gmd_u64tab_init(&a->gen_stacks, sizeof(uint32_t));
+    gmd_u64tab_init(&a->reason_cache, sizeof(uint16_t));
+    gmd_u64tab_init(&a->site_cache, sizeof(uint32_t));
     gmd_u64tab_init(&a->gors, sizeof(gor));
     gmd_index_init(&a->site_ix);
     gmd_u64tab_init(&a->block_ix, sizeof(uint32_t));
@@ -347,6 +366,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
         switch (ev.type) {
         case GMD_TEV_SYNC:
             gmd_u64tab_clear(&a->gen_stacks);
+            gmd_u64tab_clear(&a->reason_cache);
             break;
         case GMD_TEV_GC_BEGIN:
             GMD_VEC_PUSH(a->gcs, a->ngcs, a->capgcs, ((gmd_trace_gc){ev.args[0], ev.time, 0, 0}));
@@ -446,6 +466,8 @@ void gmd_trace_analysis_free(gmd_trace_analysis *a)
     gmd_index_free(&a->stack_ix);
     gmd_index_free(&a->site_ix);
     gmd_u64tab_free(&a->gen_stacks);
+    gmd_u64tab_free(&a->reason_cache);
+    gmd_u64tab_free(&a->site_cache);
     gmd_u64tab_free(&a->gors);
     gmd_u64tab_free(&a->block_ix);
     gmd_u64tab_free(&a->cpu_ix);

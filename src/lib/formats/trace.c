@@ -210,6 +210,11 @@ static void forget_before(gmd_trace_reader *r, uint64_t abs)
  * used, or 0 when the data ends first, or -1 on overflow. */
 static inline int uvar(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
+    /* Fast path: most values take one or two bytes. */
+    if (p + 2 <= end) {
+        if (p[0] < 0x80) { *v = p[0]; return 1; }
+        if (p[1] < 0x80) { *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7; return 2; }
+    }
     uint64_t x = 0;
     unsigned s = 0;
     for (int i = 0; i < 10; i++) {
@@ -399,12 +404,12 @@ static int cursor_next(gmd_trace_reader *r, cursor *c, gmd_err *err)
     int k = uvar(p, end, &dt);
     if (k <= 0) return gmd_err_at(err, off, "%s event: bad timestamp", s->name);
     p += k;
+    c->args[0] = c->args[1] = c->args[2] = c->args[3] = 0;
     for (int i = 0; i < s->nargs; i++) {
         k = uvar(p, end, &c->args[i]);
         if (k <= 0) return gmd_err_at(err, off, "%s event: bad or missing argument %d", s->name, i + 1);
         p += k;
     }
-    for (int i = s->nargs; i < 4; i++) c->args[i] = 0;
     c->typ = t;
     c->off = off;
     c->time = sat_add(ticks_ns(r, dt), c->last);
@@ -618,8 +623,8 @@ typedef struct ctx { uint64_t g, p, m; } ctx;
 static void push(gmd_trace_reader *r, const cursor *c, ctx cx, int typ, const uint64_t *args)
 {
     gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
-    memset(e, 0, sizeof *e);
     e->type = (uint8_t)typ;
+    e->old_state = 0;
     e->time = c->time;
     e->g = cx.g;
     e->p = cx.p;
@@ -627,6 +632,7 @@ static void push(gmd_trace_reader *r, const cursor *c, ctx cx, int typ, const ui
     e->gen = r->gen;
     e->offset = typ == c->typ ? c->off : -1;
     if (args) memcpy(e->args, args, sizeof e->args);
+    else memset(e->args, 0, sizeof e->args);
     int si = specs[typ].stack;
     e->stack = si >= 0 && typ == c->typ ? e->args[si] : 0;
 }
@@ -659,9 +665,11 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     ctx cx = {NONE, NONE, c->m};
     mstate *ms = NULL;
     if (c->m != NONE) {
-        bool existed;
-        ms = gmd_u64tab_put(&r->ms, c->m, &existed);
-        if (!existed) ms->g = ms->p = NONE;
+        ms = gmd_u64tab_get(&r->ms, c->m);
+        if (!ms) {
+            ms = gmd_u64tab_put(&r->ms, c->m, NULL);
+            ms->g = ms->p = NONE;
+        }
         cx.g = ms->g;
         cx.p = ms->p;
     }

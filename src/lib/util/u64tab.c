@@ -28,15 +28,6 @@ void gmd_u64tab_clear(gmd_u64tab *t)
 
 static size_t home(const gmd_u64tab *t, uint64_t key) { return gmd_mix64(key) & (t->cap - 1); }
 
-void *gmd_u64tab_get(const gmd_u64tab *t, uint64_t key)
-{
-    if (!t->cap) return NULL;
-    for (size_t j = home(t, key);; j = (j + 1) & (t->cap - 1)) {
-        if (!t->used[j]) return NULL;
-        if (t->keys[j] == key) return t->vals + j * t->vsize;
-    }
-}
-
 static void grow(gmd_u64tab *t)
 {
     gmd_u64tab n = {.vsize = t->vsize, .cap = t->cap ? t->cap * 2 : 64};

@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -219,8 +220,13 @@ func main() {
 	annotations(context.Background())
 	runtime.GC()
 	if mode == "big" {
-		// The benchmark's trace: the same kinds of events for a long time.
-		for i := 0; i < 4000; i++ {
+		// The benchmark's trace: the same kinds of events for a long time
+		// (BIG_ROUNDS rounds, default 10000: about 220 MB).
+		rounds := 10000
+		if n, err := strconv.Atoi(os.Getenv("BIG_ROUNDS")); err == nil && n > 0 {
+			rounds = n
+		}
+		for i := 0; i < rounds; i++ {
 			churn(500)
 			gcChurn(2)
 			if i%100 == 0 {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmark of gmd's execution trace reader against the least a Go program
+# does with golang.org/x/exp/trace (bench/trace/readevents: a ReadEvent loop).
+# Records a large trace from tests/trace-fixtures/traceprog ("big" mode, the
+# suite's workload looped), then times, best of RUNS:
+#   gmd trace count     the reader alone (every event ordered, nothing kept)
+#   gmd trace summary   the reader plus every analysis gmd trace does
+#   readevents          x/exp/trace's ReadEvent loop
+# and reports events/s, bytes/event and peak RSS (GNU time's maximum RSS).
+#
+#   bench/trace/run.sh [RUNS]      (default 3)
+#
+# Env: GMD (default ./build/gmd), GO, BIG_ROUNDS (traceprog rounds; 10000
+#      gives about 220 MB), TRACE (use this trace instead of recording one).
+set -euo pipefail
+runs=${1:-3}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+GMD=${GMD:-./build/gmd}
+GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+out=$root/bench/out/trace
+[ -x "$GMD" ] || { echo "bench: no gmd at $GMD (set GMD)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: needs GNU time at /usr/bin/time" >&2; exit 1; }
+mkdir -p "$out"
+export GOFLAGS=-mod=mod GOWORK=off GOTOOLCHAIN=local
+
+echo "== building traceprog and readevents"
+(cd "$root/tests/trace-fixtures" && "$GO" build -o "$out/traceprog" ./traceprog)
+(cd "$root/bench/trace/readevents" && "$GO" build -o "$out/readevents" .)
+
+trace=${TRACE:-$out/big.trace}
+if [ -z "${TRACE:-}" ]; then
+  echo "== recording $trace (BIG_ROUNDS=${BIG_ROUNDS:-10000})"
+  "$out/traceprog" "$trace" big
+fi
+bytes=$(stat -c %s "$trace")
+echo "   $(awk "BEGIN { printf \"%.1f\", $bytes / 1048576 }") MiB"
+cat "$trace" >/dev/null   # in the page cache for every contender alike
+
+# best NAME CMD...: run RUNS times, keep the fastest wall time and its RSS.
+best() {
+  local name=$1 t rss bt="" brss=""
+  shift
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %M" -o "$out/time" "$@" >"$out/$name.out" 2>"$out/$name.err"
+    read -r t rss <"$out/time"
+    if [ -z "$bt" ] || awk "BEGIN { exit !($t < $bt) }"; then bt=$t brss=$rss; fi
+  done
+  eval "T_$name=$bt RSS_$name=$brss"
+}
+best count "$GMD" trace count "$trace"
+best summary "$GMD" trace summary "$trace"
+best ref "$out/readevents" "$trace"
+
+events=$(sed -n 's/^\([0-9]*\) events.*/\1/p' "$out/count.out")
+ref_events=$(sed -n 's/^\([0-9]*\) events.*/\1/p' "$out/ref.out")
+[ "$events" = "$ref_events" ] || echo "WARNING: event counts differ: gmd $events, x/exp/trace $ref_events"
+row() {  # name seconds rss_kb
+  awk -v n="$1" -v t="$2" -v r="$3" -v e="$events" -v b="$bytes" -v rt="$T_ref" 'BEGIN {
+    printf "| %-34s | %7.2f s | %6.1f M events/s | %5.1f | %7.1f MB | %5.1fx |\n", n, t, e / t / 1e6, b / e, r / 1024, rt / t }'
+}
+echo
+echo "trace: $(awk "BEGIN { printf \"%.0f\", $bytes / 1e6 }") MB, $events events ($(awk "BEGIN { printf \"%.1f\", $bytes / $events }") bytes/event), $(sed -n 's/.* events, \([0-9]*\) generations.*/\1/p' "$out/count.out") generations; best of $runs"
+echo "| reader                             |    time |       events/s      | B/ev  |  peak RSS  | vs x/exp |"
+echo "|------------------------------------|---------|---------------------|-------|------------|----------|"
+row "gmd trace count (reader)" "$T_count" "$RSS_count"
+row "gmd trace summary (all analyses)" "$T_summary" "$RSS_summary"
+row "x/exp/trace ReadEvent loop" "$T_ref" "$RSS_ref"
