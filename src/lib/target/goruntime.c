@@ -211,9 +211,15 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
             goto fail;
         }
         bool same = !strcmp(v, rt->version);
-        if (!same)
-            gmd_errf(err, "the binary %s (%s) is not the one running: runtime.buildVersion reads \"%.40s\" there",
-                     gmd_gobin_path(t->bin), rt->version, v);
+        if (!same) {
+            bool looks_like_version = !strncmp(v, "go1.", 4) && strlen(v) < 40;
+            if (looks_like_version)
+                gmd_errf(err, "the binary %s (%s) is not the one running: the program says it is %s",
+                         gmd_gobin_path(t->bin), rt->version, v);
+            else
+                gmd_errf(err, "the binary %s (%s) is not the one running: its runtime.buildVersion does not hold a "
+                         "Go version in the program's memory", gmd_gobin_path(t->bin), rt->version);
+        }
         free(v);
         if (!same) goto fail;
     }
