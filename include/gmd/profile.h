@@ -81,6 +81,17 @@ typedef struct gmd_goroutine {
     bool frames_elided;       /* "...N frames elided..." seen */
 } gmd_goroutine;
 
+/* What a traceback text says beyond its goroutines (debug=2 text only): why
+ * the program stopped and which of the text's dumps this is. A log can hold
+ * several dumps (one per crash or runtime.Stack call); the last is read
+ * unless one is asked for (gmd_pprof_goroutine_text2_parse_dump). */
+typedef struct gmd_traceback {
+    const char *reason;       /* "panic: boom [recovered]", "fatal error: ...", "SIGQUIT: quit"; "" when none */
+    int64_t goroutine;        /* the goroutine that panicked or hit the fatal error; -1 when none is named */
+    uint64_t offset;          /* byte offset of the dump (its first preamble line) in the text */
+    uint32_t index, count;    /* dump `index` (0-based) of `count` in the text; count 0 for other formats */
+} gmd_traceback;
+
 typedef enum gmd_profile_format {
     GMD_FMT_UNKNOWN = 0,
     GMD_FMT_PROTO,            /* profile.proto (gzip or raw) */
@@ -117,6 +128,7 @@ typedef struct gmd_profile {
 
     gmd_goroutine *goroutines; uint32_t ngoroutines;   /* debug=2 only */
     gmd_memstat *memstats;     uint32_t nmemstats;     /* heap text trailer only */
+    gmd_traceback traceback;                           /* debug=2 text only */
 } gmd_profile;
 
 /* An empty profile with its arena and intern table ready. */
@@ -134,6 +146,10 @@ gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err
 gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err);
+/* A text holding several goroutine dumps (a log): how many, and dump `index`
+ * of them (text2_parse reads the last). */
+uint32_t gmd_goroutine_text_count_dumps(const uint8_t *data, size_t len);
+gmd_profile *gmd_pprof_goroutine_text2_parse_dump(const uint8_t *data, size_t len, uint32_t index, gmd_err *err);
 /* profile.proto from a buffer still being filled (see progressive.h),
  * decoding samples as they arrive. NULL means "could not": the caller then
  * parses the complete bytes with gmd_pprof_proto_parse, which names errors. */

@@ -109,8 +109,11 @@ static const pprof_sub subs[] = {
      "                       states[], max_wait_minutes, created_by, stack[]\n"
      "  --focus/--ignore      keep the groups whose stack passes them (--hide/--show\n"
      "                       do not apply: a group is its whole stack)\n"
+     "  --all                every goroutine dump of a text holding several (a log);\n"
+     "                       without it the last is read\n"
      "  Any goroutine profile form: proto (?debug=0), ?debug=1 text, ?debug=2 text or a\n"
-     "  crash dump; states, waits and creators need debug=2. Example:\n"
+     "  crash dump, also inside a log or go test output (the panic is named);\n"
+     "  states, waits and creators need debug=2. Example:\n"
      "    curl -s localhost:6060/debug/pprof/goroutine?debug=2 | gmd pprof goroutines -\n"},
     {"info", pprof_info, 1, -1, "info PROFILE...",
      "what a profile contains: format, sample types, counts, period, time",
@@ -173,7 +176,7 @@ static void usage_sub(FILE *out, const pprof_sub *s)
 }
 
 enum {
-    OPT_FOCUS = 256, OPT_IGNORE, OPT_HIDE, OPT_SHOW, OPT_BASE, OPT_GRAN, OPT_CUM, OPT_JSON,
+    OPT_FOCUS = 256, OPT_IGNORE, OPT_HIDE, OPT_SHOW, OPT_BASE, OPT_GRAN, OPT_CUM, OPT_JSON, OPT_ALL,
     OPT_SVG, OPT_NOGZIP, OPT_TIMEOUT, OPT_SECONDS, OPT_SRCPATH, OPT_TITLE, OPT_NODEFRAC, OPT_FLAME, OPT_BINARY
 };
 
@@ -190,6 +193,7 @@ static const struct option long_opts[] = {
     {"granularity", required_argument, NULL, OPT_GRAN},
     {"cum", no_argument, NULL, OPT_CUM},
     {"json", no_argument, NULL, OPT_JSON},
+    {"all", no_argument, NULL, OPT_ALL},
     {"svg", no_argument, NULL, OPT_SVG},
     {"no-gzip", no_argument, NULL, OPT_NOGZIP},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -264,6 +268,10 @@ int cmd_pprof(int argc, char **argv)
             break;
         case OPT_CUM: o.cum = true; break;
         case OPT_JSON: o.json = true; break;
+        case OPT_ALL:
+            if (strcmp(sub->name, "goroutines")) return cli_usage_error(cmdname, "--all is an option of 'goroutines'");
+            o.all = true;
+            break;
         case OPT_SVG: o.svg = true; break;
         case OPT_NOGZIP: o.gzip = false; break;
         case OPT_TIMEOUT:

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "gmd/goroutines.h"
 #include "gmd/json.h"
+#include "gmd/xalloc.h"
 #include "pprof.h"
 
 #define DEFAULT_GROUPS 20
@@ -153,9 +154,46 @@ static void print_filters(FILE *out, const pprof_opts *o)
     if (s->ignore && *s->ignore) fprintf(out, "   ignore=%s\n", s->ignore);
 }
 
+/* What a traceback text says of itself: why the program stopped, in which
+ * goroutine, and which of the text's dumps this is. */
+static void print_traceback(FILE *out, const gmd_profile *p, bool all)
+{
+    const gmd_traceback *t = &p->traceback;
+    if (t->count > 1)
+        fprintf(out, "dump %u of %u in the text, at byte %" PRIu64 "%s\n", t->index + 1, t->count, t->offset,
+                all ? "" : " (the last; --all shows every one)");
+    if (t->reason[0]) {
+        fprintf(out, "stopped by: %s", t->reason);
+        if (t->goroutine >= 0) fprintf(out, " (in goroutine %" PRId64 ")", t->goroutine);
+        fputc('\n', out);
+    }
+}
+
+static void json_traceback(gmd_json *j, const gmd_profile *p)
+{
+    const gmd_traceback *t = &p->traceback;
+    if (t->count == 0) return;
+    gmd_json_key(j, "traceback");
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "reason");
+    if (t->reason[0]) gmd_json_string(j, t->reason);
+    else gmd_json_null(j);
+    gmd_json_key(j, "goroutine");
+    if (t->goroutine >= 0) gmd_json_int(j, t->goroutine);
+    else gmd_json_null(j);
+    gmd_json_key(j, "dump");
+    gmd_json_int(j, t->index);
+    gmd_json_key(j, "dumps");
+    gmd_json_int(j, t->count);
+    gmd_json_key(j, "offset");
+    gmd_json_int(j, (int64_t)t->offset);
+    gmd_json_object_end(j);
+}
+
 static void report_text(FILE *out, const pprof_opts *o, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
 {
     print_filters(out, o);
+    print_traceback(out, p, o->all);
     fprintf(out, "%" PRId64 " goroutine%s, %u distinct stack%s (%s)\n", g->total, g->total == 1 ? "" : "s",
             g->ngroups, g->ngroups == 1 ? "" : "s", gmd_profile_format_name(p->format));
     int64_t shown = 0;
@@ -177,34 +215,111 @@ static void report_text(FILE *out, const pprof_opts *o, const gmd_profile *p, co
                 g->ngroups - (uint32_t)lim == 1 ? "" : "s", g->total - shown);
 }
 
+static void report_json_body(gmd_json *j, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
+{
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "format");
+    gmd_json_string(j, gmd_profile_format_name(p->format));
+    json_traceback(j, p);
+    gmd_json_key(j, "total");
+    gmd_json_int(j, g->total);
+    gmd_json_key(j, "ngroups");
+    gmd_json_int(j, g->ngroups);
+    gmd_json_key(j, "groups");
+    gmd_json_array_begin(j);
+    for (int i = 0; i < lim; i++) {
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "count");
+        gmd_json_int(j, g->groups[i].count);
+        json_group_body(j, &g->groups[i]);
+        gmd_json_object_end(j);
+    }
+    gmd_json_array_end(j);
+    gmd_json_object_end(j);
+}
+
 static void report_json(FILE *out, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
 {
     gmd_json j;
     gmd_json_init(&j, out, true);
-    gmd_json_object_begin(&j);
-    gmd_json_key(&j, "format");
-    gmd_json_string(&j, gmd_profile_format_name(p->format));
-    gmd_json_key(&j, "total");
-    gmd_json_int(&j, g->total);
-    gmd_json_key(&j, "ngroups");
-    gmd_json_int(&j, g->ngroups);
-    gmd_json_key(&j, "groups");
-    gmd_json_array_begin(&j);
-    for (int i = 0; i < lim; i++) {
-        gmd_json_object_begin(&j);
-        gmd_json_key(&j, "count");
-        gmd_json_int(&j, g->groups[i].count);
-        json_group_body(&j, &g->groups[i]);
-        gmd_json_object_end(&j);
-    }
-    gmd_json_array_end(&j);
-    gmd_json_object_end(&j);
+    report_json_body(&j, p, g, lim);
     gmd_json_finish(&j);
+}
+
+/* --all: every goroutine dump of one text (a log with several crashes or
+ * runtime.Stack calls), each reported as without --all, oldest first. */
+static int goroutines_all(pprof_opts *o)
+{
+    const char *spec = o->args[0];
+    if (o->nargs != 1 || o->base || !strncmp(spec, "pid:", 4) || !strncmp(spec, "core:", 5))
+        return cli_fail("pprof goroutines: --all reads the dumps of one text file, '-' or URL (no --base, pid: or core:)");
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_blob b;
+    if (gmd_blob_load(spec, &o->load, &b, &err) < 0) {
+        gmd_err_set_source(&err, spec);
+        return cli_error(&err);
+    }
+    int rc = CLI_OK;
+    uint32_t n = 0;
+    gmd_profile **ps = NULL;
+    if (b.len && gmd_profile_detect(b.data, b.len) == GMD_FMT_GOROUTINE_TEXT2) n = gmd_goroutine_text_count_dumps(b.data, b.len);
+    if (n == 0) {
+        /* Not a traceback text: the one profile it is, or its error. */
+        gmd_profile *p = gmd_profile_from_blob(&b, &o->load, &err);
+        if (!p) {
+            gmd_err_set_source(&err, spec);
+            rc = cli_error(&err);
+        } else {
+            ps = gmd_xcalloc(1, sizeof *ps);
+            ps[0] = p;
+            n = 1;
+        }
+    } else {
+        ps = gmd_xcalloc(n, sizeof *ps);
+        for (uint32_t i = 0; i < n && rc == CLI_OK; i++)
+            if (!(ps[i] = gmd_pprof_goroutine_text2_parse_dump(b.data, b.len, i, &err))) {
+                gmd_err_set_source(&err, spec);
+                rc = cli_error(&err);
+            }
+    }
+    gmd_goroutine_groups *gs = gmd_xcalloc(n ? n : 1, sizeof *gs);
+    uint32_t built = 0;
+    for (; rc == CLI_OK && built < n; built++)
+        if ((rc = build_groups(o, ps[built], spec, &gs[built])) != CLI_OK) break;
+    FILE *out = rc == CLI_OK ? cli_open_output(o->output) : NULL;
+    if (rc == CLI_OK && !out) rc = CLI_FAIL;
+    if (out) {
+        if (o->json) {
+            gmd_json j;
+            gmd_json_init(&j, out, true);
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "dumps");
+            gmd_json_array_begin(&j);
+            for (uint32_t i = 0; i < n; i++) report_json_body(&j, ps[i], &gs[i], group_limit(o, gs[i].ngroups));
+            gmd_json_array_end(&j);
+            gmd_json_object_end(&j);
+            gmd_json_finish(&j);
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                if (i) fputc('\n', out);
+                report_text(out, o, ps[i], &gs[i], group_limit(o, gs[i].ngroups));
+            }
+        }
+        if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
+    }
+    for (uint32_t i = 0; i < built; i++) gmd_goroutine_groups_free(&gs[i]);
+    for (uint32_t i = 0; i < n && ps; i++) gmd_profile_free(ps[i]);
+    free(gs);
+    free(ps);
+    gmd_blob_free(&b);
+    return rc;
 }
 
 int pprof_goroutines(pprof_opts *o)
 {
     cli_target_kind = "goroutine";   /* pid:N / core:FILE give their goroutines here */
+    if (o->all) return goroutines_all(o);
     gmd_profile *p = pprof_load(o, o->args, o->nargs);
     if (!p) return CLI_FAIL;
     gmd_goroutine_groups g;

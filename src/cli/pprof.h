@@ -21,6 +21,7 @@ typedef struct pprof_opts {
     double nodefraction;        /* --nodefraction F; <0 = default 0.005 */
     bool cum;                   /* --cum: sort by cumulative value */
     bool json;                  /* --json */
+    bool all;                   /* --all (goroutines: every dump of a traceback text) */
     bool svg;                   /* --svg (dot) */
     bool gzip;                  /* convert: --gzip / --no-gzip */
     gmd_load_opts load;         /* --timeout, --seconds */

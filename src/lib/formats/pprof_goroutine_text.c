@@ -17,9 +17,11 @@
  *
  * Each goroutine becomes one sample of value 1 labelled with its state, and
  * one gmd_goroutine with what the header and "created by" say. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "formats/pprof_text.h"
+#include "gmd/u64tab.h"
 #include "gmd/xalloc.h"
 
 static void set_count_types(gmd_profile *p, const char *type, size_t n)
@@ -194,7 +196,119 @@ fail:
     return NULL;
 }
 
-/* ---- debug=2 ---- */
+/* ---- debug=2 ----
+ *
+ * The text is often not a clean dump: a panic comes with the program's own
+ * output around it, go test adds "--- FAIL:" and "FAIL pkg 0.01s", a log can
+ * hold several dumps, and text copied from a web page has spaces for tabs.
+ * So the reader first finds the dumps in the text (find_dumps), then reads
+ * one of them (the last by default), where a goroutine block ends at the
+ * first line that is not part of a traceback. */
+
+/* Trailing blanks are not part of a line (pasted text often has them). */
+static text_line rtrim(const text_line *l)
+{
+    text_line t = *l;
+    while (t.n && (t.s[t.n - 1] == ' ' || t.s[t.n - 1] == '\t')) t.n--;
+    return t;
+}
+
+static bool is_indented(const text_line *l)
+{
+    return l->n && (l->s[0] == ' ' || l->s[0] == '\t');
+}
+
+static bool is_header(const text_line *l)
+{
+    return l->n > 12 && memcmp(l->s, "goroutine ", 10) == 0 && l->s[10] >= '0' && l->s[10] <= '9' &&
+           l->s[l->n - 2] == ']' && l->s[l->n - 1] == ':' && memchr(l->s, '[', l->n);
+}
+
+static bool span_is(const char *s, size_t n, const char *z)
+{
+    return n == strlen(z) && memcmp(s, z, n) == 0;
+}
+
+/* How a line outside the goroutines says why the program stopped:
+ * 2 "panic: ..." or "fatal error: ...", 1 a signal ("SIGQUIT: quit",
+ * "SIGSEGV: segmentation violation") or "unexpected fault address", else 0. */
+static int reason_rank(const text_line *l)
+{
+    if (text_has_prefix(l, "panic: ") || text_has_prefix(l, "fatal error: ")) return 2;
+    if (text_has_prefix(l, "unexpected fault address")) return 1;
+    if (l->n > 5 && memcmp(l->s, "SIG", 3) == 0) {
+        size_t i = 3;
+        while (i < l->n && l->s[i] >= 'A' && l->s[i] <= 'Z') i++;
+        if (i > 3 && i + 1 < l->n && l->s[i] == ':' && l->s[i + 1] == ' ') return 1;
+    }
+    return 0;
+}
+
+typedef struct tb_dump {
+    size_t start, end;        /* byte range of the dump, preamble included */
+    size_t reason_off;        /* the line saying why, or SIZE_MAX */
+    int rank;                 /* its reason_rank */
+} tb_dump;
+
+/* Split the text into dumps. A new dump starts at a goroutine header when,
+ * since the previous header, a panic/fatal error/signal line was seen, or
+ * when the goroutine's id was already seen in the current dump (a log of
+ * runtime.Stack calls). Not after "-----": with GOTRACEBACK=crash each
+ * thread adds its own "SIGQUIT: quit" section to the same dump, and a panic
+ * under GOTRACEBACK=crash may end with the runtime's own "SIGABRT: abort".
+ * Goroutine 0 (a thread's system stack) repeats within one dump. */
+static size_t find_dumps(const char *s, size_t len, tb_dump **out)
+{
+    text_reader r = {s, len, 0};
+    text_line l;
+    tb_dump *d = NULL;
+    size_t nd = 0, cap = 0;
+    gmd_u64tab ids;
+    gmd_u64tab_init(&ids, 1);
+    size_t pend_start = SIZE_MAX, pend_reason = SIZE_MAX;
+    int pend_rank = 0;
+    bool cont = false, abort_after_panic = false;
+    while (text_next_line(&r, &l)) {
+        text_line t = rtrim(&l);
+        if (is_header(&t)) {
+            size_t i = 10;
+            int64_t id = -1;
+            text_parse_i64(t.s, t.n, &i, &id);
+            bool fresh = nd == 0;
+            if (!fresh && !cont && !abort_after_panic)
+                fresh = pend_rank > 0 || (id != 0 && gmd_u64tab_get(&ids, (uint64_t)id));
+            if (fresh) {
+                size_t start = pend_start != SIZE_MAX ? pend_start : t.off;
+                if (nd) d[nd - 1].end = start;
+                tb_dump nw = {start, len, pend_reason, pend_rank};
+                GMD_VEC_PUSH(d, nd, cap, nw);
+                gmd_u64tab_free(&ids);   /* not clear: a big table must not be wiped once per small dump */
+            }
+            bool existed;
+            gmd_u64tab_put(&ids, (uint64_t)id, &existed);
+            pend_start = pend_reason = SIZE_MAX;
+            pend_rank = 0;
+            cont = abort_after_panic = false;
+            continue;
+        }
+        if (nd && span_is(t.s, t.n, "-----")) {
+            cont = true;
+            continue;
+        }
+        int rank = reason_rank(&t);
+        if (!rank) continue;
+        if (nd && pend_rank == 0 && d[nd - 1].rank == 2 && text_has_prefix(&t, "SIGABRT: "))
+            abort_after_panic = true;
+        if (pend_start == SIZE_MAX) pend_start = t.off;
+        if (rank > pend_rank) {
+            pend_rank = rank;
+            pend_reason = t.off;
+        }
+    }
+    gmd_u64tab_free(&ids);
+    *out = d;
+    return nd;
+}
 
 typedef struct text2_state {
     gmd_profile *p;
@@ -202,12 +316,14 @@ typedef struct text2_state {
     bool in_block;       /* after a goroutine header, before its blank line */
     bool skipping;       /* inside an "[originating from goroutine N]:" block */
     bool after_created;  /* "created by" seen: only ancestors may follow */
+    bool duplicate;      /* a goroutine already read (a crashing thread's second look) */
     gmd_goroutine g;
     gmd_label *labels; size_t nlabels, caplabels;
     uint32_t *locs; size_t nlocs, caplocs;
     gmd_line *pending; size_t npending, cappending;   /* frames of the current physical frame */
     gmd_goroutine *gs; size_t ngs, capgs;
     char *scratch; size_t capscratch;
+    gmd_u64tab ids;
     const char *state_key, *wait_key, *minutes;
 } text2_state;
 
@@ -224,21 +340,11 @@ static void text2_flush(text2_state *st)
     if (!st->in_block) return;
     text2_close_frame(st);
     st->in_block = st->skipping = st->after_created = false;
+    if (st->duplicate) return;
     int64_t one = 1;
     st->g.sample = gmd_builder_sample(st->b, st->locs, (uint32_t)st->nlocs, &one, st->labels,
                                       (uint32_t)st->nlabels, false);
     GMD_VEC_PUSH(st->gs, st->ngs, st->capgs, st->g);
-}
-
-static bool is_header(const text_line *l)
-{
-    return l->n > 12 && memcmp(l->s, "goroutine ", 10) == 0 && l->s[10] >= '0' && l->s[10] <= '9' &&
-           l->s[l->n - 2] == ']' && l->s[l->n - 1] == ':';
-}
-
-static bool span_is(const char *s, size_t n, const char *z)
-{
-    return n == strlen(z) && memcmp(s, z, n) == 0;
 }
 
 /* goroutine 8 [chan receive, 12 minutes, locked to thread labels:{"k": "v"}]:
@@ -255,6 +361,9 @@ static int text2_header(text2_state *st, const text_line *l, gmd_err *err)
     st->nlabels = st->nlocs = st->npending = 0;
     if (!text_parse_i64(s, n, &i, &st->g.id) || st->g.id < 0 || i >= n || s[i] != ' ')
         return gmd_err_at(err, (int64_t)(l->off + 10), "goroutine header: bad goroutine id");
+    bool existed;
+    gmd_u64tab_put(&st->ids, (uint64_t)st->g.id, &existed);
+    st->duplicate = existed;
     const char *br = memchr(s + i, '[', n - i);
     if (!br) return gmd_err_at(err, (int64_t)(l->off + i), "goroutine header: expected '[status]:'");
     size_t b = (size_t)(br - s) + 1, e = n;
@@ -308,15 +417,16 @@ static int text2_header(text2_state *st, const text_line *l, gmd_err *err)
     return 0;
 }
 
-/* "\t/src/app/main.go:31 +0x1b" (crash dumps append " fp=.. sp=.. pc=.."). */
+/* "\t/src/app/main.go:31 +0x1b" (crash dumps append " fp=.. sp=.. pc=..");
+ * the indent may be a tab, spaces (pasted text) or, for a path, nothing. */
 static bool parse_file_line(const text_line *l, const char **file, size_t *file_n, int64_t *line)
 {
     const char *s = l->s;
-    size_t n = l->n;
+    size_t n = l->n, b = skip_sp(s, l->n, 0);
     for (;;) {
         size_t k = n;
-        while (k > 1 && s[k - 1] != ' ') k--;
-        if (k <= 1) break;
+        while (k > b + 1 && s[k - 1] != ' ') k--;
+        if (k <= b + 1) break;
         const char *t = s + k;
         size_t tn = n - k;
         if ((tn > 3 && memcmp(t, "+0x", 3) == 0) ||
@@ -326,12 +436,27 @@ static bool parse_file_line(const text_line *l, const char **file, size_t *file_
             break;
     }
     size_t colon = n;
-    while (colon > 1 && s[colon - 1] != ':') colon--;
-    if (colon <= 2) return false;
+    while (colon > b + 1 && s[colon - 1] != ':') colon--;
+    if (colon <= b + 1) return false;
     size_t j = colon;
     if (!text_parse_i64(s, n, &j, line) || j != n || *line < 0) return false;
-    *file = s + 1;
-    *file_n = colon - 2;
+    *file = s + b;
+    *file_n = colon - 1 - b;
+    return true;
+}
+
+/* "pkg.fn(args)": a call as the traceback prints it. No space before the
+ * '(' (a Go function name has none), which tells "--- FAIL: TestX (0.00s)"
+ * and other text after a dump from a frame. */
+static bool looks_like_call(const text_line *l)
+{
+    const char *s = l->s;
+    size_t n = l->n;
+    if (n < 3 || s[n - 1] != ')' || is_indented(l)) return false;
+    const char *open = memchr(s, '(', n);
+    if (!open || open == s) return false;
+    for (const char *c = s; c < open; c++)
+        if (*c == ' ' || *c == '\t') return false;
     return true;
 }
 
@@ -351,7 +476,7 @@ static int text2_frame(text2_state *st, const text_line *fl, const text_line *ll
     const char *file;
     size_t file_n;
     int64_t line;
-    if (!ll->n || ll->s[0] != '\t' || !parse_file_line(ll, &file, &file_n, &line))
+    if (!parse_file_line(ll, &file, &file_n, &line))
         return gmd_err_at(err, (int64_t)ll->off, "goroutine %lld: expected '\\tfile:line' after the frame's function",
                           (long long)st->g.id);
     gmd_profile *p = st->p;
@@ -387,7 +512,7 @@ static int text2_created_by(text2_state *st, const text_line *cl, const text_lin
     const char *file;
     size_t file_n;
     int64_t line;
-    if (!ll->n || ll->s[0] != '\t' || !parse_file_line(ll, &file, &file_n, &line))
+    if (!parse_file_line(ll, &file, &file_n, &line))
         return gmd_err_at(err, (int64_t)ll->off, "created by: expected '\\tfile:line' on the next line");
     st->g.created_by = text_intern(p, s, n);
     st->g.created_file = text_intern(p, file, file_n);
@@ -397,14 +522,40 @@ static int text2_created_by(text2_state *st, const text_line *cl, const text_lin
 
 static bool is_elided(const text_line *l)
 {
-    return l->n > 3 && memcmp(l->s, "...", 3) == 0 && l->n > 20 && memcmp(l->s + l->n - 17, " frames elided...", 17) == 0;
+    /* "...7 frames elided..." (Go 1.21+), "...additional frames elided..." before */
+    return l->n > 20 && memcmp(l->s, "...", 3) == 0 && memcmp(l->s + l->n - 17, " frames elided...", 17) == 0;
 }
 
-gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err)
+/* The reason line and the lines that belong to it: "\tpanic: ..." of a
+ * re-panic, "[signal SIGSEGV: ...]", go test's "\trunning tests:" list;
+ * joined by single spaces, at most 512 bytes. */
+static const char *reason_text(gmd_profile *p, const char *s, size_t len, size_t off)
 {
-    text_reader r = {(const char *)data, len, 0};
+    char buf[512];
+    size_t n = 0;
+    text_reader r = {s, len, off};
+    text_line l;
+    for (bool first = true; text_next_line(&r, &l); first = false) {
+        text_line t = rtrim(&l);
+        if (!first && !(is_indented(&t) || text_has_prefix(&t, "[signal "))) break;
+        size_t b = skip_sp(t.s, t.n, 0);
+        if (b == t.n) break;
+        if (!first && n < sizeof buf) buf[n++] = ' ';
+        size_t k = t.n - b < sizeof buf - n ? t.n - b : sizeof buf - n;
+        memcpy(buf + n, t.s + b, k);
+        n += k;
+    }
+    return text_intern(p, buf, n);
+}
+
+static gmd_profile *parse_range(const uint8_t *data, size_t len, const tb_dump *d, uint32_t index,
+                                uint32_t count, gmd_err *err)
+{
+    size_t start = d ? d->start : 0, end = d ? d->end : len;
+    text_reader r = {(const char *)data, end, start};
     text2_state st;
     memset(&st, 0, sizeof st);
+    gmd_u64tab_init(&st.ids, 1);
     st.p = gmd_profile_new();
     gmd_profile *p = st.p;
     p->format = GMD_FMT_GOROUTINE_TEXT2;
@@ -415,12 +566,13 @@ gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gm
     st.b = gmd_builder_new(p);
     /* The runtime cuts the text at 64 MiB, possibly mid-line: an unterminated
      * last line ends the input, and its block is dropped as incomplete. */
-    bool cut = len > 0 && data[len - 1] != '\n';
+    bool cut = end == len && len > 0 && data[len - 1] != '\n';
     bool seen = false;
-    text_line l, l2;
-    while (text_next_line(&r, &l)) {
+    text_line raw, raw2;
+    while (text_next_line(&r, &raw)) {
         bool last = r.pos >= r.len;
         if (cut && last) break;
+        text_line l = rtrim(&raw);
         if (is_header(&l)) {
             text2_flush(&st);
             if (text2_header(&st, &l, err) < 0) goto fail;
@@ -439,16 +591,19 @@ gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gm
             st.skipping = true;
             continue;
         }
-        if (st.after_created) {
-            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: unexpected line after 'created by'", (long long)st.g.id);
-            goto fail;
-        }
         if (is_elided(&l)) {
             text2_close_frame(&st);
             st.g.frames_elided = true;
             continue;
         }
-        if (text_has_prefix(&l, "\tgoroutine running on other thread")) continue;
+        if (is_indented(&l)) {
+            size_t b = skip_sp(l.s, l.n, 0);
+            static const char other[] = "goroutine running on other thread";
+            if (l.n - b >= sizeof other - 1 && memcmp(l.s + b, other, sizeof other - 1) == 0) continue;
+            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: file:line without a function line above it",
+                       (long long)st.g.id);
+            goto fail;
+        }
         if (text_has_prefix(&l, "non-Go function at pc=")) {
             size_t i = strlen("non-Go function at pc=");
             uint64_t pc;
@@ -458,18 +613,43 @@ gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gm
             GMD_VEC_PUSH(st.locs, st.nlocs, st.caplocs, loc);
             continue;
         }
-        if (l.n && l.s[0] == '\t') {
-            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: file:line without a function line above it",
-                       (long long)st.g.id);
-            goto fail;
+        /* The two-line forms: a frame or "created by" with its file:line
+         * below. Any other line ends the dump's goroutine ("exit status 2",
+         * "FAIL pkg 0.01s", register dumps, the program's output). */
+        bool created = text_has_prefix(&l, "created by ");
+        bool call = created || looks_like_call(&l);
+        size_t save = r.pos;
+        if (!text_next_line(&r, &raw2)) {
+            if (call) break;   /* an incomplete frame at the end */
+            text2_flush(&st);
+            continue;
         }
-        /* The two-line forms: a frame or "created by"; the second line must be complete. */
-        if (!text_next_line(&r, &l2) || (cut && r.pos >= r.len)) break;
-        if (text_has_prefix(&l, "created by ")) {
+        if (cut && r.pos >= r.len) break;   /* the second line must be complete */
+        text_line l2 = rtrim(&raw2);
+        const char *f;
+        size_t fn;
+        int64_t ln;
+        bool fileline = is_indented(&l2) ? (call || parse_file_line(&l2, &f, &fn, &ln))
+                                         : (l2.n && l2.s[0] == '/' && parse_file_line(&l2, &f, &fn, &ln));
+        if (!fileline) {
+            if (call) {
+                gmd_err_at(err, (int64_t)l2.off, "goroutine %lld: expected '\\tfile:line' after the frame's function",
+                           (long long)st.g.id);
+                goto fail;
+            }
+            r.pos = save;
+            text2_flush(&st);
+            continue;
+        }
+        if (created) {
             text2_close_frame(&st);
             if (text2_created_by(&st, &l, &l2, err) < 0) goto fail;
             st.after_created = true;
             continue;
+        }
+        if (st.after_created) {
+            gmd_err_at(err, (int64_t)l.off, "goroutine %lld: unexpected line after 'created by'", (long long)st.g.id);
+            goto fail;
         }
         if (text2_frame(&st, &l, &l2, err) < 0) goto fail;
     }
@@ -484,17 +664,57 @@ gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gm
     }
     text2_flush(&st);
     if (!seen) {
-        gmd_err_at(err, 0, "no goroutine found: expected a 'goroutine N [status]:' line");
+        gmd_err_at(err, (int64_t)start, "no goroutine found: expected a 'goroutine N [status]:' line");
         goto fail;
     }
     gmd_builder_finish(st.b);
     p->ngoroutines = (uint32_t)st.ngs;
     p->goroutines = gmd_arena_memdup(&p->arena, st.gs, st.ngs * sizeof *st.gs);
+    p->traceback.index = index;
+    p->traceback.count = count;
+    p->traceback.offset = start;
+    if (d && d->reason_off != SIZE_MAX) {
+        p->traceback.reason = reason_text(p, (const char *)data, len, d->reason_off);
+        /* The goroutine printed first is the one that panicked or hit the
+         * fatal error, when it was running; a deadlock or SIGQUIT names none. */
+        if (st.ngs && st.gs[0].id != 0 && strncmp(st.gs[0].state, "running", 7) == 0 &&
+            strncmp(p->traceback.reason, "SIGQUIT", 7) != 0)
+            p->traceback.goroutine = st.gs[0].id;
+    }
     free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    gmd_u64tab_free(&st.ids);
     return p;
 fail:
     gmd_builder_finish(st.b);
     free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    gmd_u64tab_free(&st.ids);
     gmd_profile_free(p);
     return NULL;
+}
+
+uint32_t gmd_goroutine_text_count_dumps(const uint8_t *data, size_t len)
+{
+    tb_dump *d;
+    size_t n = find_dumps((const char *)data, len, &d);
+    free(d);
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+gmd_profile *gmd_pprof_goroutine_text2_parse_dump(const uint8_t *data, size_t len, uint32_t index, gmd_err *err)
+{
+    tb_dump *d;
+    size_t n = find_dumps((const char *)data, len, &d);
+    if (n == 0) {
+        free(d);
+        return parse_range(data, len, NULL, 0, 0, err);   /* names the error */
+    }
+    if (index == UINT32_MAX || index >= n) index = (uint32_t)(n - 1);
+    gmd_profile *p = parse_range(data, len, &d[index], index, (uint32_t)n, err);
+    free(d);
+    return p;
+}
+
+gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err)
+{
+    return gmd_pprof_goroutine_text2_parse_dump(data, len, UINT32_MAX, err);
 }

@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/profile.h"
@@ -11,6 +12,8 @@ gmd_profile *gmd_profile_new(void)
     p->default_sample_type = -1;
     p->period_type.type = p->period_type.unit = "";
     p->drop_frames = p->keep_frames = p->doc_url = "";
+    p->traceback.reason = "";
+    p->traceback.goroutine = -1;
     return p;
 }
 
@@ -57,6 +60,52 @@ static int starts_with(const uint8_t *d, size_t len, const char *prefix)
     return len >= n && memcmp(d, prefix, n) == 0;
 }
 
+/* Text, not bytes: within the first 4 KiB no control character but tab, CR,
+ * LF, FF, VT and ESC (colour codes in CI logs), and valid UTF-8. A
+ * profile.proto message has small varints and lengths (bytes below 0x20)
+ * in its first few bytes, so text is sniffed before protobuf: a traceback
+ * starting with "ready" is not read as field 14 of a Profile. */
+static bool looks_like_text(const uint8_t *d, size_t len)
+{
+    size_t n = len < 4096 ? len : 4096;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = d[i];
+        if (c < 0x20) {
+            if (c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b) return false;
+            i++;
+        } else if (c < 0x7f) {
+            i++;
+        } else if (c == 0x7f) {
+            return false;
+        } else {
+            size_t k = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+            if (!k) return false;
+            for (size_t j = 1; j <= k; j++)
+                if (i + j < n && (d[i + j] & 0xc0) != 0x80) return false;
+            i += k + 1;
+        }
+    }
+    return n > 0;
+}
+
+/* A line "goroutine N [...]:" anywhere: a traceback with text around it. */
+static bool has_goroutine_header(const uint8_t *d, size_t len)
+{
+    static const char g[] = "goroutine ";
+    const uint8_t *p = d, *end = d + len;
+    while ((p = memmem(p, (size_t)(end - p), g, sizeof g - 1)) != NULL) {
+        const uint8_t *q = p + sizeof g - 1;
+        if ((p == d || p[-1] == '\n') && q < end && *q >= '0' && *q <= '9') {
+            const uint8_t *nl = memchr(q, '\n', (size_t)(end - q));
+            const uint8_t *e = nl ? nl : end;
+            while (e > q && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) e--;
+            if (e - q >= 3 && e[-2] == ']' && e[-1] == ':' && memchr(q, '[', (size_t)(e - q))) return true;
+        }
+        p = q;
+    }
+    return false;
+}
+
 gmd_profile_format gmd_profile_detect(const uint8_t *d, size_t len)
 {
     /* Text forms start with a fixed banner; skip leading blank space. */
@@ -68,6 +117,8 @@ gmd_profile_format gmd_profile_detect(const uint8_t *d, size_t len)
     if (starts_with(t, n, "goroutine profile:")) return GMD_FMT_GOROUTINE_TEXT1;
     if (starts_with(t, n, "goroutine ") && n > 10 && t[10] >= '0' && t[10] <= '9')
         return GMD_FMT_GOROUTINE_TEXT2;
+    if (looks_like_text(d, len))
+        return has_goroutine_header(d, len) ? GMD_FMT_GOROUTINE_TEXT2 : GMD_FMT_UNKNOWN;
     /* A crash dump (panic, fatal error, SIGQUIT): a preamble, then goroutines. */
     static const char *const crash[] = {"panic: ", "fatal error: ", "SIG", "unexpected fault", "runtime: "};
     for (size_t k = 0; k < sizeof crash / sizeof *crash; k++)
@@ -84,11 +135,79 @@ gmd_profile_format gmd_profile_detect(const uint8_t *d, size_t len)
     return GMD_FMT_UNKNOWN;
 }
 
-static int looks_like_html(const uint8_t *d, size_t len)
+static uint64_t word(const uint8_t *d, size_t size, bool big)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < size; i++) v |= (uint64_t)d[big ? size - 1 - i : i] << (8 * i);
+    return v;
+}
+
+/* The legacy binary CPU profile (gperftools, Go before 1.9): machine words
+ * 0, 3, 0, period, 0, of 4 or 8 bytes, either byte order. */
+static bool is_legacy_cpu(const uint8_t *d, size_t len)
+{
+    for (size_t size = 4; size <= 8; size += 4)
+        for (int big = 0; big < 2; big++)
+            if (len >= 5 * size && word(d, size, big) == 0 && word(d + size, size, big) == 3 &&
+                word(d + 2 * size, size, big) == 0 && word(d + 3 * size, size, big) != 0 &&
+                word(d + 4 * size, size, big) == 0)
+                return true;
+    return false;
+}
+
+/* A line "gc N @..." of GODEBUG=gctrace=1 in the first 64 KiB. */
+static bool has_gctrace_line(const uint8_t *d, size_t len)
+{
+    size_t n = len < 65536 ? len : 65536;
+    for (size_t i = 0; i + 5 < n; i++)
+        if ((i == 0 || d[i - 1] == '\n') && memcmp(d + i, "gc ", 3) == 0 && d[i + 3] >= '0' && d[i + 3] <= '9') {
+            size_t j = i + 3;
+            while (j < n && d[j] >= '0' && d[j] <= '9') j++;
+            if (j + 2 < n && d[j] == ' ' && d[j + 1] == '@') return true;
+        }
+    return false;
+}
+
+/* Name what a file that is no profile gmd reads is, and what reads it. */
+static void refuse(const uint8_t *d, size_t len, gmd_err *err)
 {
     size_t i = 0;
     while (i < len && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t')) i++;
-    return i < len && d[i] == '<';
+    const uint8_t *t = d + i;
+    size_t n = len - i;
+    bool text = looks_like_text(d, len);
+    const char *what = NULL;
+    if (starts_with(d, len, "go 1.") && memmem(d, len < 16 ? len : 16, " trace", 6))
+        what = "a Go execution trace (runtime/trace, /debug/pprof/trace): read it with gmd trace";
+    else if (starts_with(d, len, "\x7f" "ELF") && len >= 18) {
+        unsigned type = d[5] == 2 ? (unsigned)d[16] << 8 | d[17] : (unsigned)d[17] << 8 | d[16];
+        what = type == 4 ? "an ELF core file: read it with gmd core FILE, or give core:FILE as the profile"
+                         : "an ELF binary (a program, not a profile of it): for a running program use pid:N or gmd attach";
+    } else if (starts_with(d, len, "go1.") && memmem(d, len < 32 ? len : 32, " heap dump\n", 11))
+        what = "a Go heap dump (debug.WriteHeapDump): read it with gmd dump";
+    else if (is_legacy_cpu(d, len))
+        what = "a legacy binary CPU profile (Go before 1.9, gperftools), which gmd does not read: "
+               "convert it with go tool pprof -proto";
+    else if (starts_with(t, n, "--- contention:") || starts_with(t, n, "--- mutex:"))
+        what = "a block or mutex profile in debug=1 text (a contention profile), which gmd does not read yet: "
+               "fetch it without ?debug=1 (protobuf)";
+    else if (starts_with(t, n, "threadcreate profile:"))
+        what = "a threadcreate profile in debug=1 text, which gmd does not read yet: fetch it without ?debug=1";
+    else if (n && t[0] == '<') {
+        gmd_err_at(err, (int64_t)i, "got HTML where a profile was expected (an index page or an error page?)");
+        return;
+    } else if (text && n && (t[0] == '{' || t[0] == '['))
+        what = "JSON (a report or an API answer?), not a profile";
+    else if (text && has_gctrace_line(d, len))
+        what = "a GODEBUG=gctrace=1 log: read it with gmd gc";
+    else if (text)
+        what = "text without a Go profile or traceback in it (no 'goroutine N [status]:' line, "
+               "no 'heap profile:' or 'goroutine profile:' banner)";
+    if (what) {
+        gmd_err_at(err, text ? (int64_t)i : 0, "not a pprof profile: %s", what);
+        return;
+    }
+    gmd_err_at(err, 0, "not a pprof profile: neither gzip/protobuf nor a Go text profile (first byte 0x%02x)", d[0]);
 }
 
 gmd_profile *gmd_profile_parse(const uint8_t *data, size_t len, gmd_err *err)
@@ -103,11 +222,7 @@ gmd_profile *gmd_profile_parse(const uint8_t *data, size_t len, gmd_err *err)
     case GMD_FMT_GOROUTINE_TEXT1: return gmd_pprof_goroutine_text1_parse(data, len, err);
     case GMD_FMT_GOROUTINE_TEXT2: return gmd_pprof_goroutine_text2_parse(data, len, err);
     default:
-        if (looks_like_html(data, len))
-            gmd_err_at(err, 0, "got HTML where a profile was expected (an index page or an error page?)");
-        else
-            gmd_err_at(err, 0, "not a pprof profile: neither gzip/protobuf nor a Go text profile "
-                               "(first byte 0x%02x)", data[0]);
+        refuse(data, len, err);
         return NULL;
     }
 }
