@@ -1,0 +1,3 @@
+module gmdtracebacks
+
+go 1.22
