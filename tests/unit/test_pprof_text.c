@@ -477,6 +477,135 @@ static void test_goroutine2_errors(void **state)
     parse_err(gmd_pprof_goroutine_text2_parse, t, off_of(t, "\t/x.go"), "file:line");
 }
 
+/* A traceback inside other text: log lines, go test's trailer, several dumps. */
+static void test_goroutine2_in_text(void **state)
+{
+    (void)state;
+    static const char log[] =
+        "2024/05/01 server starting\n"
+        "panic: first crash\n"
+        "\n"
+        "goroutine 1 [running]:\n"
+        "main.main()\n"
+        "\t/x.go:1 +0x1\n"
+        "exit status 2\n"
+        "--- FAIL: TestX (0.00s)\n"
+        "    x_test.go:10: some log\n"
+        "panic: runtime error: index out of range [5] with length 3 [recovered]\n"
+        "\tpanic: again\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4]\n"
+        "\n"
+        "goroutine 7 [running]:\n"
+        "main.f(...)\n"
+        "    /x.go:5\n"
+        "main.g()   \n"
+        "    /x.go:9 +0x1\n"
+        "created by main.main in goroutine 1\n"
+        "    /x.go:3 +0x2\n"
+        "\n"
+        "goroutine 1 [chan receive, 3 minutes]:\n"
+        "main.main()\n"
+        "\t/x.go:4 +0x1\n"
+        "FAIL\tpkg\t0.01s\n"
+        "FAIL\n";
+    size_t len = sizeof log - 1;
+    assert_int_equal(gmd_goroutine_text_count_dumps((const uint8_t *)log, len), 2);
+    assert_int_equal(gmd_profile_detect((const uint8_t *)log, len), GMD_FMT_GOROUTINE_TEXT2);
+    gmd_profile *p = parse_ok(gmd_pprof_goroutine_text2_parse, log);   /* the last */
+    assert_int_equal(p->ngoroutines, 2);
+    assert_int_equal(p->traceback.index, 1);
+    assert_int_equal(p->traceback.count, 2);
+    assert_int_equal(p->traceback.offset, off_of(log, "--- FAIL") + strlen("--- FAIL: TestX (0.00s)\n    x_test.go:10: some log\n"));
+    assert_string_equal(p->traceback.reason,
+                        "panic: runtime error: index out of range [5] with length 3 [recovered] panic: again "
+                        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4]");
+    assert_int_equal(p->traceback.goroutine, 7);
+    const gmd_goroutine *g = &p->goroutines[0];
+    assert_int_equal(g->id, 7);
+    assert_string_equal(g->created_by, "main.main");
+    assert_string_equal(g->created_file, "/x.go");
+    assert_int_equal(p->samples[g->sample].nlocations, 1);
+    assert_int_equal(loc(p, g->sample, 0)->nlines, 2);
+    assert_int_equal(p->goroutines[1].wait_minutes, 3);
+    gmd_profile_free(p);
+
+    gmd_err err;
+    gmd_err_clear(&err);
+    p = gmd_pprof_goroutine_text2_parse_dump((const uint8_t *)log, len, 0, &err);
+    assert_non_null(p);
+    assert_int_equal(p->ngoroutines, 1);
+    assert_string_equal(p->traceback.reason, "panic: first crash");
+    assert_int_equal(p->traceback.goroutine, 1);
+    assert_int_equal(p->traceback.offset, off_of(log, "panic: first"));
+    gmd_profile_free(p);
+    assert_null(gmd_pprof_goroutine_text2_parse_dump((const uint8_t *)log, len, 2, &err));
+    assert_non_null(strstr(err.msg, "holds 2"));
+
+    /* runtime.Stack dumps in a log, no panic: a repeated id starts the next. */
+    p = parse_ok(gmd_pprof_goroutine_text2_parse,
+                 "dump:\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1\n\ngoroutine 2 [sleep]:\nmain.s()\n\t/x.go:2\n"
+                 "dump:\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1\n");
+    assert_int_equal(p->ngoroutines, 1);
+    assert_int_equal(p->traceback.count, 2);
+    assert_string_equal(p->traceback.reason, "");
+    assert_int_equal(p->traceback.goroutine, -1);
+    gmd_profile_free(p);
+}
+
+/* GOTRACEBACK=crash: each thread's section after "-----", and the abort a
+ * panic ends with, belong to the same dump; repeated goroutines count once. */
+static void test_goroutine2_crash_sections(void **state)
+{
+    (void)state;
+    gmd_profile *p = parse_ok(gmd_pprof_goroutine_text2_parse,
+                              "SIGQUIT: quit\nPC=0x1 m=0 sigcode=0\n\n"
+                              "goroutine 0 gp=0x1 m=0 mp=0x2 [idle]:\nruntime.futex()\n\t/f.s:1 +0x1 fp=0x1 sp=0x2 pc=0x3\n\n"
+                              "goroutine 1 gp=0x3 m=nil [sleep]:\ntime.Sleep(0x1)\n\t/t.go:3 +0x1\n\n"
+                              "goroutine 5 gp=0x4 m=1 [running]:\n\tgoroutine running on other thread; stack unavailable\n\n"
+                              "rax    0x0\nrip    0x1\n\n-----\n\nSIGQUIT: quit\nPC=0x2 m=1 sigcode=0\n\n"
+                              "goroutine 0 gp=0x5 m=1 mp=0x6 [idle]:\nruntime.futex()\n\t/f.s:1 +0x1\n\n"
+                              "goroutine 5 gp=0x4 m=1 [running]:\nmain.spin()\n\t/x.go:9 +0x1\n");
+    assert_int_equal(p->traceback.count, 1);
+    assert_int_equal(p->ngoroutines, 3);
+    assert_string_equal(p->traceback.reason, "SIGQUIT: quit");
+    assert_int_equal(p->traceback.goroutine, -1);   /* a signal from outside names no goroutine */
+    gmd_profile_free(p);
+
+    p = parse_ok(gmd_pprof_goroutine_text2_parse,
+                 "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1\n"
+                 "SIGABRT: abort\nPC=0x1 m=0 sigcode=0\n\ngoroutine 0 [idle]:\nruntime.raise()\n\t/r.s:1\n");
+    assert_int_equal(p->traceback.count, 1);
+    assert_int_equal(p->ngoroutines, 2);
+    assert_string_equal(p->traceback.reason, "panic: boom");
+    assert_int_equal(p->traceback.goroutine, 1);
+    gmd_profile_free(p);
+}
+
+/* Text is sniffed before protobuf; a refused file is named. */
+static void test_detect_text(void **state)
+{
+    (void)state;
+    static const char ready[] = "ready\nSIGQUIT: quit\n\ngoroutine 1 [running]:\nmain.main()\n\t/x.go:1\n";
+    assert_int_equal(gmd_profile_detect((const uint8_t *)ready, sizeof ready - 1), GMD_FMT_GOROUTINE_TEXT2);
+    static const struct { const char *data; size_t len; const char *needle; } cases[] = {
+        {"ready\n", 6, "text without a Go profile"},
+        {"go 1.22 trace\0\0\0\1\2", 18, "execution trace"},
+        {"go1.7 heap dump\n\1", 17, "heap dump"},
+        {"\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0\4\0\x3e\0", 20, "core file"},
+        {"\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\x3e\0", 20, "ELF binary"},
+        {"\0\0\0\0\3\0\0\0\0\0\0\0\x10\x27\0\0\0\0\0\0", 20, "legacy binary CPU"},
+        {"--- mutex:\ncycles/second=1\n", 27, "contention"},
+        {"[1, 2]\n", 7, "JSON"},
+        {"  <html>", 8, "got HTML"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gmd_err err;
+        gmd_err_clear(&err);
+        assert_null(gmd_profile_parse((const uint8_t *)cases[i].data, cases[i].len, &err));
+        if (!strstr(err.msg, cases[i].needle)) fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].needle);
+    }
+}
+
 /* ---- real profiles from the fixture programs ---- */
 
 static gmd_profile *load_fixture(const char *name)
@@ -579,6 +708,9 @@ int main(void)
         cmocka_unit_test(test_goroutine2),
         cmocka_unit_test(test_goroutine2_crlf_and_cut),
         cmocka_unit_test(test_goroutine2_errors),
+        cmocka_unit_test(test_goroutine2_in_text),
+        cmocka_unit_test(test_goroutine2_crash_sections),
+        cmocka_unit_test(test_detect_text),
         cmocka_unit_test(test_fixture_heap),
         cmocka_unit_test(test_fixture_goroutines),
     };

@@ -268,6 +268,7 @@ static size_t find_dumps(const char *s, size_t len, tb_dump **out)
     size_t pend_start = SIZE_MAX, pend_reason = SIZE_MAX;
     int pend_rank = 0;
     bool cont = false, abort_after_panic = false;
+    bool sections = false;   /* the current dump has had a thread's section: ids repeat in it */
     while (text_next_line(&r, &l)) {
         text_line t = rtrim(&l);
         if (is_header(&t)) {
@@ -275,14 +276,16 @@ static size_t find_dumps(const char *s, size_t len, tb_dump **out)
             int64_t id = -1;
             text_parse_i64(t.s, t.n, &i, &id);
             bool fresh = nd == 0;
-            if (!fresh && !cont && !abort_after_panic)
-                fresh = pend_rank > 0 || (id != 0 && gmd_u64tab_get(&ids, (uint64_t)id));
+            if (cont || abort_after_panic) sections = true;
+            else if (!fresh)
+                fresh = pend_rank > 0 || (!sections && id != 0 && gmd_u64tab_get(&ids, (uint64_t)id));
             if (fresh) {
                 size_t start = pend_start != SIZE_MAX ? pend_start : t.off;
                 if (nd) d[nd - 1].end = start;
                 tb_dump nw = {start, len, pend_reason, pend_rank};
                 GMD_VEC_PUSH(d, nd, cap, nw);
                 gmd_u64tab_free(&ids);   /* not clear: a big table must not be wiped once per small dump */
+                sections = false;
             }
             bool existed;
             gmd_u64tab_put(&ids, (uint64_t)id, &existed);
@@ -708,7 +711,12 @@ gmd_profile *gmd_pprof_goroutine_text2_parse_dump(const uint8_t *data, size_t le
         free(d);
         return parse_range(data, len, NULL, 0, 0, err);   /* names the error */
     }
-    if (index == UINT32_MAX || index >= n) index = (uint32_t)(n - 1);
+    if (index == UINT32_MAX) index = (uint32_t)(n - 1);
+    if (index >= n) {
+        free(d);
+        gmd_errf(err, "no goroutine dump %u: the text holds %zu", index + 1, n);
+        return NULL;
+    }
     gmd_profile *p = parse_range(data, len, &d[index], index, (uint32_t)n, err);
     free(d);
     return p;
