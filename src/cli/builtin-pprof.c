@@ -106,7 +106,8 @@ static const pprof_sub subs[] = {
      "goroutine profile: stacks grouped with counts, states and wait times",
      "  -n N                 show the N largest groups (default 20; 0 = all)\n"
      "  --json               one object: format, total, ngroups, groups[] with count,\n"
-     "                       states[], max_wait_minutes, created_by, stack[]\n"
+     "                       states[], max_wait_minutes, created_by, stack[]; for a\n"
+     "                       traceback, traceback{reason, goroutine, dump, dumps, offset}\n"
      "  --focus/--ignore      keep the groups whose stack passes them (--hide/--show\n"
      "                       do not apply: a group is its whole stack)\n"
      "  --all                every goroutine dump of a text holding several (a log);\n"
