@@ -230,8 +230,8 @@ static size_t bundle_forced_gcs(const char *dir)
 {
     char path[4200];
     struct stat st;
-    snprintf(path, sizeof path, "%s/index.jsonl", dir);
-    if (stat(path, &st) < 0) return 0;
+    /* A path too long for the buffer is no bundle gmd wrote. */
+    if (snprintf(path, sizeof path, "%s/index.jsonl", dir) >= (int)sizeof path || stat(path, &st) < 0) return 0;
     gmd_bundle b;
     gmd_err err;
     gmd_err_clear(&err);
