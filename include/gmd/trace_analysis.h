@@ -109,6 +109,13 @@ typedef struct gmd_trace_analysis {
     uint32_t counts[7];       /* goroutines by GMD_TGS_* */
 } gmd_trace_analysis;
 
+/* Sums of durations saturate: a corrupt trace's times can be near the
+ * int64 limit. */
+static inline int64_t gmd_trace_ns_add(int64_t a, int64_t b)
+{
+    return b > 0 && a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 /* Read the whole trace. 0, or -1 with err (then `a` holds what came before
  * and must still be freed). */
 int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err);

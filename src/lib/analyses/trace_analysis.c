@@ -72,7 +72,7 @@ static bool stack_eq(const void *ctx, uint32_t i)
 {
     const seq *q = ctx;
     const gmd_tstack *s = &q->a->stacks[i];
-    return s->n == q->n && !memcmp(q->a->frame_of + s->first, q->ids, q->n * sizeof *q->ids);
+    return s->n == q->n && (!q->n || !memcmp(q->a->frame_of + s->first, q->ids, q->n * sizeof *q->ids));
 }
 
 /* The analysis's own index for a generation's stack id (GMD_TNONE for none). */
@@ -175,7 +175,7 @@ static void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint
         *ix = a->nblocks++;
     }
     a->blocks[*ix].count++;
-    a->blocks[*ix].ns += ns;
+    a->blocks[*ix].ns = gmd_trace_ns_add(a->blocks[*ix].ns, ns);
 }
 
 static void add_named(gmd_trace_analysis *a, gmd_trace_named **arr, uint32_t *n, uint32_t *cap, const char *name, int64_t ns, bool count)
@@ -184,7 +184,7 @@ static void add_named(gmd_trace_analysis *a, gmd_trace_named **arr, uint32_t *n,
     for (uint32_t i = 0; i < *n; i++)
         if ((*arr)[i].name == s) {
             (*arr)[i].count += count;
-            (*arr)[i].ns += ns;
+            (*arr)[i].ns = gmd_trace_ns_add((*arr)[i].ns, ns);
             return;
         }
     if (*n >= 10000) return;
@@ -388,7 +388,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
                     a->stws[i].end = ev.time;
                     for (uint32_t k = a->ngcs; k-- > 0;)
                         if (a->gcs[k].start <= a->stws[i].start && (!a->gcs[k].end || a->gcs[k].end >= a->stws[i].start)) {
-                            a->gcs[k].stw_ns += ev.time - a->stws[i].start;
+                            a->gcs[k].stw_ns = gmd_trace_ns_add(a->gcs[k].stw_ns, ev.time - a->stws[i].start);
                             break;
                         }
                     break;

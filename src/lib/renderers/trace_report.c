@@ -183,7 +183,7 @@ static uint32_t totals(const gmd_trace_analysis *a, tot *t, uint32_t max)
             t[n++] = (tot){k, 0, 0};
         }
         t[x].count += a->blocks[i].count;
-        t[x].ns += a->blocks[i].ns;
+        t[x].ns = gmd_trace_ns_add(t[x].ns, a->blocks[i].ns);
     }
     for (uint32_t x = 1; x < n; x++)
         for (uint32_t y = x; y > 0 && t[y].ns > t[y - 1].ns; y--) {
@@ -254,9 +254,9 @@ void gmd_trace_report_gc(FILE *out, const gmd_trace_analysis *a, const gmd_trace
     int64_t stw_total = 0, stw_max = 0, gc_stw = 0;
     for (uint32_t i = 0; i < a->nstws; i++) {
         int64_t d = a->stws[i].end ? a->stws[i].end - a->stws[i].start : 0;
-        stw_total += d;
+        stw_total = gmd_trace_ns_add(stw_total, d);
         if (d > stw_max) stw_max = d;
-        if (!strncmp(a->stws[i].kind, "GC", 2)) gc_stw += d;
+        if (!strncmp(a->stws[i].kind, "GC", 2)) gc_stw = gmd_trace_ns_add(gc_stw, d);
     }
     double peak_heap = 0, last_heap = 0, last_goal = 0;
     for (uint32_t i = 0; i < a->heap_alloc.n; i++)

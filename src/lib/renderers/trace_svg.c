@@ -103,7 +103,7 @@ void gmd_trace_write_svg(FILE *out, const gmd_trace_analysis *a, const char *sou
     }
     /* time axis */
     for (int k = 0; k <= 4; k++) {
-        int64_t t = a->start + (a->end - a->start) * k / 4;
+        int64_t t = a->start + (int64_t)((double)(a->end - a->start) * k / 4);
         fprintf(out, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n", xof(a, t), H - 20,
                 gmd_fmt_value(t - a->start, "nanoseconds", b, sizeof b));
     }
