@@ -189,7 +189,11 @@ int cmd_trace(int argc, char **argv)
         fputs(help, stdout);
         return CLI_OK;
     }
-    while ((c = getopt_long(argc, argv, "+ho:", long_opts, NULL)) != -1) {
+    /* The rest again, with the view as argv[0]; options may follow TRACE. */
+    argc -= optind - 1;
+    argv += optind - 1;
+    optind = 0;   /* GNU getopt: start afresh */
+    while ((c = getopt_long(argc, argv, "ho:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(help, stdout);

@@ -172,6 +172,12 @@ run "$GMD" trace export --pprof bogus -o "$T/x.pb.gz" "$TR/go126.trace"
 assert_rc 2
 run "$GMD" trace summary --top 0 "$TR/go126.trace"
 assert_rc 2
+# Options before the view, after it, or after TRACE.
+run "$GMD" trace --json goroutines "$TR/go126.trace" --top 2
+assert_rc 0
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["sites"][0]["start_function"] == "main.leakWorker"' "$T/out" ||
+  fail "options around the view"
+pass
 run "$GMD" trace --help
 assert_rc 0
 assert_out_contains "usage: gmd trace"
