@@ -212,6 +212,7 @@ func main() {
 		runtime.KeepAlive(leaks)
 		return
 	}
+	base := runtime.NumGoroutine()
 	leaks := startLeaks(200)
 	churn(500)
 	blockers()
@@ -233,6 +234,11 @@ func main() {
 				blockers()
 			}
 		}
+	}
+	// A goroutine that has called wg.Done may not have exited yet: wait
+	// until only the leaks are left, so "ended" counts are exact.
+	for i := 0; i < 30000 && runtime.NumGoroutine() > base+200; i++ {
+		time.Sleep(time.Millisecond)
 	}
 	trace.Stop()
 	if err := f.Close(); err != nil {
