@@ -148,7 +148,10 @@ static inline uint32_t edge_id(walk *w, uint32_t src, uint32_t dst)
 /* Per-key arrays grow as passes discover keys. */
 static void grow_key_arrays(gmd_graph_impl *im)
 {
-    uint32_t old = im->ncache, n = im->nkeys + 1024;
+    /* Doubling: growing by a constant made a profile with a million
+     * functions quadratic (every step copies every array). */
+    uint32_t old = im->ncache, n = old ? old * 2 : 1024;
+    if (n < im->nkeys + 1) n = im->nkeys + 1024;
     walk *w = &im->w;
     w->edge_cache = gmd_xrealloc(w->edge_cache, (size_t)n * EDGE_WAYS * sizeof *w->edge_cache);
     memset(w->edge_cache + (size_t)old * EDGE_WAYS, 0xff, (size_t)(n - old) * EDGE_WAYS * sizeof *w->edge_cache);
