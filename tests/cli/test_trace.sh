@@ -106,6 +106,19 @@ pass
 cmp -s "$T/file.json" "$T/stdin.json" || fail "trace from standard input differs from the file"
 pass
 
+# A /debug/pprof/trace URL (the pprofserver fixture): one second of trace,
+# fetched and read; its parked goroutines are there.
+"$FIXTURES/pprofserver" "$T/port" 2>"$T/server.log" & SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+[ -s "$T/port" ] || fail "pprofserver did not start"
+run timeout 60 "$GMD" trace goroutines --json "http://127.0.0.1:$(cat "$T/port")/debug/pprof/trace?seconds=1"
+assert_rc 0
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["go_version"].startswith("1.") and d["goroutines"]["at_start"] > 0, d["goroutines"]' "$T/out" ||
+  fail "trace from a URL"
+pass
+kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
+
 # SVG timeline.
 run "$GMD" trace timeline -o "$T/t.svg" "$TR/go126.trace"
 assert_rc 0
