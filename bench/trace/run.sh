@@ -10,7 +10,7 @@
 #
 #   bench/trace/run.sh [RUNS]      (default 3)
 #
-# Env: GMD (default ./build/gmd), GO, BIG_ROUNDS (traceprog rounds; 10000
+# Env: GMD (default ./build/gmd; use a Release build, as the README's figures), GO, BIG_ROUNDS (traceprog rounds; 10000
 #      gives about 220 MB), TRACE (use this trace instead of recording one).
 set -euo pipefail
 runs=${1:-3}
