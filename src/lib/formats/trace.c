@@ -131,6 +131,7 @@ struct gmd_trace_reader {
     size_t owncap;
     const uint8_t *map;       /* for release */
     size_t maplen;
+    uintptr_t released;       /* mapping dropped up to here */
     gmd_blob blob;            /* when opened by spec */
     bool has_blob;
 
@@ -199,10 +200,15 @@ static void forget_before(gmd_trace_reader *r, uint64_t abs)
         r->base += drop;
         r->avail -= drop;
     } else if (r->release && r->map) {
-        long pg = sysconf(_SC_PAGESIZE);
-        uint64_t end = abs & ~(uint64_t)(pg - 1);
-        uintptr_t start = (uintptr_t)r->map & ~(uintptr_t)(pg - 1);
-        if ((uintptr_t)r->map + end > start) madvise((void *)start, (uintptr_t)r->map + end - start, MADV_DONTNEED);
+        /* Pages of a read-only file mapping: dropped, they would only be
+         * read again from the file. Only the ones not dropped before. */
+        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t start = r->released ? r->released : (uintptr_t)r->map & ~(pg - 1);
+        uintptr_t end = ((uintptr_t)r->map + abs) & ~(pg - 1);
+        if (end > start) {
+            madvise((void *)start, end - start, MADV_DONTNEED);
+            r->released = end;
+        }
     }
 }
 
