@@ -36,6 +36,18 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# libFuzzer's runtime: Debian's clang can come without it (libclang-rt-N-dev);
+# best effort, since only the fuzz targets need it.
+if command -v clang >/dev/null; then
+  fuzzer_rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
+  if [ ! -f "$fuzzer_rt" ]; then
+    ver=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    [ -n "$ver" ] && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "libclang-rt-$ver-dev" >/dev/null 2>&1 || echo "gmd: note: libclang-rt-$ver-dev not installed; fuzz targets may not link"
+  fi
+fi
+
 # uPlot, embedded into HTML reports at build time, comes from npm (package.json pins it).
 if [ ! -f node_modules/uplot/dist/uPlot.iife.min.js ]; then
   if ! command -v npm >/dev/null; then
