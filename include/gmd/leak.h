@@ -56,6 +56,8 @@ int gmd_leak_add_heap(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *e
 int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err);
 /* A debug=2 goroutine dump: states, wait reasons and creators. */
 int gmd_leak_add_goroutine_states(gmd_leak_tracker *tr, gmd_profile *p, gmd_err *err);
+/* The heap snapshot just added was taken right after a forced GC (heap?gc=1). */
+void gmd_leak_mark_forced(gmd_leak_tracker *tr);
 /* A debug=2 snapshot at time t: its states, and a point of the goroutine
  * series too when the goroutines come only in this form (read from memory). */
 int gmd_leak_add_goroutine_text(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err);

@@ -60,6 +60,8 @@ typedef struct kind_data {
     double *total;                /* sum over series per snapshot */
     uint32_t nt, tcap;
     bool goroutines;              /* key adds the entry function; goexit dropped */
+    uint32_t *forced;             /* heap: snapshots taken right after a forced GC (heap?gc=1) */
+    uint32_t nforced, capforced;
 } kind_data;
 
 typedef struct point_vec {
@@ -134,6 +136,7 @@ static void kind_free(kind_data *k)
     free(k->s);
     free(k->t);
     free(k->total);
+    free(k->forced);
     gmd_index_free(&k->index);
 }
 
@@ -395,6 +398,12 @@ int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_e
     int rc = add_snapshot(tr, &tr->gor, t, p, NULL, err);
     gmd_profile_free(p);
     return rc;
+}
+
+void gmd_leak_mark_forced(gmd_leak_tracker *tr)
+{
+    if (tr->heap.nt == 0) return;
+    GMD_VEC_PUSH(tr->heap.forced, tr->heap.nforced, tr->heap.capforced, tr->heap.nt - 1);
 }
 
 int gmd_leak_add_goroutine_text(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err)
@@ -851,6 +860,28 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
                      fmt_rate(kind, mid, b, sizeof b), fmt_rate(kind, late, c, sizeof c));
             out->why = gmd_arena_strdup(&r->arena, why);
             return;
+        }
+    }
+
+    /* A snapshot right after a forced GC (heap?gc=1) holds only what is
+     * reachable; the others also hold the garbage of the cycle in flight,
+     * and that grows with the heap (a bigger heap, longer cycles). A site
+     * that grew across ordinary snapshots but not from the first forced
+     * snapshot to the last is that garbage, not memory kept. */
+    if (kind == GMD_LEAK_HEAP && k->nforced >= 2) {
+        uint32_t f0 = k->forced[0], f1 = k->forced[k->nforced - 1];
+        if (f1 < n && f0 < f1 && t[f1] - t[f0] >= 0.5 * span) {
+            double held = vals[f1] - vals[f0], expected = slope * (t[f1] - t[f0]);
+            if (held < 0.5 * expected) {
+                out->dismissed = true;
+                char why[512];
+                snprintf(why, sizeof why, "grew %s across ordinary snapshots, but only %s from the first snapshot taken "
+                         "right after a forced GC to the last (%.1f s to %.1f s): garbage of the GC cycle in flight, "
+                         "which grows with the heap, not memory kept", fmt_amount(kind, growth, a, sizeof a),
+                         fmt_amount(kind, held, b, sizeof b), t[f0], t[f1]);
+                out->why = gmd_arena_strdup(&r->arena, why);
+                return;
+            }
         }
     }
 

@@ -59,7 +59,10 @@ int gmd_leak_add_bundle(gmd_leak_tracker *tr, const gmd_bundle *b, gmd_leak_warn
             gmd_profile *p = gmd_profile_parse(blob.data, blob.len, err);
             gmd_blob_free(&blob);
             if (!p) rc = -1;
-            else if (!strcmp(e->kind, "heap")) rc = gmd_leak_add_heap(tr, e->t, p, err);
+            else if (!strcmp(e->kind, "heap")) {
+                rc = gmd_leak_add_heap(tr, e->t, p, err);
+                if (rc == 0 && e->forced_gc) gmd_leak_mark_forced(tr);
+            }
             else if (e->debug == 2) rc = gmd_leak_add_goroutine_text(tr, e->t, p, err);
             else rc = gmd_leak_add_goroutine(tr, e->t, p, err);
         }
