@@ -68,6 +68,15 @@ static void test_table_bounds(void **state)
         assert_int_equal(t[GL_G_SCHED_PC], t[GL_G_SCHED_SP] + 8);
         for (int i = GL_G_STACK_LO; i <= GL_G_STARTPC; i++) assert_true(t[i] < t[GL_G_SIZE]);
         assert_int_equal(t[GL_MEMRECORD_SIZE], 128);
+        assert_true(gmd_golayout_sane(t));
+        /* A field past its struct (as a corrupt binary's DWARF could say) is refused. */
+        int64_t bad[GL_NFIELDS];
+        memcpy(bad, t, sizeof bad);
+        bad[GL_G_GOPC] = bad[GL_G_SIZE];
+        assert_false(gmd_golayout_sane(bad));
+        memcpy(bad, t, sizeof bad);
+        bad[GL_GC_HEAPFREE] = 4096;
+        assert_false(gmd_golayout_sane(bad));
     }
 }
 

@@ -121,3 +121,26 @@ int gmd_golayout_dwarf(gmd_gobin *b, int64_t out[GL_NFIELDS], const char **missi
     }
     return *missing ? -1 : 0;
 }
+
+/* Every field inside its struct, and the structs of sane sizes: offsets from
+ * a binary's DWARF are input like any other, and the readers index their
+ * buffers with them. */
+bool gmd_golayout_sane(const int64_t off[GL_NFIELDS])
+{
+    static const struct { int first, last, size; int64_t max; } groups[] = {
+        {GL_G_STACK_LO, GL_G_STARTPC, GL_G_SIZE, 4096},
+        {GL_BUCKET_ALLNEXT, GL_BUCKET_NSTK, GL_BUCKET_SIZE, 256},
+        {GL_HSD_INSTACKS, GL_HSD_SMALLFREECOUNT, GL_HSD_SIZE, 4096},
+    };
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        int64_t size = off[groups[g].size];
+        if (size < 16 || size > groups[g].max) return false;
+        for (int i = groups[g].first; i <= groups[g].last; i++)
+            if (off[i] >= 0 && (off[i] > size - 8)) return false;
+    }
+    for (int i = GL_MS_STACKS_SYS; i <= GL_MS_HEAPSTATS; i++)
+        if (off[i] < 0 || off[i] > (1 << 20)) return false;
+    for (int i = GL_GC_PERCENT; i <= GL_GC_PERCENTHEAPGOAL; i++)
+        if (off[i] < 0 || off[i] > 504) return false;   /* read from a 512-byte copy */
+    return off[GL_MEMRECORD_SIZE] == 128;
+}

@@ -39,4 +39,7 @@ bool gmd_golayout_table(int minor, int64_t out[GL_NFIELDS]);
 /* Offsets from DWARF; -1 when a required field is absent (*missing names it). */
 int gmd_golayout_dwarf(gmd_gobin *b, int64_t out[GL_NFIELDS], const char **missing);
 
+/* The offsets fit their structs and the readers' buffers. */
+bool gmd_golayout_sane(const int64_t off[GL_NFIELDS]);
+
 #endif

@@ -23,6 +23,7 @@
 #define MAX_GOROUTINES   (16u << 20)
 #define MAX_BUCKETS      (4u << 20)
 #define MAX_STACK_DEPTH  1024      /* runtime's maxProfStackDepth; deeper heap stacks are bogus */
+#define MAX_HEAP_PCS     (32u << 20) /* frames over all buckets: 256 MiB of PCs, far beyond any real profile */
 #define MAX_FRAMES       512       /* physical frames unwound per goroutine */
 #define MAX_INLINE       64
 #define MAX_STRINGS      4096
@@ -158,6 +159,12 @@ gmd_goruntime *gmd_goruntime_open(gmd_target *t, gmd_err *err)
     } else {
         gmd_errf(err, "%s: built with %s and without DWARF; gmd knows the runtime's layout of Go 1.%d to 1.%d",
                  gmd_gobin_path(t->bin), rt->version, GMD_GO_MIN_MINOR, GMD_GO_MAX_MINOR);
+        goto fail;
+    }
+
+    if (!gmd_golayout_sane(rt->off)) {
+        gmd_errf(err, "%s: the runtime layout (%s) does not check out: a field lies outside its struct",
+                 gmd_gobin_path(t->bin), rt->layout_source);
         goto fail;
     }
 
@@ -897,6 +904,7 @@ gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
     heap_bucket *bs = NULL;
     size_t nb = 0, capb = 0;
     bool all_clear = true;
+    uint64_t total_pcs = 0;
     uint8_t *buf = gmd_xmalloc(hsize + MAX_STACK_DEPTH * 8 + msize);
     for (uint64_t a = head; a; ) {
         if (nb >= MAX_BUCKETS) {
@@ -917,6 +925,11 @@ gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
             goto fail;
         }
         if ((!whole || nstk > 32) && rd(rt, a + hsize, buf + hsize, nstk * 8 + msize, err) < 0) goto fail;
+        total_pcs += nstk;
+        if (total_pcs > MAX_HEAP_PCS) {
+            gmd_errf(err, "runtime.mbuckets holds over %u stack frames in all (corrupt?)", MAX_HEAP_PCS);
+            goto fail;
+        }
         heap_bucket hb;
         hb.nstk = (uint32_t)nstk;
         hb.stk = gmd_xmalloc((nstk ? nstk : 1) * 8);
@@ -1019,14 +1032,18 @@ int gmd_goruntime_memstats(gmd_goruntime *rt, gmd_gomemstats *out, gmd_err *err)
         return -1;
     }
     size_t hsd = (size_t)o[GL_HSD_SIZE];
-    size_t ms_len = (size_t)o[GL_MS_LAST_GC_NANOTIME] + 8;
+    size_t ms_len = 0;   /* up to the last field read (gmd_golayout_sane bounds them) */
+    for (int i = GL_MS_STACKS_SYS; i <= GL_MS_LAST_GC_NANOTIME; i++)
+        if ((size_t)o[i] + 8 > ms_len) ms_len = (size_t)o[i] + 8;
     if (hsd < 64 || hsd > 4096 || ms_len > (1u << 20) || (size_t)o[GL_MS_HEAPSTATS] + 3 * hsd > ms_len) {
         gmd_errf(err, "runtime.mstats layout does not check out");
         gmd_err_set_source(err, t->name);
         return -1;
     }
     uint8_t *ms = gmd_xmalloc(ms_len), gc[512];
-    size_t gc_len = (size_t)o[GL_GC_HEAPFREE] + 8;
+    size_t gc_len = 0;
+    for (int i = GL_GC_PERCENT; i <= GL_GC_PERCENTHEAPGOAL; i++)
+        if ((size_t)o[i] + 8 > gc_len) gc_len = (size_t)o[i] + 8;
     if (gc_len > sizeof gc || rd(rt, rt->sym[SYM_MEMSTATS], ms, ms_len, err) < 0 ||
         rd(rt, rt->sym[SYM_GCCONTROLLER], gc, gc_len, err) < 0) {
         if (gc_len > sizeof gc) gmd_errf(err, "runtime.gcControllerState layout does not check out");
