@@ -58,6 +58,15 @@ static void time_label(char *buf, size_t size, double t, double step, double wal
 }
 
 typedef struct scale { double lo, hi, plo, phi; } scale;
+/* A pixel column as an int: absurd times (a fuzzed log) clamp instead of
+ * overflowing the conversion. */
+static int px(double v)
+{
+    if (!(v > -1e6)) return -1000000;
+    if (v > 1e6) return 1000000;
+    return (int)v;
+}
+
 static double sx(const scale *s, double v) { return s->plo + (v - s->lo) / (s->hi - s->lo) * (s->phi - s->plo); }
 
 typedef int64_t (*field_fn)(const gmd_gc_cycle *);
@@ -75,10 +84,10 @@ static void series(FILE *out, const gmd_gc_cycle *c, size_t n, field_fn f, const
     } else {
         size_t i = 0;
         while (i < n) {
-            int col = (int)sx(xs, c[i].t);
+            int col = px(sx(xs, c[i].t));
             int64_t lo = f(&c[i]), hi = lo, first = lo, last = lo;
             size_t j = i + 1;
-            while (j < n && (int)sx(xs, c[j].t) == col) {
+            while (j < n && px(sx(xs, c[j].t)) == col) {
                 int64_t v = f(&c[j]);
                 if (v < lo) lo = v;
                 if (v > hi) hi = v;
@@ -243,7 +252,7 @@ void gmd_gc_write_svg(FILE *out, const char *source, const gmd_gctrace *t, const
     int lastcol = -1;
     double colmax = 0;
     for (size_t i = 0; i <= n; i++) {
-        int col = i < n ? (int)sx(&xs, c[i].t) : -2;
+        int col = i < n ? px(sx(&xs, c[i].t)) : -2;
         if (col != lastcol && lastcol >= 0 && colmax > 0)
             fprintf(out, "M%d,%d V%.1f ", lastcol, PB, sx(&ps, colmax));
         if (col != lastcol) colmax = 0;
