@@ -781,6 +781,7 @@ size_t gmd_memsrc_read_many(gmd_memsrc *m, const uint64_t *addrs, const size_t *
             continue;
         }
         ssize_t r = process_vm_readv(m->pid, local, (unsigned long)k, remote, (unsigned long)k, 0);
+        int why = r < 0 ? errno : 0;   /* before the retry below can change errno */
         m->reads++;
         size_t got = r > 0 ? (size_t)r : 0, j = 0;
         for (; j < k && got >= lens[i + j]; j++) {
@@ -794,7 +795,7 @@ size_t gmd_memsrc_read_many(gmd_memsrc *m, const uint64_t *addrs, const size_t *
             ok[i + j] = gmd_memsrc_read(m, addrs[i + j], bufs[i + j], lens[i + j], &e) == 0;
             good += ok[i + j];
             j++;
-            if (r < 0 && errno != EFAULT && errno != EINTR) {
+            if (r < 0 && why != EFAULT && why != EINTR) {
                 /* Gone or forbidden: the rest fails the same way. */
                 for (; i + j < count; j++) ok[i + j] = false;
             }
