@@ -169,4 +169,10 @@ int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, 
  * else the last one, as pprof does). -1 when there is no such type. */
 int gmd_profile_sample_index(const gmd_profile *p, const char *name);
 
+/* Whether a function belongs to the program rather than to Go's standard
+ * library or runtime: package main, or a package path whose first element
+ * has a dot (github.com/..., example.org/...); the standard library has
+ * neither. */
+bool gmd_function_is_user_code(const char *name);
+
 #endif

@@ -170,21 +170,11 @@ static bool is_runtime(const char *fn)
     return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9) || !strncmp(fn, "runtime/internal/", 17);
 }
 
-/* The program's own code: package main, or a package path whose first
- * element has a dot (github.com/..., example.org/...). The standard library
- * has neither. */
-static bool is_user_code(const char *fn)
-{
-    if (!strncmp(fn, "main.", 5)) return true;
-    const char *slash = strchr(fn, '/');
-    const char *dot = strchr(fn, '.');
-    return slash && dot && dot < slash;
-}
 
 static uint32_t site_frame(const char *const *names, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        if (is_user_code(names[i])) return i;
+        if (gmd_function_is_user_code(names[i])) return i;
     for (uint32_t i = 0; i < n; i++)
         if (!is_runtime(names[i])) return i;
     /* All runtime (e.g. goroutine descriptors from runtime.malg): name the

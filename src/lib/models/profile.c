@@ -226,3 +226,11 @@ gmd_profile *gmd_profile_parse(const uint8_t *data, size_t len, gmd_err *err)
         return NULL;
     }
 }
+
+bool gmd_function_is_user_code(const char *fn)
+{
+    if (!strncmp(fn, "main.", 5)) return true;
+    const char *slash = strchr(fn, '/');
+    const char *dot = strchr(fn, '.');
+    return slash && dot && dot < slash;
+}

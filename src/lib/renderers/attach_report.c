@@ -8,17 +8,6 @@
 
 static const char *iec(int64_t v, char *buf, size_t n) { return gmd_fmt_bytes_iec((double)v, buf, n); }
 
-/* Standard-library and runtime code: a path with no dot in its first
- * element ("net/http.", "sync.", "internal/poll."), but main. */
-static bool is_std(const char *fn)
-{
-    if (!strncmp(fn, "main.", 5)) return false;
-    const char *slash = strchr(fn, '/'), *dot = strchr(fn, '.');
-    if (!dot) return true;
-    const char *first_end = slash && slash < dot ? slash : dot;
-    return !memchr(fn, '.', (size_t)(first_end - fn));
-}
-
 /* A group is named by where its goroutines wait (the innermost frame of the
  * program's own code, else the innermost shown frame) and, when different,
  * the function they run. */
@@ -35,7 +24,7 @@ static void group_names(const gmd_profile *p, const gmd_goroutine_group *g, cons
         for (uint32_t m = 0; m < l->nlines; m++) {
             const char *fn = p->functions[l->lines[m].function].name;
             if (!first) first = fn;
-            if (!is_std(fn)) {
+            if (gmd_function_is_user_code(fn)) {
                 *wait = fn;
                 return;
             }
