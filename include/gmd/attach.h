@@ -31,7 +31,8 @@ typedef struct gmd_attach_report {
     char target[128];        /* "pid:4242" / "core:FILE" */
     int pid;
     bool live;
-    const char *exe, *go_version, *layout;
+    const char *exe, *go_version;
+    char layout[64];         /* where the runtime's layouts came from: "dwarf", "table go1.26", ... */
     double read_seconds;
 
     bool have_memstats;

@@ -1,5 +1,6 @@
 /* gmd attach / gmd core: everything the runtime's memory tells, in one
  * report (see gmd/attach.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,7 +107,7 @@ int gmd_attach_collect(gmd_target *t, gmd_attach_report *r, gmd_err *err)
     gmd_goruntime *rt = gmd_goruntime_open(t, err);
     if (!rt) return -1;
     r->go_version = gmd_gobin_go_version(t->bin);
-    r->layout = gmd_goruntime_layout_source(rt)[0] ? strdup(gmd_goruntime_layout_source(rt)) : "";
+    snprintf(r->layout, sizeof r->layout, "%s", gmd_goruntime_layout_source(rt));
 
     gmd_err e;
     gmd_err_clear(&e);
@@ -137,7 +138,6 @@ int gmd_attach_collect(gmd_target *t, gmd_attach_report *r, gmd_err *err)
 
 void gmd_attach_report_free(gmd_attach_report *r)
 {
-    if (r->layout && r->layout[0]) free((char *)r->layout);
     if (r->goroutines) {
         gmd_goroutine_groups_free(&r->groups);
         gmd_profile_free(r->goroutines);
