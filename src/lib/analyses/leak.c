@@ -1061,20 +1061,30 @@ static bool flat_end(const point_vec *p, double slope, double resolution)
     return false;
 }
 
+/* A whole-process series (live heap, RSS) that rises steadily to the end:
+ * mostly monotonic (tau 0.7), by at least min_growth, still rising in its
+ * last part and not held flat at the end (told apart at `resolution`). */
+static bool steady_rise(const point_vec *p, double min_growth, double resolution, double *scratch, double *span,
+                        double *slope, double *tau, double *late)
+{
+    if (p->n < MIN_SNAPSHOTS) return false;
+    *span = p->t[p->n - 1] - p->t[0];
+    *slope = theil_sen(p->t, p->v, 0, p->n, scratch);
+    *tau = kendall(p->v, 0, p->n);
+    *late = late_slope(p, scratch);
+    if (*span <= 0 || *slope <= 0 || *tau < 0.7 || *slope * *span < min_growth || *late < 0.3 * *slope) return false;
+    return !flat_end(p, *slope, resolution);
+}
+
 /* gctrace's live heap grows steadily and no site explains it: a suspect of
  * its own, so the growth is not silently dropped. */
 static void unresolved_heap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, double *scratch)
 {
     const point_vec *p = &tr->live;
-    if (p->n < MIN_SNAPSHOTS) return;
-    double span = p->t[p->n - 1] - p->t[0];
-    double slope = theil_sen(p->t, p->v, 0, p->n, scratch), tau = kendall(p->v, 0, p->n);
-    double late = late_slope(p, scratch);
-    /* gctrace has MiB resolution: 4 MiB is four of its steps. */
-    if (span <= 0 || slope <= 0 || tau < 0.7 || slope * span < 4 * 1048576.0 || late < 0.3 * slope) return;
-    /* Held flat or slowing at the end, like a warm-up (gctrace's quantum is
-     * its 1 MiB resolution). */
-    if (flat_end(p, slope, 2 * 1048576.0)) return;
+    double span, slope, tau, late;
+    /* gctrace has MiB resolution: 4 MiB is four of its steps, 2 MiB the
+     * least a flat end can be told by. */
+    if (!steady_rise(p, 4 * 1048576.0, 2 * 1048576.0, scratch, &span, &slope, &tau, &late)) return;
     double explained = 0;
     for (uint32_t i = 0; i < v->nsus; i++)
         if (v->sus[i].kind == GMD_LEAK_HEAP) explained += v->sus[i].growth_per_sec;
@@ -1125,12 +1135,8 @@ static void unresolved_heap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *
 static void offheap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *v, double *scratch)
 {
     const point_vec *p = &tr->rss;
-    if (p->n < MIN_SNAPSHOTS) return;
-    double span = p->t[p->n - 1] - p->t[0];
-    double slope = theil_sen(p->t, p->v, 0, p->n, scratch), tau = kendall(p->v, 0, p->n);
-    double late = late_slope(p, scratch);
-    if (span <= 0 || slope <= 0 || tau < 0.7 || slope * span < 8 * 1048576.0 || late < 0.3 * slope) return;
-    if (flat_end(p, slope, 4 * 1048576.0)) return;
+    double span, slope, tau, late;
+    if (!steady_rise(p, 8 * 1048576.0, 4 * 1048576.0, scratch, &span, &slope, &tau, &late)) return;
     /* The Go heap can take up to twice its live size in RSS (GOGC=100), so
      * twice its growth is what it may explain. */
     double live = tr->live.n >= 2 ? theil_sen(tr->live.t, tr->live.v, 0, tr->live.n, scratch) : 0;
