@@ -86,6 +86,7 @@ typedef struct gmd_bundle_entry {
     int64_t line;                /* gctrace/proc: 1-based line; else 0 */
     int debug;
     bool forced_gc;              /* "gc": true — this fetch forced a GC cycle */
+    double t_end;                /* trace: when the trace window ended (run clock); else 0 */
     /* Resolved while opening: */
     const char *text;            /* gctrace: the line; else NULL */
     size_t text_len;

@@ -490,6 +490,7 @@ static void entry_field(void *vctx, const char *key, const char *str, double num
     else if (!strcmp(key, "line") && !is_string && num >= 0 && num < 1e12) c->e.line = (int64_t)num;
     else if (!strcmp(key, "debug") && !is_string && num >= 0 && num < 10) c->e.debug = (int)num;
     else if (!strcmp(key, "gc") && !is_string) c->e.forced_gc = num != 0;
+    else if (!strcmp(key, "t_end") && !is_string && num >= 0 && num < 1e12) c->e.t_end = num;
 }
 
 static int index_line(void *vctx, const char *line, size_t len, size_t offset, gmd_err *err)
