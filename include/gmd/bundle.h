@@ -69,6 +69,11 @@ int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, c
 /* One gctrace line (without its newline). */
 int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
                           size_t len, gmd_err *err);
+/* An execution trace (trace/NNNN.trace, written whole then renamed) fetched
+ * from t_start to t_end; indexed as
+ * {"t":T_START,"wall":WALL_START_NS,"kind":"trace","file":"trace/NNNN.trace","t_end":T_END}. */
+int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                         const uint8_t *data, size_t len, gmd_err *err);
 int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
                         gmd_err *err);
 int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_err *err);

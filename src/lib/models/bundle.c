@@ -170,6 +170,38 @@ int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const
     return index_end(w, &j, err);
 }
 
+/* An execution trace fetched in the background: written under a temp name
+ * and renamed, so trace/NNNN.trace is only ever whole; then its index line
+ * (t and t_end: when the request was sent and the body was complete). */
+int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                         const uint8_t *data, size_t len, gmd_err *err)
+{
+    uint32_t seq = next_seq(w, "trace");
+    if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
+    char sub[4200], file[64], tmp[4400], final[4300];
+    snprintf(sub, sizeof sub, "%s/trace", w->dir);
+    if (mkdir(sub, 0777) < 0 && errno != EEXIST)
+        return gmd_errf(err, "%s: cannot create directory: %s", sub, strerror(errno));
+    snprintf(file, sizeof file, "trace/%04u.trace", seq);
+    snprintf(final, sizeof final, "%s/%s", w->dir, file);
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return gmd_errf(err, "%s: cannot write: %s", tmp, strerror(errno));
+    size_t put = len ? fwrite(data, 1, len, f) : 0;
+    if (fclose(f) != 0 || put != len || rename(tmp, final) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return gmd_errf(err, "%s: write failed: %s", final, strerror(e));
+    }
+    gmd_json j;
+    index_begin(&j, w->index, t_start, wall_start_ns, "trace");
+    gmd_json_key(&j, "file");
+    gmd_json_string(&j, file);
+    gmd_json_key(&j, "t_end");
+    gmd_json_double(&j, round(t_end * 1e6) / 1e6);
+    return index_end(w, &j, err);
+}
+
 static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
 {
     const struct { const char *k; int64_t v; } f[] = {
