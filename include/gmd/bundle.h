@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include "gmd/arena.h"
 #include "gmd/err.h"
 #include "gmd/proc.h"
@@ -48,12 +49,33 @@ typedef struct gmd_bundle_meta {
 
 /* --- writing --------------------------------------------------------- */
 
+/* A whole file written to PATH.tmp and renamed over PATH once complete, so a
+ * full disk or a crash never leaves a partial one (a PATH that exists and is
+ * not a regular file, e.g. /dev/stdout, is written in place). */
+typedef struct gmd_atomic_file {
+    FILE *f;
+    int error;                   /* errno of a failure, 0 if none */
+    char path[4096], tmp[4104];
+} gmd_atomic_file;
+int gmd_atomic_open(gmd_atomic_file *a, const char *path, gmd_err *err);
+/* Flush, close and rename; on failure the temp file is removed. */
+int gmd_atomic_commit(gmd_atomic_file *a, gmd_err *err);
+void gmd_atomic_abort(gmd_atomic_file *a);
+/* ENOSPC, EFBIG (a file-size limit) or EDQUOT. */
+bool gmd_errno_is_disk_full(int e);
+
 typedef struct gmd_bundle_writer {
     char *dir;
-    FILE *index, *gclog, *proc;
+    FILE *index, *gclog, *proc;  /* journals: each line flushed whole */
+    off_t index_len, gclog_len, proc_len;   /* their lengths up to the last complete line */
     int64_t gclines, proclines;
     struct { char kind[32]; uint32_t count; } seq[16];
     uint32_t nseq;
+    /* The first write that failed (full disk, file-size limit, I/O error):
+     * nothing is written after it; still set after gmd_bundle_close. */
+    bool failed;
+    int fail_errno;
+    char fail_path[1024];
 } gmd_bundle_writer;
 
 /* Create `dir` (and missing parents). An existing non-empty directory is an

@@ -1,9 +1,25 @@
 /* Run bundles (see gmd/bundle.h): writing as artifacts arrive, and reading
- * back for `gmd report`. The index is flushed after every line so that a
- * bundle cut short by a crash or kill -9 is still readable. */
+ * back for `gmd report`.
+ *
+ * Writing survives faults: whole files (profiles, meta.json, report.html)
+ * go to NAME.tmp and are renamed over NAME only once complete, and the
+ * journals (index.jsonl, proc.jsonl, gctrace.log) grow by complete lines:
+ * each line is built in the stream's buffer and flushed with one write();
+ * if that fails (a full disk, a file-size limit), the file is cut back to
+ * its last complete line and the writer stops, remembering why, so the run
+ * can still judge what was saved.
+ *
+ * Reading tolerates what a crash, a full disk or a careless copy leaves:
+ * bad lines are skipped and counted, files are read only if they are
+ * regular files inside the bundle (never through a link), and a missing or
+ * broken meta.json means defaults, not a refused bundle. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +31,61 @@
 
 #define MAX_INDEX_ENTRIES 10000000u
 #define MAX_STRING 4096
+#define MAX_JOURNAL_BYTES (1ull << 30)    /* index.jsonl, proc.jsonl, gctrace.log */
+#define MAX_META_BYTES (1u << 20)
+#define JOURNAL_BUF (128u << 10)          /* a line up to this size goes out in one write() */
+
+/* ------------------------------------------------------- atomic files */
+
+int gmd_atomic_open(gmd_atomic_file *a, const char *path, gmd_err *err)
+{
+    memset(a, 0, sizeof *a);
+    if (snprintf(a->path, sizeof a->path, "%s", path) >= (int)sizeof a->path)
+        return gmd_errf(err, "%.200s...: path too long", path);
+    /* Only a regular file (or none) is replaced by a rename; a device or a
+     * FIFO the user named (--html /dev/stdout) is written in place. */
+    struct stat st;
+    bool direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (direct) a->tmp[0] = '\0';
+    else snprintf(a->tmp, sizeof a->tmp, "%s.tmp", path);
+    a->f = fopen(direct ? path : a->tmp, "wb");
+    if (!a->f) {
+        a->error = errno;
+        return gmd_errf(err, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int gmd_atomic_commit(gmd_atomic_file *a, gmd_err *err)
+{
+    if (!a->f) return gmd_errf(err, "%s: not open", a->path);
+    int e = 0;
+    if (fflush(a->f) != 0 || ferror(a->f)) e = errno ? errno : EIO;
+    if (fclose(a->f) != 0 && !e) e = errno;
+    a->f = NULL;
+    if (!e && a->tmp[0] && rename(a->tmp, a->path) != 0) e = errno;
+    if (e) {
+        if (a->tmp[0]) unlink(a->tmp);
+        a->error = e;
+        return gmd_errf(err, "%s: write failed: %s", a->path, strerror(e));
+    }
+    return 0;
+}
+
+void gmd_atomic_abort(gmd_atomic_file *a)
+{
+    if (a->f) {
+        __fpurge(a->f);
+        fclose(a->f);
+        a->f = NULL;
+    }
+    if (a->tmp[0]) unlink(a->tmp);
+}
+
+bool gmd_errno_is_disk_full(int e)
+{
+    return e == ENOSPC || e == EFBIG || e == EDQUOT;
+}
 
 /* ---------------------------------------------------------------- writing */
 
@@ -56,14 +127,67 @@ FILE *gmd_bundle_open_file(const char *dir, const char *name, gmd_err *err)
     return open_in(dir, name, "wb", err);
 }
 
+/* The first write error ends the bundle: remember where and why. */
+static int writer_fail(gmd_bundle_writer *w, const char *name, int e, gmd_err *err)
+{
+    if (!e) e = EIO;
+    if (!w->failed) {
+        w->failed = true;
+        w->fail_errno = e;
+        snprintf(w->fail_path, sizeof w->fail_path, "%s/%s", w->dir ? w->dir : ".", name);
+    }
+    return gmd_errf(err, "%s/%s: write failed: %s", w->dir ? w->dir : ".", name, strerror(e));
+}
+
+static int writer_stopped(gmd_bundle_writer *w, gmd_err *err)
+{
+    return gmd_errf(err, "%s: not written after the earlier failure (%s)", w->fail_path, strerror(w->fail_errno));
+}
+
+/* A journal opened for appending whole lines: fully buffered, so a line is
+ * assembled in the buffer and leaves in one write() at the flush. */
+static FILE *journal_open(gmd_bundle_writer *w, const char *name, gmd_err *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", w->dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        writer_fail(w, name, errno, NULL);
+        gmd_errf(err, "%s: cannot write: %s", path, strerror(w->fail_errno));
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, JOURNAL_BUF);
+    return f;
+}
+
+/* Flush the line just built; on failure cut the file back to its last
+ * complete line (good) and drop what the buffer still holds. */
+static int journal_commit(gmd_bundle_writer *w, FILE *f, off_t *good, const char *name, gmd_err *err)
+{
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f)) {
+        off_t pos = ftello(f);
+        if (pos >= 0) *good = pos;
+        return 0;
+    }
+    int e = errno ? errno : EIO;
+    __fpurge(f);
+    clearerr(f);
+    if (ftruncate(fileno(f), *good) == 0) lseek(fileno(f), *good, SEEK_SET);
+    return writer_fail(w, name, e, err);
+}
+
 int gmd_bundle_create(gmd_bundle_writer *w, const char *dir, gmd_err *err)
 {
     memset(w, 0, sizeof *w);
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which the
+     * writer handles like a full disk, not kill gmd with SIGXFSZ and lose the run. */
+    signal(SIGXFSZ, SIG_IGN);
     if (mkdir_p(dir, err) < 0) return -1;
     if (!dir_is_empty(dir))
         return gmd_errf(err, "%s: already holds a bundle; choose another --out", dir);
     w->dir = gmd_xstrdup(dir);
-    if (!(w->index = open_in(dir, "index.jsonl", "w", err))) goto fail;
+    if (!(w->index = journal_open(w, "index.jsonl", err))) goto fail;
     return 0;
 fail:
     gmd_bundle_close(w, NULL);
@@ -86,9 +210,7 @@ static int index_end(gmd_bundle_writer *w, gmd_json *j, gmd_err *err)
 {
     gmd_json_object_end(j);
     gmd_json_finish(j);
-    if (fflush(w->index) != 0 || ferror(w->index))
-        return gmd_errf(err, "%s/index.jsonl: write failed: %s", w->dir, strerror(errno));
-    return 0;
+    return journal_commit(w, w->index, &w->index_len, "index.jsonl", err);
 }
 
 static uint32_t next_seq(gmd_bundle_writer *w, const char *kind)
@@ -114,6 +236,34 @@ static bool kind_ok(const char *kind)
     return true;
 }
 
+/* dir/name written whole: NAME.tmp, then renamed. */
+static int write_whole(gmd_bundle_writer *w, const char *name, const uint8_t *data, size_t len, gmd_err *err)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/%s", w->dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return writer_fail(w, name, errno, err);
+    size_t off = 0;
+    int e = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            e = n < 0 ? errno : EIO;
+            break;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) != 0 && !e) e = errno;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        unlink(tmp);
+        return writer_fail(w, name, e, err);
+    }
+    return 0;
+}
+
 int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
                            int debug, const uint8_t *data, size_t len, gmd_err *err)
 {
@@ -123,22 +273,18 @@ int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, cons
 int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
                               int debug, bool forced_gc, const uint8_t *data, size_t len, gmd_err *err)
 {
+    if (w->failed) return writer_stopped(w, err);
     if (!kind_ok(kind)) return gmd_errf(err, "bad profile name '%s'", kind);
     uint32_t seq = next_seq(w, kind);
     if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
     char sub[4200], file[128];
     snprintf(sub, sizeof sub, "%s/%s", w->dir, kind);
-    if (mkdir(sub, 0777) < 0 && errno != EEXIST)
-        return gmd_errf(err, "%s: cannot create directory: %s", sub, strerror(errno));
+    if (mkdir(sub, 0777) < 0 && errno != EEXIST) return writer_fail(w, kind, errno, err);
     /* The proto form is gzipped on the wire; text forms are stored as text. */
     bool gz = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
     snprintf(file, sizeof file, "%s/%04u%s", kind, seq,
              debug ? ".txt" : gz ? ".pb.gz" : ".pb");
-    FILE *f = open_in(w->dir, file, "wb", err);
-    if (!f) return -1;
-    size_t put = len ? fwrite(data, 1, len, f) : 0;
-    if (fclose(f) != 0 || put != len)
-        return gmd_errf(err, "%s/%s: write failed: %s", w->dir, file, strerror(errno));
+    if (write_whole(w, file, data, len, err) < 0) return -1;
     gmd_json j;
     index_begin(&j, w->index, t, wall_ns, kind);
     gmd_json_key(&j, "file");
@@ -157,48 +303,17 @@ int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, c
 int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
                           size_t len, gmd_err *err)
 {
-    if (!w->gclog && !(w->gclog = open_in(w->dir, "gctrace.log", "w", err))) return -1;
+    if (w->failed) return writer_stopped(w, err);
+    if (!w->gclog && !(w->gclog = journal_open(w, "gctrace.log", err))) return -1;
     fwrite(line, 1, len, w->gclog);
     fputc('\n', w->gclog);
-    if (fflush(w->gclog) != 0) return gmd_errf(err, "%s/gctrace.log: write failed: %s", w->dir, strerror(errno));
+    if (journal_commit(w, w->gclog, &w->gclog_len, "gctrace.log", err) < 0) return -1;
     gmd_json j;
     index_begin(&j, w->index, t, wall_ns, "gctrace");
     gmd_json_key(&j, "file");
     gmd_json_string(&j, "gctrace.log");
     gmd_json_key(&j, "line");
     gmd_json_int(&j, ++w->gclines);
-    return index_end(w, &j, err);
-}
-
-/* An execution trace fetched in the background: written under a temp name
- * and renamed, so trace/NNNN.trace is only ever whole; then its index line
- * (t and t_end: when the request was sent and the body was complete). */
-int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
-                         const uint8_t *data, size_t len, gmd_err *err)
-{
-    uint32_t seq = next_seq(w, "trace");
-    if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
-    char sub[4200], file[64], tmp[4400], final[4300];
-    snprintf(sub, sizeof sub, "%s/trace", w->dir);
-    if (mkdir(sub, 0777) < 0 && errno != EEXIST)
-        return gmd_errf(err, "%s: cannot create directory: %s", sub, strerror(errno));
-    snprintf(file, sizeof file, "trace/%04u.trace", seq);
-    snprintf(final, sizeof final, "%s/%s", w->dir, file);
-    snprintf(tmp, sizeof tmp, "%s.tmp", final);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return gmd_errf(err, "%s: cannot write: %s", tmp, strerror(errno));
-    size_t put = len ? fwrite(data, 1, len, f) : 0;
-    if (fclose(f) != 0 || put != len || rename(tmp, final) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return gmd_errf(err, "%s: write failed: %s", final, strerror(e));
-    }
-    gmd_json j;
-    index_begin(&j, w->index, t_start, wall_start_ns, "trace");
-    gmd_json_key(&j, "file");
-    gmd_json_string(&j, file);
-    gmd_json_key(&j, "t_end");
-    gmd_json_double(&j, round(t_end * 1e6) / 1e6);
     return index_end(w, &j, err);
 }
 
@@ -221,13 +336,14 @@ static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
 int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
                         gmd_err *err)
 {
-    if (!w->proc && !(w->proc = open_in(w->dir, "proc.jsonl", "w", err))) return -1;
+    if (w->failed) return writer_stopped(w, err);
+    if (!w->proc && !(w->proc = journal_open(w, "proc.jsonl", err))) return -1;
     gmd_json j;
     index_begin(&j, w->proc, t, wall_ns, "proc");
     proc_fields(&j, s);
     gmd_json_object_end(&j);
     gmd_json_finish(&j);
-    if (fflush(w->proc) != 0) return gmd_errf(err, "%s/proc.jsonl: write failed: %s", w->dir, strerror(errno));
+    if (journal_commit(w, w->proc, &w->proc_len, "proc.jsonl", err) < 0) return -1;
     index_begin(&j, w->index, t, wall_ns, "proc");
     gmd_json_key(&j, "file");
     gmd_json_string(&j, "proc.jsonl");
@@ -236,10 +352,18 @@ int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const g
     return index_end(w, &j, err);
 }
 
+/* Written whole even after a failed write: it is small, a little space may
+ * have come back, and without it the bundle still reads (with defaults). */
 int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_err *err)
 {
-    FILE *f = open_in(w->dir, "meta.json", "w", err);
-    if (!f) return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/meta.json", w->dir);
+    gmd_atomic_file a;
+    if (gmd_atomic_open(&a, path, err) < 0) {
+        writer_fail(w, "meta.json", a.error, NULL);
+        return -1;
+    }
+    FILE *f = a.f;
     gmd_json j;
     gmd_json_init(&j, f, true);
     gmd_json_object_begin(&j);
@@ -249,7 +373,7 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
     gmd_json_string(&j, m->tool ? m->tool : "");
     gmd_json_key(&j, "command");
     gmd_json_array_begin(&j);
-    for (char *const *a = m->command; a && *a; a++) gmd_json_string(&j, *a);
+    for (char *const *arg = m->command; arg && *arg; arg++) gmd_json_string(&j, *arg);
     gmd_json_array_end(&j);
     gmd_json_key(&j, "pprof_url");
     gmd_json_string(&j, m->pprof_url ? m->pprof_url : "");
@@ -285,7 +409,10 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
     gmd_json_int(&j, m->gc_forced);
     gmd_json_object_end(&j);
     gmd_json_finish(&j);
-    if (fclose(f) != 0) return gmd_errf(err, "%s/meta.json: write failed: %s", w->dir, strerror(errno));
+    if (gmd_atomic_commit(&a, err) < 0) {
+        writer_fail(w, "meta.json", a.error, NULL);
+        return -1;
+    }
     return 0;
 }
 
@@ -294,6 +421,8 @@ int gmd_bundle_close(gmd_bundle_writer *w, gmd_err *err)
     int rc = 0;
     FILE **files[] = {&w->index, &w->gclog, &w->proc};
     for (size_t i = 0; i < 3; i++) {
+        /* Every line was flushed whole; after a failure nothing may follow it. */
+        if (*files[i] && w->failed) __fpurge(*files[i]);
         if (*files[i] && fclose(*files[i]) != 0 && rc == 0) {
             if (err) gmd_errf(err, "%s: write failed: %s", w->dir, strerror(errno));
             rc = -1;
