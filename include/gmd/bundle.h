@@ -136,10 +136,19 @@ typedef struct gmd_bundle {
     char *observed_exe;          /* "" when absent */
     long memprofilerate;         /* 0 when absent or unknown */
     uint32_t gc_forced;          /* GC cycles gmd forced (count of "gc": true entries) */
+    /* What opening skipped (a crash or a full disk cuts lines; copies break links): */
+    uint32_t skipped_lines;      /* bad lines of index.jsonl/proc.jsonl, records without their line */
+    uint32_t skipped_files;      /* artifacts missing, not regular files, links, or outside the bundle */
+    const char *notes[8];        /* the first problems (and a missing/broken meta.json), one line each */
+    uint32_t nnotes;
 } gmd_bundle;
 
-/* Read index.jsonl, meta.json, gctrace.log and proc.jsonl. Bad lines are
- * errors naming the file and byte offset. Profiles are not read here. */
+/* Read index.jsonl, meta.json, gctrace.log and proc.jsonl, tolerantly: bad
+ * lines are skipped, artifacts that are not regular files inside the bundle
+ * (links, FIFOs, devices, missing) are dropped, a missing or broken
+ * meta.json means defaults; each is counted and noted. Only files are read,
+ * never through a link. Fails only without a readable index.jsonl. Profiles
+ * are not read here (their entries are checked to be regular files). */
 int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err);
 void gmd_bundle_free(gmd_bundle *b);
 /* dir/file into buf. */

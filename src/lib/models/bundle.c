@@ -317,6 +317,29 @@ int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const
     return index_end(w, &j, err);
 }
 
+/* An execution trace fetched in the background (helper A's): written whole
+ * (temp + rename, like every profile), then its index line (t and t_end:
+ * when the request was sent and the body was complete). */
+int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                         const uint8_t *data, size_t len, gmd_err *err)
+{
+    if (w->failed) return writer_stopped(w, err);
+    uint32_t seq = next_seq(w, "trace");
+    if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
+    char sub[4200], file[64];
+    snprintf(sub, sizeof sub, "%s/trace", w->dir);
+    if (mkdir(sub, 0777) < 0 && errno != EEXIST) return writer_fail(w, "trace", errno, err);
+    snprintf(file, sizeof file, "trace/%04u.trace", seq);
+    if (write_whole(w, file, data, len, err) < 0) return -1;
+    gmd_json j;
+    index_begin(&j, w->index, t_start, wall_start_ns, "trace");
+    gmd_json_key(&j, "file");
+    gmd_json_string(&j, file);
+    gmd_json_key(&j, "t_end");
+    gmd_json_double(&j, round(t_end * 1e6) / 1e6);
+    return index_end(w, &j, err);
+}
+
 static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
 {
     const struct { const char *k; int64_t v; } f[] = {
@@ -604,32 +627,111 @@ const char *gmd_bundle_path(const gmd_bundle *b, const char *file, char *buf, si
     return buf;
 }
 
-/* Calls fn for each line (without the newline) with its byte offset. */
-typedef int (*line_fn)(void *ctx, const char *line, size_t len, size_t offset, gmd_err *err);
-
-static int for_each_line(const gmd_blob *blob, line_fn fn, void *ctx, gmd_err *err)
+/* Something skipped while opening: counted, and the first few kept as notes. */
+static void note(gmd_bundle *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(gmd_bundle *b, const char *fmt, ...)
 {
-    const char *p = (const char *)blob->data, *end = p + blob->len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (fn(ctx, p, n, (size_t)(p - (const char *)blob->data), err) < 0) return -1;
-        p += n + 1;
+    if (b->nnotes >= sizeof b->notes / sizeof *b->notes) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    b->notes[b->nnotes++] = gmd_arena_strdup(&b->arena, msg);
+}
+
+typedef struct bytes {
+    char *data;
+    size_t len;
+} bytes;
+
+/* Read a file of the bundle whole: only a regular file, never through a
+ * symbolic link, opened non-blocking so a FIFO cannot hang the reader, and
+ * no more than `max` bytes (a link to /dev/zero is refused, not read).
+ * Returns 0, 1 when it does not exist, -1 with the reason in why. */
+static int read_regular(const char *path, uint64_t max, bytes *out, char *why, size_t whysize)
+{
+    memset(out, 0, sizeof *out);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return 1;
+        snprintf(why, whysize, "%s", errno == ELOOP ? "a symbolic link (not followed)" : strerror(errno));
+        return -1;
     }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whysize, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if ((uint64_t)st.st_size > max) {
+        snprintf(why, whysize, "%lld bytes, more than the %llu a bundle file may have", (long long)st.st_size,
+                 (unsigned long long)max);
+        close(fd);
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size, len = 0;
+    char *data = gmd_xmalloc(cap + 1);
+    while (len < cap) {
+        ssize_t n = read(fd, data + len, cap - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            snprintf(why, whysize, "%s", strerror(errno));
+            free(data);
+            close(fd);
+            return -1;
+        }
+        if (n == 0) break;   /* shrank while read: use what is there */
+        len += (size_t)n;
+    }
+    close(fd);
+    data[len] = '\0';
+    out->data = data;
+    out->len = len;
     return 0;
 }
 
-static int load_file(const gmd_bundle *b, const char *name, bool optional, gmd_blob *blob, gmd_err *err)
+/* An artifact's path: relative, inside the bundle, through real directories
+ * (no link anywhere), to a regular file. NULL if fine, else why not. */
+static const char *artifact_problem(const gmd_bundle *b, const char *file, char *why, size_t whysize)
 {
+    if (!file[0]) return "no file named";
+    if (file[0] == '/' || strstr(file, "..")) return "names a file outside the bundle";
     char path[4200];
-    gmd_bundle_path(b, name, path, sizeof path);
-    memset(blob, 0, sizeof *blob);
-    if (optional && access(path, F_OK) != 0) return 1;
-    gmd_load_opts o = {0};
-    o.max_input_bytes = 1ull << 30;
-    if (gmd_blob_load(path, &o, blob, err) < 0) {
-        gmd_err_set_source(err, path);
-        return -1;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", b->dir, file) >= sizeof path) return "path too long";
+    /* Each directory below the bundle's own must be a directory, not a link. */
+    size_t base = strlen(b->dir) + 1;
+    for (size_t i = base; path[i]; i++) {
+        if (path[i] != '/') continue;
+        path[i] = '\0';
+        struct stat st;
+        int rc = lstat(path, &st);
+        path[i] = '/';
+        if (rc < 0) return errno == ENOENT ? "missing" : strerror(errno);
+        if (S_ISLNK(st.st_mode)) return "inside a symbolic link (not followed)";
+        if (!S_ISDIR(st.st_mode)) return "not inside a directory";
+    }
+    struct stat st;
+    if (lstat(path, &st) < 0) return errno == ENOENT ? "missing" : strerror(errno);
+    if (S_ISLNK(st.st_mode)) {
+        snprintf(why, whysize, "a symbolic link (not followed)");
+        return why;
+    }
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    return NULL;
+}
+
+/* Calls fn for each line (without the newline) with its byte offset. */
+typedef int (*line_fn)(void *ctx, const char *line, size_t len, size_t offset, gmd_err *err);
+
+static int for_each_line(const bytes *blob, line_fn fn, void *ctx, gmd_err *err)
+{
+    const char *p = blob->data, *end = p + blob->len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (fn(ctx, p, n, (size_t)(p - blob->data), err) < 0) return -1;
+        p += n + 1;
     }
     return 0;
 }
@@ -654,6 +756,10 @@ static void entry_field(void *vctx, const char *key, const char *str, double num
     else if (!strcmp(key, "t_end") && !is_string && num >= 0 && num < 1e12) c->e.t_end = num;
 }
 
+static bool is_journal_kind(const char *kind) { return !strcmp(kind, "gctrace") || !strcmp(kind, "proc"); }
+
+/* A bad line (a crash or a full disk can cut the last one) is skipped and
+ * counted, not fatal: the lines around it are as good as ever. */
 static int index_line(void *vctx, const char *line, size_t len, size_t offset, gmd_err *err)
 {
     gmd_bundle *b = vctx;
@@ -662,14 +768,34 @@ static int index_line(void *vctx, const char *line, size_t len, size_t offset, g
     memset(&c, 0, sizeof c);
     c.b = b;
     c.e.file = "";
-    if (gmd_jsonl_parse_object(line, len, entry_field, &c, err) < 0) {
-        err->offset += (int64_t)offset;
-        return -1;
+    gmd_err lerr;
+    gmd_err_clear(&lerr);
+    const char *why = NULL;
+    char whybuf[600];
+    if (gmd_jsonl_parse_object(line, len, entry_field, &c, &lerr) < 0) {
+        snprintf(whybuf, sizeof whybuf, "byte %lld: %s", (long long)(lerr.offset + (int64_t)offset), lerr.msg);
+        why = whybuf;
+    } else if (!c.have_t || !c.have_kind) {
+        why = "an entry without \"t\" or \"kind\"";
+    } else if (!isfinite(c.e.t) || c.e.t < 0 || c.e.t > 1e9) {
+        why = "an entry with a bad time";
+    } else if (b->nentries >= MAX_INDEX_ENTRIES) {
+        return gmd_err_at(err, (int64_t)offset, "more than %u index entries", MAX_INDEX_ENTRIES);
+    } else if (!is_journal_kind(c.e.kind)) {
+        char lwhy[64];
+        const char *p = artifact_problem(b, c.e.file, lwhy, sizeof lwhy);
+        if (p) {
+            b->skipped_files++;
+            note(b, "%s: %s (skipped)", c.e.file[0] ? c.e.file : "index.jsonl", p);
+            return 0;
+        }
     }
-    if (!c.have_t || !c.have_kind) return gmd_err_at(err, (int64_t)offset, "index entry without \"t\" or \"kind\"");
-    if (!isfinite(c.e.t) || c.e.t < 0 || c.e.t > 1e9) return gmd_err_at(err, (int64_t)offset, "index entry with a bad time");
-    if (strstr(c.e.file, "..")) return gmd_err_at(err, (int64_t)offset, "index entry names a file outside the bundle");
-    if (b->nentries >= MAX_INDEX_ENTRIES) return gmd_err_at(err, (int64_t)offset, "more than %u index entries", MAX_INDEX_ENTRIES);
+    if (why) {
+        b->skipped_lines++;
+        if (why == whybuf) note(b, "index.jsonl: %s (line skipped)", why);
+        else note(b, "index.jsonl: byte %zu: %s (line skipped)", offset, why);
+        return 0;
+    }
     gmd_proc_stats_clear(&c.e.proc);
     GMD_VEC_PUSH(b->entries, b->nentries, b->entries_cap, c.e);
     return 0;
@@ -738,22 +864,32 @@ static void meta_field(void *vctx, const char *key, const char *str, double num,
     else if (!strcmp(key, "memprofilerate") && num >= 0 && num < 1e12) b->memprofilerate = (long)num;
 }
 
-/* meta.json is pretty-printed: join its lines and read it as one object;
- * the command array is picked out separately. */
-static int read_meta(gmd_bundle *b, gmd_err *err)
+/* meta.json is pretty-printed: read it as one object; the command array is
+ * picked out separately. Missing, empty or broken, it only costs the run's
+ * description (defaults, and a note): the artifacts are what is judged. */
+static void read_meta(gmd_bundle *b)
 {
-    gmd_blob blob;
-    int rc = load_file(b, "meta.json", true, &blob, err);
-    if (rc) return rc < 0 ? -1 : 0;
-    meta_ctx m = {b, 0};
-    if (gmd_jsonl_parse_object((const char *)blob.data, blob.len, meta_field, &m, err) < 0) {
-        char path[4200];
-        gmd_err_set_source(err, gmd_bundle_path(b, "meta.json", path, sizeof path));
-        gmd_blob_free(&blob);
-        return -1;
+    char path[4200], why[256];
+    bytes blob;
+    gmd_bundle_path(b, "meta.json", path, sizeof path);
+    int rc = read_regular(path, MAX_META_BYTES, &blob, why, sizeof why);
+    if (rc > 0) return;
+    if (rc < 0) {
+        note(b, "meta.json: %s; the run's description uses defaults", why);
+        return;
     }
+    if (blob.len == 0) {
+        note(b, "meta.json: empty; the run's description uses defaults");
+        free(blob.data);
+        return;
+    }
+    meta_ctx m = {b, 0};
+    gmd_err merr;
+    gmd_err_clear(&merr);
+    if (gmd_jsonl_parse_object(blob.data, blob.len, meta_field, &m, &merr) < 0)
+        note(b, "meta.json: byte %lld: %s; fields after it use defaults", (long long)merr.offset, merr.msg);
     /* "command": ["a", "b"] -> "a b" (display only). */
-    const char *s = (const char *)blob.data;
+    const char *s = blob.data;
     const char *k = memmem(s, blob.len, "\"command\"", 9);
     if (k) {
         const char *open = memchr(k, '[', blob.len - (size_t)(k - s));
@@ -780,8 +916,56 @@ static int read_meta(gmd_bundle *b, gmd_err *err)
             b->command = cmd;
         }
     }
-    gmd_blob_free(&blob);
-    return 0;
+    free(blob.data);
+}
+
+/* Resolve the gctrace and proc records against their journals; a record
+ * whose line is missing or bad is dropped and counted. */
+static void resolve_journal(gmd_bundle *b, int which)
+{
+    static const char *const names[2] = {"gctrace.log", "proc.jsonl"};
+    const char *kind = which == 0 ? "gctrace" : "proc";
+    char path[4200], why[256];
+    bytes f = {NULL, 0};
+    int rc = read_regular(gmd_bundle_path(b, names[which], path, sizeof path), MAX_JOURNAL_BYTES, &f, why, sizeof why);
+    if (rc < 0) note(b, "%s: %s (skipped)", names[which], why);
+    line_table t = {0};
+    if (rc == 0) for_each_line(&f, table_line, &t, NULL);
+    uint32_t kept = 0, missing = 0;
+    for (uint32_t i = 0; i < b->nentries; i++) {
+        gmd_bundle_entry *e = &b->entries[i];
+        bool keep = true;
+        if (!strcmp(e->kind, kind)) {
+            if (e->line < 1 || (size_t)e->line > t.n) {
+                keep = false;
+                missing++;
+            } else {
+                const char *line = t.start[e->line - 1];
+                size_t len = t.len[e->line - 1];
+                gmd_err perr;
+                gmd_err_clear(&perr);
+                if (which == 0) {
+                    e->text = gmd_arena_strndup(&b->arena, line, len);
+                    e->text_len = len;
+                } else if (gmd_jsonl_parse_object(line, len, proc_field, &e->proc, &perr) < 0) {
+                    keep = false;
+                    b->skipped_lines++;
+                    note(b, "proc.jsonl: byte %lld: %s (line skipped)", (long long)(perr.offset + (line - f.data)),
+                         perr.msg);
+                }
+            }
+        }
+        if (keep) b->entries[kept++] = *e;
+    }
+    if (missing) {
+        b->skipped_lines += missing;
+        note(b, "index.jsonl: %u %s record%s without %s line (skipped)", missing, kind, missing == 1 ? "" : "s",
+             rc == 0 ? "a matching" : "their");
+    }
+    b->nentries = kept;
+    free(t.start);
+    free(t.len);
+    free(f.data);
 }
 
 int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
@@ -797,49 +981,25 @@ int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
         gmd_errf(err, "not a bundle directory (gmd run --out writes one)");
         return -1;
     }
-    gmd_blob blob;
-    if (load_file(b, "index.jsonl", false, &blob, err) < 0) return -1;
-    int rc = for_each_line(&blob, index_line, b, err);
+    char path[4200], why[256];
+    gmd_bundle_path(b, "index.jsonl", path, sizeof path);
+    bytes blob;
+    int rc = read_regular(path, MAX_JOURNAL_BYTES, &blob, why, sizeof why);
+    if (rc != 0) {
+        gmd_err_set_source(err, path);
+        if (rc > 0) return gmd_errf(err, "missing: not a bundle directory (gmd run --out writes one)");
+        return gmd_errf(err, "%s", why);
+    }
+    rc = for_each_line(&blob, index_line, b, err);
+    free(blob.data);
     if (rc < 0) {
-        char path[4200];
-        gmd_err_set_source(err, gmd_bundle_path(b, "index.jsonl", path, sizeof path));
+        gmd_err_set_source(err, path);
+        return -1;
     }
-    gmd_blob_free(&blob);
-    if (rc < 0 || read_meta(b, err) < 0) return -1;
+    read_meta(b);
+    resolve_journal(b, 0);
+    resolve_journal(b, 1);
     for (uint32_t i = 0; i < b->nentries; i++) b->gc_forced += b->entries[i].forced_gc;
-
-    /* Resolve gctrace and proc lines. */
-    const char *names[2] = {"gctrace.log", "proc.jsonl"};
-    for (int which = 0; which < 2; which++) {
-        gmd_blob f;
-        rc = load_file(b, names[which], true, &f, err);
-        if (rc < 0) return -1;
-        if (rc > 0) continue;
-        line_table t = {0};
-        for_each_line(&f, table_line, &t, err);
-        const char *kind = which == 0 ? "gctrace" : "proc";
-        for (uint32_t i = 0; i < b->nentries; i++) {
-            gmd_bundle_entry *e = &b->entries[i];
-            if (strcmp(e->kind, kind) || e->line < 1 || (size_t)e->line > t.n) continue;
-            const char *line = t.start[e->line - 1];
-            size_t len = t.len[e->line - 1];
-            if (which == 0) {
-                e->text = gmd_arena_strndup(&b->arena, line, len);
-                e->text_len = len;
-            } else if (gmd_jsonl_parse_object(line, len, proc_field, &e->proc, err) < 0) {
-                char path[4200];
-                gmd_err_set_source(err, gmd_bundle_path(b, names[which], path, sizeof path));
-                err->offset += line - (const char *)f.data;
-                free(t.start);
-                free(t.len);
-                gmd_blob_free(&f);
-                return -1;
-            }
-        }
-        free(t.start);
-        free(t.len);
-        gmd_blob_free(&f);
-    }
     return 0;
 }
 

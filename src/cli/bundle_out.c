@@ -1,0 +1,74 @@
+/* See bundle_out.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bundle_out.h"
+#include "cli.h"
+
+void bundle_print_notes(const gmd_bundle *b, const char *cmd)
+{
+    for (uint32_t i = 0; i < b->nnotes; i++) fprintf(stderr, "gmd %s: warning: %s/%s\n", cmd, b->dir, b->notes[i]);
+    if (b->skipped_lines || b->skipped_files)
+        fprintf(stderr, "gmd %s: %s: skipped %u bad line%s and %u unreadable file%s; the verdict uses the rest\n", cmd,
+                b->dir, b->skipped_lines, b->skipped_lines == 1 ? "" : "s", b->skipped_files,
+                b->skipped_files == 1 ? "" : "s");
+}
+
+void bundle_print_write_failure(const gmd_bundle_writer *w, const char *cmd, double stopped_at)
+{
+    fprintf(stderr, "gmd %s: %s writing %s: collection stopped at %.1f s; the verdict below uses what was saved\n",
+            cmd, gmd_errno_is_disk_full(w->fail_errno) ? "disk full" : strerror(w->fail_errno), w->fail_path,
+            stopped_at);
+}
+
+static int write_to(const char *path, const gmd_leak_result *r, gmd_leak_report_info *info, gmd_err *err)
+{
+    gmd_atomic_file a;
+    if (gmd_atomic_open(&a, path, err) < 0) return -1;
+    info->html = path;
+    if (gmd_leak_write_html(a.f, r, info, err) < 0) {
+        gmd_atomic_abort(&a);
+        info->html = NULL;
+        return -1;
+    }
+    if (gmd_atomic_commit(&a, err) < 0) {
+        info->html = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int bundle_write_html(const char *dir, const char *html_path, const gmd_leak_result *r,
+                      gmd_leak_report_info *info, char *where, size_t size)
+{
+    gmd_err err;
+    gmd_err_clear(&err);
+    if (html_path) {   /* asked for: that place or an error */
+        snprintf(where, size, "%s", html_path);
+        if (write_to(where, r, info, &err) == 0) return 0;
+        cli_error(&err);
+        return -1;
+    }
+    snprintf(where, size, "%s/report.html", dir);
+    if (write_to(where, r, info, &err) == 0) return 0;
+    /* A read-only or full bundle still gets its page, elsewhere. */
+    char first[1100];
+    gmd_err_str(&err, first, sizeof first);
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(where, size, "%s/gmd-report-XXXXXX.html", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkstemps(where, 5);
+    if (fd >= 0) {
+        close(fd);
+        gmd_err_clear(&err);
+        if (write_to(where, r, info, &err) == 0) {
+            fprintf(stderr, "gmd: %s; the HTML report is at %s instead\n", first, where);
+            return 0;
+        }
+        unlink(where);
+    }
+    fprintf(stderr, "gmd: %s; no HTML report written (none could be written in %s either)\n", first,
+            tmpdir && *tmpdir ? tmpdir : "/tmp");
+    return -1;
+}
