@@ -43,6 +43,7 @@ typedef enum gmd_collect_event_kind {
     GMD_EV_STOPPING,     /* collection is over; the program is being stopped: msg */
     GMD_EV_NOTICE,       /* something the user must know now (msg): the endpoint is another
                           * process's, the observed process changed, ... */
+    GMD_EV_TRACE,        /* an execution trace was recorded: data, len (t: when it was requested) */
 } gmd_collect_event_kind;
 
 typedef struct gmd_collect_event {
@@ -75,7 +76,11 @@ typedef struct gmd_collect_opts {
     const char *pprof_url;        /* base of net/http/pprof ("http://host:port[/debug/pprof]"), NULL = none */
     const char *const *extra_profiles;   /* fetched each round besides heap and goroutine */
     uint32_t nextra;
-    const char *gctrace_file;     /* watch: a log to follow for gctrace lines; NULL = none */
+    const char *gctrace_file;     /* watch: a log to follow for gctrace lines (a file, FIFO or
+                                   * device: read in bounded chunks, never blocking); NULL = none */
+    double trace_every_sec;       /* with pprof_url: an execution trace this often (the first soon
+                                   * after the first sample); 0 = no traces */
+    double trace_seconds;         /* ... each this long (trace?seconds=S) */
     double interval_sec;          /* > 0 */
     double duration_sec;          /* 0 = until the program exits or Ctrl-C */
     bool heap_gc;                 /* force GCs with heap?gc=1 (in-use as of now, not as of the last
@@ -112,7 +117,12 @@ typedef struct gmd_collect_result {
     double elapsed;
     int64_t start_wall_ns;
     uint32_t rounds, nprofiles, ngclines, nproc, fetch_errors;
+    uint32_t fetches_skipped;     /* rounds whose fetches were skipped: the endpoint was still
+                                   * answering (or hanging on) an earlier request */
+    uint32_t gclines_too_long;    /* --gctrace lines over the length cap, dropped */
     char last_fetch_error[400];
+    uint32_t traces, traces_failed;   /* execution traces recorded; failed or abandoned */
+    char last_trace_error[400];
 } gmd_collect_result;
 
 /* Normalise a --pprof argument to the endpoint base, e.g.
@@ -140,9 +150,18 @@ long gmd_godebug_memprofilerate(const char *godebug);
 /* Parse "gc N @T.TTTs ..." (N, T in seconds); false for other lines. */
 bool gmd_gctrace_cycle(const char *line, size_t len, uint64_t *n, double *t);
 
+/* Default --trace-every and --trace-seconds of run and watch. */
+#define GMD_TRACE_EVERY_SEC 30.0
+#define GMD_TRACE_SECONDS 2.0
+
 /* Collect until the duration, the program's exit, or SIGINT/SIGTERM/SIGHUP.
- * Returns -1 only for failures to start (the program cannot be run, the
- * bundle cannot be written); fetch errors are counted, not fatal. */
+ * Network fetches run on threads of their own and hand their results back
+ * to the loop, so a slow or hung endpoint delays nothing else: a round
+ * whose previous fetches are still running skips its own, and a fetch
+ * still running when collection ends is abandoned (the last round's get
+ * FINAL_WAIT seconds; none on Ctrl-C). Returns -1 only for failures to
+ * start (the program cannot be run, the bundle cannot be written); fetch
+ * errors are counted, not fatal. */
 int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_result *r, gmd_err *err);
 
 #endif

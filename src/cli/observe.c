@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "bundle_out.h"
 #include "cli.h"
 #include "gmd/bundle.h"
 #include "gmd/leak.h"
@@ -101,6 +102,7 @@ static void on_event(void *ctx, const gmd_collect_event *ev)
         fprintf(stderr, "gmd %s: %s\n", p->o->cmd, ev->msg);
         break;
     case GMD_EV_NOTICE: break;
+    case GMD_EV_TRACE: break;
     }
 }
 
@@ -127,6 +129,7 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
         gmd_bundle_free(&b);
         return cli_error(&err);
     }
+    bundle_print_notes(&b, NULL);
     gmd_leak_tracker *tr = gmd_leak_tracker_new();
     gmd_leak_result r;
     memset(&r, 0, sizeof r);
@@ -144,25 +147,11 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
     gmd_leak_report_info info = {.bundle = dir, .command = b.command, .pprof_url = b.pprof_url,
                                  .interval_sec = b.interval_sec, .exit_status = b.exit_status,
                                  .interrupted = b.interrupted};
-    if (!no_html) {
-        if (html_path) snprintf(html, sizeof html, "%s", html_path);
-        else gmd_bundle_path(&b, "report.html", html, sizeof html);
-        FILE *f = fopen(html, "wb");
-        if (!f) {
-            rc = cli_fail("%s: cannot write: %s", html, strerror(errno));
-            goto out;
-        }
-        info.html = html;
-        int hrc = gmd_leak_write_html(f, &r, &info, &err);
-        if (fclose(f) != 0 || hrc < 0) {
-            if (hrc < 0) rc = cli_error(&err);
-            else rc = cli_fail("%s: write failed: %s", html, strerror(errno));
-            goto out;
-        }
-    }
+    /* A bundle that cannot take report.html (read-only, full) gets it elsewhere; the verdict prints regardless. */
+    bool html_failed = !no_html && bundle_write_html(dir, html_path, &r, &info, html, sizeof html) < 0;
     if (json) gmd_leak_write_json(stdout, &r, &info);
     else gmd_leak_write_text(stdout, &r, &info);
-    if (fflush(stdout) != 0) rc = CLI_FAIL;
+    if (fflush(stdout) != 0 || html_failed) rc = CLI_FAIL;
     if (rc == CLI_OK && fail_on_leak && r.leak) rc = CLI_LEAK_FOUND;
 out:
     gmd_leak_result_free(&r);
@@ -177,7 +166,8 @@ int observe_collect_and_report(observe_opts *o)
 {
     char dir[512];
     if (o->out_dir) {
-        snprintf(dir, sizeof dir, "%s", o->out_dir);
+        if (snprintf(dir, sizeof dir, "%s", o->out_dir) >= (int)sizeof dir)   /* never a cut path */
+            return cli_fail("%.60s...: the bundle path is longer than %zu bytes", o->out_dir, sizeof dir - 1);
     } else {
         time_t now = time(NULL);
         struct tm tm;
@@ -247,8 +237,21 @@ int observe_collect_and_report(observe_opts *o)
         o->collect.sample_memory = NULL;
         o->collect.memory_ctx = NULL;
     }
-    if (crc < 0) return cli_error(&err);
+    /* A failed bundle write (full disk) stopped collection: judge what was saved. */
+    if (crc < 0 && !w.failed) return cli_error(&err);
+    if (w.failed) bundle_print_write_failure(&w, o->cmd);
 
+    if (res.fetches_skipped)
+        fprintf(stderr, "gmd %s: %u samples took no profiles: the endpoint was still answering (or hanging on) an "
+                "earlier request\n", o->cmd, res.fetches_skipped);
+    if (res.traces || res.traces_failed) {
+        fprintf(stderr, "gmd %s: %u execution trace%s recorded", o->cmd, res.traces, res.traces == 1 ? "" : "s");
+        if (res.traces_failed) fprintf(stderr, ", %u failed (last: %s)", res.traces_failed, res.last_trace_error);
+        fputc('\n', stderr);
+    }
+    if (res.gclines_too_long)
+        fprintf(stderr, "gmd %s: %s: %u lines longer than 64 KiB dropped\n", o->cmd, o->collect.gctrace_file,
+                res.gclines_too_long);
     if (o->collect.pprof_url && res.nprofiles == 0 && res.fetch_errors)
         fprintf(stderr, "gmd %s: no profile could be fetched: %s\n", o->cmd, res.last_fetch_error);
     else if (res.fetch_errors)
@@ -279,7 +282,7 @@ int observe_collect_and_report(observe_opts *o)
 
 enum { OPT_INTERVAL = 256, OPT_DURATION, OPT_PPROF, OPT_OUT, OPT_JSON, OPT_NOHTML, OPT_QUIET, OPT_PROFILES,
        OPT_NOGC, OPT_GCTRACE, OPT_PID, OPT_MPR, OPT_GC_EVERY, OPT_FORCE,
-       OPT_FAIL_ON_LEAK, OPT_BINARY, OPT_NO_MEMORY };
+       OPT_FAIL_ON_LEAK, OPT_BINARY, OPT_NO_MEMORY, OPT_TRACE_EVERY, OPT_TRACE_SECONDS, OPT_NO_TRACE };
 
 static const struct option observe_long[] = {
     {"help", no_argument, NULL, 'h'},
@@ -300,6 +303,9 @@ static const struct option observe_long[] = {
     {"memprofilerate", required_argument, NULL, OPT_MPR},
     {"gc-every", required_argument, NULL, OPT_GC_EVERY},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"trace-every", required_argument, NULL, OPT_TRACE_EVERY},
+    {"trace-seconds", required_argument, NULL, OPT_TRACE_SECONDS},
+    {"no-trace", no_argument, NULL, OPT_NO_TRACE},
     {NULL, 0, NULL, 0},
 };
 
@@ -309,6 +315,8 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
     o->collect.interval_sec = 1.0;
     o->collect.heap_gc = true;
     o->collect.memprofilerate = -1;
+    o->collect.trace_every_sec = GMD_TRACE_EVERY_SEC;   /* used only with --pprof */
+    o->collect.trace_seconds = GMD_TRACE_SECONDS;
     optind = 1;
     opterr = 0;
     int c;
@@ -370,6 +378,17 @@ int observe_parse(observe_opts *o, int argc, char **argv, int *first, void (*usa
             break;
         }
         case OPT_FORCE: o->collect.force_endpoint = true; break;
+        case OPT_TRACE_EVERY:
+            v = observe_parse_duration(optarg);
+            if (v < 1 || v > 86400) return cli_usage_error(o->cmd, "--trace-every wants a duration from 1s to 24h (e.g. 30s, 5m), got '%s'", optarg);
+            o->collect.trace_every_sec = v;
+            break;
+        case OPT_TRACE_SECONDS:
+            v = observe_parse_duration(optarg);
+            if (v < 0.1 || v > 600) return cli_usage_error(o->cmd, "--trace-seconds wants a duration from 100ms to 10m (e.g. 2, 500ms), got '%s'", optarg);
+            o->collect.trace_seconds = v;
+            break;
+        case OPT_NO_TRACE: o->collect.trace_every_sec = 0; break;
         case ':': return cli_usage_error(o->cmd, "option '%s' needs a value", argv[optind - 1]);
         default: return cli_usage_error(o->cmd, "unknown option '%s'", argv[optind - 1]);
         }

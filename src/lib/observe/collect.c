@@ -1,13 +1,15 @@
-/* The sampling loop of `gmd run` / `gmd watch` (see gmd/collect.h). One
- * thread: poll() on the child's stdout and stderr pipes and a self-pipe the
- * signal handlers write to, with the next sampling round (or the next look
- * at the process tree) as the timeout. Fetches block the loop briefly, so
- * the pipes are enlarged to keep the child (whose runtime writes gctrace
- * synchronously) from stalling. */
+/* The sampling loop of `gmd run` / `gmd watch` (see gmd/collect.h). The
+ * loop polls the child's stdout and stderr pipes, a self-pipe the signal
+ * handlers write to, a --gctrace FIFO or device, and the pipe on which the
+ * fetch threads say a result is ready, with the next sampling round (or
+ * the next look at the process tree) as the timeout. Nothing in it waits
+ * on the network: libcurl runs on two threads (profiles, traces) that only
+ * fetch into memory; the loop alone writes the bundle. */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,11 @@ extern char **environ;
 #define ORIGIN_SLACK_SEC 0.02   /* gctrace @T is printed to the ms; start times are in ticks */
 #define MAX_HELD_LINES 4096     /* gctrace lines held until the program is found */
 #define MAX_TREE 256
+#define MAX_TRACE_BYTES (256ull << 20)
+#define FINAL_WAIT_SEC 5.0      /* the last round's fetches may finish this long after the end */
+#define TRACE_WAIT_SEC 2.0      /* ... and a trace in flight this long */
+#define GCLOG_CHUNK (64 << 10)  /* --gctrace: bytes per read */
+#define GCLOG_READS 16          /* ... reads of a regular file per wake-up */
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -300,6 +307,204 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
     return 0;
 }
 
+/* ------------------------------------------------------------ fetch threads */
+
+/* libcurl blocks for as long as an endpoint takes, or until its timeout when
+ * the endpoint hangs; the loop must not. So each lane (profiles: a round's
+ * requests in order; traces: seconds long each) is a thread working through
+ * its queue. A finished job goes on the done list and a byte on the notify
+ * pipe wakes the loop. At the end the loop abandons whatever still runs: the
+ * thread finishes or times out on its own, drops the result, and the last
+ * holder of the shared state frees it. */
+
+enum { LANE_PROFILE, LANE_TRACE, NLANES };
+
+typedef struct job {
+    struct job *next;
+    int lane;
+    char url[1400];
+    char name[32];
+    int debug;
+    bool forced_gc;
+    uint32_t round;
+    double timeout;
+    uint64_t max_bytes;
+    /* Filled in by the thread. */
+    double t0, t1;               /* run clock: request sent, body complete */
+    uint8_t *body;
+    size_t len;
+    int rc;
+    char msg[1200];
+} job;
+
+typedef struct fetcher {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;                    /* the loop and each running thread */
+    bool stop;
+    double start;                /* the session's monotonic start */
+    job *head[NLANES], *tail[NLANES];
+    job *done, *done_tail;
+    int notify[2];
+} fetcher;
+
+typedef struct lane_arg {
+    fetcher *f;
+    int lane;
+} lane_arg;
+
+static void free_jobs(job *j)
+{
+    while (j) {
+        job *next = j->next;
+        free(j->body);
+        free(j);
+        j = next;
+    }
+}
+
+static void fetcher_free(fetcher *f)
+{
+    for (int i = 0; i < NLANES; i++) free_jobs(f->head[i]);
+    free_jobs(f->done);
+    close(f->notify[0]);
+    close(f->notify[1]);
+    pthread_cond_destroy(&f->cv);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+/* Drop one reference (with the lock held); unlocks. */
+static void fetcher_release(fetcher *f)
+{
+    bool last = --f->refs == 0;
+    pthread_mutex_unlock(&f->mu);
+    if (last) fetcher_free(f);
+}
+
+static void *lane_main(void *arg)
+{
+    lane_arg a = *(lane_arg *)arg;
+    free(arg);
+    fetcher *f = a.f;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        while (!f->stop && !f->head[a.lane]) pthread_cond_wait(&f->cv, &f->mu);
+        if (f->stop) break;
+        job *j = f->head[a.lane];
+        f->head[a.lane] = j->next;
+        if (!f->head[a.lane]) f->tail[a.lane] = NULL;
+        j->next = NULL;
+        pthread_mutex_unlock(&f->mu);
+
+        gmd_err e;
+        gmd_err_clear(&e);
+        j->t0 = now_mono() - f->start;
+        j->rc = gmd_http_get(j->url, j->timeout, j->max_bytes, &j->body, &j->len, NULL, 0, &e);
+        j->t1 = now_mono() - f->start;
+        if (j->rc < 0) {
+            gmd_err_set_source(&e, j->url);
+            gmd_err_str(&e, j->msg, sizeof j->msg);
+        }
+
+        pthread_mutex_lock(&f->mu);
+        if (f->stop) {   /* abandoned meanwhile: nobody wants it */
+            free_jobs(j);
+            break;
+        }
+        if (f->done_tail) f->done_tail->next = j;
+        else f->done = j;
+        f->done_tail = j;
+        (void)!write(f->notify[1], "", 1);
+    }
+    fetcher_release(f);
+    return NULL;
+}
+
+static fetcher *fetcher_start(double start, gmd_err *err)
+{
+    fetcher *f = gmd_xcalloc(1, sizeof *f);
+    f->start = start;
+    if (pipe2(f->notify, O_CLOEXEC | O_NONBLOCK) < 0) {
+        gmd_errf(err, "pipe: %s", strerror(errno));
+        free(f);
+        return NULL;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    f->refs = 1;
+    /* Signals go to the loop's thread: the threads start with them blocked. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT), sigaddset(&block, SIGTERM), sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGCHLD), sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int started = 0, rc = 0;
+    for (int i = 0; i < NLANES; i++) {
+        lane_arg *a = gmd_xmalloc(sizeof *a);
+        *a = (lane_arg){f, i};
+        pthread_t th;
+        pthread_mutex_lock(&f->mu);
+        f->refs++;
+        pthread_mutex_unlock(&f->mu);
+        if ((rc = pthread_create(&th, &attr, lane_main, a)) != 0) {
+            pthread_mutex_lock(&f->mu);
+            f->refs--;
+            pthread_mutex_unlock(&f->mu);
+            free(a);
+            break;
+        }
+        started++;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started < NLANES) {
+        gmd_errf(err, "cannot start a fetch thread: %s", strerror(rc));
+        pthread_mutex_lock(&f->mu);
+        f->stop = true;
+        pthread_cond_broadcast(&f->cv);
+        fetcher_release(f);
+        return NULL;
+    }
+    return f;
+}
+
+static void fetcher_push(fetcher *f, job *j)
+{
+    j->next = NULL;
+    pthread_mutex_lock(&f->mu);
+    if (f->tail[j->lane]) f->tail[j->lane]->next = j;
+    else f->head[j->lane] = j;
+    f->tail[j->lane] = j;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* The finished jobs, oldest first (the caller frees them). */
+static job *fetcher_take(fetcher *f)
+{
+    char b[64];
+    while (read(f->notify[0], b, sizeof b) > 0) {}
+    pthread_mutex_lock(&f->mu);
+    job *j = f->done;
+    f->done = f->done_tail = NULL;
+    pthread_mutex_unlock(&f->mu);
+    return j;
+}
+
+/* Stop waiting for anything: queued jobs are dropped, running ones end on
+ * their own (their results are dropped). */
+static void fetcher_abandon(fetcher *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->stop = true;
+    pthread_cond_broadcast(&f->cv);
+    fetcher_release(f);
+}
+
 /* ------------------------------------------------------------- the session */
 
 typedef struct stream {
@@ -336,7 +541,12 @@ typedef struct session {
     pid_t child, pgid;
     bool child_alive;
     bool subreaper;
-    FILE *gclog;                  /* watch --gctrace */
+    int gcfd;                     /* watch --gctrace; -1 = none */
+    bool gc_regular;              /* a regular file (else a FIFO, device, ...: polled) */
+    off_t gc_off;                 /* regular: how far it was read */
+    double gc_quiet_until;        /* non-regular: not polled until then (at EOF, or after a
+                                   * full chunk: /dev/zero must not spin the loop) */
+    bool gc_skip;                 /* dropping the rest of an overlong line */
     char *gcbuf;
     size_t gclen;
     bool failed;                  /* a bundle write failed: stop */
@@ -363,15 +573,28 @@ typedef struct session {
     bool ep_local;
     int ep_state;
     uint32_t heap_fetches;
+
+    /* Fetches (see "fetch threads"). */
+    fetcher *fx;                  /* started at the first fetch */
+    uint32_t busy[NLANES];        /* jobs queued or running per lane */
+    double busy_since[NLANES];    /* when the lane last went from idle to busy */
+    char busy_url[NLANES][1400];  /* ... its first request, for messages */
+    bool curl_ready;              /* a fetch has returned: libcurl is loaded (its lazy
+                                   * loading must not race between the threads) */
+    bool final_queued;            /* the last round's fetches were sent */
+    uint32_t round_no, last_measured;
+    double next_trace;            /* active clock */
 } session;
 
 static double elapsed(const session *s) { return now_mono() - s->start; }
 
-static void emit(session *s, gmd_collect_event *ev)
+static void emit_at(session *s, gmd_collect_event *ev, double t)
 {
-    ev->t = elapsed(s);
+    ev->t = t;
     if (s->o->on_event) s->o->on_event(s->o->ctx, ev);
 }
+
+static void emit(session *s, gmd_collect_event *ev) { emit_at(s, ev, elapsed(s)); }
 
 static void notice(session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void notice(session *s, const char *fmt, ...)
@@ -541,24 +764,66 @@ static void read_stream(session *s, stream *st)
     consume_lines(s, st, false);
 }
 
-/* watch --gctrace FILE: read what was appended since the last call. */
-static void follow_gclog(session *s)
+/* --gctrace bytes into lines; a line longer than LINE_BUF is dropped whole
+ * and counted (it is no gctrace line, and /dev/zero has no newlines). */
+static void gclog_bytes(session *s, const char *p, size_t n)
 {
-    if (!s->gclog) return;
-    char chunk[8192];
-    for (;;) {
-        size_t n = fread(chunk, 1, sizeof chunk, s->gclog);
-        if (n == 0) break;
-        for (size_t i = 0; i < n; i++) {
-            if (chunk[i] == '\n') {
-                if (gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline_at(s, elapsed(s), now_wall_ns(), s->gcbuf, s->gclen);
-                s->gclen = 0;
-            } else if (s->gclen < LINE_BUF - 1) {
-                s->gcbuf[s->gclen++] = chunk[i];
-            }
+    while (n > 0) {
+        const char *nl = memchr(p, '\n', n);
+        size_t k = nl ? (size_t)(nl - p) : n;
+        if (!s->gc_skip && s->gclen + k <= LINE_BUF) {
+            memcpy(s->gcbuf + s->gclen, p, k);
+            s->gclen += k;
+        } else {
+            s->gc_skip = true;
+            s->gclen = 0;
+        }
+        if (!nl) return;
+        if (s->gc_skip) s->r->gclines_too_long++;
+        else if (gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline_at(s, elapsed(s), now_wall_ns(), s->gcbuf, s->gclen);
+        s->gc_skip = false;
+        s->gclen = 0;
+        p += k + 1;
+        n -= k + 1;
+    }
+}
+
+/* watch --gctrace FILE: read what arrived since the last call, in bounded
+ * chunks and never blocking (the descriptor is non-blocking). A regular
+ * file is read from where we were, from its start again when it shrank
+ * (truncated in place); a FIFO or device is read once per wake-up and
+ * rested after EOF (no writer) or a full chunk (an endless source). */
+static void follow_gclog(session *s, bool readable)
+{
+    if (s->gcfd < 0) return;
+    char *chunk = gmd_xmalloc(GCLOG_CHUNK);
+    if (s->gc_regular) {
+        struct stat st;
+        if (fstat(s->gcfd, &st) == 0 && st.st_size < s->gc_off) {
+            s->gc_off = lseek(s->gcfd, 0, SEEK_SET);
+            s->gclen = 0;
+            s->gc_skip = false;
+        }
+        for (int i = 0; i < GCLOG_READS; i++) {
+            ssize_t n = read(s->gcfd, chunk, GCLOG_CHUNK);
+            if (n <= 0) break;
+            s->gc_off += n;
+            gclog_bytes(s, chunk, (size_t)n);
+            if (n < GCLOG_CHUNK) break;
+        }
+    } else if (readable) {
+        /* Up to 1 MiB per wake-up, then a 50 ms rest: 20 MB/s for a busy
+         * FIFO, a few percent of a CPU for /dev/zero. */
+        for (int i = 0; i < GCLOG_READS; i++) {
+            ssize_t n = read(s->gcfd, chunk, GCLOG_CHUNK);
+            if (n > 0) gclog_bytes(s, chunk, (size_t)n);
+            if (n == 0) s->gc_quiet_until = now_mono() + 0.2;
+            else if (n < 0 && errno != EAGAIN && errno != EINTR) s->gc_quiet_until = now_mono() + 1.0;
+            if (n < GCLOG_CHUNK) break;
+            if (i == GCLOG_READS - 1) s->gc_quiet_until = now_mono() + 0.05;
         }
     }
-    clearerr(s->gclog);   /* at EOF: the writer may append more */
+    free(chunk);
 }
 
 static void note_exit(session *s, int status)
@@ -734,40 +999,112 @@ static bool endpoint_ok(session *s)
 
 /* ------------------------------------------------------------------- sampling */
 
-static bool fetch(session *s, const char *name, const char *query, int debug, bool forced_gc)
+static void mark_measured(session *s, uint32_t round)
 {
-    char url[1400];
-    snprintf(url, sizeof url, "%s/%s%s", s->base, name, query);
-    uint8_t *body = NULL;
-    size_t len = 0;
-    gmd_err ferr;
-    gmd_err_clear(&ferr);
-    double timeout = s->o->interval_sec * 4 > 10 ? s->o->interval_sec * 4 : 10;
-    double t = elapsed(s);
-    if (gmd_http_get(url, timeout, MAX_PROFILE_BYTES, &body, &len, NULL, 0, &ferr) < 0) {
-        s->r->fetch_errors++;
-        char msg[1200];
-        gmd_err_set_source(&ferr, url);
-        gmd_err_str(&ferr, msg, sizeof msg);
-        snprintf(s->r->last_fetch_error, sizeof s->r->last_fetch_error, "%.*s", (int)sizeof s->r->last_fetch_error - 1, msg);
-        gmd_collect_event ev = {.kind = GMD_EV_FETCH_ERROR, .name = name, .msg = msg};
-        emit(s, &ev);
-        return false;
-    }
-    /* Time-stamp the profile at the request: that is when the runtime took it. */
-    bool ok = false;
-    if (gmd_bundle_add_profile_gc(s->w, t, s->r->start_wall_ns + (int64_t)(t * 1e9), name, debug, forced_gc, body, len,
-                                  s->err) < 0) {
+    if (round <= s->last_measured) return;
+    s->last_measured = round;
+    s->r->measured_rounds++;
+}
+
+/* Hand a request to a lane's thread. */
+static void queue_fetch(session *s, int lane, const char *name, const char *query, int debug, bool forced_gc,
+                        double timeout, uint64_t max_bytes)
+{
+    if (!s->fx && !(s->fx = fetcher_start(s->start, s->err))) {
         s->failed = true;
-    } else {
-        ok = true;
-        s->r->nprofiles++;
-        if (forced_gc) s->r->gc_forced++;
-        gmd_collect_event ev = {.kind = GMD_EV_PROFILE, .name = name, .debug = debug, .data = body, .len = len};
-        emit(s, &ev);
+        return;
     }
-    free(body);
-    return ok;
+    job *j = gmd_xcalloc(1, sizeof *j);
+    j->lane = lane;
+    snprintf(j->url, sizeof j->url, "%s/%s%s", s->base, name, query);
+    snprintf(j->name, sizeof j->name, "%s", name);
+    j->debug = debug;
+    j->forced_gc = forced_gc;
+    j->round = s->round_no;
+    j->timeout = timeout;
+    j->max_bytes = max_bytes;
+    if (s->busy[lane]++ == 0) {
+        s->busy_since[lane] = elapsed(s);
+        snprintf(s->busy_url[lane], sizeof s->busy_url[lane], "%s", j->url);
+    }
+    fetcher_push(s->fx, j);
+}
+
+/* A finished fetch, back on the loop's thread: into the bundle, stamped
+ * with the time its request was sent (when the runtime took the profile). */
+static void fetch_done(session *s, job *j)
+{
+    s->busy[j->lane]--;
+    if (j->lane == LANE_PROFILE) s->curl_ready = true;
+    if (s->failed) return;
+    int64_t wall = s->r->start_wall_ns + (int64_t)(j->t0 * 1e9);
+    if (j->lane == LANE_TRACE) {
+        if (j->rc < 0) {
+            s->r->traces_failed++;
+            snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error, "%.*s",
+                     (int)sizeof s->r->last_trace_error - 1, j->msg);
+        } else if (gmd_bundle_add_trace(s->w, j->t0, wall, j->t1, j->body, j->len, s->err) < 0) {
+            s->failed = true;
+        } else {
+            s->r->traces++;
+            gmd_collect_event ev = {.kind = GMD_EV_TRACE, .name = "trace", .data = j->body, .len = j->len};
+            emit_at(s, &ev, j->t0);
+        }
+        return;
+    }
+    if (j->rc < 0) {
+        s->r->fetch_errors++;
+        snprintf(s->r->last_fetch_error, sizeof s->r->last_fetch_error, "%.*s",
+                 (int)sizeof s->r->last_fetch_error - 1, j->msg);
+        gmd_collect_event ev = {.kind = GMD_EV_FETCH_ERROR, .name = j->name, .msg = j->msg};
+        emit_at(s, &ev, j->t0);
+        return;
+    }
+    if (gmd_bundle_add_profile_gc(s->w, j->t0, wall, j->name, j->debug, j->forced_gc, j->body, j->len, s->err) < 0) {
+        s->failed = true;
+        return;
+    }
+    s->r->nprofiles++;
+    if (j->forced_gc) s->r->gc_forced++;
+    mark_measured(s, j->round);
+    gmd_collect_event ev = {.kind = GMD_EV_PROFILE, .name = j->name, .debug = j->debug, .data = j->body, .len = j->len};
+    emit_at(s, &ev, j->t0);
+}
+
+static void take_results(session *s)
+{
+    if (!s->fx) return;
+    job *j = fetcher_take(s->fx);
+    while (j) {
+        job *next = j->next;
+        fetch_done(s, j);
+        free(j->body);
+        free(j);
+        j = next;
+    }
+}
+
+/* At the end: what still runs is given up on, and said so. */
+static void abandon_fetches(session *s)
+{
+    if (!s->fx) return;
+    take_results(s);
+    double t = elapsed(s);
+    if (s->busy[LANE_PROFILE]) {
+        s->r->fetch_errors += s->busy[LANE_PROFILE];
+        snprintf(s->r->last_fetch_error, sizeof s->r->last_fetch_error,
+                 "%.300s: no answer after %.1f s (abandoned when collection ended)", s->busy_url[LANE_PROFILE],
+                 t - s->busy_since[LANE_PROFILE]);
+    }
+    if (s->busy[LANE_TRACE]) {
+        s->r->traces_failed += s->busy[LANE_TRACE];
+        snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error,
+                 "%.300s: not complete after %.1f s (abandoned when collection ended)", s->busy_url[LANE_TRACE],
+                 t - s->busy_since[LANE_TRACE]);
+    }
+    s->busy[LANE_PROFILE] = s->busy[LANE_TRACE] = 0;
+    fetcher_abandon(s->fx);
+    s->fx = NULL;
 }
 
 /* What sample_memory emits goes into the bundle like a fetched profile. */
@@ -788,8 +1125,8 @@ static void memory_emit(void *ctx, const gmd_collect_event *in)
 
 static void sample_round(session *s, bool final)
 {
+    uint32_t round = ++s->round_no;
     uint32_t profiles_before = s->r->nprofiles;
-    bool measured = false;
     int pid = s->o->argv ? (s->found ? s->obs_pid : 0) : s->o->pid;
     if (pid > 0) {
         gmd_proc_stats st;
@@ -799,7 +1136,7 @@ static void sample_round(session *s, bool final)
             double t = elapsed(s);
             if (gmd_bundle_add_proc(s->w, t, now_wall_ns(), &st, s->err) < 0) s->failed = true;
             s->r->nproc++;
-            measured = true;
+            mark_measured(s, round);
             gmd_collect_event ev = {.kind = GMD_EV_PROC, .proc = &st};
             emit(s, &ev);
         } else if (!s->o->argv) {
@@ -808,42 +1145,84 @@ static void sample_round(session *s, bool final)
         }
     }
     if (s->base[0] && !s->failed && endpoint_ok(s)) {
-        /* A forced GC costs the program a full cycle: only on the first
-         * round, the last and every Nth; the others read the profile as of
-         * the last GC, which is what the runtime publishes anyway. */
-        uint32_t every = s->o->heap_gc_every ? s->o->heap_gc_every : GMD_HEAP_GC_EVERY;
-        bool gc = s->o->heap_gc && (final || s->heap_fetches % every == 0);
-        s->heap_fetches++;
-        fetch(s, "heap", gc ? "?gc=1" : "", 0, gc);
-        fetch(s, "goroutine", "", 0, false);
-        for (uint32_t i = 0; i < s->o->nextra && !s->failed; i++) fetch(s, s->o->extra_profiles[i], "", 0, false);
-        /* States and wait reasons only exist in the debug=2 text: take it
-         * once, at the end, since it stops the world for every goroutine. */
-        if (final) fetch(s, "goroutine", "?debug=2", 2, false);
+        if (s->busy[LANE_PROFILE]) {
+            /* The endpoint still answers (or hangs on) an earlier round:
+             * queueing more would only pile up behind it. */
+            s->r->fetches_skipped++;
+        } else {
+            /* A forced GC costs the program a full cycle: only on the first
+             * round, the last and every Nth; the others read the profile as
+             * of the last GC, which is what the runtime publishes anyway. */
+            uint32_t every = s->o->heap_gc_every ? s->o->heap_gc_every : GMD_HEAP_GC_EVERY;
+            bool gc = s->o->heap_gc && (final || s->heap_fetches % every == 0);
+            s->heap_fetches++;
+            double timeout = s->o->interval_sec * 4 > 10 ? s->o->interval_sec * 4 : 10;
+            queue_fetch(s, LANE_PROFILE, "heap", gc ? "?gc=1" : "", 0, gc, timeout, MAX_PROFILE_BYTES);
+            queue_fetch(s, LANE_PROFILE, "goroutine", "", 0, false, timeout, MAX_PROFILE_BYTES);
+            for (uint32_t i = 0; i < s->o->nextra; i++)
+                queue_fetch(s, LANE_PROFILE, s->o->extra_profiles[i], "", 0, false, timeout, MAX_PROFILE_BYTES);
+            /* States and wait reasons only exist in the debug=2 text: take
+             * it once, at the end, since it stops the world for every
+             * goroutine. */
+            if (final) queue_fetch(s, LANE_PROFILE, "goroutine", "?debug=2", 2, false, timeout, MAX_PROFILE_BYTES);
+            if (final) s->final_queued = true;
+        }
     }
     if (s->o->sample_memory && pid > 0 && !s->failed) {
         if (s->o->sample_memory(s->o->memory_ctx, pid, elapsed(s), memory_emit, s) < 0) s->r->fetch_errors++;
     }
-    if (s->r->nprofiles > profiles_before) measured = true;
-    if (measured) s->r->measured_rounds++;
+    if (s->r->nprofiles > profiles_before) mark_measured(s, round);
     s->r->rounds++;
     gmd_collect_event ev = {.kind = GMD_EV_ROUND, .rounds = s->r->rounds};
     emit(s, &ev);
 }
 
-/* Wait up to `secs` for input, signals or the child; returns the signal seen (0 = none). */
+static double trace_seconds(const session *s)
+{
+    return s->o->trace_seconds > 0 ? s->o->trace_seconds : GMD_TRACE_SECONDS;
+}
+
+/* Traces: once libcurl is loaded, one at a time, every trace_every_sec, and
+ * none that would still run at --duration (it would be cut off). Returns
+ * the seconds until the next one is due (a large number when none is). */
+static double maybe_trace(session *s, double active)
+{
+    if (!s->base[0] || s->o->trace_every_sec <= 0 || !s->found || !s->curl_ready || s->failed ||
+        s->busy[LANE_TRACE] || s->ep_state == EP_FOREIGN)
+        return 3600;
+    double secs = trace_seconds(s);
+    if (s->o->duration_sec > 0 && active + secs > s->o->duration_sec) return 3600;
+    if (active < s->next_trace) return s->next_trace - active;
+    char query[64];
+    snprintf(query, sizeof query, "?seconds=%g", secs);
+    queue_fetch(s, LANE_TRACE, "trace", query, 0, false, secs + 30, MAX_TRACE_BYTES);
+    s->next_trace = active + s->o->trace_every_sec;
+    return s->o->trace_every_sec;
+}
+
+/* Wait up to `secs` for input, signals, the child or a fetch; returns the signal seen (0 = none). */
 static int pump(session *s, double secs)
 {
-    struct pollfd fds[3];
+    struct pollfd fds[5];
     int nfds = 0;
     fds[nfds++] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
+    int fx = -1, gc = -1;
+    if (s->fx) {
+        fx = nfds;
+        fds[nfds++] = (struct pollfd){.fd = s->fx->notify[0], .events = POLLIN};
+    }
+    if (s->gcfd >= 0 && !s->gc_regular && now_mono() >= s->gc_quiet_until) {
+        gc = nfds;
+        fds[nfds++] = (struct pollfd){.fd = s->gcfd, .events = POLLIN};
+    }
     int io = nfds;
     if (s->out.fd >= 0) fds[nfds++] = (struct pollfd){.fd = s->out.fd, .events = POLLIN};
     if (s->errs.fd >= 0) fds[nfds++] = (struct pollfd){.fd = s->errs.fd, .events = POLLIN};
-    if (s->gclog && secs > 0.2) secs = 0.2;
+    if (s->gcfd >= 0 && secs > 0.2) secs = 0.2;   /* a regular file is read at each wake-up; a rest ends */
     int ms = secs <= 0 ? 0 : (int)(secs * 1000.0 + 0.999);
     int rc = poll(fds, (nfds_t)nfds, ms);
     int sig = 0;
+    bool gc_ready = false;
     if (rc > 0) {
         if (fds[0].revents & POLLIN) {
             unsigned char b[16];
@@ -851,12 +1230,14 @@ static int pump(session *s, double secs)
             for (ssize_t i = 0; i < n; i++)
                 if (b[i] != SIGCHLD) sig = b[i];
         }
+        if (fx >= 0 && fds[fx].revents) take_results(s);
+        gc_ready = gc >= 0 && fds[gc].revents;
         for (int i = io; i < nfds; i++) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             read_stream(s, fds[i].fd == s->out.fd ? &s->out : &s->errs);
         }
     }
-    follow_gclog(s);
+    follow_gclog(s, gc_ready);
     reap(s);
     return sig;
 }
@@ -925,6 +1306,25 @@ static void child_godebug(const gmd_collect_opts *o, gmd_collect_result *r, char
     }
 }
 
+/* watch --gctrace: opened once, non-blocking (a FIFO without a writer must
+ * not hang the open), and followed from its end when it is a regular file. */
+static int open_gclog(session *s, const char *path, gmd_err *err)
+{
+    s->gcfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (s->gcfd < 0) return gmd_errf(err, "%s: cannot read: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(s->gcfd, &st) < 0 || S_ISDIR(st.st_mode)) {
+        int e = errno;
+        close(s->gcfd);
+        s->gcfd = -1;
+        return gmd_errf(err, "%s: cannot read: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : strerror(e));
+    }
+    s->gc_regular = S_ISREG(st.st_mode);
+    if (s->gc_regular) s->gc_off = lseek(s->gcfd, 0, SEEK_END);   /* follow from now, like tail -f */
+    s->gcbuf = gmd_xmalloc(LINE_BUF);
+    return 0;
+}
+
 int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_result *r, gmd_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -935,22 +1335,18 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     s.w = w;
     s.r = r;
     s.err = err;
+    s.gcfd = -1;
     s.out = (stream){.fd = -1};
     s.errs = (stream){.fd = -1, .is_stderr = true};
     if (o->pprof_url && o->pprof_url[0]) {
         gmd_pprof_base(o->pprof_url, s.base, sizeof s.base);
         endpoint_parse(&s);
     }
-    if (o->gctrace_file) {
-        s.gclog = fopen(o->gctrace_file, "r");
-        if (!s.gclog) return gmd_errf(err, "%s: cannot read: %s", o->gctrace_file, strerror(errno));
-        fseek(s.gclog, 0, SEEK_END);   /* follow from now, like tail -f */
-        s.gcbuf = gmd_xmalloc(LINE_BUF);
-    }
+    if (o->gctrace_file && open_gclog(&s, o->gctrace_file, err) < 0) return -1;
 
     saved_signals saved;
     if (install_signals(&saved, err) < 0) {
-        if (s.gclog) fclose(s.gclog);
+        if (s.gcfd >= 0) close(s.gcfd);
         free(s.gcbuf);
         return -1;
     }
@@ -986,31 +1382,42 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     }
 
     int stop_signal = 0;
+    bool final_done = false;
     for (;;) {
         double t = elapsed(&s);
         if (o->argv) {
             double every = !s.found ? SCAN_FAST_SEC : t - s.obs_since < SETTLE_SEC ? SCAN_SETTLE_SEC : o->interval_sec;
             if (t - s.last_scan >= every) scan_tree(&s);
         }
-        double active = s.found ? t - s.found_at : 0;
-        bool over = o->duration_sec > 0 && s.found && active >= o->duration_sec;
-        if (over || s.failed) break;
+        if (s.failed) break;
         if (o->argv && !s.child_alive) {
             r->exited_by_itself = true;
             break;
         }
         if (!o->argv && r->exited) break;
-        if (s.found && active >= s.next) {
-            bool final = o->duration_sec > 0 && active + o->interval_sec > o->duration_sec;
+        double active = s.found ? t - s.found_at : 0;
+        bool over = o->duration_sec > 0 && s.found && active >= o->duration_sec;
+        /* Rounds at interval, 2 interval, ... and the last one at the
+         * duration itself (not an interval before it). */
+        if (s.found && (over || active >= s.next)) {
+            bool final = over || (o->duration_sec > 0 && s.next >= o->duration_sec - 1e-3);
             sample_round(&s, final);
+            if (final) {
+                final_done = true;
+                break;
+            }
             s.next += o->interval_sec;
             active = elapsed(&s) - s.found_at;
             if (s.next < active) s.next = active + o->interval_sec * 0.5;   /* fell behind: don't burst */
-            if (final) break;
+            if (o->duration_sec > 0 && s.next > o->duration_sec) s.next = o->duration_sec;
             continue;
         }
         double wait = s.found ? s.next - active : 1.0;
         if (o->duration_sec > 0 && s.found && o->duration_sec - active < wait) wait = o->duration_sec - active;
+        if (s.found) {
+            double tr = maybe_trace(&s, active);
+            if (tr < wait) wait = tr;
+        }
         if (o->argv) {
             double every = !s.found ? SCAN_FAST_SEC : t - s.obs_since < SETTLE_SEC ? SCAN_SETTLE_SEC : o->interval_sec;
             double scan_in = s.last_scan + every - t;
@@ -1023,6 +1430,26 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
             break;
         }
     }
+
+    /* The last round's fetches, and a trace about to complete, may still
+     * arrive; a hung endpoint (whose requests never left the queue) costs
+     * nothing here, and Ctrl-C ends the wait. */
+    if (s.fx && !r->interrupted && !s.failed) {
+        double t0 = now_mono();
+        for (;;) {
+            double waited = now_mono() - t0;
+            bool want_p = final_done && s.final_queued && s.busy[LANE_PROFILE] && waited < FINAL_WAIT_SEC;
+            bool want_t = s.busy[LANE_TRACE] && waited < TRACE_WAIT_SEC;
+            if (!want_p && !want_t) break;
+            int sig = pump(&s, 0.1);
+            if (sig) {
+                stop_signal = sig;
+                r->interrupted = true;
+                break;
+            }
+        }
+    }
+    abandon_fetches(&s);
     if (s.failed) rc = -1;
 
     if (o->argv) {
@@ -1044,6 +1471,7 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
         if (s.failed) rc = -1;
     }
 out:
+    abandon_fetches(&s);
     r->elapsed = elapsed(&s);
     if (s.subreaper) prctl(PR_SET_CHILD_SUBREAPER, 0);
     if (s.out.fd >= 0) close(s.out.fd);
@@ -1051,7 +1479,7 @@ out:
     free(s.out.buf);
     free(s.errs.buf);
     free(s.held);
-    if (s.gclog) fclose(s.gclog);
+    if (s.gcfd >= 0) close(s.gcfd);
     free(s.gcbuf);
     restore_signals(&saved);
     return rc;
