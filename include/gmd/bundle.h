@@ -76,6 +76,8 @@ typedef struct gmd_bundle_writer {
     bool failed;
     int fail_errno;
     char fail_path[1024];
+    double fail_t;               /* the run-clock time of the record that failed */
+    double last_t;               /* the time of the record being written */
 } gmd_bundle_writer;
 
 /* Create `dir` (and missing parents). An existing non-empty directory is an

@@ -9,15 +9,24 @@
 
 void bundle_print_notes(const gmd_bundle *b, const char *cmd)
 {
-    for (uint32_t i = 0; i < b->nnotes; i++) fprintf(stderr, "gmd %s: warning: %s/%s\n", cmd, b->dir, b->notes[i]);
+    char who[64] = "gmd";
+    if (cmd) snprintf(who, sizeof who, "gmd %s", cmd);
+    for (uint32_t i = 0; i < b->nnotes; i++) fprintf(stderr, "%s: warning: %s/%s\n", who, b->dir, b->notes[i]);
     if (b->skipped_lines || b->skipped_files)
-        fprintf(stderr, "gmd %s: %s: skipped %u bad line%s and %u unreadable file%s; the verdict uses the rest\n", cmd,
+        fprintf(stderr, "%s: %s: skipped %u bad line%s and %u unreadable file%s; the verdict uses the rest\n", who,
                 b->dir, b->skipped_lines, b->skipped_lines == 1 ? "" : "s", b->skipped_files,
                 b->skipped_files == 1 ? "" : "s");
 }
 
-void bundle_print_write_failure(const gmd_bundle_writer *w, const char *cmd, double stopped_at)
+void bundle_print_write_failure(const gmd_bundle_writer *w, const char *cmd)
 {
+    double stopped_at = w->fail_t;
+    size_t n = strlen(w->fail_path);
+    if (n >= 10 && !strcmp(w->fail_path + n - 10, "/meta.json")) {
+        fprintf(stderr, "gmd %s: %s writing %s: the run's description was not saved (defaults are used)\n", cmd,
+                gmd_errno_is_disk_full(w->fail_errno) ? "disk full" : strerror(w->fail_errno), w->fail_path);
+        return;
+    }
     fprintf(stderr, "gmd %s: %s writing %s: collection stopped at %.1f s; the verdict below uses what was saved\n",
             cmd, gmd_errno_is_disk_full(w->fail_errno) ? "disk full" : strerror(w->fail_errno), w->fail_path,
             stopped_at);

@@ -8,11 +8,12 @@
 #include "gmd/leak.h"
 #include "gmd/leak_report.h"
 
-/* Each note of gmd_bundle_open, then one line counting what was skipped. */
+/* Each note of gmd_bundle_open, then one line counting what was skipped
+ * (prefixed "gmd CMD:", or "gmd:" when cmd is NULL). */
 void bundle_print_notes(const gmd_bundle *b, const char *cmd);
 /* After a failed bundle write: what stopped collection, when, and that the
  * verdict uses what was saved. */
-void bundle_print_write_failure(const gmd_bundle_writer *w, const char *cmd, double stopped_at);
+void bundle_print_write_failure(const gmd_bundle_writer *w, const char *cmd);
 /* Write report.html: to html_path if given, else into the bundle; when the
  * bundle cannot take it (read-only, full), to a temp file elsewhere, saying
  * where. Sets info->html to where it went (path kept in where). Returns -1

@@ -134,6 +134,7 @@ static int writer_fail(gmd_bundle_writer *w, const char *name, int e, gmd_err *e
     if (!w->failed) {
         w->failed = true;
         w->fail_errno = e;
+        w->fail_t = w->last_t;
         snprintf(w->fail_path, sizeof w->fail_path, "%s/%s", w->dir ? w->dir : ".", name);
     }
     return gmd_errf(err, "%s/%s: write failed: %s", w->dir ? w->dir : ".", name, strerror(e));
@@ -273,6 +274,7 @@ int gmd_bundle_add_profile(gmd_bundle_writer *w, double t, int64_t wall_ns, cons
 int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *kind,
                               int debug, bool forced_gc, const uint8_t *data, size_t len, gmd_err *err)
 {
+    w->last_t = t;
     if (w->failed) return writer_stopped(w, err);
     if (!kind_ok(kind)) return gmd_errf(err, "bad profile name '%s'", kind);
     uint32_t seq = next_seq(w, kind);
@@ -303,6 +305,7 @@ int gmd_bundle_add_profile_gc(gmd_bundle_writer *w, double t, int64_t wall_ns, c
 int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const char *line,
                           size_t len, gmd_err *err)
 {
+    w->last_t = t;
     if (w->failed) return writer_stopped(w, err);
     if (!w->gclog && !(w->gclog = journal_open(w, "gctrace.log", err))) return -1;
     fwrite(line, 1, len, w->gclog);
@@ -323,6 +326,7 @@ int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const
 int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
                          const uint8_t *data, size_t len, gmd_err *err)
 {
+    w->last_t = t_start;
     if (w->failed) return writer_stopped(w, err);
     uint32_t seq = next_seq(w, "trace");
     if (!seq) return gmd_errf(err, "too many profile kinds in one bundle");
@@ -359,6 +363,7 @@ static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
 int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
                         gmd_err *err)
 {
+    w->last_t = t;
     if (w->failed) return writer_stopped(w, err);
     if (!w->proc && !(w->proc = journal_open(w, "proc.jsonl", err))) return -1;
     gmd_json j;
