@@ -99,6 +99,43 @@ typedef struct gmd_leak_series {
     const double *t, *v;
 } gmd_leak_series;
 
+/* One frame of a stack read from an execution trace. */
+typedef struct gmd_leak_frame {
+    const char *func, *file;
+    int64_t line;
+} gmd_leak_frame;
+
+/* A goroutine suspect's site in one trace window (run clock). */
+typedef struct gmd_leak_trace_count {
+    double t, t_end;
+    uint64_t created, ended, created_alive;
+} gmd_leak_trace_count;
+
+/* What the execution traces say of a goroutine suspect's site: goroutines
+ * there are matched by the function they run (the root of the goroutine
+ * profile's stack, which is how the site's series is keyed) and, when the
+ * goroutine dump names one, the function with the go statement. */
+typedef struct gmd_leak_trace_evidence {
+    uint32_t windows;             /* trace windows read (0: no trace evidence) */
+    double seconds;               /* their summed length */
+    uint64_t created, ended;      /* at this site, in all windows */
+    uint64_t created_alive;       /* created in a window and still alive at its end */
+    double created_per_sec, ended_per_sec;
+    bool against;                 /* they end about as fast as they are created: evidence against a leak */
+    const char *start_function, *created_by;   /* "" when no goroutine of the site was seen */
+    const gmd_leak_frame *create_stack;        /* the go statement's stack, leaf first */
+    uint32_t ncreate_stack;
+    const gmd_leak_trace_count *per_window;
+} gmd_leak_trace_evidence;
+
+/* One execution trace of the run (a "trace" bundle entry), on the run clock:
+ * the trace's own first and last event, placed from its start time. */
+typedef struct gmd_leak_trace_window {
+    double t, t_end;
+    uint64_t events;
+    bool partial;                 /* cut off or corrupt: what came before was used */
+} gmd_leak_trace_window;
+
 typedef struct gmd_leak_suspect {
     gmd_leak_kind kind;
     const char *site;             /* the function named as leaking; "(unresolved)" for heap growth no
@@ -124,6 +161,7 @@ typedef struct gmd_leak_suspect {
     gmd_leak_series series;
     gmd_leak_path *paths;         /* the call paths grouped here, biggest growth first */
     uint32_t npaths;
+    gmd_leak_trace_evidence trace;    /* goroutines, with traces: windows > 0 */
 } gmd_leak_suspect;
 
 typedef struct gmd_leak_trend {
@@ -171,6 +209,13 @@ typedef struct gmd_leak_result {
     const gmd_profile *first_heap, *last_heap;   /* owned by the tracker */
     const gmd_profile *base_heap; /* the growth flame graph's base: a snapshot a quarter to half into the run */
     double base_time;
+    /* Execution traces (none: ntraces == 0 and all empty). Series are on the
+     * run clock, windows one after another; a chart breaks between them. */
+    gmd_leak_trace_window *traces;
+    uint32_t ntraces;
+    uint32_t traces_unread;       /* traces that could not be read at all */
+    gmd_leak_series trace_running, trace_runnable, trace_waiting, trace_syscall;   /* goroutines by state */
+    gmd_leak_series trace_heap, trace_goal;   /* heap-live and heap-goal metrics, bytes */
 } gmd_leak_result;
 
 typedef struct gmd_leak_opts {
@@ -180,6 +225,16 @@ typedef struct gmd_leak_opts {
 
 int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_result *out, gmd_err *err);
 void gmd_leak_result_free(gmd_leak_result *r);
+
+/* One execution trace taken from t to t_end on the run clock (a
+ * /debug/pprof/trace fetch): read through once, its goroutine sites, counts
+ * and heap metric kept in small form. A trace cut off or corrupt part way is
+ * used up to there (and counted partial, with err filled and 1 returned); one
+ * that cannot be read at all returns -1 and is counted unread. */
+struct gmd_trace_reader;
+int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, struct gmd_trace_reader *rd, gmd_err *err);
+/* The same for a trace file (mapped, pages dropped as it is read). */
+int gmd_leak_add_trace_file(gmd_leak_tracker *tr, double t, double t_end, const char *path, gmd_err *err);
 
 /* Feed one artifact as received (gzip or not): a profile of `kind`
  * ("heap", "goroutine"; others are ignored) in the form `debug`. */

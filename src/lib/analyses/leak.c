@@ -13,6 +13,7 @@
 #include "gmd/intern.h"
 #include "gmd/leak.h"
 #include "gmd/stacks.h"
+#include "gmd/trace_analysis.h"
 #include "gmd/units.h"
 #include "gmd/xalloc.h"
 
@@ -28,6 +29,10 @@
 #define MIN_SNAPSHOTS 5
 #define DEFAULT_RATE 524288.0     /* Go's MemProfileRate when a profile does not say */
 #define COARSE_BYTES (4.0 * 1048576)  /* resolving less growth than this over a run is enough */
+#define MAX_TRACES 1000           /* trace windows kept; later ones are counted, not read */
+#define MAX_TRACE_SITES 256       /* goroutine sites kept per trace (the leak-ranked first ones) */
+#define MAX_TRACE_FRAMES 32       /* frames of a creating stack kept */
+#define TRACE_POINTS 120          /* chart points per series per trace */
 
 /* One call path into a grouped site: its value at snapshot 0 and at the
  * latest snapshot it appeared in. */
@@ -69,6 +74,24 @@ typedef struct point_vec {
     uint32_t n, cap;
 } point_vec;
 
+/* A goroutine site of one trace, in small form (names interned in the
+ * tracker, so sites compare by pointer with the profiles' names). */
+typedef struct tsite {
+    const char *start, *by;
+    uint64_t created, ended, created_alive;
+    const gmd_leak_frame *stack;
+    uint32_t nstack;
+} tsite;
+
+typedef struct twin {
+    gmd_leak_trace_window w;
+    tsite *sites;                 /* tracker arena */
+    uint32_t nsites;
+} twin;
+
+/* Trace series: goroutines running, runnable, waiting, in syscalls; heap live, goal. */
+enum { TS_RUNNING, TS_RUNNABLE, TS_WAITING, TS_SYSCALL, TS_HEAP, TS_GOAL, TS_N };
+
 /* /proc series beyond RSS: where resident memory lives (gmd/smaps.h). */
 enum { PV_ANON, PV_ANON_MAPS, PV_BRK, PV_STACK, PV_FILE, PV_THREADS, PV_N };
 /* The runtime's own statistics, when read from its memory ("memstats"
@@ -102,6 +125,9 @@ struct gmd_leak_tracker {
     uint32_t nstates, statecap;
     bool gor_series_from_text;   /* goroutine counts come from debug=2 snapshots (read from memory) */
     bool dropped_series;
+    twin *wins;
+    uint32_t nwins, capwins, traces_unread;
+    point_vec ts[TS_N];
 };
 
 static void push_point(point_vec *p, double t, double v)
@@ -145,10 +171,12 @@ void gmd_leak_tracker_free(gmd_leak_tracker *tr)
     if (!tr) return;
     kind_free(&tr->heap);
     kind_free(&tr->gor);
-    point_vec *pv[3 + PV_N + RT_N] = {&tr->live, &tr->pause, &tr->rss};
+    point_vec *pv[3 + PV_N + RT_N + TS_N] = {&tr->live, &tr->pause, &tr->rss};
     for (int i = 0; i < PV_N; i++) pv[3 + i] = &tr->cls[i];
     for (int i = 0; i < RT_N; i++) pv[3 + PV_N + i] = &tr->rt[i];
-    for (size_t i = 0; i < 3 + PV_N + RT_N; i++) {
+    for (int i = 0; i < TS_N; i++) pv[3 + PV_N + RT_N + i] = &tr->ts[i];
+    free(tr->wins);
+    for (size_t i = 0; i < 3 + PV_N + RT_N + TS_N; i++) {
         free(pv[i]->t);
         free(pv[i]->v);
     }
@@ -522,6 +550,95 @@ void gmd_leak_add_memstats(gmd_leak_tracker *tr, double t, const char *text, siz
     push_point(&tr->rt[RT_META], t, mspan + mcache + buckhash + gc + other);
 }
 
+/* ------------------------------------------------------------ execution traces */
+
+/* A trace series onto the run clock, at most TRACE_POINTS points: buckets
+ * merged keeping the maximum, as the trace analysis merges its own. */
+static void add_tseries(point_vec *p, const gmd_tseries *s, int64_t start, double t)
+{
+    uint32_t per = (s->n + TRACE_POINTS - 1) / TRACE_POINTS;
+    if (per == 0) return;
+    for (uint32_t g = 0; g * per < s->n; g++) {
+        bool have = false;
+        double v = 0;
+        int64_t at = 0;
+        for (uint32_t i = g * per; i < (g + 1) * per && i < s->n; i++)
+            if (s->have[i] && (!have || s->v[i] >= v)) {
+                have = true;
+                v = s->v[i];
+                at = s->t[i];
+            }
+        if (have) push_point(p, t + (double)(at - start) / 1e9, v);
+    }
+}
+
+int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, gmd_trace_reader *rd, gmd_err *err)
+{
+    if (tr->nwins >= MAX_TRACES) {
+        tr->traces_unread++;
+        return gmd_errf(err, "more than %d traces: not read", MAX_TRACES);
+    }
+    gmd_trace_analysis *a = gmd_xmalloc(sizeof *a);
+    int rc = gmd_trace_analyse(rd, a, err);
+    if (rc < 0 && a->events == 0) {
+        gmd_trace_analysis_free(a);
+        free(a);
+        tr->traces_unread++;
+        return -1;
+    }
+    GMD_VEC_RESERVE1(tr->wins, tr->nwins, tr->capwins);
+    twin *w = &tr->wins[tr->nwins++];
+    memset(w, 0, sizeof *w);
+    double span = a->end > a->start ? (double)(a->end - a->start) / 1e9 : 0;
+    w->w.t = t;
+    w->w.t_end = span > 0 || t_end <= t ? t + span : t_end;
+    w->w.events = a->events;
+    w->w.partial = rc < 0 || a->truncated;
+    uint32_t n = a->nsites < MAX_TRACE_SITES ? a->nsites : MAX_TRACE_SITES;
+    w->sites = n ? gmd_arena_alloc(&tr->arena, n * sizeof *w->sites) : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        const gmd_trace_site *ts = &a->sites[i];
+        if (!ts->start_function[0]) continue;   /* goroutines of no known site */
+        tsite *x = &w->sites[w->nsites++];
+        x->start = gmd_intern_str(&tr->names, ts->start_function);
+        x->by = gmd_intern_str(&tr->names, ts->created_by);
+        x->created = ts->created;
+        x->ended = ts->ended;
+        x->created_alive = ts->created_alive;
+        if (ts->create_stack != GMD_TNONE) {
+            const gmd_tstack *st = &a->stacks[ts->create_stack];
+            uint32_t nf = st->n < MAX_TRACE_FRAMES ? st->n : MAX_TRACE_FRAMES;
+            gmd_leak_frame *f = nf ? gmd_arena_alloc(&tr->arena, nf * sizeof *f) : NULL;
+            for (uint32_t k = 0; k < nf; k++) {
+                const gmd_tframe *fr = &a->frames[a->frame_of[st->first + k]];
+                f[k] = (gmd_leak_frame){gmd_intern_str(&tr->names, fr->func), gmd_intern_str(&tr->names, fr->file),
+                                        (int64_t)fr->line};
+            }
+            x->stack = f;
+            x->nstack = nf;
+        }
+    }
+    const gmd_tseries *src[TS_N] = {&a->g_running, &a->g_runnable, &a->g_waiting, &a->g_syscall, &a->heap_alloc,
+                                    &a->heap_goal};
+    for (int i = 0; i < TS_N; i++) add_tseries(&tr->ts[i], src[i], a->start, t);
+    if (rc == 0 && a->truncated) rc = gmd_errf(err, "trace cut off: %s", a->truncated);
+    gmd_trace_analysis_free(a);
+    free(a);
+    return rc < 0 ? 1 : 0;
+}
+
+int gmd_leak_add_trace_file(gmd_leak_tracker *tr, double t, double t_end, const char *path, gmd_err *err)
+{
+    gmd_trace_reader *rd = gmd_trace_open(path, err);
+    if (!rd) {
+        tr->traces_unread++;
+        return -1;
+    }
+    int rc = gmd_leak_add_trace(tr, t, t_end, rd, err);
+    gmd_trace_close(rd);
+    return rc;
+}
+
 static double series_at(const series *s, uint32_t i) { return i < s->nv ? s->v[i] : 0; }
 
 static double series_quantum(const gmd_leak_tracker *tr, const series *s)
@@ -767,6 +884,83 @@ static void find_ending(const double *t, const double *v, uint32_t n, double q, 
     }
 }
 
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* What the traces say of a goroutine site: the goroutines that run its
+ * start function (the series' key; goroutines that existed before a trace
+ * began count there too), created by the dump's creator when it names one.
+ * Goroutines ending as fast as they are created is evidence against a
+ * leak: the confidence is halved and the reader told. No traces: nothing
+ * changes. */
+static void trace_evidence(gmd_leak_tracker *tr, gmd_leak_result *r, const series *s, gmd_leak_suspect *x,
+                           evidence_list *e)
+{
+    if (!tr->nwins || s->nkey < 3) return;
+    gmd_leak_trace_evidence *te = &x->trace;
+    const char *start = s->key[2], *by = x->created_by;
+    gmd_leak_trace_count *pw = gmd_arena_alloc(&r->arena, tr->nwins * sizeof *pw);
+    const tsite *best = NULL;
+    te->start_function = te->created_by = "";
+    for (uint32_t i = 0; i < tr->nwins; i++) {
+        const twin *w = &tr->wins[i];
+        pw[i].t = w->w.t;
+        pw[i].t_end = w->w.t_end;
+        te->seconds += w->w.t_end - w->w.t;
+        for (uint32_t j = 0; j < w->nsites; j++) {
+            const tsite *ts = &w->sites[j];
+            if (ts->start != start || (by[0] && ts->by[0] && ts->by != by)) continue;
+            pw[i].created += ts->created;
+            pw[i].ended += ts->ended;
+            pw[i].created_alive += ts->created_alive;
+            if (ts->by[0] && (!best || ts->created > best->created)) best = ts;
+        }
+        te->created += pw[i].created;
+        te->ended += pw[i].ended;
+        te->created_alive += pw[i].created_alive;
+    }
+    te->windows = tr->nwins;
+    te->per_window = pw;
+    if (best) {
+        te->start_function = best->start;
+        te->created_by = best->by;
+        te->create_stack = best->stack;
+        te->ncreate_stack = best->nstack;
+    }
+    if (te->seconds > 0) {
+        te->created_per_sec = (double)te->created / te->seconds;
+        te->ended_per_sec = (double)te->ended / te->seconds;
+    }
+    te->against = te->created + te->ended >= GOROUTINE_MIN && (double)te->ended >= 0.8 * (double)te->created;
+
+    char buf[1024];
+    int len = snprintf(buf, sizeof buf, "trace (%u window%s, %.1f s): ", te->windows, te->windows == 1 ? "" : "s",
+                       te->seconds);
+    if (te->created + te->ended == 0) {
+        snprintf(buf + len, sizeof buf - (size_t)len, "no goroutine running %s was created or ended", start);
+        say(r, e, "%s", buf);
+        return;
+    }
+    len += snprintf(buf + len, sizeof buf - (size_t)len, "%.1f created/s, %.1f ended/s at this site; %llu of the %llu "
+                    "created still alive at their window's end", te->created_per_sec, te->ended_per_sec,
+                    (unsigned long long)te->created_alive, (unsigned long long)te->created);
+    for (uint32_t k = 0; k < te->ncreate_stack && len < (int)sizeof buf - 120; k++) {
+        const gmd_leak_frame *f = &te->create_stack[k];
+        len += snprintf(buf + len, sizeof buf - (size_t)len, "%s%s (%s:%lld)", k ? " <- " : "; created at ", f->func,
+                        base_name(f->file), (long long)f->line);
+    }
+    say(r, e, "%s", buf);
+    if (te->against) {
+        x->confidence *= 0.5;
+        x->score = x->confidence * x->impact;
+        say(r, e, "the trace shows this site's goroutines ending about as fast as they are created (%.1f/s against "
+            "%.1f/s): evidence against a leak, so the confidence is halved", te->ended_per_sec, te->created_per_sec);
+    }
+}
+
 static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_leak_kind kind, const series *s,
                   double *vals, double *scratch, judged *out)
 {
@@ -971,6 +1165,7 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
     if (kind == GMD_LEAK_GOROUTINE)
         say(r, &e, "every parked goroutine keeps its stack (2 KiB or more) and all it references alive: about %s/hour",
             gmd_fmt_bytes_iec(slope * 3600 * GOROUTINE_BYTES, a, sizeof a));
+    if (kind == GMD_LEAK_GOROUTINE) trace_evidence(tr, r, s, x, &e);
     if (kind == GMD_LEAK_HEAP && tr->live.n >= 2) {
         double live_slope = theil_sen(tr->live.t, tr->live.v, 0, tr->live.n, scratch);
         if (live_slope > 0)
@@ -1270,6 +1465,20 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
     r->base_heap = tr->pow_prev ? tr->pow_prev : tr->first_heap;
     r->base_time = tr->pow_prev ? tr->pow_prev_t : tr->heap.nt ? tr->heap.t[0] : 0;
     r->verdict_reason = "";
+    if (tr->nwins) {
+        r->traces = gmd_arena_alloc(&r->arena, tr->nwins * sizeof *r->traces);
+        for (uint32_t i = 0; i < tr->nwins; i++) r->traces[i] = tr->wins[i].w;
+        r->ntraces = tr->nwins;
+    }
+    r->traces_unread = tr->traces_unread;
+    gmd_leak_series *tsr[TS_N] = {&r->trace_running, &r->trace_runnable, &r->trace_waiting, &r->trace_syscall,
+                                  &r->trace_heap, &r->trace_goal};
+    for (int i = 0; i < TS_N; i++)
+        if (tr->ts[i].n) {
+            tsr[i]->n = tr->ts[i].n;
+            tsr[i]->t = gmd_arena_memdup(&r->arena, tr->ts[i].t, tr->ts[i].n * sizeof(double));
+            tsr[i]->v = gmd_arena_memdup(&r->arena, tr->ts[i].v, tr->ts[i].n * sizeof(double));
+        }
 
     double t0 = INFINITY, t1 = -INFINITY;
     const point_vec *pvs[] = {&tr->live, &tr->rss};
@@ -1361,6 +1570,14 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
     else if (tr->heap.nt < MIN_SNAPSHOTS || tr->gor.nt < MIN_SNAPSHOTS)
         note(r, &notes, "only %u heap and %u goroutine snapshots: at least %d are needed to judge a trend; run longer",
              tr->heap.nt, tr->gor.nt, MIN_SNAPSHOTS);
+    uint32_t partial = 0;
+    for (uint32_t i = 0; i < tr->nwins; i++) partial += tr->wins[i].w.partial;
+    if (partial)
+        note(r, &notes, "%u of %u execution traces were cut off or corrupt part way: what came before was used", partial,
+             tr->nwins);
+    if (tr->traces_unread)
+        note(r, &notes, "%u execution trace%s could not be read at all and %s left out", tr->traces_unread,
+             tr->traces_unread == 1 ? "" : "s", tr->traces_unread == 1 ? "was" : "were");
     if (tr->dropped_series) note(r, &notes, "more than %u distinct stacks: later ones were not tracked", MAX_SERIES);
 
     if (nsus > 0) {

@@ -37,9 +37,21 @@ int gmd_leak_add_bundle(gmd_leak_tracker *tr, const gmd_bundle *b, gmd_leak_warn
             gmd_leak_add_proc(tr, e->t, &e->proc);
             continue;
         }
-        if (strcmp(e->kind, "heap") && strcmp(e->kind, "goroutine") && strcmp(e->kind, "memstats")) continue;
+        if (strcmp(e->kind, "heap") && strcmp(e->kind, "goroutine") && strcmp(e->kind, "memstats") &&
+            strcmp(e->kind, "trace"))
+            continue;
         char path[4200];
         gmd_bundle_path(b, e->file, path, sizeof path);
+        if (!strcmp(e->kind, "trace")) {
+            /* A bad or cut-off trace is never fatal: what it holds is used
+             * (or it is left out), counted, and passed to warn. */
+            gmd_err_clear(err);
+            if (gmd_leak_add_trace_file(tr, e->t, e->t_end, path, err) != 0 && warn) {
+                gmd_err_set_source(err, path);
+                warn(ctx, err);
+            }
+            continue;
+        }
         if (!strcmp(e->kind, "memstats")) {
             gmd_blob ms;
             gmd_err_clear(err);

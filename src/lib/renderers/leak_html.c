@@ -59,6 +59,23 @@ static void write_data(FILE *out, const gmd_leak_result *r)
     trend_series(&j, "rss", &r->rss);
     trend_series(&j, "goroutines", &r->goroutines);
     series(&j, "pauses", r->gc_pause_ms.n, r->gc_pause_ms.t, r->gc_pause_ms.v);
+    /* Execution traces: their windows (shaded on every chart) and what
+     * they measured inside them, on the same run clock. */
+    gmd_json_key(&j, "trace_windows");
+    gmd_json_array_begin(&j);
+    for (uint32_t i = 0; i < r->ntraces; i++) {
+        gmd_json_array_begin(&j);
+        gmd_json_double(&j, r->traces[i].t);
+        gmd_json_double(&j, r->traces[i].t_end);
+        gmd_json_array_end(&j);
+    }
+    gmd_json_array_end(&j);
+    series(&j, "trace_running", r->trace_running.n, r->trace_running.t, r->trace_running.v);
+    series(&j, "trace_runnable", r->trace_runnable.n, r->trace_runnable.t, r->trace_runnable.v);
+    series(&j, "trace_waiting", r->trace_waiting.n, r->trace_waiting.t, r->trace_waiting.v);
+    series(&j, "trace_syscall", r->trace_syscall.n, r->trace_syscall.t, r->trace_syscall.v);
+    series(&j, "trace_heap", r->trace_heap.n, r->trace_heap.t, r->trace_heap.v);
+    series(&j, "trace_goal", r->trace_goal.n, r->trace_goal.t, r->trace_goal.v);
     gmd_json_key(&j, "suspects");
     gmd_json_array_begin(&j);
     for (uint32_t i = 0; i < r->nsuspects && i < 5; i++) {
@@ -145,11 +162,19 @@ static const char page_js[] =
     "while(a>=1024&&i<u.length-1){a/=1024;v/=1024;i++}return (Math.abs(v)>=100||i==0?v.toFixed(0):v.toFixed(1))+' '+u[i]}\n"
     "function num(v){return v==null?'':String(Math.round(v*100)/100)}\n"
     "var marks=D.heap_snapshots.t.length?D.heap_snapshots.t:D.goroutine_snapshots.t;\n"
-    "var xmax=Math.max(D.duration,marks.length?marks[marks.length-1]:0,1);\n"
+    "var tw=D.trace_windows;\n"
+    "var xmax=Math.max(D.duration,marks.length?marks[marks.length-1]:0,tw.length?tw[tw.length-1][1]:0,1);\n"
     /* Snapshot moments: dashed vertical lines drawn under the series. */
     "function snapPlugin(){return{hooks:{drawClear:[function(u){var c=u.ctx;c.save();c.strokeStyle='rgba(0,0,0,0.18)';"
     "c.setLineDash([3,3]);c.lineWidth=1;for(var i=0;i<marks.length;i++){var x=Math.round(u.valToPos(marks[i],'x',true));"
-    "c.beginPath();c.moveTo(x,u.bbox.top);c.lineTo(x,u.bbox.top+u.bbox.height);c.stroke()}c.restore()}]}}}\n"
+    "c.beginPath();c.moveTo(x,u.bbox.top);c.lineTo(x,u.bbox.top+u.bbox.height);c.stroke()}"
+    /* Trace windows: shaded bands. */
+    "c.fillStyle='rgba(255,160,0,0.13)';for(var k=0;k<tw.length;k++){var x0=u.valToPos(tw[k][0],'x',true),"
+    "x1=u.valToPos(tw[k][1],'x',true);c.fillRect(x0,u.bbox.top,Math.max(x1-x0,1),u.bbox.height)}c.restore()}]}}}\n"
+    /* A trace series breaks between windows (a null point between them). */
+    "function win(x){for(var k=0;k<tw.length;k++)if(x<=tw[k][1]+1e-6)return k;return tw.length}\n"
+    "function gapped(label,s){var t=[],v=[];for(var i=0;i<s.t.length;i++){if(i&&win(s.t[i])!=win(s.t[i-1])){"
+    "t.push((s.t[i-1]+s.t[i])/2);v.push(null)}t.push(s.t[i]);v.push(s.v[i])}return{label:label,t:t,v:v,gaps:true}}\n"
     "var colors=['#d62728','#1f77b4','#2ca02c','#ff7f0e','#9467bd','#8c564b','#e377c2'];\n"
     "var made=0,box=document.getElementById('charts');\n"
     "function chart(title,lines,fmt,opts){lines=lines.filter(function(l){return l.t.length>0});if(!lines.length)return;\n"
@@ -157,7 +182,7 @@ static const char page_js[] =
     "var div=document.createElement('div');div.className='chart';var h=document.createElement('h3');h.textContent=title;"
     "div.appendChild(h);box.appendChild(div);\n"
     "var series=[{label:'t (s)',value:function(u,v){return v==null?'':v.toFixed(2)+' s'}}];\n"
-    "lines.forEach(function(l,i){var s={label:l.label,stroke:colors[i%colors.length],width:1.5,spanGaps:true,"
+    "lines.forEach(function(l,i){var s={label:l.label,stroke:colors[i%colors.length],width:1.5,spanGaps:!l.gaps,"
     "value:function(u,v){return fmt(v)}};if(l.points){s.width=0;s.points={show:true,size:5,fill:colors[i%colors.length]}}"
     "if(l.step)s.paths=uPlot.paths.stepped({align:1});if(l.scale)s.scale=l.scale;series.push(s)});\n"
     "var w=Math.max(400,box.clientWidth||1100);\n"
@@ -179,6 +204,10 @@ static const char page_js[] =
     "D.suspects.filter(function(s){return s.unit!='bytes'}).forEach(function(s){gl.push({label:s.site,t:s.series.t,v:s.series.v})});\n"
     "chart('Goroutines',gl,num);\n"
     "chart('GC stop-the-world pauses (ms)',[{label:'pause',t:D.pauses.t,v:D.pauses.v,points:true}],num);\n"
+    "chart('Goroutines by state, from the execution traces (shaded windows)',[gapped('running',D.trace_running),"
+    "gapped('runnable',D.trace_runnable),gapped('waiting',D.trace_waiting),gapped('in syscall',D.trace_syscall)],num);\n"
+    "chart('Heap from the execution traces: live and goal',[gapped('heap live',D.trace_heap),"
+    "gapped('heap goal',D.trace_goal)],bytes);\n"
     "document.body.setAttribute('data-charts',String(made));\n"
     "})();\n";
 
@@ -232,8 +261,9 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
     fputs("</p>\n<div id=errors></div>\n", out);
 
     /* The charts first: they show at a glance what the verdict says. */
-    fputs("<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "
-          "the snapshots (heap profiles).</p>\n<div id=charts></div>\n", out);
+    fprintf(out, "<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "
+            "the snapshots (heap profiles)%s.</p>\n<div id=charts></div>\n",
+            r->ntraces ? "; shaded bands the execution traces' windows" : "");
 
     fputs("<h2>Suspects</h2>\n", out);
     if (!r->nsuspects) {

@@ -26,6 +26,65 @@ static void trend(gmd_json *j, const char *key, const gmd_leak_trend *t)
     gmd_json_object_end(j);
 }
 
+/* A goroutine suspect's "trace" object (see the README). */
+static void trace_evidence(gmd_json *j, const gmd_leak_trace_evidence *te)
+{
+    gmd_json_key(j, "trace");
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "windows");
+    gmd_json_uint(j, te->windows);
+    gmd_json_key(j, "seconds");
+    gmd_json_double(j, te->seconds);
+    gmd_json_key(j, "start_function");
+    gmd_json_string(j, te->start_function);
+    gmd_json_key(j, "created_by");
+    gmd_json_string(j, te->created_by);
+    gmd_json_key(j, "created");
+    gmd_json_uint(j, te->created);
+    gmd_json_key(j, "ended");
+    gmd_json_uint(j, te->ended);
+    gmd_json_key(j, "created_alive");
+    gmd_json_uint(j, te->created_alive);
+    gmd_json_key(j, "created_per_sec");
+    gmd_json_double(j, te->created_per_sec);
+    gmd_json_key(j, "ended_per_sec");
+    gmd_json_double(j, te->ended_per_sec);
+    gmd_json_key(j, "against_leak");
+    gmd_json_bool(j, te->against);
+    gmd_json_key(j, "creation_stack");
+    gmd_json_array_begin(j);
+    for (uint32_t f = 0; f < te->ncreate_stack; f++) {
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "function");
+        gmd_json_string(j, te->create_stack[f].func);
+        gmd_json_key(j, "file");
+        gmd_json_string(j, te->create_stack[f].file);
+        gmd_json_key(j, "line");
+        gmd_json_int(j, te->create_stack[f].line);
+        gmd_json_object_end(j);
+    }
+    gmd_json_array_end(j);
+    gmd_json_key(j, "per_window");
+    gmd_json_array_begin(j);
+    for (uint32_t w = 0; w < te->windows; w++) {
+        const gmd_leak_trace_count *c = &te->per_window[w];
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "t");
+        gmd_json_double(j, c->t);
+        gmd_json_key(j, "t_end");
+        gmd_json_double(j, c->t_end);
+        gmd_json_key(j, "created");
+        gmd_json_uint(j, c->created);
+        gmd_json_key(j, "ended");
+        gmd_json_uint(j, c->ended);
+        gmd_json_key(j, "created_alive");
+        gmd_json_uint(j, c->created_alive);
+        gmd_json_object_end(j);
+    }
+    gmd_json_array_end(j);
+    gmd_json_object_end(j);
+}
+
 void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_report_info *info)
 {
     gmd_json j;
@@ -96,6 +155,7 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
             gmd_json_string(&j, s->state);
             gmd_json_key(&j, "created_by");
             gmd_json_string(&j, s->created_by);
+            if (s->trace.windows) trace_evidence(&j, &s->trace);
         }
         gmd_json_key(&j, "evidence");
         gmd_json_array_begin(&j);
@@ -153,6 +213,30 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     gmd_json_array_begin(&j);
     for (uint32_t i = 0; i < r->nnotes; i++) gmd_json_string(&j, r->notes[i]);
     gmd_json_array_end(&j);
+    if (r->ntraces || r->traces_unread) {
+        /* Only with traces, so a bundle without them reads as before. */
+        gmd_json_key(&j, "traces");
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "windows");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < r->ntraces; i++) {
+            const gmd_leak_trace_window *w = &r->traces[i];
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "t");
+            gmd_json_double(&j, w->t);
+            gmd_json_key(&j, "t_end");
+            gmd_json_double(&j, w->t_end);
+            gmd_json_key(&j, "events");
+            gmd_json_uint(&j, w->events);
+            gmd_json_key(&j, "partial");
+            gmd_json_bool(&j, w->partial);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
+        gmd_json_key(&j, "unread");
+        gmd_json_uint(&j, r->traces_unread);
+        gmd_json_object_end(&j);
+    }
     if (info) {
         gmd_json_key(&j, "bundle");
         gmd_json_string(&j, info->bundle ? info->bundle : "");

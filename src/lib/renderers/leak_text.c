@@ -49,8 +49,14 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         fprintf(out, "No leak found over %.1f s: no allocation site, goroutine stack or off-heap memory grows steadily "
                 "beyond sampling noise to the end.\n", r->duration);
     }
-    fprintf(out, "Snapshots: %u heap, %u goroutine, %u GC cycles, %u /proc samples\n", r->nheap, r->ngoroutine,
+    fprintf(out, "Snapshots: %u heap, %u goroutine, %u GC cycles, %u /proc samples", r->nheap, r->ngoroutine,
             r->ngc, r->nproc);
+    if (r->ntraces) {
+        double secs = 0;
+        for (uint32_t i = 0; i < r->ntraces; i++) secs += r->traces[i].t_end - r->traces[i].t;
+        fprintf(out, ", %u execution traces (%.1f s)", r->ntraces, secs);
+    }
+    fputc('\n', out);
 
     for (uint32_t i = 0; i < r->nsuspects; i++) {
         const gmd_leak_suspect *s = &r->suspects[i];
