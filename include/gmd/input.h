@@ -21,13 +21,23 @@ typedef struct gmd_blob {
 
 typedef struct gmd_load_opts {
     double timeout_sec;            /* URL fetch timeout; 0 means the default (60 s + ?seconds=N) */
-    uint64_t max_input_bytes;      /* 0 means the default, 4 GiB */
+    uint64_t max_input_bytes;      /* 0 means GMD_MAX_INPUT, else 4 GiB (512 MiB for URLs) */
     uint64_t max_gzip_ratio;       /* decompressed/compressed cap; 0 means the default, 256 */
     bool keep_gzip;                /* leave gzip data compressed (gmd_blob_gunzip does it later) */
 } gmd_load_opts;
 
 #define GMD_DEFAULT_MAX_INPUT   (4ull << 30)
+#define GMD_DEFAULT_MAX_FETCH   (512ull << 20)   /* for URLs: a profile endpoint sends megabytes */
 #define GMD_DEFAULT_GZIP_RATIO  256u
+
+/* The limits in force: `given` when non-zero, else GMD_MAX_INPUT or
+ * GMD_GZIP_RATIO from the environment, else the default. */
+uint64_t gmd_max_input(uint64_t given);
+uint64_t gmd_gzip_ratio(uint64_t given);
+/* The limit of one fetched response: GMD_MAX_INPUT when set (so that the
+ * knob named in the error always works), else `dflt`, else
+ * GMD_DEFAULT_MAX_FETCH. */
+uint64_t gmd_max_fetch(uint64_t dflt);
 
 bool gmd_is_url(const char *spec);
 /* Load `spec` (path, "-", or URL) and decompress it if it is gzip. */
@@ -63,7 +73,10 @@ bool gmd_gunzip_finish(gmd_gunzip_job *j, uint8_t **out, size_t *out_len);
 int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
 
 /* Fetch a URL into memory. HTTP errors, refused connections, timeouts and
- * oversize bodies become errors; `content_type` receives the response's type. */
+ * oversize bodies become errors; `content_type` receives the response's type.
+ * `max_bytes` is the caller's default limit (see gmd_max_fetch). Redirects
+ * are followed only within the same scheme, host and port; a gzip
+ * Content-Encoding is undone here under the ratio cap, others are refused. */
 int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
                  uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
                  gmd_err *err);

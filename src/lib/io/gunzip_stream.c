@@ -81,8 +81,8 @@ static void *job_main(void *arg)
 gmd_gunzip_job *gmd_gunzip_start(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_out)
 {
     if (len < 18 || in[0] != 0x1f || in[1] != 0x8b) return NULL;
-    if (!max_ratio) max_ratio = GMD_DEFAULT_GZIP_RATIO;
-    if (!max_out) max_out = GMD_DEFAULT_MAX_INPUT;
+    max_ratio = gmd_gzip_ratio(max_ratio);
+    max_out = gmd_max_input(max_out);
     uint64_t cap = len > max_out / max_ratio ? max_out : (uint64_t)len * max_ratio;
     /* ISIZE: the size of the last member mod 4 GiB; for a single member
      * under 4 GiB, the size of the output. A wrong guess makes the job fail. */

@@ -89,8 +89,8 @@ int gmd_gunzip(const uint8_t *in, size_t len, uint64_t max_ratio, uint64_t max_o
 {
     *out = NULL;
     *out_len = 0;
-    if (!max_ratio) max_ratio = GMD_DEFAULT_GZIP_RATIO;
-    if (!max_out) max_out = GMD_DEFAULT_MAX_INPUT;
+    max_ratio = gmd_gzip_ratio(max_ratio);
+    max_out = gmd_max_input(max_out);
     uint64_t cap = len > max_out / max_ratio ? max_out : (uint64_t)len * max_ratio;
     if (cap > SIZE_MAX / 2) cap = SIZE_MAX / 2;
     if (check_header(in, len, 0, err) < 0) return -1;

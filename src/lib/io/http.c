@@ -6,8 +6,10 @@
  * files do not pay for loading it and its TLS stack. */
 #define CURL_DISABLE_TYPECHECK   /* its checks are macros on the real names */
 #include <curl/curl.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "gmd/input.h"
 #include "gmd/lazylib.h"
 #include "gmd/xalloc.h"
@@ -85,6 +87,39 @@ static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
     return add;
 }
 
+/* Response headers are counted and capped here, below libcurl's own limits,
+ * so that a flood of headers gets a clear message rather than libcurl's
+ * "Out of memory"; the Content-Encoding is kept to be undone by gmd itself. */
+#define MAX_HEADER_BYTES (64 * 1024)
+
+typedef struct head_state {
+    size_t bytes;
+    bool too_big;
+    char encoding[64];
+} head_state;
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg)
+{
+    head_state *h = arg;
+    size_t len = size * n;
+    if (len >= 5 && !strncmp(line, "HTTP/", 5)) h->encoding[0] = '\0';   /* a new response */
+    h->bytes += len;
+    if (h->bytes > MAX_HEADER_BYTES) {
+        h->too_big = true;
+        return 0;
+    }
+    static const char key[] = "content-encoding:";
+    if (len > sizeof key - 1 && !strncasecmp(line, key, sizeof key - 1)) {
+        const char *v = line + sizeof key - 1, *e = line + len;
+        while (v < e && (*v == ' ' || *v == '\t')) v++;
+        while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t')) e--;
+        size_t k = (size_t)(e - v) < sizeof h->encoding - 1 ? (size_t)(e - v) : sizeof h->encoding - 1;
+        for (size_t i = 0; i < k; i++) h->encoding[i] = (char)tolower((unsigned char)v[i]);
+        h->encoding[k] = '\0';
+    }
+    return len;
+}
+
 /* "host:port" of the URL, for messages; falls back to the URL itself. */
 static void url_host_port(const char *url, char *out, size_t size)
 {
@@ -96,6 +131,25 @@ static void url_host_port(const char *url, char *out, size_t size)
         api.url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         api.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
         snprintf(out, size, "%s:%s", host, port);
+    api.free(host);
+    api.free(port);
+    api.url_cleanup(u);
+}
+
+/* "scheme://host:port" of a URL, "" when it does not parse: a redirect is
+ * followed only when this stays the same. */
+static void url_origin(const char *url, char *out, size_t size)
+{
+    out[0] = '\0';
+    CURLU *u = api.url();
+    if (!u) return;
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    if (api.url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        api.url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        api.url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        api.url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        snprintf(out, size, "%s://%s:%s", scheme, host, port);
+    api.free(scheme);
     api.free(host);
     api.free(port);
     api.url_cleanup(u);
@@ -130,6 +184,8 @@ static long url_seconds(const char *url)
     return 0;
 }
 
+#define MAX_REDIRECTS 10
+
 int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
                  uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
                  gmd_err *err)
@@ -138,56 +194,113 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     *body_len = 0;
     if (content_type && ct_size) content_type[0] = '\0';
     if (load_curl(err) < 0) return -1;
-    if (!max_bytes) max_bytes = GMD_DEFAULT_MAX_INPUT;
+    max_bytes = gmd_max_fetch(max_bytes);
     if (timeout_sec <= 0) timeout_sec = 60.0 + (double)url_seconds(url);
 
     CURL *c = api.easy_init();
     if (!c) return gmd_errf(err, "cannot initialise libcurl");
     body_buf b = {.max = max_bytes};
+    head_state h = {0};
     char curl_msg[CURL_ERROR_SIZE] = "";
-    api.easy_setopt(c, CURLOPT_URL, url);
-    api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    api.easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+    /* Redirects are followed here, not by libcurl, to refuse the ones that
+     * leave the host and port the user named. */
+    char *cur = gmd_xstrdup(url);
+    api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     api.easy_setopt(c, CURLOPT_USERAGENT, "gmd/" GMD_VERSION);
-    api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");   /* any encoding curl can decode */
+    /* gzip is accepted but undone by gmd_gunzip below, under the ratio cap;
+     * libcurl's own decoding has no cap. */
+    api.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
+    api.easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_sec * 1000.0));
     api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     api.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    api.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    api.easy_setopt(c, CURLOPT_HEADERDATA, &h);
     api.easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
     api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 
-    CURLcode rc = api.easy_perform(c);
-    char where[300];
+    char where[300], via[700] = "";
     int ret = -1;
-    if (rc != CURLE_OK) {
-        url_host_port(url, where, sizeof where);
-        switch (rc) {
-        case CURLE_COULDNT_CONNECT:
-            gmd_errf(err, "could not connect to %s: connection refused — is the program serving net/http/pprof?", where);
-            break;
-        case CURLE_COULDNT_RESOLVE_HOST:
-            if (!gmd_is_url(where) && strrchr(where, ':')) *strrchr(where, ':') = '\0';   /* drop the port */
-            gmd_errf(err, "could not resolve the host name '%s' (is the URL right? is DNS reachable?)", where);
-            break;
-        case CURLE_OPERATION_TIMEDOUT:
-            gmd_errf(err, "no response after %g s (for ?seconds=N profiles use a longer --timeout)", timeout_sec);
-            break;
-        case CURLE_WRITE_ERROR:
-            if (b.too_big) {
-                gmd_errf(err, "response is larger than the limit of %llu bytes; raise it with GMD_MAX_INPUT=BYTES",
-                         (unsigned long long)max_bytes);
-                break;
-            }
-            /* fall through */
-        default:
-            gmd_errf(err, "fetching from %s failed: %s", where, curl_msg[0] ? curl_msg : api.easy_strerror(rc));
-        }
-        goto out;
-    }
     long status = 0;
-    api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    for (int hops = 0;; hops++) {
+        api.easy_setopt(c, CURLOPT_URL, cur);
+        b.len = 0;
+        b.too_big = false;
+        h.bytes = 0;
+        h.too_big = false;
+        h.encoding[0] = '\0';
+        curl_msg[0] = '\0';
+        CURLcode rc = api.easy_perform(c);
+        if (rc != CURLE_OK) {
+            url_host_port(cur, where, sizeof where);
+            switch (rc) {
+            case CURLE_COULDNT_CONNECT:
+                gmd_errf(err, "could not connect to %s%s: connection refused — is the program serving net/http/pprof?",
+                         where, via);
+                break;
+            case CURLE_COULDNT_RESOLVE_HOST:
+                if (!gmd_is_url(where) && strrchr(where, ':')) *strrchr(where, ':') = '\0';   /* drop the port */
+                gmd_errf(err, "could not resolve the host name '%s'%s (is the URL right? is DNS reachable?)", where, via);
+                break;
+            case CURLE_OPERATION_TIMEDOUT:
+                if (h.bytes == 0)
+                    gmd_errf(err, "no response after %g s%s (for ?seconds=N profiles use a longer --timeout)",
+                             timeout_sec, via);
+                else
+                    gmd_errf(err, "timed out after %g s with %zu bytes of the body received%s: the server sends "
+                                  "too slowly (for ?seconds=N profiles use a longer --timeout)",
+                             timeout_sec, b.len, via);
+                break;
+            case CURLE_WRITE_ERROR:
+                if (b.too_big) {
+                    gmd_errf(err, "response is larger than the limit of %llu bytes; raise it with GMD_MAX_INPUT=BYTES",
+                             (unsigned long long)max_bytes);
+                    break;
+                }
+                if (h.too_big) {
+                    gmd_errf(err, "the response's headers from %s%s exceed %d KiB: not a profile endpoint?", where, via,
+                             MAX_HEADER_BYTES / 1024);
+                    break;
+                }
+                goto other;
+            case CURLE_OUT_OF_MEMORY:
+            case CURLE_RECV_ERROR:
+                /* libcurl refuses one header line over its own limit this way. */
+                if (b.len == 0 && h.bytes > 0) {
+                    gmd_errf(err, "the response's headers from %s%s could not be read: a header line over "
+                                  "libcurl's limit (100 KiB)? not a profile endpoint?", where, via);
+                    break;
+                }
+                goto other;
+            default:
+            other:
+                gmd_errf(err, "fetching from %s%s failed: %s", where, via, curl_msg[0] ? curl_msg : api.easy_strerror(rc));
+            }
+            goto out;
+        }
+        status = 0;
+        api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        char *next = NULL;
+        if (status < 300 || status > 399 || api.easy_getinfo(c, CURLINFO_REDIRECT_URL, &next) != CURLE_OK || !next)
+            break;
+        char from[300], to[300];
+        url_origin(cur, from, sizeof from);
+        url_origin(next, to, sizeof to);
+        if (!from[0] || strcmp(from, to)) {
+            gmd_errf(err, "redirected (HTTP %ld) to %s, another host, port or scheme: not followed (fetch that URL "
+                          "directly if it is right)", status, next);
+            goto out;
+        }
+        if (hops == MAX_REDIRECTS) {
+            gmd_errf(err, "more than %d redirects (the last to %s)", MAX_REDIRECTS, next);
+            goto out;
+        }
+        char *n2 = gmd_xstrdup(next);   /* owned by the handle until the next perform */
+        free(cur);
+        cur = n2;
+        snprintf(via, sizeof via, " (redirected to %.600s)", cur);
+    }
     if (status != 200) {
         /* net/http/pprof writes the reason as plain text ("Unknown profile",
          * "Could not enable CPU profiling: ..."); show its first line. */
@@ -198,8 +311,25 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
         for (size_t i = 0; i < n; i++) first[k++] = (b.data[i] >= 0x20 && b.data[i] < 0x7f) ? (char)b.data[i] : '?';
         first[k] = '\0';
         const char *text = status_text(status);
-        gmd_errf(err, "HTTP %ld%s%s%s%s", status, text[0] ? " " : "", text, k ? ": " : "", first);
+        gmd_errf(err, "HTTP %ld%s%s%s%s%s", status, text[0] ? " " : "", text, k ? ": " : "", first, via);
         goto out;
+    }
+    if (h.encoding[0] && strcmp(h.encoding, "identity")) {
+        if (strcmp(h.encoding, "gzip") && strcmp(h.encoding, "x-gzip")) {
+            gmd_errf(err, "the response has Content-Encoding '%s', which gmd does not read (only gzip)", h.encoding);
+            goto out;
+        }
+        uint8_t *plain;
+        size_t plain_len;
+        if (gmd_gunzip(b.data ? b.data : (const uint8_t *)"", b.len, 0, max_bytes, &plain, &plain_len, err) < 0) {
+            char inner[sizeof err->msg];
+            snprintf(inner, sizeof inner, "%s", err->msg);
+            gmd_errf(err, "Content-Encoding gzip: %s", inner);
+            goto out;
+        }
+        free(b.data);
+        b.data = plain;
+        b.len = plain_len;
     }
     if (content_type && ct_size) {
         char *ct = NULL;
@@ -212,6 +342,7 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     ret = 0;
 out:
     free(b.data);
+    free(cur);
     api.easy_cleanup(c);
     return ret;
 }

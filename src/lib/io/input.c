@@ -21,26 +21,44 @@ bool gmd_is_url(const char *spec)
 
 /* Limits: the options, else GMD_MAX_INPUT / GMD_GZIP_RATIO from the
  * environment (the documented way to raise them), else the defaults. */
-static uint64_t limit(uint64_t given, const char *env, uint64_t dflt)
+static uint64_t env_limit(const char *env)
 {
-    if (given) return given;
     const char *s = getenv(env);
     if (s && *s) {
         char *end;
         unsigned long long v = strtoull(s, &end, 10);
         if (!*end && v > 0) return v;
     }
-    return dflt;
+    return 0;
+}
+
+uint64_t gmd_max_input(uint64_t given)
+{
+    uint64_t v = given ? given : env_limit("GMD_MAX_INPUT");
+    return v ? v : GMD_DEFAULT_MAX_INPUT;
+}
+
+uint64_t gmd_gzip_ratio(uint64_t given)
+{
+    uint64_t v = given ? given : env_limit("GMD_GZIP_RATIO");
+    return v ? v : GMD_DEFAULT_GZIP_RATIO;
+}
+
+uint64_t gmd_max_fetch(uint64_t dflt)
+{
+    uint64_t v = env_limit("GMD_MAX_INPUT");
+    if (!v) v = dflt;
+    return v ? v : GMD_DEFAULT_MAX_FETCH;
 }
 
 static uint64_t max_input(const gmd_load_opts *o)
 {
-    return limit(o ? o->max_input_bytes : 0, "GMD_MAX_INPUT", GMD_DEFAULT_MAX_INPUT);
+    return gmd_max_input(o ? o->max_input_bytes : 0);
 }
 
 static uint64_t gzip_ratio(const gmd_load_opts *o)
 {
-    return limit(o ? o->max_gzip_ratio : 0, "GMD_GZIP_RATIO", GMD_DEFAULT_GZIP_RATIO);
+    return gmd_gzip_ratio(o ? o->max_gzip_ratio : 0);
 }
 
 static int too_large(gmd_err *err, const char *what, uint64_t max)
@@ -171,11 +189,18 @@ int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gm
 {
     memset(out, 0, sizeof *out);
     uint64_t max = max_input(opts);
+    gmd_load_opts url_opts;
     int rc;
     if (gmd_is_url(spec)) {
+        /* An endpoint has a lower default than a file, for the inflated
+         * bytes too. */
+        if (opts) url_opts = *opts;
+        else memset(&url_opts, 0, sizeof url_opts);
+        url_opts.max_input_bytes = gmd_max_fetch(url_opts.max_input_bytes);
+        opts = &url_opts;
         uint8_t *body;
         size_t n;
-        rc = gmd_http_get(spec, opts ? opts->timeout_sec : 0, max, &body, &n, NULL, 0, err);
+        rc = gmd_http_get(spec, opts->timeout_sec, opts->max_input_bytes, &body, &n, NULL, 0, err);
         if (rc == 0) {
             out->owned = body;
             out->data = body;
