@@ -89,6 +89,27 @@ static bool seps_are(const char *seps, const char *want)
     return strcmp(seps, want) == 0;
 }
 
+/* Bounds no real process reaches: a heap of 1 PiB (in MiB), a GC phase of a
+ * year, a process older than a century. A line past them is damage (or a
+ * hostile log), not data, and is counted as malformed like a cut line, so
+ * that charts and trends never see "931 PiB". */
+#define MAX_MB        (1ll << 30)
+#define MAX_PHASE_MS  (366.0 * 86400 * 1000)
+#define MAX_UPTIME_S  (100 * 366.0 * 86400)
+
+static bool plausible(const gmd_gc_cycle *y)
+{
+    if (y->t > MAX_UPTIME_S) return false;
+    if (y->heap_start_mb > MAX_MB || y->heap_term_mb > MAX_MB || y->live_mb > MAX_MB || y->goal_mb > MAX_MB ||
+        y->stacks_mb > MAX_MB || y->globals_mb > MAX_MB)
+        return false;
+    for (int i = 0; i < y->nclock; i++)
+        if (y->clock_ms[i] > MAX_PHASE_MS) return false;
+    for (int i = 0; i < y->ncpu; i++)
+        if (y->cpu_ms[i] > MAX_PHASE_MS) return false;
+    return true;
+}
+
 int gmd_gctrace_parse_gc_line(const char *s, size_t len, gmd_gc_cycle *out)
 {
     cursor c = {s, s + len};
@@ -149,6 +170,7 @@ int gmd_gctrace_parse_gc_line(const char *s, size_t len, gmd_gc_cycle *out)
     y.procs = (int)v;
     if (LIT(&c, " (forced)")) y.forced = true;
     if (c.p != c.end) return -1;
+    if (!plausible(&y)) return -1;
     *out = y;
     return 1;
 }
@@ -171,6 +193,7 @@ static int parse_scav_line(const char *s, size_t len, gmd_gc_scav *sc)
         return -1;
     }
     if (!uint_field(&c, &util) || !LIT(&c, "% util")) return -1;
+    if (a > MAX_MB << 10 || b > MAX_MB << 10 || now > MAX_MB << 10) return -1;   /* KiB over 1 PiB */
     if (!LIT(&c, " (forced)")) LIT(&c, " [controller reset]");
     if (c.p != c.end) return -1;
     sc->seen = true;
