@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
 #include "cli.h"
 #include "gmd/goruntime.h"
@@ -52,17 +54,29 @@ gmd_profile *cli_load_profile(const char *spec, const gmd_load_opts *opts)
 FILE *cli_open_output(const char *path)
 {
     if (!path || !strcmp(path, "-")) return stdout;
+    /* A path the system cannot take is refused here, whole, never cut. */
+    if (strlen(path) >= PATH_MAX) {
+        cli_fail("%.60s...: cannot write: the path is longer than %d bytes", path, PATH_MAX - 1);
+        return NULL;
+    }
     FILE *f = fopen(path, "wb");
     if (!f) cli_fail("%s: cannot write: %s", path, strerror(errno));
     return f;
 }
 
+/* A write error is said in one line: a full disk or a closed pipe must not
+ * look like a report that was written. An earlier failed write leaves the
+ * stream's error flag set even when the last flush succeeds. */
 int cli_close_output(FILE *f, const char *path)
 {
-    if (f == stdout) return fflush(f) == 0 ? 0 : -1;
-    if (fclose(f) != 0) {
-        cli_fail("%s: write failed: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    errno = 0;
+    bool failed = fflush(f) != 0;
+    int e = errno;
+    failed |= ferror(f) != 0;
+    if (f != stdout) failed |= fclose(f) != 0;
+    if (!e) e = errno;
+    if (!failed) return 0;
+    if (f == stdout) cli_fail("write error on standard output: %s", e ? strerror(e) : "I/O error");
+    else cli_fail("%s: write failed: %s", path, e ? strerror(e) : "I/O error");
+    return -1;
 }
