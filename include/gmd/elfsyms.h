@@ -4,6 +4,7 @@
 #ifndef GMD_ELFSYMS_H
 #define GMD_ELFSYMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "gmd/err.h"
 
@@ -17,6 +18,9 @@ void gmd_elfsyms_close(gmd_elfsyms *s);
 int gmd_elfsyms_match(void *s, uint64_t data_addr, uint64_t data_len, gmd_err *err);
 /* gmd_symbolize_fn: the global variable containing `addr`, or NULL. */
 const char *gmd_elfsyms_global(void *s, uint64_t addr, uint64_t *sym_start);
+/* gmd_gap_fn: when `addr` lies between symbols (an unnamed static block, such
+ * as the struct of `var r = &T{...}`), the gap's bounds and the symbol before it. */
+bool gmd_elfsyms_gap(void *s, uint64_t addr, uint64_t *start, uint64_t *end, const char **prev, uint64_t *prev_start);
 /* gmd_typename_fn: the Go type name of the descriptor at `type_addr`, or NULL. */
 const char *gmd_elfsyms_type_name(void *s, uint64_t type_addr);
 

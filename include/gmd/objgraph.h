@@ -68,9 +68,19 @@ typedef const char *(*gmd_typename_fn)(void *ctx, uint64_t type_addr);
  * (gmd_elfsyms_match: relate the binary to the dump). */
 typedef int (*gmd_segments_fn)(void *ctx, uint64_t data_addr, uint64_t data_len, gmd_err *err);
 
+/* When `addr` lies in no symbol (an unnamed static block): the bounds of the
+ * gap between symbols holding it and the symbol before it (see elfsyms.h). */
+typedef bool (*gmd_gap_fn)(void *ctx, uint64_t addr, uint64_t *start, uint64_t *end, const char **prev,
+                           uint64_t *prev_start);
+/* The type a pointer global points to ("main.SessionRegistry" for
+ * main.registry of type *main.SessionRegistry), or NULL. */
+typedef const char *(*gmd_pointee_fn)(void *ctx, const char *global);
+
 typedef struct gmd_objgraph_opts {
     gmd_segments_fn segments;
     gmd_symbolize_fn symbolize;
+    gmd_gap_fn gap;             /* optional: names unnamed static blocks after the globals pointing at them */
+    gmd_pointee_fn pointee;     /* optional, with gap */
     gmd_typename_fn type_name;
     void *ctx;
     const gmd_hd_file *file;    /* when set, pages are dropped after use to bound RSS */

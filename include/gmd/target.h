@@ -94,6 +94,8 @@ bool gmd_gobin_dwarf_field_size(gmd_gobin *b, const char *type, const char *fiel
 /* A global variable from DWARF: runtime address at link time and byte size
  * (e.g. runtime.waitReasonStrings: size / 16 strings). */
 bool gmd_gobin_dwarf_var(gmd_gobin *b, const char *name, uint64_t *addr, uint64_t *size);
+/* The name of a global variable's type ("*main.SessionRegistry"), or NULL. */
+const char *gmd_gobin_dwarf_var_type(gmd_gobin *b, const char *name);
 
 /* ---------------------------------------------------------- memory source */
 

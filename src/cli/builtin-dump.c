@@ -7,6 +7,7 @@
 #include "gmd/dump_report.h"
 #include "gmd/elfsyms.h"
 #include "gmd/objgraph.h"
+#include "gmd/target.h"
 
 typedef struct dump_opts {
     const char *verb;
@@ -130,12 +131,29 @@ static const struct option long_opts[] = {
 typedef struct loaded {
     gmd_hd_file file;
     gmd_elfsyms *syms;
+    gmd_gobin *bin;             /* the same binary's DWARF (types), NULL when it has none */
     gmd_objgraph *g;
 } loaded;
+
+/* The graph's name callbacks share one context: symbols from elfsyms, types from DWARF. */
+static int cb_segments(void *ctx, uint64_t a, uint64_t n, gmd_err *err) { return gmd_elfsyms_match(((loaded *)ctx)->syms, a, n, err); }
+static const char *cb_global(void *ctx, uint64_t a, uint64_t *start) { return gmd_elfsyms_global(((loaded *)ctx)->syms, a, start); }
+static const char *cb_type_name(void *ctx, uint64_t t) { return gmd_elfsyms_type_name(((loaded *)ctx)->syms, t); }
+static bool cb_gap(void *ctx, uint64_t a, uint64_t *s, uint64_t *e, const char **prev, uint64_t *ps)
+{
+    return gmd_elfsyms_gap(((loaded *)ctx)->syms, a, s, e, prev, ps);
+}
+static const char *cb_pointee(void *ctx, const char *global)
+{
+    loaded *l = ctx;
+    const char *t = l->bin ? gmd_gobin_dwarf_var_type(l->bin, global) : NULL;
+    return t && t[0] == '*' && t[1] ? t + 1 : NULL;
+}
 
 static void unload(loaded *l)
 {
     gmd_objgraph_free(l->g);
+    gmd_gobin_close(l->bin);
     gmd_elfsyms_close(l->syms);
     gmd_hd_file_close(&l->file);
     memset(l, 0, sizeof *l);
@@ -152,19 +170,30 @@ static int load(const dump_opts *o, const char *path, loaded *l)
             gmd_err_set_source(&err, o->binary);
             return cli_error(&err);
         }
+        /* DWARF is optional: without it roots are still named, types come from malloc headers only. */
+        gmd_err derr;
+        gmd_err_clear(&derr);
+        l->bin = gmd_gobin_open(o->binary, &derr);
+        if (l->bin && !gmd_gobin_has_dwarf(l->bin)) {
+            gmd_gobin_close(l->bin);
+            l->bin = NULL;
+        }
     }
     if (gmd_hd_file_open(&l->file, path, &err) < 0) {
         gmd_err_set_source(&err, path);
+        gmd_gobin_close(l->bin);
         gmd_elfsyms_close(l->syms);
         return cli_error(&err);
     }
     gmd_objgraph_opts go = {0};
     go.file = &l->file;
     if (l->syms) {
-        go.segments = gmd_elfsyms_match;
-        go.symbolize = gmd_elfsyms_global;
-        go.type_name = gmd_elfsyms_type_name;
-        go.ctx = l->syms;
+        go.segments = cb_segments;
+        go.symbolize = cb_global;
+        go.type_name = cb_type_name;
+        go.gap = cb_gap;
+        go.pointee = cb_pointee;
+        go.ctx = l;
     }
     l->g = gmd_objgraph_build(l->file.data, l->file.len, &go, &err);
     if (!l->g || gmd_objgraph_dominators(l->g, &err) < 0) {

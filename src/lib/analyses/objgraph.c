@@ -377,7 +377,70 @@ static int pass1(builder *b, gmd_err *err)
     return 0;
 }
 
-static const char *global_name(builder *b, uint64_t slot, uint64_t *key)
+/* A data/bss pointer slot whose value points into data/bss, kept to name
+ * the unnamed blocks it points at. */
+typedef struct seg_ref {
+    uint64_t val;
+    const char *name;
+} seg_ref;
+
+static int by_val(const void *a, const void *b)
+{
+    const seg_ref *x = a, *y = b;
+    return x->val < y->val ? -1 : x->val > y->val;
+}
+
+static bool in_segments(const gmd_objgraph *g, uint64_t a)
+{
+    return (a >= g->data_addr && a - g->data_addr < g->data_len) || (a >= g->bss_addr && a - g->bss_addr < g->bss_len);
+}
+
+/* `var r = &T{...}` puts the T in an unnamed static block of data/bss: the
+ * dump's root is a slot of that block, and the user knows it as the global
+ * that points there. Named as "main.r -> static T" when a global points at
+ * the block's start (or below the slot, in the same gap between symbols),
+ * else as the nearest symbol before it plus an offset. */
+static const char *static_name(builder *b, uint64_t slot, const seg_ref *refs, uint32_t nrefs, uint64_t *key)
+{
+    gmd_objgraph *g = b->g;
+    const gmd_objgraph_opts *o = b->opts;
+    uint64_t gs, ge, prev_start;
+    const char *prev;
+    if (!o || !o->gap || !o->gap(o->ctx, slot, &gs, &ge, &prev, &prev_start)) return NULL;
+    uint32_t lo = 0, hi = nrefs;   /* refs[lo - 1]: the last value <= slot */
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (refs[m].val <= slot) lo = m + 1;
+        else hi = m;
+    }
+    if (lo && refs[lo - 1].val >= gs) {
+        uint64_t v = refs[lo - 1].val;
+        uint32_t first = lo - 1;
+        while (first && refs[first - 1].val == v) first--;
+        char names[512];
+        size_t len = 0;
+        names[0] = 0;
+        for (uint32_t i = first, k = 0; i < lo; i++, k++) {
+            if (k == 3) {
+                len += (size_t)snprintf(names + len, sizeof names - len, ", ...");
+                break;
+            }
+            if (k && !strcmp(refs[i].name, refs[i - 1].name)) continue;
+            len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "", refs[i].name);
+            if (len >= sizeof names) break;
+        }
+        const char *type = o->pointee ? o->pointee(o->ctx, refs[first].name) : NULL;
+        *key = v;
+        return gmd_arena_printf(&g->arena, "%s -> static %s", names, type ? type : "block");
+    }
+    *key = slot;
+    if (prev)
+        return gmd_arena_printf(&g->arena, "%s+0x%llx (0x%llx)", prev, (unsigned long long)(slot - prev_start),
+                                (unsigned long long)slot);
+    return NULL;
+}
+
+static const char *global_name(builder *b, uint64_t slot, const seg_ref *refs, uint32_t nrefs, uint64_t *key)
 {
     gmd_objgraph *g = b->g;
     if (b->opts && b->opts->symbolize) {
@@ -387,6 +450,7 @@ static const char *global_name(builder *b, uint64_t slot, uint64_t *key)
             *key = start;
             return name;
         }
+        if ((name = static_name(b, slot, refs, nrefs, key))) return name;
     }
     *key = slot;
     bool in_data = slot >= g->data_addr && slot - g->data_addr < g->data_len;
@@ -395,7 +459,26 @@ static const char *global_name(builder *b, uint64_t slot, uint64_t *key)
                             (unsigned long long)slot);
 }
 
-static int segment_roots(builder *b, uint64_t rec_off, gmd_u64map *by_key, gmd_err *err)
+/* Named slots pointing into data/bss, sorted by value. */
+static int collect_refs(builder *b, uint64_t rec_off, seg_ref **refs, uint32_t *n, uint32_t *cap, gmd_err *err)
+{
+    gmd_objgraph *g = b->g;
+    gmd_hd_record rec;
+    if (gmd_hd_read_at(&g->reader, rec_off, &rec, err) < 0) return -1;
+    gmd_hd_fields f = rec.u.obj.fields;
+    uint64_t off, start;
+    while (gmd_hd_field_next(&f, &off)) {
+        uint64_t v = gmd_hd_word(&g->reader, rec.u.obj.contents, off);
+        if (!in_segments(g, v)) continue;
+        const char *name = b->opts->symbolize(b->opts->ctx, rec.u.obj.addr + off, &start);
+        if (!name) continue;
+        GMD_VEC_PUSH(*refs, *n, *cap, ((seg_ref){v, name}));
+    }
+    return 0;
+}
+
+static int segment_roots(builder *b, uint64_t rec_off, const seg_ref *refs, uint32_t nrefs, gmd_u64map *by_key,
+                         gmd_err *err)
 {
     gmd_objgraph *g = b->g;
     gmd_hd_record rec;
@@ -406,7 +489,7 @@ static int segment_roots(builder *b, uint64_t rec_off, gmd_u64map *by_key, gmd_e
         uint32_t to = resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off));
         if (to == UINT32_MAX) continue;
         uint64_t key;
-        const char *name = global_name(b, rec.u.obj.addr + off, &key);
+        const char *name = global_name(b, rec.u.obj.addr + off, refs, nrefs, &key);
         uint32_t root = gmd_u64map_get(by_key, key);
         if (root == UINT32_MAX) {
             root = new_root(b, GMD_NODE_GLOBAL, name, key, 0);
@@ -437,8 +520,16 @@ static int make_roots(builder *b, gmd_err *err)
     gmd_u64map by_key;
     gmd_u64map_init(&by_key);
     int rc = 0;
-    if (b->has_data) rc = segment_roots(b, b->data_rec, &by_key, err);
-    if (!rc && b->has_bss) rc = segment_roots(b, b->bss_rec, &by_key, err);
+    seg_ref *refs = NULL;
+    uint32_t nrefs = 0, caprefs = 0;
+    if (b->opts && b->opts->symbolize && b->opts->gap) {
+        if (b->has_data) rc = collect_refs(b, b->data_rec, &refs, &nrefs, &caprefs, err);
+        if (!rc && b->has_bss) rc = collect_refs(b, b->bss_rec, &refs, &nrefs, &caprefs, err);
+        if (nrefs) qsort(refs, nrefs, sizeof *refs, by_val);
+    }
+    if (!rc && b->has_data) rc = segment_roots(b, b->data_rec, refs, nrefs, &by_key, err);
+    if (!rc && b->has_bss) rc = segment_roots(b, b->bss_rec, refs, nrefs, &by_key, err);
+    free(refs);
     gmd_u64map_free(&by_key);
     if (rc) return -1;
 

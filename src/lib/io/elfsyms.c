@@ -158,6 +158,27 @@ const char *gmd_elfsyms_global(void *ctx, uint64_t addr, uint64_t *sym_start)
     return s->syms[lo].name;
 }
 
+bool gmd_elfsyms_gap(void *ctx, uint64_t addr, uint64_t *start, uint64_t *end, const char **prev, uint64_t *prev_start)
+{
+    gmd_elfsyms *s = ctx;
+    uint64_t a = addr - (uint64_t)s->bias;
+    if (!s->data || !s->edata) return false;
+    uint32_t lo = 0, hi = s->nsyms;   /* first symbol above a */
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (s->syms[m].addr <= a) lo = m + 1;
+        else hi = m;
+    }
+    if (lo && a - s->syms[lo - 1].addr < s->syms[lo - 1].size) return false;   /* inside a symbol */
+    /* The gap runs from the end of the previous symbol (or the segment start) to the next symbol. */
+    uint64_t g0 = lo ? s->syms[lo - 1].addr + s->syms[lo - 1].size : 0, g1 = lo < s->nsyms ? s->syms[lo].addr : UINT64_MAX;
+    *prev = lo ? s->syms[lo - 1].name : NULL;
+    *prev_start = lo ? s->syms[lo - 1].addr + (uint64_t)s->bias : 0;
+    *start = g0 + (uint64_t)s->bias;
+    *end = g1 == UINT64_MAX ? UINT64_MAX : g1 + (uint64_t)s->bias;
+    return true;
+}
+
 /* Bytes of the binary at link address a, n long, or NULL. */
 static const uint8_t *at(const gmd_elfsyms *s, uint64_t a, uint64_t n)
 {

@@ -237,3 +237,21 @@ bool gmd_gobin_dwarf_var(gmd_gobin *b, const char *name, uint64_t *addr, uint64_
     *size = sz;
     return true;
 }
+
+const char *gmd_gobin_dwarf_var_type(gmd_gobin *b, const char *name)
+{
+    struct gmd_dwindex *d = index_of(b);
+    if (!d) return NULL;
+    int32_t i = tab_find(&d->vars, name);
+    Dwarf_Die v, t;
+    Dwarf_Attribute a;
+    if (i < 0 || !dwarf_offdie(d->dw, d->vars.e[i].off, &v)) return NULL;
+    if (!dwarf_attr_integrate(&v, DW_AT_type, &a) || !dwarf_formref_die(&a, &t)) return NULL;
+    return dwarf_diename(&t);
+}
+
+Dwarf *gmd_gobin_dwarf_handle(gmd_gobin *b)
+{
+    struct gmd_dwindex *d = index_of(b);
+    return d ? d->dw : NULL;
+}

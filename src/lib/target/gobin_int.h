@@ -14,5 +14,8 @@ void gmd_gobin_dwarf_close(struct gmd_dwindex *d);
 bool gmd_gobin_dwarf_present(Elf *elf);
 Elf *gmd_gobin_elf(const gmd_gobin *b);
 struct gmd_dwindex **gmd_gobin_dwslot(gmd_gobin *b);
+/* libdw's handle on the binary's DWARF (opened on first use), or NULL. */
+typedef struct Dwarf Dwarf;
+Dwarf *gmd_gobin_dwarf_handle(gmd_gobin *b);
 
 #endif
