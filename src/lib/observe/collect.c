@@ -775,12 +775,12 @@ static void gclog_bytes(session *s, const char *p, size_t n)
             memcpy(s->gcbuf + s->gclen, p, k);
             s->gclen += k;
         } else {
+            if (!s->gc_skip) s->r->gclines_too_long++;
             s->gc_skip = true;
             s->gclen = 0;
         }
         if (!nl) return;
-        if (s->gc_skip) s->r->gclines_too_long++;
-        else if (gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline_at(s, elapsed(s), now_wall_ns(), s->gcbuf, s->gclen);
+        if (!s->gc_skip && gmd_is_gctrace_line(s->gcbuf, s->gclen)) gcline_at(s, elapsed(s), now_wall_ns(), s->gcbuf, s->gclen);
         s->gc_skip = false;
         s->gclen = 0;
         p += k + 1;
