@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# gmd run --pprof records execution traces in the background
+# (tests/run-fixtures/heapleak.go serves net/http/pprof): the bundle holds
+# trace/NNNN.trace files, each indexed by one record of the agreed form
+# {"t","wall","kind":"trace","file","t_end"}, and `gmd trace summary` reads
+# each; --no-trace and memory mode (no --pprof) record none. The last
+# sample is taken at --duration itself, not an interval before.
+. "$(dirname "$0")/lib.sh"
+: "${GO:?GO must name the go binary}"
+: "${SRCDIR:?SRCDIR must name the repo root}"
+
+"$GO" build -o "$T/heapleak" "$SRCDIR/tests/run-fixtures/heapleak.go" || fail "go build heapleak"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# 1. Traces every 2 s, 1 s each, over 6 s: the first starts after the first
+# sample, so at least one completes even under load.
+port=$(free_port)
+PORT=$port run "$GMD" run --duration 6s --trace-every 2s --trace-seconds 1 --no-html --quiet -o "$T/b" \
+    --pprof "http://127.0.0.1:$port" -- "$T/heapleak"
+assert_rc 0
+assert_err_contains "execution trace"
+n=$(ls "$T/b/trace/" | grep -c '^[0-9][0-9][0-9][0-9]\.trace$')
+[ "$n" -ge 1 ] || fail "no trace in the bundle: $(ls "$T/b")"; pass
+[ "$(ls "$T/b/trace/" | grep -vc '\.trace$')" -eq 0 ] || fail "temporary files left in trace/"; pass
+assert_eq "$(python3 - "$T/b" <<'EOF'
+import json, os, re, sys
+b = sys.argv[1]
+recs = []
+for line in open(b + "/index.jsonl"):
+    e = json.loads(line)
+    if e["kind"] != "trace":
+        continue
+    assert list(e) == ["t", "wall", "kind", "file", "t_end"], list(e)
+    assert re.fullmatch(r"trace/\d{4}\.trace", e["file"]), e["file"]
+    assert 0 < e["t"] < e["t_end"] <= 7 and e["wall"] > 0, e
+    assert e["t_end"] - e["t"] >= 0.9, e   # the endpoint traces for the whole second
+    assert os.path.getsize(b + "/" + e["file"]) > 0
+    recs.append(e["file"])
+files = sorted("trace/" + f for f in os.listdir(b + "/trace"))
+print(sorted(recs) == files and len(recs) > 0)
+EOF
+)" "True" "trace index records"
+for f in "$T"/b/trace/*.trace; do
+    run "$GMD" trace summary "$f"
+    assert_rc 0
+    assert_out_contains "go 1."
+done
+# The last round is at 6 s (it was at 5 s): the forced-GC heap of the end.
+assert_eq "$(python3 -c '
+import json, sys
+hs = [json.loads(l) for l in open(sys.argv[1]) if "\"kind\":\"heap\"" in l]
+print(hs[-1].get("gc") is True and hs[-1]["t"] >= 5.9)' "$T/b/index.jsonl")" "True" "the last heap sample at --duration"
+
+# 2. --no-trace: none.
+port=$(free_port)
+PORT=$port run "$GMD" run --duration 3s --no-trace --no-html --quiet -o "$T/n" \
+    --pprof "http://127.0.0.1:$port" -- "$T/heapleak"
+assert_rc 0
+[ ! -e "$T/n/trace" ] || fail "--no-trace recorded traces"; pass
+! grep -q '"kind":"trace"' "$T/n/index.jsonl" || fail "--no-trace indexed traces"; pass
+
+# 3. Memory mode (no --pprof): no traces, whatever --trace-every says.
+PORT=0 run "$GMD" run --duration 3s --trace-every 1s --no-html --quiet -o "$T/m" -- "$T/heapleak"
+assert_rc 0
+[ ! -e "$T/m/trace" ] || fail "memory mode recorded traces"; pass
+
+# 4. The options are in --help.
+run "$GMD" run --help
+assert_out_contains "--trace-every"
+assert_out_contains "--no-trace"
+run "$GMD" watch --help
+assert_out_contains "--trace-seconds"
+
+done_ok
