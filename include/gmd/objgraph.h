@@ -120,6 +120,15 @@ typedef struct gmd_objgraph {
 
     gmd_typename_fn type_name;
     void *type_ctx;
+    uint64_t data_rec, bss_rec;  /* byte offsets of the data and bss records; 0 when absent */
+    uint64_t *itabs;            /* [2 * nitabs] itab address, type descriptor address (itab records) */
+    uint32_t nitabs;
+
+    /* Filled by gmd_dump_types (types propagated from DWARF): per object a
+     * key into type_names, GMD_NO_NODE when unknown; NULL when not run. */
+    uint32_t *obj_type;
+    const char **type_names;
+    uint32_t ntype_names;
 
     /* Filled by gmd_objgraph_dominators. */
     uint32_t *idom;             /* [nnodes]; GMD_NO_NODE when unreachable; idom[0] = 0 */
@@ -142,10 +151,13 @@ uint64_t gmd_node_size(const gmd_objgraph *g, uint32_t n);
 uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr);
 /* "main.registry", "goroutine 7 (chan receive)", "object 0xc000123000 (1 KiB, main.node)" */
 const char *gmd_node_describe(const gmd_objgraph *g, uint32_t n, char *buf, size_t size);
-/* Type name from the Go 1.22+ malloc header (small objects > 512 bytes with
- * pointers), or NULL when not known. */
+/* Type name: propagated from typed roots (gmd_dump_types), else from the Go
+ * 1.22+ malloc header (small objects > 512 bytes with pointers), else NULL. */
 const char *gmd_object_type(const gmd_objgraph *g, uint32_t obj);
 uint64_t gmd_object_type_addr(const gmd_objgraph *g, uint32_t obj);
+/* A key per type for grouping (0 = unknown) and its name. */
+uint64_t gmd_object_type_key(const gmd_objgraph *g, uint32_t obj);
+const char *gmd_type_key_name(const gmd_objgraph *g, uint64_t key);
 /* "chan receive", "runnable", ...: the wait reason only when waiting. */
 const char *gmd_goroutine_state(const gmd_dump_goroutine *gr);
 /* Allocation site of a sampled object: its first frame outside the runtime, or NULL. */

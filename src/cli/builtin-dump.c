@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "gmd/dump_report.h"
+#include "gmd/dump_types.h"
 #include "gmd/elfsyms.h"
 #include "gmd/objgraph.h"
 #include "gmd/target.h"
@@ -196,6 +197,14 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         go.ctx = l;
     }
     l->g = gmd_objgraph_build(l->file.data, l->file.len, &go, &err);
+    if (l->g && l->bin) {
+        /* Types from DWARF, related to the dump by the data segment's address (a PIE's bias). */
+        uint64_t da, dn;
+        gmd_gotypes *types = gmd_gotypes_load(l->bin, &err);
+        if (types && gmd_gobin_section(l->bin, ".data", &da, &dn)) gmd_dump_types(l->g, types, l->g->data_addr - da);
+        gmd_gotypes_free(types);
+        gmd_err_clear(&err);
+    }
     if (!l->g || gmd_objgraph_dominators(l->g, &err) < 0) {
         gmd_err_set_source(&err, path);
         unload(l);

@@ -272,8 +272,7 @@ void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_
     gmd_u64map_init(&map);
     uint32_t cap = 0;
     for (uint32_t o = 0; o < g->nobjects; o++) {
-        uint64_t key = by_type ? gmd_object_type_addr(g, o) : g->obj_size[o];
-        if (by_type && key && (!g->type_name || !g->type_name(g->type_ctx, key))) key = 0;
+        uint64_t key = by_type ? gmd_object_type_key(g, o) : g->obj_size[o];
         uint32_t i = gmd_u64map_get(&map, key);
         if (i == UINT32_MAX) {
             i = res->n;

@@ -47,7 +47,7 @@ typedef struct builder {
     uint32_t nothers, capothers;
     struct { uint64_t addr, bucket; } *samples;
     uint64_t nsamples, capsamples;
-    uint32_t capgs, capframes, capbuckets;
+    uint32_t capgs, capframes, capbuckets, nitabs, capitabs;
     /* page index over sorted objects */
     uint64_t lo, hi;                         /* [lowest address, highest end) */
     uint32_t *page_first;                    /* first object whose address >= page start */
@@ -289,13 +289,13 @@ static int pass1(builder *b, gmd_err *err)
             break;
         }
         case GMD_HD_DATA:
-            b->data_rec = rec.offset;
+            b->data_rec = g->data_rec = rec.offset;
             b->has_data = true;
             g->data_addr = rec.u.obj.addr;
             g->data_len = rec.u.obj.contents.len;
             break;
         case GMD_HD_BSS:
-            b->bss_rec = rec.offset;
+            b->bss_rec = g->bss_rec = rec.offset;
             b->has_bss = true;
             g->bss_addr = rec.u.obj.addr;
             g->bss_len = rec.u.obj.contents.len;
@@ -329,6 +329,15 @@ static int pass1(builder *b, gmd_err *err)
             }
             break;
         case GMD_HD_OSTHREAD: g->nthreads++; break;
+        case GMD_HD_ITAB:
+            if (b->nitabs == b->capitabs) {
+                b->capitabs = b->capitabs ? b->capitabs * 2 : 64;
+                g->itabs = gmd_xrealloc(g->itabs, (size_t)b->capitabs * 2 * sizeof *g->itabs);
+            }
+            g->itabs[2 * b->nitabs] = rec.u.itab.addr;
+            g->itabs[2 * b->nitabs + 1] = rec.u.itab.type;
+            g->nitabs = ++b->nitabs;
+            break;
         case GMD_HD_MEMSTATS:
             g->has_memstats = true;
             memcpy(g->memstats, rec.u.memstats.v, sizeof g->memstats);
@@ -727,6 +736,8 @@ void gmd_objgraph_free(gmd_objgraph *g)
     free(g->retained_count);
     free(g->dom_start);
     free(g->dom_kids);
+    free(g->itabs);
+    free(g->obj_type);
     gmd_arena_free(&g->arena);
     free(g);
 }
@@ -778,9 +789,30 @@ uint64_t gmd_object_type_addr(const gmd_objgraph *g, uint32_t obj)
 
 const char *gmd_object_type(const gmd_objgraph *g, uint32_t obj)
 {
+    if (g->obj_type && g->obj_type[obj] != GMD_NO_NODE && g->obj_type[obj] < g->ntype_names)
+        return g->type_names[g->obj_type[obj]];
     if (!g->type_name) return NULL;
     uint64_t t = gmd_object_type_addr(g, obj);
     return t ? g->type_name(g->type_ctx, t) : NULL;
+}
+
+/* Propagated types are keyed by their index with the top bit set; header
+ * types by their descriptor address. */
+#define PROPAGATED_KEY (1ull << 63)
+
+uint64_t gmd_object_type_key(const gmd_objgraph *g, uint32_t obj)
+{
+    if (g->obj_type && g->obj_type[obj] != GMD_NO_NODE && g->obj_type[obj] < g->ntype_names)
+        return PROPAGATED_KEY | g->obj_type[obj];
+    uint64_t t = gmd_object_type_addr(g, obj);
+    return t && g->type_name && g->type_name(g->type_ctx, t) ? t : 0;
+}
+
+const char *gmd_type_key_name(const gmd_objgraph *g, uint64_t key)
+{
+    if (!key) return NULL;
+    if (key & PROPAGATED_KEY) return (key & ~PROPAGATED_KEY) < g->ntype_names ? g->type_names[key & ~PROPAGATED_KEY] : NULL;
+    return g->type_name ? g->type_name(g->type_ctx, key) : NULL;
 }
 
 const char *gmd_bucket_site(const gmd_memprof_bucket *b, const char **file, uint64_t *line)

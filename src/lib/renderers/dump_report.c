@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/dump_report.h"
+#include "gmd/dump_types.h"
 #include "gmd/json.h"
 #include "gmd/units.h"
 #include "gmd/xalloc.h"
@@ -47,6 +48,8 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
     uint64_t unreach_n = g->nobjects - g->reachable_objects, unreach_b = g->heap_bytes - g->reachable_bytes;
     uint32_t shared_n;
     uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
+    uint64_t typed_n, typed_b;
+    gmd_dump_typed(g, &typed_n, &typed_b);
     if (o->json) {
         gmd_json j;
         gmd_json_init(&j, out, false);
@@ -58,6 +61,8 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
         gmd_json_key(&j, "bytes"); gmd_json_uint(&j, g->heap_bytes);
         gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, g->reachable_objects);
         gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, g->reachable_bytes);
+        gmd_json_key(&j, "typed_objects"); gmd_json_uint(&j, typed_n);
+        gmd_json_key(&j, "typed_bytes"); gmd_json_uint(&j, typed_b);
         gmd_json_key(&j, "shared_bytes"); gmd_json_uint(&j, shared);
         gmd_json_key(&j, "edges"); gmd_json_uint(&j, g->nedges);
         gmd_json_key(&j, "globals"); gmd_json_uint(&j, count_kind(g, GMD_NODE_GLOBAL));
@@ -95,6 +100,9 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
     fprintf(out, "  reachable    %s (%s); unreachable %s (%s, not reachable from the dumped roots)\n",
             commas(g->reachable_objects, a, sizeof a), iec(g->reachable_bytes, b, sizeof b),
             commas(unreach_n, c, sizeof c), iec(unreach_b, d, sizeof d));
+    fprintf(out, "  typed        %s objects (%s, %.1f%% of reachable bytes) of a known type%s\n", commas(typed_n, a, sizeof a),
+            iec(typed_b, b, sizeof b), g->reachable_bytes ? 100.0 * (double)typed_b / (double)g->reachable_bytes : 0.0,
+            g->obj_type ? "" : " (--binary with DWARF types more)");
     fprintf(out, "  shared       %s in %s objects reachable from several roots, retained by none alone\n",
             iec(shared, a, sizeof a), commas(shared_n, b, sizeof b));
     fprintf(out, "  pointers     %s edges between objects and roots\n", commas(g->nedges, a, sizeof a));
@@ -464,7 +472,7 @@ void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, c
             const gmd_dump_hist_row *r = &h.rows[i];
             gmd_json_object_begin(&j);
             if (by_type) {
-                const char *t = r->key && g->type_name ? g->type_name(g->type_ctx, r->key) : NULL;
+                const char *t = gmd_type_key_name(g, r->key);
                 gmd_json_key(&j, "type");
                 if (t) gmd_json_string(&j, t);
                 else gmd_json_null(&j);
@@ -491,15 +499,18 @@ void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, c
         fprintf(out, "  %12s %10s %6.2f%% %12s  ", commas(r->count, a, sizeof a), iec(r->bytes, b, sizeof b),
                 pct(r->bytes, g->heap_bytes), commas(r->reachable, c, sizeof c));
         if (by_type) {
-            const char *t = r->key && g->type_name ? g->type_name(g->type_ctx, r->key) : NULL;
+            const char *t = gmd_type_key_name(g, r->key);
             fprintf(out, "%s\n", t ? t : unknown);
         } else {
             fprintf(out, "%s\n", iec(r->key, a, sizeof a));
         }
     }
-    if (by_type)
+    if (by_type && g->obj_type)
+        fprintf(out, "Types come from malloc headers and are propagated from globals through typed pointers, slices,\n"
+                     "strings, maps, channels and interfaces (DWARF); objects no typed pointer reaches stay unknown.\n");
+    else if (by_type)
         fprintf(out, "Types come from the malloc header of objects in 513 B-32 KiB slots that hold pointers (Go 1.22+);\n"
-                     "smaller, pointer-free and large objects carry no type in the dump.\n");
+                     "smaller, pointer-free and large objects carry no type in the dump (a --binary with DWARF types more).\n");
     gmd_dump_histogram_free(&h);
 }
 

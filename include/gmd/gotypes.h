@@ -1,0 +1,79 @@
+/* Go types of an executable, from its DWARF (via libdw), reduced to what a
+ * walk over memory needs: each type's size and the flattened list of its
+ * pointer-bearing slots (pointers, slices, strings, interfaces, maps,
+ * channels), plus global variables and the runtime type descriptor each
+ * type has. Element types behind pointers are resolved on first use, so
+ * loading costs one pass over the top-level DIEs. */
+#ifndef GMD_GOTYPES_H
+#define GMD_GOTYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "gmd/err.h"
+#include "gmd/target.h"
+
+#define GMD_GT_NONE UINT32_MAX
+
+typedef enum gmd_gt_kind {
+    GMD_GT_PLAIN,      /* nothing gmd follows: numbers, func values, unsafe.Pointer */
+    GMD_GT_STRUCT,
+    GMD_GT_ARRAY,      /* fixed array: elem x count */
+    GMD_GT_PTR,        /* *elem */
+    GMD_GT_SLICE,      /* array pointer, len, cap */
+    GMD_GT_STRING,     /* data pointer, len */
+    GMD_GT_IFACE,      /* itab, data */
+    GMD_GT_EFACE,      /* type, data */
+    GMD_GT_MAP,        /* pointer to the map header; elem is the header struct */
+    GMD_GT_CHAN,       /* pointer to the hchan; elem is the hchan struct */
+} gmd_gt_kind;
+
+typedef enum gmd_gt_special {
+    GMD_GT_ORDINARY,
+    GMD_GT_MAPHDR,     /* internal/runtime/maps.Map: dirPtr is a group (dirLen 0) or a table directory */
+    GMD_GT_HCHAN,      /* runtime.hchan: buf holds dataqsiz elements */
+} gmd_gt_special;
+
+typedef struct gmd_gotype {
+    const char *name;
+    uint64_t size;
+    uint64_t count;              /* ARRAY */
+    uint8_t kind, special;
+    uint32_t first_slot, nslots; /* STRUCT, ARRAY: pointer-bearing slots, flattened */
+    /* MAPHDR: offsets of dirPtr, dirLen; group and directory-entry (*table) types.
+     * HCHAN: offsets of buf, dataqsiz; elem type (in `group`). */
+    uint64_t off_a, off_b;
+    uint32_t group, dirent;
+} gmd_gotype;
+
+/* A slot at `off` of a value, of type `type` (a PTR, SLICE, STRING, IFACE,
+ * EFACE, MAP, CHAN, or an ARRAY too long to unroll). */
+typedef struct gmd_goslot {
+    uint64_t off;
+    uint32_t type;
+} gmd_goslot;
+
+typedef struct gmd_govar {
+    const char *name;
+    uint64_t addr, size;         /* link-time address */
+    uint32_t type;               /* GMD_GT_NONE when unknown */
+} gmd_govar;
+
+typedef struct gmd_gotypes gmd_gotypes;
+
+/* NULL (err set) when the binary has no DWARF. */
+gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err);
+void gmd_gotypes_free(gmd_gotypes *t);
+
+const gmd_gotype *gmd_gotypes_get(const gmd_gotypes *t, uint32_t id);
+/* The element of a PTR, SLICE, ARRAY, MAP or CHAN, resolved on first use. */
+uint32_t gmd_gotypes_elem(gmd_gotypes *t, uint32_t id);
+const gmd_goslot *gmd_gotypes_slots(const gmd_gotypes *t, uint32_t id);
+/* The type whose runtime descriptor is at link-time address `addr`. */
+uint32_t gmd_gotypes_by_rtype(gmd_gotypes *t, uint64_t addr);
+/* Global variables with a static address, sorted by address. */
+uint32_t gmd_gotypes_nvars(const gmd_gotypes *t);
+const gmd_govar *gmd_gotypes_var(gmd_gotypes *t, uint32_t i);
+/* A pointer-shaped type: an interface holding it keeps the value in its data word. */
+bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id);
+
+#endif

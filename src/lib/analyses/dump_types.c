@@ -1,0 +1,295 @@
+/* Type propagation over a heap dump.
+ *
+ * The dump carries no types, except the malloc header of small objects
+ * that hold pointers (513 B to 32 KiB). Everything else is typed here by
+ * evidence: a global's DWARF type says what its pointer slots point to;
+ * an object of a known type says the same of its own slots; an interface
+ * names its dynamic type (type word, or itab record -> type); maps and
+ * channels are followed through their runtime layouts (gotypes.h).
+ * Evidence conflicts are settled by trust: a malloc header beats anything
+ * propagated, a larger type beats a smaller one at the same address (a
+ * pointer to a struct's first field says less than one to the struct),
+ * and a string's bytes are the weakest claim. No evidence: no type.
+ *
+ * A worklist holds objects whose type is new; each is walked once per type
+ * it gets, and types only grow, so the walk ends. */
+#include <stdlib.h>
+#include <string.h>
+#include "gmd/dump_types.h"
+#include "gmd/hashmap.h"
+#include "gmd/xalloc.h"
+
+#define STRDATA (UINT32_MAX - 1)   /* obj_type value for the bytes of strings, before naming */
+#define MAX_STATIC_DEPTH 4          /* static blocks pointing at static blocks */
+
+typedef struct prop {
+    gmd_objgraph *g;
+    gmd_gotypes *t;
+    uint64_t bias;
+    uint32_t *type;          /* [nobjects] id * 2 + array flag; GMD_NO_NODE; STRDATA */
+    uint8_t *from_header;    /* [nobjects] 1 when the malloc header gave the type */
+    uint8_t *has_header;     /* [nobjects] 1 when the object starts with a malloc header word */
+    uint32_t *work;
+    uint32_t nwork, capwork;
+    gmd_u64map itab;         /* itab address -> index into g->itabs */
+    gmd_hd_bytes data, bss;
+} prop;
+
+static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint64_t self_addr, int depth);
+
+static uint64_t word(const prop *p, gmd_hd_bytes b, uint64_t off, bool *ok)
+{
+    if (off > b.len || b.len - off < p->g->ptr_size) {
+        *ok = false;
+        return 0;
+    }
+    *ok = true;
+    return gmd_hd_word(&p->g->reader, b, off);
+}
+
+static uint64_t type_size(prop *p, uint32_t id)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(p->t, id);
+    return ty ? ty->size : 0;
+}
+
+/* The offset of an object's value: past the malloc header word when it has one. */
+static uint64_t value_off(const prop *p, uint32_t o) { return p->has_header[o] ? p->g->ptr_size : 0; }
+
+static void push(prop *p, uint32_t o)
+{
+    GMD_VEC_PUSH(p->work, p->nwork, p->capwork, o);
+}
+
+/* Object o holds a `id` (or an array of them) at its value offset. */
+static void propose(prop *p, uint32_t o, uint32_t id)
+{
+    uint64_t size = type_size(p, id), room = p->g->obj_size[o] - value_off(p, o);
+    if (!size || size > room || p->from_header[o]) return;
+    uint32_t cur = p->type[o];
+    uint32_t key = id * 2 + (room >= 2 * size);
+    if (cur == key) return;
+    if (cur != GMD_NO_NODE && cur != STRDATA && type_size(p, cur / 2) >= size) return;
+    p->type[o] = key;
+    push(p, o);
+}
+
+/* A value of type `id` lives at static address a (an unnamed block of data/bss). */
+static void in_static(prop *p, uint64_t a, uint32_t id, int depth)
+{
+    if (depth >= MAX_STATIC_DEPTH) return;
+    const gmd_objgraph *g = p->g;
+    if (p->data.p && a >= g->data_addr && a - g->data_addr < p->data.len)
+        walk_value(p, id, p->data, a - g->data_addr, a, depth + 1);
+    else if (p->bss.p && a >= g->bss_addr && a - g->bss_addr < p->bss.len)
+        walk_value(p, id, p->bss, a - g->bss_addr, a, depth + 1);
+}
+
+/* Pointer `a` points at a value of type `id`; `array` allows an address
+ * inside an array of them (a slice of a larger backing array). */
+static void points_to(prop *p, uint64_t a, uint32_t id, bool array, int depth)
+{
+    if (!a || id == GMD_GT_NONE) return;
+    uint32_t n = gmd_objgraph_find(p->g, a);
+    if (n == GMD_NO_NODE) {
+        in_static(p, a, id, depth);
+        return;
+    }
+    uint32_t o = gmd_node_object(p->g, n);
+    uint64_t start = p->g->obj_addr[o] + value_off(p, o);
+    if (a == start) {
+        propose(p, o, id);
+        return;
+    }
+    uint64_t size = type_size(p, id);
+    if (array && a > start && size && (a - start) % size == 0) propose(p, o, id);
+}
+
+static void string_bytes(prop *p, uint64_t a)
+{
+    uint32_t n = a ? gmd_objgraph_find(p->g, a) : GMD_NO_NODE;
+    if (n == GMD_NO_NODE) return;
+    uint32_t o = gmd_node_object(p->g, n);
+    if (p->type[o] == GMD_NO_NODE && !p->from_header[o]) p->type[o] = STRDATA;   /* nothing to walk in bytes */
+}
+
+/* The dynamic type of an interface: its type word, or its itab's type. */
+static uint32_t dynamic_type(prop *p, uint64_t w, bool itab)
+{
+    if (!w) return GMD_GT_NONE;
+    if (itab) {
+        uint32_t i = gmd_u64map_get(&p->itab, w);
+        if (i == UINT32_MAX) return GMD_GT_NONE;
+        w = p->g->itabs[2 * i + 1];
+    }
+    return gmd_gotypes_by_rtype(p->t, w - p->bias);
+}
+
+/* One slot: a pointer-bearing value of type `id` at b[off]. */
+static void walk_slot(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t off, uint64_t self_addr, int depth)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(p->t, id);
+    if (!ty) return;
+    bool ok;
+    uint64_t w = word(p, b, off, &ok);
+    if (!ok) return;
+    switch (ty->kind) {
+    case GMD_GT_PTR:
+    case GMD_GT_MAP:
+    case GMD_GT_CHAN: points_to(p, w, gmd_gotypes_elem(p->t, id), false, depth); break;
+    case GMD_GT_SLICE: points_to(p, w, gmd_gotypes_elem(p->t, id), true, depth); break;
+    case GMD_GT_STRING: string_bytes(p, w); break;
+    case GMD_GT_IFACE:
+    case GMD_GT_EFACE: {
+        uint32_t dyn = dynamic_type(p, w, ty->kind == GMD_GT_IFACE);
+        uint64_t data = word(p, b, off + p->g->ptr_size, &ok);
+        if (!ok || dyn == GMD_GT_NONE || !data) break;
+        if (gmd_gotypes_direct(p->t, dyn)) {
+            /* The data word is the value itself (a pointer-shaped type). */
+            walk_value(p, dyn, b, off + p->g->ptr_size, self_addr, depth);
+        } else {
+            points_to(p, data, dyn, false, depth);
+        }
+        break;
+    }
+    case GMD_GT_ARRAY: walk_value(p, id, b, off, self_addr, depth); break;
+    default: break;
+    }
+}
+
+/* A value of type `id` at b[base]; self_addr is b's address (to tell a
+ * channel buffer inside its own object). */
+static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint64_t self_addr, int depth)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(p->t, id);
+    if (!ty || base > b.len) return;
+    if (ty->kind == GMD_GT_ARRAY && !ty->nslots) {
+        /* A long array: element by element, as far as the bytes go. */
+        uint32_t e = gmd_gotypes_elem(p->t, id);
+        uint64_t es = type_size(p, e);
+        if (!es) return;
+        for (uint64_t k = 0; k < ty->count && base + k * es < b.len; k++) walk_value(p, e, b, base + k * es, self_addr, depth);
+        return;
+    }
+    if (ty->kind != GMD_GT_STRUCT && ty->kind != GMD_GT_ARRAY) {
+        walk_slot(p, id, b, base, self_addr, depth);
+        return;
+    }
+    uint32_t n = ty->nslots;
+    for (uint32_t i = 0; i < n; i++) {
+        gmd_goslot s = gmd_gotypes_slots(p->t, id)[i];
+        walk_slot(p, s.type, b, base + s.off, self_addr, depth);
+    }
+    ty = gmd_gotypes_get(p->t, id);
+    bool ok1, ok2;
+    if (ty->special == GMD_GT_MAPHDR) {
+        uint64_t dir = word(p, b, base + ty->off_a, &ok1), len = word(p, b, base + ty->off_b, &ok2);
+        if (!ok1 || !ok2) return;
+        /* dirLen 0: a small map, dirPtr is its one group; else a directory of tables. */
+        if (len == 0) points_to(p, dir, ty->group, false, depth);
+        else points_to(p, dir, ty->dirent, false, depth);
+    } else if (ty->special == GMD_GT_HCHAN && ty->group != GMD_GT_NONE) {
+        uint64_t buf = word(p, b, base + ty->off_a, &ok1), q = word(p, b, base + ty->off_b, &ok2);
+        /* Elements without pointers share the channel's own allocation. */
+        if (ok1 && ok2 && q && !(buf >= self_addr && buf - self_addr < b.len)) points_to(p, buf, ty->group, false, depth);
+    }
+}
+
+static void walk_object(prop *p, uint32_t o)
+{
+    gmd_objgraph *g = p->g;
+    uint32_t key = p->type[o];
+    if (key == GMD_NO_NODE || key == STRDATA) return;
+    gmd_hd_record rec;
+    gmd_err err;
+    if (gmd_hd_read_at(&g->reader, g->obj_rec[o], &rec, &err) < 0) return;
+    uint32_t id = key / 2;
+    uint64_t size = type_size(p, id), off = value_off(p, o);
+    if (!size) return;
+    uint64_t n = key & 1 ? (g->obj_size[o] - off) / size : 1;
+    for (uint64_t k = 0; k < n; k++) walk_value(p, id, rec.u.obj.contents, off + k * size, g->obj_addr[o], 0);
+}
+
+static const char *display(gmd_objgraph *g, const char *name, bool array)
+{
+    if (!strncmp(name, "noalg.", 6)) name += 6;
+    return array ? gmd_arena_printf(&g->arena, "[]%s", name) : name;
+}
+
+void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
+{
+    prop p;
+    memset(&p, 0, sizeof p);
+    p.g = g;
+    p.t = t;
+    p.bias = bias;
+    uint32_t n = g->nobjects;
+    p.type = gmd_xmalloc(((size_t)n + 1) * sizeof *p.type);
+    memset(p.type, 0xff, (size_t)n * sizeof *p.type);
+    p.from_header = gmd_xcalloc((size_t)n + 1, 1);
+    p.has_header = gmd_xcalloc((size_t)n + 1, 1);
+    gmd_u64map_init(&p.itab);
+    for (uint32_t i = 0; i < g->nitabs; i++) gmd_u64map_put(&p.itab, g->itabs[2 * i], i);
+    gmd_hd_record rec;
+    gmd_err err;
+    if (g->data_rec && gmd_hd_read_at(&g->reader, g->data_rec, &rec, &err) >= 0) p.data = rec.u.obj.contents;
+    if (g->bss_rec && gmd_hd_read_at(&g->reader, g->bss_rec, &rec, &err) >= 0) p.bss = rec.u.obj.contents;
+
+    /* Malloc headers: exact types, the strongest evidence. */
+    for (uint32_t o = 0; o < n; o++) {
+        uint64_t ta = gmd_object_type_addr(g, o);
+        if (!ta) continue;
+        p.has_header[o] = 1;
+        uint32_t id = gmd_gotypes_by_rtype(t, ta - bias);
+        uint64_t size = type_size(&p, id);
+        if (id == GMD_GT_NONE || !size) continue;
+        p.type[o] = id * 2 + (g->obj_size[o] - g->ptr_size >= 2 * size);
+        p.from_header[o] = 1;
+        push(&p, o);
+    }
+    /* Globals with DWARF types, in data and bss. */
+    for (uint32_t i = 0; i < gmd_gotypes_nvars(t); i++) {
+        const gmd_govar *v = gmd_gotypes_var(t, i);
+        if (v->type == GMD_GT_NONE) continue;
+        uint64_t a = v->addr + bias;
+        if (p.data.p && a >= g->data_addr && a - g->data_addr < p.data.len) walk_value(&p, v->type, p.data, a - g->data_addr, g->data_addr, 0);
+        else if (p.bss.p && a >= g->bss_addr && a - g->bss_addr < p.bss.len) walk_value(&p, v->type, p.bss, a - g->bss_addr, g->bss_addr, 0);
+    }
+    while (p.nwork) walk_object(&p, p.work[--p.nwork]);
+
+    /* Names: two per type (one value, an array of them), plus string bytes. */
+    uint32_t nt = 0;
+    while (gmd_gotypes_get(t, nt)) nt++;
+    g->ntype_names = 2 * nt + 1;
+    g->type_names = gmd_arena_alloc(&g->arena, (size_t)g->ntype_names * sizeof *g->type_names);
+    for (uint32_t o = 0; o < n; o++) {
+        uint32_t k = p.type[o];
+        if (k == STRDATA) {
+            p.type[o] = 2 * nt;
+            continue;
+        }
+        if (k == GMD_NO_NODE || g->type_names[k]) continue;
+        const gmd_gotype *ty = gmd_gotypes_get(t, k / 2);
+        /* A slice value boxed on its own (in an interface) is not its backing array. */
+        g->type_names[k] = ty->kind == GMD_GT_SLICE && !(k & 1) ? gmd_arena_printf(&g->arena, "%s (slice header)", ty->name)
+                                                                : display(g, ty->name, k & 1);
+    }
+    g->type_names[2 * nt] = "string data";
+    free(g->obj_type);
+    g->obj_type = p.type;
+    free(p.from_header);
+    free(p.has_header);
+    free(p.work);
+    gmd_u64map_free(&p.itab);
+}
+
+void gmd_dump_typed(const gmd_objgraph *g, uint64_t *objects, uint64_t *bytes)
+{
+    *objects = *bytes = 0;
+    for (uint32_t o = 0; o < g->nobjects; o++) {
+        if (g->idom && g->idom[g->nroots + o] == GMD_NO_NODE) continue;
+        if (!gmd_object_type(g, o)) continue;
+        (*objects)++;
+        *bytes += g->obj_size[o];
+    }
+}
