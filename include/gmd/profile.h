@@ -99,6 +99,8 @@ typedef enum gmd_profile_format {
     GMD_FMT_GOROUTINE_TEXT1,  /* "goroutine profile: total N" (debug=1) */
     GMD_FMT_GOROUTINE_TEXT2,  /* runtime.Stack traceback text (debug=2) */
     GMD_FMT_MEMORY_GOROUTINES,/* read from a process's or core's memory (gmd/goruntime.h) */
+    GMD_FMT_COUNT_TEXT,       /* "threadcreate profile: total N" (debug=1), any count profile but goroutine */
+    GMD_FMT_CONTENTION_TEXT,  /* "--- contention:" / "--- mutex:" block and mutex text (debug=1) */
 } gmd_profile_format;
 
 typedef struct gmd_memstat {
@@ -146,6 +148,8 @@ gmd_profile *gmd_pprof_proto_parse(const uint8_t *data, size_t len, gmd_err *err
 gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gmd_err *err);
 gmd_profile *gmd_pprof_goroutine_text2_parse(const uint8_t *data, size_t len, gmd_err *err);
+gmd_profile *gmd_pprof_contention_text_parse(const uint8_t *data, size_t len, gmd_err *err);
+bool gmd_pprof_contention_text_detect(const uint8_t *data, size_t len);
 /* A text holding several goroutine dumps (a log): how many, and dump `index`
  * of them (text2_parse reads the last). */
 uint32_t gmd_goroutine_text_count_dumps(const uint8_t *data, size_t len);

@@ -594,7 +594,6 @@ static void test_detect_text(void **state)
         {"\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0\4\0\x3e\0", 20, "core file"},
         {"\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\x3e\0", 20, "ELF binary"},
         {"\0\0\0\0\3\0\0\0\0\0\0\0\x10\x27\0\0\0\0\0\0", 20, "legacy binary CPU"},
-        {"--- mutex:\ncycles/second=1\n", 27, "contention"},
         {"[1, 2]\n", 7, "JSON"},
         {"  <html>", 8, "got HTML"},
     };
@@ -604,6 +603,59 @@ static void test_detect_text(void **state)
         assert_null(gmd_profile_parse((const uint8_t *)cases[i].data, cases[i].len, &err));
         if (!strstr(err.msg, cases[i].needle)) fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].needle);
     }
+}
+
+/* block/mutex debug=1 text, read as pprof's legacy parser reads it:
+ * contentions = count * period, delay = cycles * period / GHz. */
+static void test_contention_text(void **state)
+{
+    (void)state;
+    static const char mutex[] =
+        "--- mutex:\ncycles/second=2000000000\nsampling period=5\n"
+        "4000 3 @ 0x1001 0x2001\n"
+        "#\t0x1000\tsync.(*Mutex).Unlock+0x10\t/go/sync/mutex.go:65\n"
+        "#\t0x2000\tmain.main+0x20\t/app/main.go:9\n\n"
+        "10 1 @ 0x2001\n";
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_profile *p = gmd_profile_parse((const uint8_t *)mutex, sizeof mutex - 1, &err);
+    assert_non_null(p);
+    assert_int_equal(p->format, GMD_FMT_CONTENTION_TEXT);
+    assert_int_equal(p->nsample_types, 2);
+    assert_string_equal(p->sample_types[0].type, "contentions");
+    assert_string_equal(p->sample_types[1].unit, "nanoseconds");
+    assert_int_equal(p->period, 5);
+    assert_int_equal(p->nsamples, 2);
+    assert_int_equal(p->samples[0].values[0], 15);      /* 3 * 5 */
+    assert_int_equal(p->samples[0].values[1], 10000);   /* 4000 cycles * 5 / 2 GHz */
+    assert_int_equal(p->samples[0].nlocations, 2);
+    const gmd_location *l = &p->locations[p->samples[0].locations[0]];
+    assert_int_equal(l->address, 0x1000);
+    assert_int_equal(l->nlines, 1);
+    assert_string_equal(p->functions[l->lines[0].function].name, "sync.(*Mutex).Unlock");
+    gmd_profile_free(p);
+
+    /* Errors name the byte offset. */
+    static const char bad[] = "--- contention:\ncycles/second=1\nabc 1 @ 0x1\n";
+    gmd_err_clear(&err);
+    assert_null(gmd_profile_parse((const uint8_t *)bad, sizeof bad - 1, &err));
+    assert_int_equal(err.offset, 32);
+    static const char attr[] = "--- contention:\nformat=x\n";
+    gmd_err_clear(&err);
+    assert_null(gmd_profile_parse((const uint8_t *)attr, sizeof attr - 1, &err));
+    assert_int_equal(err.offset, 16);
+
+    /* threadcreate: a count profile of its own type, 0x0 padding allowed. */
+    static const char tc[] = "threadcreate profile: total 3\n2 @ 0x0 0x0\n#\t0x0\n\n1 @ 0x11 0x0\n"
+                             "#\t0x10\truntime.newm+0x4\t/go/proc.go:1\n#\t0x0\n";
+    gmd_err_clear(&err);
+    p = gmd_profile_parse((const uint8_t *)tc, sizeof tc - 1, &err);
+    assert_non_null(p);
+    assert_int_equal(p->format, GMD_FMT_COUNT_TEXT);
+    assert_string_equal(p->sample_types[0].type, "threadcreate");
+    assert_int_equal(p->nsamples, 2);
+    assert_int_equal(p->samples[0].values[0], 2);
+    gmd_profile_free(p);
 }
 
 /* ---- real profiles from the fixture programs ---- */
@@ -711,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_goroutine2_in_text),
         cmocka_unit_test(test_goroutine2_crash_sections),
         cmocka_unit_test(test_detect_text),
+        cmocka_unit_test(test_contention_text),
         cmocka_unit_test(test_fixture_heap),
         cmocka_unit_test(test_fixture_goroutines),
     };

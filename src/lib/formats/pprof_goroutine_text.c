@@ -121,7 +121,8 @@ static int text1_record(text1_state *st, const text_line *l, gmd_err *err)
     const char *s = l->s;
     size_t n = l->n, i = 0;
     if (!text_parse_i64(s, n, &i, &st->count) || st->count < 0 || (i = skip_sp(s, n, i)) >= n || s[i] != '@')
-        return gmd_err_at(err, (int64_t)l->off, "goroutine profile: expected a group 'N @ 0x...', a '#' line or a blank line");
+        return gmd_err_at(err, (int64_t)l->off, "%.40s profile: expected a group 'N @ 0x...', a '#' line or a blank line",
+                          st->p->sample_types[0].type);
     i++;
     st->naddrs = st->nframes = st->nlabels = 0;
     for (;;) {
@@ -129,8 +130,10 @@ static int text1_record(text1_state *st, const text_line *l, gmd_err *err)
         if (i >= n) break;
         uint64_t a;
         size_t at = i;
-        if (!text_parse_hex(s, n, &i, &a) || (i < n && s[i] != ' ' && s[i] != '\t') || a == 0)
-            return gmd_err_at(err, (int64_t)(l->off + at), "goroutine profile: bad stack address");
+        /* 0x0 is allowed: Go's threadcreate text pads stacks with it. */
+        if (!text_parse_hex(s, n, &i, &a) || (i < n && s[i] != ' ' && s[i] != '\t'))
+            return gmd_err_at(err, (int64_t)(l->off + at), "%.40s profile: bad stack address",
+                              st->p->sample_types[0].type);
         GMD_VEC_PUSH(st->addrs, st->naddrs, st->capaddrs, a);
     }
     st->in_record = true;
@@ -156,8 +159,8 @@ gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gm
     text1_state st;
     memset(&st, 0, sizeof st);
     st.p = gmd_profile_new();
-    st.p->format = GMD_FMT_GOROUTINE_TEXT1;
     set_count_types(st.p, l.s, name_n);
+    st.p->format = strcmp(st.p->sample_types[0].type, "goroutine") ? GMD_FMT_COUNT_TEXT : GMD_FMT_GOROUTINE_TEXT1;
     st.b = gmd_builder_new(st.p);
     while (text_next_line(&r, &l)) {
         if (text_is_frame_line(&l)) {

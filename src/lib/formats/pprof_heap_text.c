@@ -246,8 +246,10 @@ int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, 
     size_t j = 0;
     for (size_t i = 0; i < naddrs; i++) {
         uint64_t pc = addrs[i] - 1;   /* return address -> inside the call, as pprof does */
+        /* A 0x0 padding address (threadcreate) has a "#\t0x0" line, not 0x0 - 1. */
+        uint64_t shown = addrs[i] ? pc : 0;
         size_t nl = 0;
-        for (; j < nframes && frames[j].addr == pc; j++) {
+        for (; j < nframes && frames[j].addr == shown; j++) {
             if (!frames[j].has_func) continue;
             if (nl >= *scratch_cap) {
                 *scratch_cap = *scratch_cap ? *scratch_cap * 2 : 16;

@@ -33,6 +33,8 @@ const char *gmd_profile_format_name(gmd_profile_format f)
     case GMD_FMT_GOROUTINE_TEXT1: return "goroutine text (debug=1)";
     case GMD_FMT_GOROUTINE_TEXT2: return "goroutine text (debug=2)";
     case GMD_FMT_MEMORY_GOROUTINES: return "read from memory";
+    case GMD_FMT_COUNT_TEXT: return "count profile text (debug=1)";
+    case GMD_FMT_CONTENTION_TEXT: return "contention text (debug=1)";
     default: return "unknown";
     }
 }
@@ -115,6 +117,8 @@ gmd_profile_format gmd_profile_detect(const uint8_t *d, size_t len)
     size_t n = len - i;
     if (starts_with(t, n, "heap profile:")) return GMD_FMT_HEAP_TEXT;
     if (starts_with(t, n, "goroutine profile:")) return GMD_FMT_GOROUTINE_TEXT1;
+    if (starts_with(t, n, "threadcreate profile:")) return GMD_FMT_COUNT_TEXT;
+    if (gmd_pprof_contention_text_detect(t, n)) return GMD_FMT_CONTENTION_TEXT;
     if (starts_with(t, n, "goroutine ") && n > 10 && t[10] >= '0' && t[10] <= '9')
         return GMD_FMT_GOROUTINE_TEXT2;
     if (looks_like_text(d, len))
@@ -188,11 +192,6 @@ static void refuse(const uint8_t *d, size_t len, gmd_err *err)
     else if (is_legacy_cpu(d, len))
         what = "a legacy binary CPU profile (Go before 1.9, gperftools), which gmd does not read: "
                "convert it with go tool pprof -proto";
-    else if (starts_with(t, n, "--- contention:") || starts_with(t, n, "--- mutex:"))
-        what = "a block or mutex profile in debug=1 text (a contention profile), which gmd does not read yet: "
-               "fetch it without ?debug=1 (protobuf)";
-    else if (starts_with(t, n, "threadcreate profile:"))
-        what = "a threadcreate profile in debug=1 text, which gmd does not read yet: fetch it without ?debug=1";
     else if (n && t[0] == '<') {
         gmd_err_at(err, (int64_t)i, "got HTML where a profile was expected (an index page or an error page?)");
         return;
@@ -219,7 +218,9 @@ gmd_profile *gmd_profile_parse(const uint8_t *data, size_t len, gmd_err *err)
     switch (gmd_profile_detect(data, len)) {
     case GMD_FMT_PROTO: return gmd_pprof_proto_parse(data, len, err);
     case GMD_FMT_HEAP_TEXT: return gmd_pprof_heap_text_parse(data, len, err);
-    case GMD_FMT_GOROUTINE_TEXT1: return gmd_pprof_goroutine_text1_parse(data, len, err);
+    case GMD_FMT_GOROUTINE_TEXT1:
+    case GMD_FMT_COUNT_TEXT: return gmd_pprof_goroutine_text1_parse(data, len, err);
+    case GMD_FMT_CONTENTION_TEXT: return gmd_pprof_contention_text_parse(data, len, err);
     case GMD_FMT_GOROUTINE_TEXT2: return gmd_pprof_goroutine_text2_parse(data, len, err);
     default:
         refuse(data, len, err);
