@@ -32,8 +32,10 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
 int gmd_report_list(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, gmd_err *err);
 
 /* pprof's profile header lines (File, Build ID, comments, Type, Doc, Time,
- * Duration), each ending in a newline. */
-void gmd_report_profile_labels(FILE *out, const gmd_stackset *s);
+ * Duration), each ending in a newline. The "Total samples" value is in
+ * out_unit, the report's unit (gmd_report_output_unit), as pprof prints
+ * it; NULL scales it on its own (traces). */
+void gmd_report_profile_labels(FILE *out, const gmd_stackset *s, const char *out_unit);
 
 /* The unit pprof would print a graph's values in (NULL = plain numbers). */
 const char *gmd_report_output_unit(const gmd_graph *g);

@@ -104,7 +104,7 @@ static void write_legend(dot_ctx *c, const gmd_dot_opts *o, const char *graph_na
     size_t hlen = 0;
     FILE *mem = open_memstream(&hdr, &hlen);
     if (mem) {
-        gmd_report_profile_labels(mem, g->stacks);
+        gmd_report_profile_labels(mem, g->stacks, c->out_unit);
         fclose(mem);
     }
     fputs("subgraph cluster_L { \"legend\" [shape=box fontsize=16 margin=\"0.15,0.1\" label=\"", out);

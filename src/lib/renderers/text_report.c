@@ -21,7 +21,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-void gmd_report_profile_labels(FILE *out, const gmd_stackset *s)
+void gmd_report_profile_labels(FILE *out, const gmd_stackset *s, const char *out_unit)
 {
     const gmd_profile *p = s->profile;
     char a[VBUF], b[VBUF];
@@ -53,7 +53,7 @@ void gmd_report_profile_labels(FILE *out, const gmd_stackset *s)
             if (ns) snprintf(ratio, sizeof ratio, "(%s)", gmd_fmt_percent(ns, p->duration_nanos, pct, sizeof pct));
         }
         fprintf(out, "Duration: %s, Total samples = %s %s\n", gmd_fmt_value(p->duration_nanos, "nanoseconds", a, sizeof a),
-                gmd_fmt_value(s->total_unfiltered, s->value_type.unit, b, sizeof b), ratio);
+                gmd_fmt_value_in(s->total_unfiltered, s->value_type.unit, out_unit, b, sizeof b), ratio);
     }
 }
 
@@ -127,7 +127,7 @@ static void graph_opts_for(const gmd_report_opts *o, gmd_graph_opts *go, int def
 static void report_labels(FILE *out, const gmd_graph *g, const gmd_report_opts *o, const fmt_ctx *c)
 {
     char a[VBUF], b[VBUF], d[VBUF];
-    gmd_report_profile_labels(out, g->stacks);
+    gmd_report_profile_labels(out, g->stacks, c->out_unit);
     active_filters(out, o->select);
     char *p = (char *)pct(g->shown, g->total, b);
     while (*p == ' ') p++;
@@ -476,7 +476,7 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
         return 0;
     }
     static const char sep[] = "-----------+-------------------------------------------------------";
-    gmd_report_profile_labels(out, s);
+    gmd_report_profile_labels(out, s, NULL);
     char v[VBUF], buf[1024];
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
