@@ -79,6 +79,9 @@ typedef struct gmd_graph {
     gmd_granularity granularity;
     gmd_graph_node *nodes;      /* in opts.order */
     uint32_t nnodes;
+    uint32_t nghosts;           /* nodes[nnodes .. nnodes+nghosts): all-zero nodes (a delta profile's
+                                   +1 and -1) that edges still touch, as in pprof when no trimming
+                                   rebuilt its graph; never listed, only named by edges */
     gmd_graph_edge *edges;      /* only edges between kept nodes, trimmed by edgefraction */
     uint32_t nedges;
 

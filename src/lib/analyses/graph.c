@@ -186,7 +186,7 @@ static inline uint32_t slot_key(gmd_graph_impl *im, const gmd_stackset *s, size_
  * arrays of g. Frames are walked through the stack set's per-location
  * tables, root to leaf, so no per-frame array of the whole profile is
  * ever built. */
-static void materialize(gmd_graph *g, const uint8_t *kept);
+static void materialize(gmd_graph *g, const uint8_t *kept, bool ghosts);
 
 /* Stacks [si, si_end) into w. Keys must all be resolved (resolve_keys). */
 typedef struct walk_job {
@@ -353,11 +353,35 @@ static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
         walk_merge(w, &second, nk);
         walk_free(&second);
     }
-    materialize(g, kept);
+    /* Ghosts only when this pass is pprof's first and only graph: its
+     * all-zero nodes keep their edges unless a trimming step rebuilds it. */
+    materialize(g, kept, edges && !kept);
 }
 
-/* Make g's node and edge arrays from the per-key values of the last pass. */
-static void materialize(gmd_graph *g, const uint8_t *kept)
+/* Append key i's node, with the last pass's values. */
+static void make_node(gmd_graph *g, uint32_t i)
+{
+    gmd_graph_impl *im = g->impl;
+    const node_key *key = &im->keys[i];
+    gmd_graph_node *n = &g->nodes[g->nnodes];
+    memset(n, 0, sizeof *n);
+    n->name = key->name;
+    n->file = g->granularity == GMD_GRAN_LINES ? key->file : key->show_file;
+    n->line = key->line;
+    n->objfile = key->objfile;
+    n->label = key->label;
+    n->function = key->function;
+    n->flat = im->w.flat[i];
+    n->cum = im->w.cum[i];
+    n->key = i;
+    im->node_of_key[i] = g->nnodes++;
+}
+
+/* Make g's node and edge arrays from the per-key values of the last pass.
+ * With `ghosts`, keys that were on a stack but add up to zero (a delta
+ * profile's +1 and -1) follow the nodes as g->nghosts ghosts, so the edges
+ * to and from them stay, as in pprof. */
+static void materialize(gmd_graph *g, const uint8_t *kept, bool ghosts)
 {
     gmd_graph_impl *im = g->impl;
     uint32_t nk = im->nkeys;
@@ -365,24 +389,19 @@ static void materialize(gmd_graph *g, const uint8_t *kept)
     free(g->nodes);
     free(g->edges);
     g->nodes = gmd_xmalloc((nk ? nk : 1) * sizeof *g->nodes);
-    g->nnodes = 0;
+    g->nnodes = g->nghosts = 0;
     for (uint32_t i = 0; i < nk; i++) {
         im->node_of_key[i] = UINT32_MAX;
         if ((kept && !kept[i]) || (im->w.flat[i] == 0 && im->w.cum[i] == 0)) continue;
-        const node_key *key = &im->keys[i];
-        gmd_graph_node *n = &g->nodes[g->nnodes];
-        memset(n, 0, sizeof *n);
-        n->name = key->name;
-        n->file = g->granularity == GMD_GRAN_LINES ? key->file : key->show_file;
-        n->line = key->line;
-        n->objfile = key->objfile;
-        n->label = key->label;
-        n->function = key->function;
-        n->flat = im->w.flat[i];
-        n->cum = im->w.cum[i];
-        n->key = i;
-        im->node_of_key[i] = g->nnodes++;
+        make_node(g, i);
     }
+    for (uint32_t i = 0; ghosts && i < im->w.nkedges; i++) {
+        const key_edge *ke = &im->w.kedges[i];
+        if (ke->stamp == 0) continue;
+        if (im->node_of_key[ke->src] == UINT32_MAX) make_node(g, ke->src), g->nghosts++;
+        if (im->node_of_key[ke->dst] == UINT32_MAX) make_node(g, ke->dst), g->nghosts++;
+    }
+    g->nnodes -= g->nghosts;   /* the ghosts follow the listed nodes */
     g->edges = gmd_xmalloc((im->w.nkedges ? im->w.nkedges : 1) * sizeof *g->edges);
     g->nedges = 0;
     for (uint32_t i = 0; i < im->w.nkedges; i++) {
@@ -485,14 +504,14 @@ static double out_entropy(const entropy_acc *a, int64_t self)
 
 static void sort_nodes(gmd_graph *g, gmd_graph_order order)
 {
-    uint32_t n = g->nnodes;
+    uint32_t n = g->nnodes, all = g->nnodes + g->nghosts;   /* ghosts keep their places after the nodes */
     sort_item *it = gmd_xmalloc((n ? n : 1) * sizeof *it);
     uint32_t *nin = NULL, *nout = NULL;
     entropy_acc *ent = NULL;
     if (order == GMD_ORDER_ENTROPY) {
-        ent = edge_entropies(g, n);
-        nin = gmd_xcalloc(n ? n : 1, sizeof *nin);
-        nout = gmd_xcalloc(n ? n : 1, sizeof *nout);
+        ent = edge_entropies(g, all);
+        nin = gmd_xcalloc(all ? all : 1, sizeof *nin);
+        nout = gmd_xcalloc(all ? all : 1, sizeof *nout);
         for (uint32_t i = 0; i < g->nedges; i++) {
             nout[g->edges[i].src]++;
             nin[g->edges[i].dst]++;
@@ -516,17 +535,21 @@ static void sort_nodes(gmd_graph *g, gmd_graph_order order)
     free(nout);
     free(ent);
     qsort(it, n, sizeof *it, order == GMD_ORDER_FLAT ? cmp_flat : cmp_score);
-    gmd_graph_node *sorted = gmd_xmalloc((n ? n : 1) * sizeof *sorted);
-    uint32_t *new_of_old = gmd_xmalloc((n ? n : 1) * sizeof *new_of_old);
+    gmd_graph_node *sorted = gmd_xmalloc((all ? all : 1) * sizeof *sorted);
+    uint32_t *new_of_old = gmd_xmalloc((all ? all : 1) * sizeof *new_of_old);
     for (uint32_t i = 0; i < n; i++) {
         sorted[i] = *it[i].n;
         new_of_old[it[i].old] = i;
+    }
+    for (uint32_t i = n; i < all; i++) {
+        sorted[i] = g->nodes[i];
+        new_of_old[i] = i;
     }
     for (uint32_t i = 0; i < g->nedges; i++) {
         g->edges[i].src = new_of_old[g->edges[i].src];
         g->edges[i].dst = new_of_old[g->edges[i].dst];
     }
-    for (uint32_t i = 0; i < n; i++) g->impl->node_of_key[node_key_of(&sorted[i])] = i;
+    for (uint32_t i = 0; i < all; i++) g->impl->node_of_key[node_key_of(&sorted[i])] = i;
     free(g->nodes);
     g->nodes = sorted;
     free(new_of_old);
@@ -598,7 +621,8 @@ static bool redundant_edge(const gmd_graph *g, const uint8_t *alive, uint32_t sk
 static void finalize(gmd_graph *g)
 {
     gmd_graph_impl *im = g->impl;
-    for (uint32_t i = 0; i < g->nnodes; i++) g->nodes[i].nin = g->nodes[i].nout = 0;
+    uint32_t all = g->nnodes + g->nghosts;
+    for (uint32_t i = 0; i < all; i++) g->nodes[i].nin = g->nodes[i].nout = 0;
     for (uint32_t i = 0; i < g->nedges; i++) {
         g->nodes[g->edges[i].src].nout++;
         g->nodes[g->edges[i].dst].nin++;
@@ -606,7 +630,7 @@ static void finalize(gmd_graph *g)
     free(im->adj);
     im->adj = gmd_xmalloc(((size_t)g->nedges * 2 + 1) * sizeof *im->adj);
     size_t off = 0;
-    for (uint32_t i = 0; i < g->nnodes; i++) {
+    for (uint32_t i = 0; i < all; i++) {
         gmd_graph_node *n = &g->nodes[i];
         n->in = im->adj + off;
         off += n->nin;
@@ -619,7 +643,7 @@ static void finalize(gmd_graph *g)
         s->out[s->nout++] = i;
         d->in[d->nin++] = i;
     }
-    for (uint32_t i = 0; i < g->nnodes; i++) {
+    for (uint32_t i = 0; i < all; i++) {
         gmd_graph_node *n = &g->nodes[i];
         qsort_r(n->in, n->nin, sizeof *n->in, cmp_edge_idx, g);
         qsort_r(n->out, n->nout, sizeof *n->out, cmp_edge_idx, g);
@@ -634,8 +658,8 @@ static void remove_redundant(gmd_graph *g)
     if (!g->nedges) return;
     uint8_t *alive = gmd_xmalloc(g->nedges);
     memset(alive, 1, g->nedges);
-    uint32_t *queue = gmd_xmalloc((g->nnodes + 1) * sizeof *queue);
-    uint32_t *seen = gmd_xcalloc(g->nnodes + 1, sizeof *seen);
+    uint32_t *queue = gmd_xmalloc(((size_t)g->nnodes + g->nghosts + 1) * sizeof *queue);
+    uint32_t *seen = gmd_xcalloc((size_t)g->nnodes + g->nghosts + 1, sizeof *seen);
     uint32_t mark = 0;
     for (uint32_t i = g->nnodes; i-- > 0;) {
         const gmd_graph_node *n = &g->nodes[i];
@@ -662,7 +686,7 @@ static void remove_redundant(gmd_graph *g)
  * edges bridge the removed nodes. */
 static void reduce(gmd_graph *g, const uint8_t *kept)
 {
-    if (g->impl->no_edges) materialize(g, kept);
+    if (g->impl->no_edges) materialize(g, kept, false);
     else run_pass(g, kept, true);
 }
 
@@ -728,7 +752,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
              * order itself reads edges. */
             bool nodecount_rewalks = o.nodecount > 0 && (uint32_t)o.nodecount < nkeep && o.order != GMD_ORDER_ENTROPY;
             if (nodecount_rewalks) {
-                materialize(g, mask);
+                materialize(g, mask, false);
             } else {
                 reduce(g, mask);
                 have_edges = true;

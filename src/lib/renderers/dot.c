@@ -238,6 +238,8 @@ int gmd_dot_write(FILE *out, const gmd_stackset *s, const gmd_dot_opts *o, gmd_e
         if (abs64(g.nodes[i].flat) > c.max_flat) c.max_flat = abs64(g.nodes[i].flat);
     for (uint32_t i = 0; i < g.nedges; i++)
         if (abs64(g.edges[i].weight) > c.max_edge) c.max_edge = abs64(g.edges[i].weight);
+    /* Edges to a delta profile's all-zero ghost nodes are named in tree and
+     * peek; a drawing has no box for their far end (pprof draws an N0). */
 
     const gmd_profile *p = s->profile;
     const char *graph_name = p->nmappings && p->mappings[0].filename[0] ? base_name(p->mappings[0].filename) : "gmd";
@@ -250,7 +252,8 @@ int gmd_dot_write(FILE *out, const gmd_stackset *s, const gmd_dot_opts *o, gmd_e
           out);
     write_legend(&c, o, graph_name);
     for (uint32_t i = 0; i < g.nnodes; i++) write_node(&c, i);
-    for (uint32_t i = 0; i < g.nedges; i++) write_edge(&c, &g.edges[i]);
+    for (uint32_t i = 0; i < g.nedges; i++)
+        if (g.edges[i].src < g.nnodes && g.edges[i].dst < g.nnodes) write_edge(&c, &g.edges[i]);
     fputs("}\n", out);
     gmd_graph_free(&g);
     if (ferror(out)) return gmd_errf(err, "write failed");
