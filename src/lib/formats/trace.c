@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@
 #define MAX_STRING 1024
 #define NONE GMD_TRACE_NONE
 #define NO_BATCH UINT32_MAX
+#define NO_M UINT32_MAX
+#define THREAD_MIN_BYTES (4u << 20)
 
 enum { EV_BATCH = 1, EV_STACKS = 2, EV_STACK = 3, EV_STRINGS = 4, EV_STRING = 5,
        EV_CPU_SAMPLES = 6, EV_CPU_SAMPLE = 7, EV_FREQUENCY = 8, EV_EXP_BATCH = 49,
@@ -96,6 +99,7 @@ typedef struct cursor {
     uint32_t bi, pos;         /* batch and offset of the next event in it */
     bool fresh;               /* next event is the first of its batch */
     uint32_t tail;            /* the M's last batch so far (while indexing) */
+    uint32_t mi;              /* the M's state in mst, NO_M until its first event */
     int64_t last;             /* time of the previous event (ns) */
     /* the current (unapplied) event */
     uint8_t typ;
@@ -108,13 +112,32 @@ typedef struct stkent { uint32_t first, n; } stkent;
 typedef struct rawframe { uint64_t pc, func, file, line; } rawframe;
 typedef struct sample { int64_t time; uint64_t m, p, g, stack; int64_t off; } sample;
 
+/* One generation's string and stack tables. Two sets, so a generation can
+ * be loaded while the consumer still resolves ids of the one before. */
+typedef struct gentab {
+    gmd_u64tab strs;          /* id -> strent */
+    char *strbuf; size_t strlen_, strcap;
+    gmd_u64tab stks;          /* id -> stkent */
+    gmd_trace_frame *frames; uint32_t capframes;
+} gentab;
+
+/* Events handed from the reading thread to the consumer. */
+#define CHUNK 4096
+#define NCHUNKS 4
+typedef struct chunk {
+    uint32_t n;
+    int end;                  /* after the events: 0 more follow, 1 the end, -1 err */
+    gmd_err err;
+    gmd_trace_event ev[CHUNK];
+} chunk;
+
 typedef struct gstate {
     uint8_t status;           /* wire GoStatus */
     uint8_t ranges;           /* bit 0 STW in flight, bit 1 mark assist */
     uint64_t seq_gen, seq, stw_kind;
 } gstate;
 typedef struct pstate { uint8_t status, sweeping; uint64_t seq_gen, seq; } pstate;
-typedef struct mstate { uint64_t g, p; } mstate;
+typedef struct mstate { uint64_t id, g, p; } mstate;
 
 enum { P_BAD, P_RUNNING, P_IDLE, P_SYSCALL, P_SYSCALL_ABANDONED };
 enum { GC_UNDETERMINED, GC_NOT_RUNNING, GC_RUNNING };
@@ -143,17 +166,28 @@ struct gmd_trace_reader {
     gmd_u64tab mcur;          /* M -> cursor index */
     cursor *cursors; uint32_t ncursors, capcursors;
     cursor **frontier; uint32_t nfrontier, capfrontier;
-    gmd_u64tab strs;          /* id -> strent */
-    char *strbuf; size_t strlen_, strcap;
-    gmd_u64tab stks;          /* id -> stkent */
+    gentab tabs[2];           /* generation k's tables are tabs[k & 1] */
+    gentab *pt, *ct;          /* the ones being loaded; the consumer's (see gmd_trace_next) */
     rawframe *raw; uint32_t nraw, capraw;
-    gmd_trace_frame *frames; uint32_t capframes;
     sample *samples; uint32_t nsamples, capsamples, nextsample;
 
     /* scheduler model */
-    gmd_u64tab gs, ps, ms;
+    gmd_u64tab gs, ps;
+    gmd_u64tab mix;           /* M -> index in mst */
+    mstate *mst; uint32_t nmst, capmst;   /* never removed: each cursor keeps its M's index */
     uint64_t gc_seq, initial_gen;
     int gc_state;
+
+    /* the reading thread (see producer()) */
+    bool threaded, started, stop;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_prod, cv_cons;   /* the producer waits on cv_prod, the consumer on cv_cons */
+    chunk *chunks;            /* ring of NCHUNKS */
+    uint64_t ph, ch;          /* chunks published, consumed */
+    chunk *cur;               /* the consumer's */
+    uint32_t cpos;
+    uint64_t cgens;           /* Sync events handed to the consumer */
 
     gmd_trace_event q[4];
     int qhead, qn;
@@ -256,19 +290,19 @@ static inline int64_t ticks_ns(const gmd_trace_reader *r, uint64_t t)
 
 /* ---- generation tables ---- */
 
-static const char *str_of(const gmd_trace_reader *r, uint64_t id)
+static const char *str_of(const gentab *t, uint64_t id)
 {
-    const strent *s = gmd_u64tab_get(&r->strs, id);
-    return s ? r->strbuf + s->off : "";
+    const strent *s = gmd_u64tab_get(&t->strs, id);
+    return s ? t->strbuf + s->off : "";
 }
 
-const char *gmd_trace_string(const gmd_trace_reader *r, uint64_t id) { return str_of(r, id); }
+const char *gmd_trace_string(const gmd_trace_reader *r, uint64_t id) { return str_of(r->ct, id); }
 
 const gmd_trace_frame *gmd_trace_stack(const gmd_trace_reader *r, uint64_t id, size_t *n)
 {
-    const stkent *s = id ? gmd_u64tab_get(&r->stks, id) : NULL;
+    const stkent *s = id ? gmd_u64tab_get(&r->ct->stks, id) : NULL;
     *n = s ? s->n : 0;
-    return s ? r->frames + s->first : NULL;
+    return s ? r->ct->frames + s->first : NULL;
 }
 
 static int add_strings(gmd_trace_reader *r, const batch *b, gmd_err *err)
@@ -288,17 +322,18 @@ static int add_strings(gmd_trace_reader *r, const batch *b, gmd_err *err)
         if (len > MAX_STRING) return gmd_err_at(err, off, "string of %llu bytes, the maximum is %u", (unsigned long long)len, MAX_STRING);
         if (len > (uint64_t)(end - p)) return gmd_err_at(err, off, "string runs past its batch");
         bool existed;
-        strent *s = gmd_u64tab_put(&r->strs, id, &existed);
+        gentab *t = r->pt;
+        strent *s = gmd_u64tab_put(&t->strs, id, &existed);
         if (existed) return gmd_err_at(err, off, "string id %llu defined twice in generation %llu", (unsigned long long)id, (unsigned long long)r->gen);
-        while (r->strlen_ + len + 1 > r->strcap) {
-            r->strcap = r->strcap ? r->strcap * 2 : 64 << 10;
-            r->strbuf = gmd_xrealloc(r->strbuf, r->strcap);
+        while (t->strlen_ + len + 1 > t->strcap) {
+            t->strcap = t->strcap ? t->strcap * 2 : 64 << 10;
+            t->strbuf = gmd_xrealloc(t->strbuf, t->strcap);
         }
-        s->off = (uint32_t)r->strlen_;
+        s->off = (uint32_t)t->strlen_;
         s->len = (uint32_t)len;
-        memcpy(r->strbuf + r->strlen_, p, len);
-        r->strbuf[r->strlen_ + len] = 0;
-        r->strlen_ += len + 1;
+        memcpy(t->strbuf + t->strlen_, p, len);
+        t->strbuf[t->strlen_ + len] = 0;
+        t->strlen_ += len + 1;
         p += len;
     }
     return 0;
@@ -320,7 +355,7 @@ static int add_stacks(gmd_trace_reader *r, const batch *b, gmd_err *err)
         p += k;
         if (n > MAX_FRAMES) return gmd_err_at(err, off, "stack of %llu frames, the maximum is %d", (unsigned long long)n, MAX_FRAMES);
         bool existed;
-        stkent *s = gmd_u64tab_put(&r->stks, id, &existed);
+        stkent *s = gmd_u64tab_put(&r->pt->stks, id, &existed);
         if (existed) return gmd_err_at(err, off, "stack id %llu defined twice in generation %llu", (unsigned long long)id, (unsigned long long)r->gen);
         s->first = r->nraw;
         s->n = (uint32_t)n;
@@ -477,9 +512,10 @@ static void reset_generation(gmd_trace_reader *r)
 {
     r->nbatches = r->ncursors = r->nfrontier = r->nraw = r->nsamples = r->nextsample = 0;
     gmd_u64tab_clear(&r->mcur);
-    gmd_u64tab_clear(&r->strs);
-    gmd_u64tab_clear(&r->stks);
-    r->strlen_ = 0;
+    r->pt = &r->tabs[r->ngens & 1];
+    gmd_u64tab_clear(&r->pt->strs);
+    gmd_u64tab_clear(&r->pt->stks);
+    r->pt->strlen_ = 0;
     r->gen = r->min_ts = 0;
     r->has_freq = r->has_snapshot = false;
     r->freq = 0;
@@ -574,7 +610,7 @@ static int load_generation(gmd_trace_reader *r, gmd_err *err)
             uint32_t *ci = gmd_u64tab_put(&r->mcur, b.m, &existed);
             if (!existed) {
                 GMD_VEC_RESERVE1(r->cursors, r->ncursors, r->capcursors);
-                r->cursors[r->ncursors] = (cursor){.m = b.m, .bi = r->nbatches - 1, .fresh = true};
+                r->cursors[r->ncursors] = (cursor){.m = b.m, .bi = r->nbatches - 1, .fresh = true, .mi = NO_M};
                 *ci = r->ncursors++;
             } else {
                 /* chain: find the M's last batch through its cursor's tail */
@@ -593,12 +629,13 @@ static int load_generation(gmd_trace_reader *r, gmd_err *err)
         return gmd_err_at(err, (int64_t)r->gen_off, "generation %llu has no clock snapshot", (unsigned long long)r->gen);
 
     /* Resolve frames to strings now that all string batches are in. */
-    if (r->nraw > r->capframes) {
-        r->capframes = r->nraw;
-        r->frames = gmd_xrealloc(r->frames, (size_t)r->capframes * sizeof *r->frames);
+    gentab *pt = r->pt;
+    if (r->nraw > pt->capframes) {
+        pt->capframes = r->nraw;
+        pt->frames = gmd_xrealloc(pt->frames, (size_t)pt->capframes * sizeof *pt->frames);
     }
     for (uint32_t i = 0; i < r->nraw; i++)
-        r->frames[i] = (gmd_trace_frame){r->raw[i].pc, str_of(r, r->raw[i].func), str_of(r, r->raw[i].file), r->raw[i].line};
+        pt->frames[i] = (gmd_trace_frame){r->raw[i].pc, str_of(pt, r->raw[i].func), str_of(pt, r->raw[i].file), r->raw[i].line};
     for (uint32_t i = 0; i < r->nsamples; i++) r->samples[i].time = ticks_ns(r, (uint64_t)r->samples[i].time);
     if (r->nsamples > 1) qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
 
@@ -614,8 +651,8 @@ static int load_generation(gmd_trace_reader *r, gmd_err *err)
         r->frontier[r->nfrontier] = c;
         sift_up(r->frontier, r->nfrontier++);
     }
-    uint64_t held = r->nbatches * sizeof(batch) + r->ncursors * sizeof(cursor) + r->strcap + r->nraw * (sizeof(rawframe) + sizeof(gmd_trace_frame)) +
-                    r->nsamples * sizeof(sample) + (r->strs.cap + r->stks.cap + r->mcur.cap) * 16 + r->owncap;
+    uint64_t held = r->nbatches * sizeof(batch) + r->ncursors * sizeof(cursor) + pt->strcap + r->nraw * (sizeof(rawframe) + sizeof(gmd_trace_frame)) +
+                    r->nsamples * sizeof(sample) + (pt->strs.cap + pt->stks.cap + r->mcur.cap) * 16 + r->owncap;
     if (held > r->peak_gen_bytes) r->peak_gen_bytes = held;
     r->ngens++;
     if (!r->initial_gen) r->initial_gen = r->gen;
@@ -665,17 +702,35 @@ static int need(const cursor *c, ctx cx, int m, int p, int g, gmd_err *err)
 }
 #define NEED(M, P, G) do { if (need(c, cx, M, P, G, err) < 0) return -1; } while (0)
 
+/* Thread states: found by id once, then by the index each cursor keeps (a
+ * hash lookup per event is a good part of the reader's time). */
+static mstate *m_get(gmd_trace_reader *r, uint64_t mid)
+{
+    uint32_t *ix = gmd_u64tab_get(&r->mix, mid);
+    return ix ? &r->mst[*ix] : NULL;
+}
+
+static uint32_t m_put(gmd_trace_reader *r, uint64_t mid, bool *existed)
+{
+    uint32_t *ix = gmd_u64tab_put(&r->mix, mid, existed);
+    if (!*existed) {
+        GMD_VEC_PUSH(r->mst, r->nmst, r->capmst, ((mstate){mid, NONE, NONE}));
+        *ix = r->nmst - 1;
+    }
+    return *ix;
+}
+
 static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
 {
     uint64_t gen = r->gen;
     ctx cx = {NONE, NONE, c->m};
     mstate *ms = NULL;
     if (c->m != NONE) {
-        ms = gmd_u64tab_get(&r->ms, c->m);
-        if (!ms) {
-            ms = gmd_u64tab_put(&r->ms, c->m, NULL);
-            ms->g = ms->p = NONE;
+        if (c->mi == NO_M) {
+            bool existed;
+            c->mi = m_put(r, c->m, &existed);
         }
+        ms = &r->mst[c->mi];
         cx.g = ms->g;
         cx.p = ms->p;
     }
@@ -702,10 +757,9 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         if (st == P_RUNNING || st == P_SYSCALL) nc.p = pid;
         if (st == P_SYSCALL_ABANDONED && was_running) {
             bool found = false;
-            for (size_t i = 0; i < r->ms.cap; i++) {
-                uint64_t mid;
-                mstate *o = gmd_u64tab_at(&r->ms, i, &mid);
-                if (o && o->p == pid) { cx = (ctx){o->g, pid, mid}; found = true; }
+            for (uint32_t i = 0; i < r->nmst; i++) {
+                const mstate *o = &r->mst[i];
+                if (o->p == pid) { cx = (ctx){o->g, pid, o->id}; found = true; }
             }
             if (!found) return FAIL("no thread holds proc %llu, which is about to be stolen", (unsigned long long)pid);
         }
@@ -748,7 +802,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             push(r, c, cx, t, a);
             break;
         }
-        mstate *o = gmd_u64tab_get(&r->ms, mid);
+        mstate *o = m_get(r, mid);
         if (!o) return FAIL("proc %llu stolen from unknown thread %llu", (unsigned long long)a[0], (unsigned long long)mid);
         if (o->p != a[0]) return FAIL("proc %llu stolen from thread %llu, which holds proc %llu", (unsigned long long)a[0], (unsigned long long)mid, (unsigned long long)o->p);
         o->p = NONE;
@@ -779,7 +833,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
                 nc.g = gid;
             } else {
                 bool existed;
-                mstate *o = gmd_u64tab_put(&r->ms, mid, &existed);
+                mstate *o = &r->mst[m_put(r, mid, &existed)];
                 if (existed) {
                     if (o->g != gid) return FAIL("goroutine %llu in a syscall on a thread running goroutine %llu", (unsigned long long)gid, (unsigned long long)o->g);
                     cx.g = o->g;
@@ -788,7 +842,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
                     o->p = NONE;
                 }
                 cx.m = mid;
-                ms = c->m != NONE ? gmd_u64tab_get(&r->ms, c->m) : NULL;   /* the put may have moved it */
+                ms = c->m != NONE ? &r->mst[c->mi] : NULL;   /* the put may have moved it */
             }
         }
         push(r, c, cx, t, a);
@@ -910,7 +964,6 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         if (existed) return FAIL("goroutine %llu created twice", (unsigned long long)a[0]);
         gs->status = GMD_TGS_SYSCALL;
         gs->seq_gen = gen;
-        ms = c->m != NONE ? gmd_u64tab_get(&r->ms, c->m) : NULL;
         nc.g = a[0];
         push(r, c, cx, t, a);
         break;
@@ -1068,7 +1121,15 @@ static int try_advance(gmd_trace_reader *r, uint32_t i, gmd_err *err)
     return 1;
 }
 
-int gmd_trace_next(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
+/* Whether the next produce() starts by loading a generation. */
+static bool needs_load(const gmd_trace_reader *r)
+{
+    return !r->qn && !r->done && (!r->loaded || (r->nfrontier == 0 && r->nextsample == r->nsamples));
+}
+
+/* The next event in order (gmd_trace_next's contract), on whichever thread
+ * reads the input. */
+static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
 {
     for (;;) {
         if (r->qn) {
@@ -1119,6 +1180,133 @@ int gmd_trace_next(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
     }
 }
 
+/* ---- the reading thread ----
+ *
+ * With the whole input at hand (a mapped file, a fetched body), a second
+ * thread reads and orders the events while the caller's thread consumes
+ * them (the analyses): handed over in chunks through a ring of NCHUNKS, so
+ * memory stays bounded and the stream is the same event for event. The
+ * string and stack tables are double-buffered: generation k is loaded into
+ * tabs[k & 1] only once the consumer has reached generation k-1 (its Sync),
+ * that is, is done with generation k-2. A pipe is read on the caller's
+ * thread: a thread blocked in read() could not be stopped on close. */
+
+static void publish(gmd_trace_reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->ph++;
+    pthread_cond_signal(&r->cv_cons);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *producer(void *arg)
+{
+    gmd_trace_reader *r = arg;
+    chunk *k = NULL;
+    for (;;) {
+        /* about to load generation ngens into the tables of ngens - 2 */
+        bool gen_wait = r->ngens >= 2 && needs_load(r);
+        if (k && (k->n == CHUNK || (gen_wait && k->n))) {
+            publish(r);
+            k = NULL;
+        }
+        if (!k || gen_wait) {
+            pthread_mutex_lock(&r->mu);
+            while (!r->stop && ((!k && r->ph - r->ch >= NCHUNKS) || (gen_wait && r->cgens < r->ngens)))
+                pthread_cond_wait(&r->cv_prod, &r->mu);
+            bool stop = r->stop;
+            pthread_mutex_unlock(&r->mu);
+            if (stop) return NULL;
+            if (!k) {
+                k = &r->chunks[r->ph % NCHUNKS];
+                k->n = 0;
+                k->end = 0;
+            }
+        }
+        int rc = produce(r, &k->ev[k->n], &k->err);
+        if (rc > 0) {
+            k->n++;
+            continue;
+        }
+        k->end = rc < 0 ? -1 : 1;
+        publish(r);
+        return NULL;
+    }
+}
+
+/* A Sync handed to the consumer: its generation's tables become current. */
+static void consumed_sync(gmd_trace_reader *r)
+{
+    r->ct = &r->tabs[r->cgens & 1];
+    if (!r->threaded) {
+        r->cgens++;
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->cgens++;
+    pthread_cond_signal(&r->cv_prod);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void start_thread(gmd_trace_reader *r)
+{
+    r->started = true;
+    r->chunks = gmd_xmalloc(NCHUNKS * sizeof *r->chunks);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv_prod, NULL);
+    pthread_cond_init(&r->cv_cons, NULL);
+    if (pthread_create(&r->thread, NULL, producer, r) != 0) {
+        /* no thread: read on the caller's one */
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv_prod);
+        pthread_cond_destroy(&r->cv_cons);
+        free(r->chunks);
+        r->chunks = NULL;
+        r->threaded = false;
+    }
+}
+
+int gmd_trace_next(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
+{
+    if (r->threaded && !r->started) start_thread(r);
+    if (!r->threaded) {
+        int rc = produce(r, ev, err);
+        if (rc > 0 && ev->type == GMD_TEV_SYNC) consumed_sync(r);
+        return rc;
+    }
+    for (;;) {
+        chunk *k = r->cur;
+        if (k) {
+            if (r->cpos < k->n) {
+                *ev = k->ev[r->cpos++];
+                if (ev->type == GMD_TEV_SYNC) consumed_sync(r);
+                return 1;
+            }
+            if (k->end < 0) {
+                *err = k->err;
+                k->end = 1;   /* as unthreaded: after an error, the end */
+                return -1;
+            }
+            if (k->end) return 0;
+            pthread_mutex_lock(&r->mu);
+            r->ch++;
+            pthread_cond_signal(&r->cv_prod);
+            pthread_mutex_unlock(&r->mu);
+            r->cur = NULL;
+        }
+        pthread_mutex_lock(&r->mu);
+        while (r->ph == r->ch) pthread_cond_wait(&r->cv_cons, &r->mu);
+        pthread_mutex_unlock(&r->mu);
+        r->cur = &r->chunks[r->ch % NCHUNKS];
+        r->cpos = 0;
+    }
+}
+
+void gmd_trace_set_threaded(gmd_trace_reader *r, bool on)
+{
+    if (!r->started) r->threaded = on && r->fd < 0;
+}
+
 bool gmd_trace_go_transition(const gmd_trace_reader *r, const gmd_trace_event *ev, gmd_trace_gotrans *o)
 {
     *o = (gmd_trace_gotrans){.g = ev->g, .reason = ""};
@@ -1146,7 +1334,7 @@ bool gmd_trace_go_transition(const gmd_trace_reader *r, const gmd_trace_event *e
     case GMD_TEV_GO_BLOCK:
         o->from = GMD_TGS_RUNNING;
         o->to = ev->type == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
-        o->reason = str_of(r, ev->args[0]);
+        o->reason = str_of(r->ct, ev->args[0]);
         o->stack = ev->args[1];
         return true;
     case GMD_TEV_GO_UNBLOCK:
@@ -1183,11 +1371,14 @@ static gmd_trace_reader *new_reader(const char *name)
     r->name = gmd_xstrdup(name ? name : "");
     r->fd = -1;
     gmd_u64tab_init(&r->mcur, sizeof(uint32_t));
-    gmd_u64tab_init(&r->strs, sizeof(strent));
-    gmd_u64tab_init(&r->stks, sizeof(stkent));
+    for (int i = 0; i < 2; i++) {
+        gmd_u64tab_init(&r->tabs[i].strs, sizeof(strent));
+        gmd_u64tab_init(&r->tabs[i].stks, sizeof(stkent));
+    }
+    r->pt = r->ct = &r->tabs[0];
     gmd_u64tab_init(&r->gs, sizeof(gstate));
     gmd_u64tab_init(&r->ps, sizeof(pstate));
-    gmd_u64tab_init(&r->ms, sizeof(mstate));
+    gmd_u64tab_init(&r->mix, sizeof(uint32_t));
     r->last_time = INT64_MIN;
     return r;
 }
@@ -1230,6 +1421,11 @@ gmd_trace_reader *gmd_trace_open_mem(const uint8_t *data, size_t len, const char
         gmd_trace_close(r);
         return NULL;
     }
+    /* A second thread pays off for big traces, on a machine with a second
+     * core. GMD_TRACE_THREADS=0 or 1 decides instead (benchmarks, tests). */
+    const char *env = getenv("GMD_TRACE_THREADS");
+    if (env && (env[0] == '0' || env[0] == '1')) r->threaded = env[0] == '1';
+    else r->threaded = len >= THREAD_MIN_BYTES && sysconf(_SC_NPROCESSORS_ONLN) > 1;
     return r;
 }
 
@@ -1263,22 +1459,36 @@ gmd_trace_reader *gmd_trace_open(const char *spec, gmd_err *err)
 void gmd_trace_close(gmd_trace_reader *r)
 {
     if (!r) return;
+    if (r->started) {
+        pthread_mutex_lock(&r->mu);
+        r->stop = true;
+        pthread_cond_signal(&r->cv_prod);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->thread, NULL);
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv_prod);
+        pthread_cond_destroy(&r->cv_cons);
+        free(r->chunks);
+    }
     if (r->has_blob) gmd_blob_free(&r->blob);
     free(r->name);
     free(r->own);
     free(r->batches);
     free(r->cursors);
     free(r->frontier);
-    free(r->strbuf);
     free(r->raw);
-    free(r->frames);
     free(r->samples);
     gmd_u64tab_free(&r->mcur);
-    gmd_u64tab_free(&r->strs);
-    gmd_u64tab_free(&r->stks);
+    for (int i = 0; i < 2; i++) {
+        free(r->tabs[i].strbuf);
+        free(r->tabs[i].frames);
+        gmd_u64tab_free(&r->tabs[i].strs);
+        gmd_u64tab_free(&r->tabs[i].stks);
+    }
     gmd_u64tab_free(&r->gs);
     gmd_u64tab_free(&r->ps);
-    gmd_u64tab_free(&r->ms);
+    gmd_u64tab_free(&r->mix);
+    free(r->mst);
     free(r);
 }
 
