@@ -1,0 +1,83 @@
+#!/bin/bash
+# gmd dump on a service-like Go program (tests/dump-fixtures/service): roots
+# in unnamed static blocks are named after the globals pointing at them, and
+# with --binary nearly every reachable byte gets a type, propagated through
+# structs, slices, strings, maps, channels and interfaces.
+. "$(dirname "$0")/lib.sh"
+: "${GO:?GO must name the go binary (ctest sets it)}"
+: "${SRCDIR:?SRCDIR must name the repository root (ctest sets it)}"
+
+D="$T/service"
+mkdir -p "$D"
+[ -n "${HOME:-}" ] || export GOCACHE="${TESTTMP:-$T}/gocache"
+"$GO" build -o "$D/service" "$SRCDIR/tests/dump-fixtures/service/main.go" || fail "cannot build the fixture program"
+(cd "$D" && ./service "$D" >"$D/facts") || fail "fixture program failed"
+fact() { awk -v k="$1" '$1 == k {print $2}' "$D/facts"; }
+H="$D/heap.dump" BIN="$D/service"
+
+# Roots: the static SessionRegistry is named after main.registry; no root is a bare segment offset.
+run "$GMD" dump top --json -n 0 --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains '"name":"main.registry -> static main.SessionRegistry"'
+assert_out_contains '"name":"main.router"'
+assert_out_contains '"name":"main.shapes"'
+assert_out_lacks '"name":"data+0x'
+assert_out_lacks '"name":"bss+0x'
+run "$GMD" dump top --binary "$BIN" "$H"
+assert_rc 0
+grep -E '^ +[0-9.]+ [KM]iB +[0-9.]+% +[0-9,]+ +main\.registry -> static main\.SessionRegistry$' "$T/out" >/dev/null ||
+    fail "main.registry is not the top root: $(head -c 600 "$T/out")"; pass
+
+# Typed share: at least 90% of reachable bytes.
+run "$GMD" dump summary --json --binary "$BIN" "$H"
+assert_rc 0
+RB=$(grep -o '"reachable_bytes":[0-9]*' "$T/out" | cut -d: -f2)
+TB=$(grep -o '"typed_bytes":[0-9]*' "$T/out" | cut -d: -f2)
+TO=$(grep -o '"typed_objects":[0-9]*' "$T/out" | cut -d: -f2)
+[ -n "$RB" ] && [ -n "$TB" ] && [ "${TO:-0}" -gt 20000 ] || fail "no typed counts: $(head -c 400 "$T/out")"; pass
+[ $((TB * 100)) -ge $((RB * 90)) ] || fail "only $TB of $RB reachable bytes typed"; pass
+# without --binary only malloc headers type objects: far fewer
+run "$GMD" dump summary --json "$H"
+assert_rc 0
+TB0=$(grep -o '"typed_bytes":[0-9]*' "$T/out" | cut -d: -f2)
+[ "${TB0:-0}" -lt $((RB / 2)) ] || fail "typed without --binary: $TB0"; pass
+
+# Known objects have their types (path prints the target's type).
+check_type() {   # fact expected-type
+    local a; a=$(fact "$1")
+    [ -n "$a" ] || fail "fixture printed no $1"
+    run "$GMD" dump path --paths 1 --binary "$BIN" "$H" "$a"
+    assert_rc 0
+    head -1 "$T/out" | grep -F -- "$2)" >/dev/null || fail "$1 at $a: want type $2, got: $(head -1 "$T/out")"; pass
+}
+check_type session "main.Session"
+check_type user "main.User"
+check_type events "[]main.Event"
+check_type shapes "[]main.Shape"
+check_type router "main.Router"
+check_type queue "chan *main.Event"
+
+# histogram by type: the map's groups, interface dynamic types, string bytes
+run "$GMD" dump histogram --by type --json -n 0 --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains '"type":"map[string]*main.Session"'
+assert_out_contains '"type":"[]map.group[string]*main.Session"'
+assert_out_contains '"type":"map.group[string]string"'
+assert_out_contains '"type":"main.Circle"'
+assert_out_contains '"type":"main.Rect"'
+assert_out_contains '"type":"main.echo"'
+assert_out_contains '"type":"main.counter"'
+assert_out_contains '"type":"string data"'
+SESS=$(grep -o '{"type":"main.Session","objects":[0-9]*' "$T/out" | sed 's/.*://')
+assert_eq "$SESS" 2000 "main.Session objects"
+EV=$(grep -o '{"type":"\[\]main.Event","objects":[0-9]*' "$T/out" | sed 's/.*://')
+assert_eq "$EV" 2000 "[]main.Event backing arrays"
+
+# a binary without DWARF still names roots (symbols), with header types only
+"$GO" build -ldflags=-w -o "$D/service-nodwarf" "$SRCDIR/tests/dump-fixtures/service/main.go" || fail "cannot build without DWARF"
+run "$GMD" dump summary --json --binary "$D/service-nodwarf" "$H"
+assert_rc 0
+TBW=$(grep -o '"typed_bytes":[0-9]*' "$T/out" | cut -d: -f2)
+[ "${TBW:-0}" -lt $((RB / 2)) ] || fail "typed without DWARF: $TBW"; pass
+
+done_ok
