@@ -190,6 +190,60 @@ static void json_traceback(gmd_json *j, const gmd_profile *p)
     gmd_json_object_end(j);
 }
 
+/* A delta profile (/debug/pprof/goroutine?seconds=N): the server's second
+ * snapshot minus its first, so counts are goroutines started (+) and ended
+ * (-) over the window. A snapshot has no duration and no negative count. */
+static bool is_delta(const gmd_profile *p)
+{
+    if (p->format == GMD_FMT_PROTO && p->duration_nanos > 0) return true;
+    for (uint32_t i = 0; i < p->nsamples; i++)
+        for (uint32_t j = 0; j < p->nsample_types; j++)
+            if (p->samples[i].values[j] < 0) return true;
+    return false;
+}
+
+/* Groups by size of change, started and ended alike; groups that cancel
+ * out (a stack left and came back) go last and are not shown. */
+static int by_abs_count(const void *a, const void *b)
+{
+    const gmd_goroutine_group *ga = a, *gb = b;
+    int64_t x = ga->count, y = gb->count;
+    int64_t ax = x < 0 ? -x : x, ay = y < 0 ? -y : y;
+    if (ax != ay) return ax > ay ? -1 : 1;
+    if (x != y) return x > y ? -1 : 1;   /* started before ended */
+    return ga->sample < gb->sample ? -1 : ga->sample > gb->sample;
+}
+
+static void report_delta_text(FILE *out, const pprof_opts *o, const gmd_profile *p, gmd_goroutine_groups *g)
+{
+    print_filters(out, o);
+    int64_t plus = 0, minus = 0;
+    uint32_t nonzero = 0;
+    for (uint32_t i = 0; i < g->ngroups; i++) {
+        if (g->groups[i].count > 0) plus += g->groups[i].count;
+        if (g->groups[i].count < 0) minus -= g->groups[i].count;
+        nonzero += g->groups[i].count != 0;
+    }
+    qsort(g->groups, g->ngroups, sizeof *g->groups, by_abs_count);
+    char dur[64] = "";
+    if (p->duration_nanos > 0) snprintf(dur, sizeof dur, " over %.2fs", (double)p->duration_nanos / 1e9);
+    fprintf(out, "delta profile%s: +%" PRId64 "/-%" PRId64 " goroutines (net %s%" PRId64 "), %u stack%s changed (%s)\n",
+            dur, plus, minus, plus - minus > 0 ? "+" : "", plus - minus, nonzero, nonzero == 1 ? "" : "s",
+            gmd_profile_format_name(p->format));
+    int lim = group_limit(o, nonzero);
+    for (int i = 0; i < lim; i++) {
+        const gmd_goroutine_group *gr = &g->groups[i];
+        fprintf(out, "\n%s%" PRId64 " goroutine%s %s\n", gr->count > 0 ? "+" : "", gr->count,
+                gr->count == 1 || gr->count == -1 ? "" : "s", gr->count > 0 ? "started" : "ended");
+        print_created_by(out, gr, "  ");
+        if (p->samples[gr->sample].nlocations == 0) fputs("    (no frames)\n", out);
+        print_stack(out, gr, "    ");
+    }
+    if ((uint32_t)lim < nonzero)
+        fprintf(out, "\n... %u more changed stack%s (-n 0 shows all)\n", nonzero - (uint32_t)lim,
+                nonzero - (uint32_t)lim == 1 ? "" : "s");
+}
+
 static void report_text(FILE *out, const pprof_opts *o, const gmd_profile *p, const gmd_goroutine_groups *g, int lim)
 {
     print_filters(out, o);
@@ -221,6 +275,13 @@ static void report_json_body(gmd_json *j, const gmd_profile *p, const gmd_gorout
     gmd_json_key(j, "format");
     gmd_json_string(j, gmd_profile_format_name(p->format));
     json_traceback(j, p);
+    if (is_delta(p)) {
+        /* Counts are changes over the window: + started, - ended. */
+        gmd_json_key(j, "delta");
+        gmd_json_bool(j, true);
+        gmd_json_key(j, "duration_nanos");
+        gmd_json_int(j, p->duration_nanos);
+    }
     gmd_json_key(j, "total");
     gmd_json_int(j, g->total);
     gmd_json_key(j, "ngroups");
@@ -334,6 +395,7 @@ int pprof_goroutines(pprof_opts *o)
     } else {
         int lim = group_limit(o, g.ngroups);
         if (o->json) report_json(out, p, &g, lim);
+        else if (is_delta(p)) report_delta_text(out, o, p, &g);
         else report_text(out, o, p, &g, lim);
         if (cli_close_output(out, o->output) < 0) rc = CLI_FAIL;
     }
@@ -428,6 +490,13 @@ int pprof_goroutine_diff_report(const pprof_opts *o, gmd_profile *base, gmd_prof
 {
     if (!gmd_profile_is_goroutine(base))
         return cli_fail("%s: BASE is not a goroutine profile, NEW is", o->nargs > 0 ? o->args[0] : "BASE");
+    /* Counts of a delta are changes, not goroutines: "7046 -> -1" would be
+     * nonsense. The delta already is the diff. */
+    for (int k = 0; k < 2; k++)
+        if (is_delta(k ? cur : base))
+            return cli_fail("%s: %s is a delta profile (goroutine?seconds=N): it already holds the change over its "
+                            "window; read it alone with gmd pprof goroutines", o->nargs > k ? o->args[k] : (k ? "NEW" : "BASE"),
+                            k ? "NEW" : "BASE");
     gmd_goroutine_groups bg, cg;
     if (build_groups(o, base, o->nargs > 0 ? o->args[0] : NULL, &bg) != CLI_OK) return CLI_FAIL;
     if (build_groups(o, cur, o->nargs > 1 ? o->args[1] : NULL, &cg) != CLI_OK) {
