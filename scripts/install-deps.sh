@@ -36,15 +36,29 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# libFuzzer's runtime: Debian's clang can come without it (libclang-rt-N-dev);
-# best effort, since only the fuzz targets need it.
-if command -v clang >/dev/null; then
-  fuzzer_rt=$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
-  if [ ! -f "$fuzzer_rt" ]; then
-    ver=$(clang -dumpversion 2>/dev/null | cut -d. -f1)
-    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    [ -n "$ver" ] && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-      "libclang-rt-$ver-dev" >/dev/null 2>&1 || echo "gmd: note: libclang-rt-$ver-dev not installed; fuzz targets may not link"
+# libFuzzer's runtime (libclang_rt.fuzzer), which the fuzz targets link
+# against and `.ci/run` requires: Debian 12+ and Ubuntu 24.04+ ship it in
+# libclang-rt-N-dev, older releases in libclang-common-N-dev, N being the
+# major version of the clang on PATH (not of whatever else is installed).
+fuzzer_rt() { clang -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null; }
+if command -v clang >/dev/null && [ ! -f "$(fuzzer_rt)" ]; then
+  ver=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9][0-9]*\).*/\1/p' | head -1)
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  pkg=""
+  if [ -n "$ver" ]; then
+    $sudo apt-get update -qq || true
+    for p in "libclang-rt-$ver-dev" "libclang-common-$ver-dev"; do
+      if apt-cache show "$p" >/dev/null 2>&1; then pkg=$p; break; fi
+    done
+  fi
+  if [ -n "$pkg" ]; then
+    echo "gmd: installing $pkg (libFuzzer's runtime for clang $ver)"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null
+  fi
+  if [ ! -f "$(fuzzer_rt)" ]; then
+    echo "gmd: clang ${ver:-?} has no libFuzzer runtime (libclang_rt.fuzzer-x86_64.a) and neither" >&2
+    echo "     libclang-rt-${ver:-N}-dev nor libclang-common-${ver:-N}-dev provides it: the fuzz targets cannot link" >&2
+    exit 1
   fi
 fi
 
