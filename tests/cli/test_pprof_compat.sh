@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Every profile Go serves, read as pprof reads it (issue 13): delta profiles
+# fetched with ?seconds=N (negative values), the debug=1 texts of block,
+# mutex and threadcreate, and pprof's "Total samples" unit. Profiles come
+# from tests/fixtures/profprog (see tests/fixtures/README.md); reports are
+# compared with the installed `go tool pprof` row for row.
+. "$(dirname "$0")/lib.sh"
+: "${GO:?GO must name the go binary (ctest sets it)}"
+
+rows() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1"; }
+
+# compare NAME "gmd args" "pprof args": whole reports, header included.
+compare() {
+    local name=$1 gargs=$2 pargs=$3
+    # shellcheck disable=SC2086
+    "$GO" tool pprof $pargs >"$T/$name.go" 2>"$T/$name.goerr" || fail "$name: go tool pprof $pargs failed: $(head -c 400 "$T/$name.goerr")"
+    # shellcheck disable=SC2086
+    "$GMD" pprof $gargs >"$T/$name.gmd" 2>"$T/$name.err" || fail "$name: gmd pprof $gargs failed: $(head -c 400 "$T/$name.err")"
+    grep -q . "$T/$name.go" || fail "$name: pprof printed nothing"
+    rows "$T/$name.go" >"$T/$name.go.n"
+    rows "$T/$name.gmd" >"$T/$name.gmd.n"
+    if ! diff -u "$T/$name.go.n" "$T/$name.gmd.n" >"$T/$name.diff"; then
+        echo "--- go tool pprof $pargs / +++ gmd pprof $gargs" >&2
+        head -40 "$T/$name.diff" >&2
+        fail "$name: gmd differs from go tool pprof"
+    fi
+    pass
+}
+
+GD=$FIXTURES/goroutine-delta.pb.gz
+HD=$FIXTURES/heap-delta.pb.gz
+AD=$FIXTURES/allocs-delta.pb.gz
+for f in "$GD" "$HD" "$AD" "$FIXTURES"/{block,mutex,threadcreate}-debug1.txt; do [ -s "$f" ] || fail "missing fixture $f"; done
+
+# ---- 1. delta profiles: every verb keeps pprof's rows, negative values and edges included
+for v in top tree traces; do
+    gv=$v; [ $v = top ] && gv="top -n 0"
+    compare "gdelta-$v" "$gv $GD" "-$v $GD"
+    compare "hdelta-$v" "$gv $HD" "-$v $HD"
+    compare "adelta-$v" "$gv $AD" "-$v $AD"
+done
+compare "hdelta-alloc" "top -n 0 -i alloc_space $HD" "-top -sample_index=alloc_space $HD"
+compare "gdelta-peek" "peek main\\. $GD" "-peek main\\. $GD"
+compare "hdelta-peek" "peek main\\. $HD" "-peek main\\. $HD"
+# The checks can fail: the negative rows and an edge from an all-zero node are there.
+grep -q -- "-10 .*main.leavingWorker" "$T/gdelta-top.gmd.n" || fail "goroutine delta: leavingWorker -10 row missing"
+grep -q -- "-1 100% | main.delta" "$T/gdelta-tree.gmd.n" || fail "goroutine delta: the edge from main.delta (cum 0) is missing"
+grep -q -- "-.*main.allocDropped" "$T/hdelta-top.gmd.n" || fail "heap delta: the freed allocDropped row is missing"
+
+# goroutines: changes over the window, not "-6 goroutines"
+run "$GMD" pprof goroutines -n 0 "$GD"
+assert_rc 0
+assert_out_contains "delta profile over 2."
+assert_out_contains "-10 goroutines ended"
+assert_out_contains "+4 goroutines started"
+assert_out_lacks " goroutines, "
+grep -A6 -- "-10 goroutines ended" "$T/out" | grep -q "main.leavingWorker" || fail "ended group is not leavingWorker's"
+grep -A6 -- "+4 goroutines started" "$T/out" | grep -q "main.arrivingWorker" || fail "started group is not arrivingWorker's"
+run "$GMD" pprof goroutines --json "$GD"
+assert_rc 0
+assert_out_contains '"delta": true'
+# diff: a delta is already a difference; no "7046 -> -1"
+run "$GMD" pprof diff "$FIXTURES/goroutine.pb.gz" "$GD"
+assert_rc 1
+assert_err_one_line
+assert_err_contains "delta profile"
+
+# ---- 2. block, mutex and threadcreate debug=1 texts
+# pprof cannot name their frames without the binary (it prints <unknown>),
+# gmd reads names from the '#' lines; the type, the total and every
+# sample's value agree.
+for name in block mutex threadcreate; do
+    f=$FIXTURES/$name-debug1.txt
+    "$GO" tool pprof -traces "$f" >"$T/$name.go" 2>/dev/null || fail "$name: go tool pprof -traces failed"
+    run "$GMD" pprof traces "$f"
+    assert_rc 0
+    grep '^Type:' "$T/$name.go" >"$T/$name.type.go"
+    grep '^Type:' "$T/out" >"$T/$name.type.gmd"
+    assert_eq "$(cat "$T/$name.type.gmd")" "$(cat "$T/$name.type.go")" "$name: Type line"
+    # The value column: the first field of each trace's first line.
+    awk '/^-----------\+/{getline; if ($0 !~ /^-/) print $1}' "$T/$name.go" >"$T/$name.v.go"
+    awk '/^-----------\+/{getline; if ($0 !~ /^-/) print $1}' "$T/out" >"$T/$name.v.gmd"
+    [ -s "$T/$name.v.go" ] || fail "$name: pprof printed no traces"
+    diff -u "$T/$name.v.go" "$T/$name.v.gmd" >&2 || fail "$name: sample values differ from pprof's"
+    pass
+    "$GO" tool pprof -top "$f" >"$T/$name.top.go" 2>/dev/null
+    run "$GMD" pprof top "$f"
+    assert_rc 0
+    assert_eq "$(grep -o 'of .* total' "$T/out")" "$(grep -o 'of .* total' "$T/$name.top.go")" "$name: total"
+done
+run "$GMD" pprof top -n 0 -i contentions "$FIXTURES/mutex-debug1.txt"
+assert_rc 0
+assert_out_contains "main.holdAndRelease"
+run "$GMD" pprof top -n 0 "$FIXTURES/threadcreate-debug1.txt"
+assert_out_contains "Type: threadcreate"
+assert_out_contains "runtime.newm"
+run "$GMD" pprof info "$FIXTURES/block-debug1.txt"
+assert_rc 0
+assert_out_contains "contention text (debug=1)"
+
+# ---- 4. "Total samples =" in the report's unit (pprof: 1256.62kB in tree, bytes in peek)
+compare "hdelta-tree-unit" "tree $HD" "-tree $HD"
+grep -q "^Duration: .*, Total samples = [0-9.]*kB" "$T/hdelta-tree-unit.gmd.n" || fail "tree: Total samples not in kB"
+done_ok
