@@ -36,6 +36,12 @@ typedef struct gmd_dump_suspect {
     uint32_t common_count;
     uint64_t common_bytes;
     const char *common_type;   /* NULL when unknown */
+    /* The point is a container the user declared (its internals, such as a
+     * map's tables and groups, lifted to it): "map", "slice" (a backing
+     * array), "chan"; NULL otherwise. entries: map entries, channel
+     * elements queued, the array's dominator-tree children. */
+    const char *container;
+    uint64_t entries;
 } gmd_dump_suspect;
 /* Roots or shared objects retaining at least `threshold` (0..1) of the reachable heap. */
 uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out);

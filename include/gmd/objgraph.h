@@ -158,6 +158,8 @@ uint64_t gmd_object_type_addr(const gmd_objgraph *g, uint32_t obj);
 /* A key per type for grouping (0 = unknown) and its name. */
 uint64_t gmd_object_type_key(const gmd_objgraph *g, uint32_t obj);
 const char *gmd_type_key_name(const gmd_objgraph *g, uint64_t key);
+/* The pointer-sized word at byte `off` of an object; false past its end. */
+bool gmd_object_word(const gmd_objgraph *g, uint32_t obj, uint64_t off, uint64_t *v);
 /* "chan receive", "runnable", ...: the wait reason only when waiting. */
 const char *gmd_goroutine_state(const gmd_dump_goroutine *gr);
 /* Allocation site of a sampled object: its first frame outside the runtime, or NULL. */

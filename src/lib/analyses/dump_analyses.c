@@ -184,12 +184,15 @@ static void accumulation(const gmd_objgraph *g, uint32_t top, gmd_dump_suspect *
         uint32_t v = stack[--depth];
         if (gmd_node_is_object(g, v) && v != top) {
             uint64_t sz = gmd_node_size(g, v);
-            uint32_t i = gmd_u64map_get(&map, sz);
+            /* With propagated types, group by type (sizes of one type may differ: arrays). */
+            uint64_t key = g->obj_type ? gmd_object_type_key(g, gmd_node_object(g, v)) : sz;
+            uint32_t i = gmd_u64map_get(&map, key);
             if (i == UINT32_MAX) {
                 i = n;
-                gmd_u64map_put(&map, sz, i);
+                gmd_u64map_put(&map, key, i);
                 GMD_VEC_PUSH(groups, n, cap, ((size_group){sz, 0, 0, v}));
             }
+            if (groups[i].size != sz) groups[i].size = 0;   /* mixed sizes */
             groups[i].bytes += sz;
             groups[i].count++;
         }
@@ -207,6 +210,44 @@ static void accumulation(const gmd_objgraph *g, uint32_t top, gmd_dump_suspect *
     free(groups);
     free(stack);
     gmd_u64map_free(&map);
+}
+
+static const char *container_kind(const gmd_objgraph *g, uint32_t node)
+{
+    if (!gmd_node_is_object(g, node)) return NULL;
+    const char *t = gmd_object_type(g, gmd_node_object(g, node));
+    if (!t) return NULL;
+    if (!strncmp(t, "map[", 4)) return "map";
+    if (!strncmp(t, "chan ", 5)) return "chan";
+    /* A map's own internals are not what the user declared. */
+    if (!strncmp(t, "[]map.group[", 12) || !strncmp(t, "map.group[", 10) || !strncmp(t, "[]*table<", 9) ||
+        !strncmp(t, "table<", 6))
+        return "internal";
+    if (!strncmp(t, "[]", 2) && !strstr(t, "(slice header)")) return "slice";
+    return NULL;
+}
+
+/* The declared container at or above the accumulation point: the deepest
+ * map or channel on its dominator path (its tables and groups are below
+ * it), else the point itself when it is a slice's backing array. */
+static void find_container(const gmd_objgraph *g, gmd_dump_suspect *s)
+{
+    for (uint32_t v = s->point; v != s->root && v != GMD_NO_NODE && v != 0; v = g->idom[v]) {
+        const char *k = container_kind(g, v);
+        if (!k || !strcmp(k, "internal") || !strcmp(k, "slice")) continue;
+        s->point = v;
+        s->container = k;
+        uint64_t used = 0, qcount = 0;
+        /* internal/runtime/maps.Map starts with used (uint64); runtime.hchan with qcount. */
+        if (!strcmp(k, "map") && gmd_object_word(g, gmd_node_object(g, v), 0, &used)) s->entries = used;
+        if (!strcmp(k, "chan") && gmd_object_word(g, gmd_node_object(g, v), 0, &qcount)) s->entries = qcount;
+        return;
+    }
+    const char *k = container_kind(g, s->point);
+    if (k && !strcmp(k, "slice")) {
+        s->container = k;
+        s->entries = g->dom_start[s->point + 1] - g->dom_start[s->point];
+    }
 }
 
 uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out)
@@ -246,6 +287,8 @@ uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_sus
             cur = best;
         }
         s.point = cur;
+        if (g->obj_type) find_container(g, &s);
+        cur = s.point;
         if (gmd_node_is_object(g, cur)) {
             uint32_t kids = g->dom_start[cur + 1] - g->dom_start[cur];
             s.children = kids;

@@ -815,6 +815,16 @@ const char *gmd_type_key_name(const gmd_objgraph *g, uint64_t key)
     return g->type_name ? g->type_name(g->type_ctx, key) : NULL;
 }
 
+bool gmd_object_word(const gmd_objgraph *g, uint32_t obj, uint64_t off, uint64_t *v)
+{
+    gmd_hd_record rec;
+    gmd_err err;
+    if (obj >= g->nobjects || gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[obj], &rec, &err) < 0) return false;
+    if (off > rec.u.obj.contents.len || rec.u.obj.contents.len - off < g->ptr_size) return false;
+    *v = gmd_hd_word(&g->reader, rec.u.obj.contents, off);
+    return true;
+}
+
 const char *gmd_bucket_site(const gmd_memprof_bucket *b, const char **file, uint64_t *line)
 {
     for (uint32_t i = 0; i < b->nframes; i++) {

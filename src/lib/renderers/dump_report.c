@@ -370,6 +370,19 @@ void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int
     free(skip);
 }
 
+/* ", mostly 999 objects of 1.0 KiB (999.0 KiB, main.node)"; sizes left out when they vary. */
+static void print_common(FILE *out, const gmd_dump_suspect *x)
+{
+    char a[32], b[32], c[32];
+    if (x->common_size)
+        fprintf(out, ", mostly %s objects of %s (%s, %s)", commas(x->common_count, c, sizeof c),
+                iec(x->common_size, a, sizeof a), iec(x->common_bytes, b, sizeof b),
+                x->common_type ? x->common_type : "unknown type");
+    else
+        fprintf(out, ", mostly %s objects of %s (%s)", commas(x->common_count, c, sizeof c),
+                x->common_type ? x->common_type : "unknown type", iec(x->common_bytes, b, sizeof b));
+}
+
 void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o)
 {
     gmd_dump_suspect *s;
@@ -407,6 +420,10 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
             gmd_json_key(&j, "common_type");
             if (x->common_type) gmd_json_string(&j, x->common_type);
             else gmd_json_null(&j);
+            gmd_json_key(&j, "container");
+            if (x->container) gmd_json_string(&j, x->container);
+            else gmd_json_null(&j);
+            gmd_json_key(&j, "entries"); gmd_json_uint(&j, x->entries);
             gmd_json_key(&j, "path"); json_path(&j, g, path, len);
             gmd_json_object_end(&j);
             continue;
@@ -422,16 +439,26 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
                     pct(g->retained[x->root], total), iec(g->retained[x->root], a, sizeof a),
                     commas(g->retained_count[x->root], b, sizeof b));
         }
-        if (gmd_node_is_object(g, p)) {
+        if (x->container) {
+            /* In the user's words: the container they declared, how full, and what it retains. */
+            const char *t = gmd_object_type(g, gmd_node_object(g, p));
+            const char *unit = !strcmp(x->container, "map") ? "entries" : !strcmp(x->container, "chan") ? "queued elements" : "objects";
+            if (!strcmp(x->container, "slice"))
+                fprintf(out, "  A %s backing array (%s) reached from %s", iec(gmd_node_size(g, p), c, sizeof c), t,
+                        node_label(g, via, pname, sizeof pname));
+            else
+                fprintf(out, "  %s reached from %s", t, node_label(g, via, pname, sizeof pname));
+            fprintf(out, " holds %s %s retaining %s (%.1f%%)", commas(x->entries, a, sizeof a), unit,
+                    iec(g->retained[p], b, sizeof b), pct(g->retained[p], total));
+            if (x->common_count) print_common(out, x);
+            fprintf(out, ".\n");
+        } else if (gmd_node_is_object(g, p)) {
             const char *t = gmd_object_type(g, gmd_node_object(g, p));
             fprintf(out, "  One %s object (%s) reached from %s retains %.1f%% of the heap in %s objects",
                      iec(gmd_node_size(g, p), a, sizeof a), t ? t : "unknown type",
                      node_label(g, via, pname, sizeof pname), pct(g->retained[p], total),
                      commas(g->retained_count[p], b, sizeof b));
-            if (x->common_count)
-                fprintf(out, ", mostly %s objects of %s (%s, %s)", commas(x->common_count, c, sizeof c),
-                        iec(x->common_size, a, sizeof a), iec(x->common_bytes, b, sizeof b),
-                        x->common_type ? x->common_type : "unknown type");
+            if (x->common_count) print_common(out, x);
             fprintf(out, ".\n");
             if (x->chain)
                 fprintf(out, "  It heads a chain of same-sized objects, each holding the next (a linked list or similar).\n");
