@@ -152,10 +152,9 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
-/* Stream a descriptor into the parser: standard input, or a file in --follow. */
 /* A gzip'd log on a pipe (`gmd gc - < app.log.gz`): the first `n` bytes
  * are in buf; read the rest, inflate it all (through the loader, with its
- * size caps) and feed it. Only for a pipe that is not followed. */
+ * size caps) and feed it. Only for an input that is not followed. */
 static int feed_gzip_pipe(int fd, const char *name, const char *first, size_t n, gmd_gctrace *t)
 {
     size_t len = n, cap = n > 1 << 20 ? n * 2 : 1 << 20;
@@ -171,10 +170,10 @@ static int feed_gzip_pipe(int fd, const char *name, const char *first, size_t n,
         }
         if (r == 0) break;
         len += (size_t)r;
-        if (len > GMD_DEFAULT_MAX_INPUT) {
+        if (len > gmd_max_input(0)) {
             free(data);
-            return cli_fail("%s: more than %llu bytes of gzip on standard input", name,
-                            (unsigned long long)GMD_DEFAULT_MAX_INPUT);
+            return cli_fail("%s: more than %llu bytes of gzip; raise the limit with GMD_MAX_INPUT=BYTES", name,
+                            (unsigned long long)gmd_max_input(0));
         }
     }
     gmd_blob blob;
@@ -304,34 +303,28 @@ int cmd_gc(int argc, char **argv)
     gmd_gctrace t;
     gmd_gctrace_init(&t, start);
     int rc = 0;
-    /* Plain files are streamed like pipes (constant memory for any size);
-     * gzip files and URLs go through the loader, which inflates them. */
-    bool stream = is_stdin || follow;
-    if (!stream && !gmd_is_url(src)) {
-        int fd = open(src, O_RDONLY);
-        unsigned char magic[2];
-        struct stat st;
-        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
-            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-            rc = stream_fd(fd, src, false, false, &t);
-            close(fd);
-            stream = true;
-            goto parsed;
-        }
-        if (fd >= 0) close(fd);
-    }
-    if (stream) {
-        struct sigaction sa;
+    /* Every path is opened once and streamed (constant memory for any size:
+     * a file, a pipe, a FIFO, <(cmd)); gzip is noticed on the first read.
+     * Only URLs go through the loader. Opening twice (to look, then to
+     * read) hangs on a FIFO whose writer has gone after the first open. */
+    if (!gmd_is_url(src)) {
+        struct sigaction sa, old_int, old_term;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;   /* no SA_RESTART: read() returns EINTR */
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        sa.sa_handler = on_signal;   /* no SA_RESTART: open() and read() return EINTR */
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
         signal(SIGPIPE, SIG_IGN);
-        int fd = is_stdin ? STDIN_FILENO : open(src, O_RDONLY);
+        int fd = is_stdin ? STDIN_FILENO : open(src, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             gmd_gctrace_free(&t);
             return cli_fail("%s: cannot open: %s", src, strerror(errno));
+        }
+        struct stat st;
+        if (!follow && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            /* A file ends by itself: Ctrl-C keeps its usual meaning. */
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         }
         rc = stream_fd(fd, is_stdin ? "-" : src, follow, follow && is_stdin, &t);
         if (!is_stdin) close(fd);
@@ -347,7 +340,6 @@ int cmd_gc(int argc, char **argv)
         gmd_gctrace_feed(&t, (const char *)blob.data, blob.len);
         gmd_blob_free(&blob);
     }
-parsed:
     if (rc) {
         gmd_gctrace_free(&t);
         return rc;

@@ -27,6 +27,7 @@
 
 #define MIN_FRACTION 0.001   /* narrower frames are elided: 1.2px at the default width */
 #define MAX_FRAMES 12000     /* about 5 MB of SVG; beyond it the threshold rises */
+#define MAX_FRACTION 0.05    /* ... but not past this: then deep stacks are cut instead */
 #define PAD 10.0             /* left/right margin */
 #define FRAME_H 18           /* row pitch; the rectangle is one pixel less */
 #define FRAMES_TOP 96        /* first row below title, subtitle and controls */
@@ -67,6 +68,8 @@ typedef struct flame {
     double fraction;             /* thr as a share of the total, for the footer */
     uint32_t elided;             /* tree nodes not drawn */
     uint32_t maxdepth;
+    uint32_t cut_depth;          /* frames deeper than this are not drawn (0: none cut) */
+    uint32_t cut;                /* how many */
 } flame;
 
 static int64_t sat_add(int64_t a, int64_t b)
@@ -286,6 +289,43 @@ static void flame_prune(flame *f)
         if (nd->merged_n && nd->merged_w >= f->thr && nd->depth + 1 > f->maxdepth) f->maxdepth = nd->depth + 1;
     }
     free(new_index);
+}
+
+/* A few very deep stacks (a recursion 100,000 frames deep) are too many
+ * frames however wide each is: keep the shallowest levels that fit in
+ * MAX_FRAMES and say where the stacks were cut. */
+static void flame_cut_depth(flame *f)
+{
+    uint32_t *at = gmd_xcalloc((size_t)f->maxdepth + 2, sizeof *at);
+    for (uint32_t i = 0; i < f->n; i++) at[f->nodes[i].depth]++;
+    uint32_t keep = 0;   /* levels 0 .. keep-1 are kept */
+    size_t sum = 0;
+    while (keep <= f->maxdepth && sum + at[keep] <= MAX_FRAMES) sum += at[keep++];
+    free(at);
+    if (keep < 2) keep = 2;   /* the root and its children at least */
+    uint32_t *new_index = gmd_xmalloc(f->n * sizeof *new_index);
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < f->n; i++) {
+        fnode nd = f->nodes[i];
+        new_index[i] = UINT32_MAX;
+        if (nd.depth >= keep) {
+            f->cut++;
+            continue;
+        }
+        if (i > 0) nd.parent = new_index[nd.parent];   /* a parent is shallower: kept */
+        if (nd.depth == keep - 1) nd.merged_n = 0, nd.merged_w = 0;
+        f->nodes[m] = nd;
+        new_index[i] = m++;
+    }
+    free(new_index);
+    f->n = m;
+    f->cut_depth = keep - 1;
+    f->maxdepth = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        const fnode *nd = &f->nodes[i];
+        if (nd->depth > f->maxdepth) f->maxdepth = nd->depth;
+        if (nd->merged_n && nd->merged_w >= f->thr && nd->depth + 1 > f->maxdepth) f->maxdepth = nd->depth + 1;
+    }
 }
 
 static void flame_free(flame *f)
@@ -672,11 +712,12 @@ int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *
     flame_build(&f, cur, base);
     /* Thousands of frames each over 0.1% wide (deep stacks split many ways)
      * would make a huge file: raise the threshold until it stays small. */
-    while (f.n > MAX_FRAMES) {
+    while (f.n > MAX_FRAMES && f.fraction * 1.5 <= MAX_FRACTION) {
         f.thr *= 1.5;
         f.fraction *= 1.5;
         flame_prune(&f);
     }
+    if (f.n > MAX_FRAMES) flame_cut_depth(&f);
 
     bool negative = false;
     for (uint32_t k = 0; k < cur->nstacks && !negative; k++) negative = cur->stacks[k].value < 0;
@@ -721,6 +762,9 @@ int gmd_flame_write_svg(FILE *out, const gmd_stackset *cur, const gmd_stackset *
     if (f.elided)
         fprintf(out, "%" PRIu32 " frame%s narrower than %.2g%% of the total not drawn (%" PRIu32 " drawn) \xc2\xb7 ", f.elided,
                 f.elided == 1 ? "" : "s", f.fraction * 100, f.n);
+    if (f.cut)
+        fprintf(out, "stacks cut at depth %" PRIu32 ": %" PRIu32 " deeper frame%s not drawn \xc2\xb7 ", f.cut_depth, f.cut,
+                f.cut == 1 ? "" : "s");
     fputs("made by gmd</text>\n", out);
     fprintf(out, "<script type=\"text/ecmascript\"><![CDATA[\n%s]]></script>\n</svg>\n", script);
 
