@@ -134,8 +134,79 @@ typedef struct chunk {
 typedef struct gstate {
     uint8_t status;           /* wire GoStatus */
     uint8_t ranges;           /* bit 0 STW in flight, bit 1 mark assist */
+    uint8_t used;             /* (gtab's slot flag) */
     uint64_t seq_gen, seq, stw_kind;
 } gstate;
+
+/* Goroutine states by id: the reader's busiest table (a lookup or two per
+ * event, an insert and a delete per goroutine), so a specialised one: id and
+ * state in one slot (one cache line per probe), ids (mostly consecutive)
+ * spread by one multiply, at most half full. Linear probing with
+ * backward-shift deletion: it never grows with the ids ever seen. Pointers
+ * stay valid until the next put or delete. */
+typedef struct gslot { uint64_t id; gstate st; } gslot;
+typedef struct gtab { gslot *s; size_t cap, count; unsigned shift; } gtab;
+
+static inline size_t g_home(const gtab *t, uint64_t id) { return (size_t)((id * 0x9E3779B97F4A7C15ull) >> t->shift); }
+
+static inline gstate *g_get(const gtab *t, uint64_t id)
+{
+    if (!t->cap) return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t j = g_home(t, id);; j = (j + 1) & mask) {
+        gslot *s = &t->s[j];
+        if (!s->st.used) return NULL;
+        if (s->id == id) return &s->st;
+    }
+}
+
+static void g_grow(gtab *t)
+{
+    gtab n = {.cap = t->cap ? t->cap * 2 : 64, .shift = t->cap ? t->shift - 1 : 58, .count = t->count};
+    n.s = gmd_xcalloc(n.cap, sizeof *n.s);
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->s[i].st.used) continue;
+        size_t j = g_home(&n, t->s[i].id);
+        while (n.s[j].st.used) j = (j + 1) & (n.cap - 1);
+        n.s[j] = t->s[i];
+    }
+    free(t->s);
+    *t = n;
+}
+
+static gstate *g_put(gtab *t, uint64_t id, bool *existed)
+{
+    gstate *v = g_get(t, id);
+    if (existed) *existed = v != NULL;
+    if (v) return v;
+    if ((t->count + 1) * 2 > t->cap) g_grow(t);
+    size_t j = g_home(t, id);
+    while (t->s[j].st.used) j = (j + 1) & (t->cap - 1);
+    t->s[j].id = id;
+    t->s[j].st = (gstate){.used = 1};
+    t->count++;
+    return &t->s[j].st;
+}
+
+static void g_del(gtab *t, uint64_t id)
+{
+    if (!t->cap) return;
+    size_t mask = t->cap - 1, j = g_home(t, id);
+    for (;; j = (j + 1) & mask) {
+        if (!t->s[j].st.used) return;
+        if (t->s[j].id == id) break;
+    }
+    size_t hole = j;
+    for (size_t k = (j + 1) & mask; t->s[k].st.used; k = (k + 1) & mask) {
+        size_t h = g_home(t, t->s[k].id);
+        bool movable = hole <= k ? (h <= hole || h > k) : (h <= hole && h > k);
+        if (!movable) continue;
+        t->s[hole] = t->s[k];
+        hole = k;
+    }
+    t->s[hole].st.used = 0;
+    t->count--;
+}
 typedef struct pstate { uint8_t status, sweeping; uint64_t seq_gen, seq; } pstate;
 typedef struct mstate { uint64_t id, g, p; } mstate;
 
@@ -172,7 +243,8 @@ struct gmd_trace_reader {
     sample *samples; uint32_t nsamples, capsamples, nextsample;
 
     /* scheduler model */
-    gmd_u64tab gs, ps;
+    gtab gs;
+    gmd_u64tab ps;
     gmd_u64tab mix;           /* M -> index in mst */
     mstate *mst; uint32_t nmst, capmst;   /* never removed: each cursor keeps its M's index */
     uint64_t gc_seq, initial_gen;
@@ -814,13 +886,13 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         uint64_t gid = a[0], mid = a[1], st = a[2];
         if (st > GMD_TGS_WAITING) return FAIL("invalid status %llu for goroutine %llu", (unsigned long long)st, (unsigned long long)gid);
         uint8_t old = (uint8_t)st;
-        gs = gmd_u64tab_get(&r->gs, gid);
+        gs = g_get(&r->gs, gid);
         if (gs) {
             if (gs->status != st) return FAIL("inconsistent status for goroutine %llu: %u then %llu", (unsigned long long)gid, gs->status, (unsigned long long)st);
             gs->seq_gen = gen;
             gs->seq = 0;
         } else if (gen == r->initial_gen) {
-            gs = gmd_u64tab_put(&r->gs, gid, NULL);
+            gs = g_put(&r->gs, gid, NULL);
             gs->status = (uint8_t)st;
             gs->seq_gen = gen;
             old = GMD_TGS_UNDETERMINED;
@@ -852,10 +924,10 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_GO_CREATE:
     case GMD_TEV_GO_CREATE_BLOCKED: {
         NEED(2, 2, 1);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (gs && gs->status != GMD_TGS_RUNNING) return FAIL("%s by goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
         bool existed;
-        gs = gmd_u64tab_put(&r->gs, a[0], &existed);
+        gs = g_put(&r->gs, a[0], &existed);
         if (existed) return FAIL("goroutine %llu created twice", (unsigned long long)a[0]);
         gs->status = t == GMD_TEV_GO_CREATE_BLOCKED ? GMD_TGS_WAITING : GMD_TGS_RUNNABLE;
         gs->seq_gen = gen;
@@ -866,16 +938,16 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_GO_STOP:
     case GMD_TEV_GO_BLOCK:
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("%s for goroutine %llu, which does not exist", specs[t].name, (unsigned long long)cx.g);
         if (gs->status != GMD_TGS_RUNNING) return FAIL("%s for goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
-        if (t == GMD_TEV_GO_DESTROY) gmd_u64tab_del(&r->gs, cx.g);
+        if (t == GMD_TEV_GO_DESTROY) g_del(&r->gs, cx.g);
         else gs->status = t == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
         nc.g = NONE;
         push(r, c, cx, t, a);
         break;
     case GMD_TEV_GO_START:
-        gs = gmd_u64tab_get(&r->gs, a[0]);
+        gs = g_get(&r->gs, a[0]);
         if (!gs || gs->status != GMD_TGS_RUNNABLE || !seq_next(gen, a[1], gs->seq_gen, gs->seq)) return 0;
         NEED(2, 2, 0);
         gs->status = GMD_TGS_RUNNING;
@@ -885,7 +957,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         push(r, c, cx, t, a);
         break;
     case GMD_TEV_GO_UNBLOCK:
-        gs = gmd_u64tab_get(&r->gs, a[0]);
+        gs = g_get(&r->gs, a[0]);
         if (!gs || gs->status != GMD_TGS_WAITING || !seq_next(gen, a[1], gs->seq_gen, gs->seq)) return 0;
         gs->status = GMD_TGS_RUNNABLE;
         gs->seq_gen = gen;
@@ -895,10 +967,10 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_GO_SWITCH:
     case GMD_TEV_GO_SWITCH_DESTROY: {
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("%s for goroutine %llu, which does not exist", specs[t].name, (unsigned long long)cx.g);
         if (gs->status != GMD_TGS_RUNNING) return FAIL("%s for goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
-        gstate *next = gmd_u64tab_get(&r->gs, a[0]);
+        gstate *next = g_get(&r->gs, a[0]);
         if (!next || next->status != GMD_TGS_WAITING || !seq_next(gen, a[1], next->seq_gen, next->seq)) return 0;
         /* Surfaces as: the target unblocked, the current goroutine blocked
          * (or gone), the target started (as Go's reader has it). */
@@ -907,10 +979,10 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             gs->status = GMD_TGS_WAITING;
             push(r, c, cx, GMD_TEV_GO_BLOCK, NULL);
         } else {
-            gmd_u64tab_del(&r->gs, cx.g);
+            g_del(&r->gs, cx.g);
             push(r, c, cx, GMD_TEV_GO_DESTROY, NULL);
         }
-        next = gmd_u64tab_get(&r->gs, a[0]);
+        next = g_get(&r->gs, a[0]);
         next->status = GMD_TGS_RUNNING;
         next->seq_gen = gen;
         next->seq = a[1];
@@ -923,7 +995,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     }
     case GMD_TEV_GO_SYSCALL_BEGIN:
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("GoSyscallBegin for goroutine %llu, which does not exist", (unsigned long long)cx.g);
         if (gs->status != GMD_TGS_RUNNING) return FAIL("GoSyscallBegin for goroutine %llu, which is not running", (unsigned long long)cx.g);
         ps = gmd_u64tab_get(&r->ps, cx.p);
@@ -936,7 +1008,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         break;
     case GMD_TEV_GO_SYSCALL_END:
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoSyscallEnd for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
         ps = gmd_u64tab_get(&r->ps, cx.p);
         if (!ps || ps->status != P_SYSCALL) return FAIL("GoSyscallEnd on proc %llu, which is not in a syscall", (unsigned long long)cx.p);
@@ -951,7 +1023,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             if (ps->status == P_SYSCALL) return 0;   /* wait for the steal */
         }
         NEED(2, 1, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoSyscallEndBlocked for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
         gs->status = GMD_TGS_RUNNABLE;
         nc.g = NONE;
@@ -960,7 +1032,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_GO_CREATE_SYSCALL: {
         NEED(2, 1, 0);
         bool existed;
-        gs = gmd_u64tab_put(&r->gs, a[0], &existed);
+        gs = g_put(&r->gs, a[0], &existed);
         if (existed) return FAIL("goroutine %llu created twice", (unsigned long long)a[0]);
         gs->status = GMD_TGS_SYSCALL;
         gs->seq_gen = gen;
@@ -970,9 +1042,9 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     }
     case GMD_TEV_GO_DESTROY_SYSCALL:
         NEED(2, 1, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoDestroySyscall for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
-        gmd_u64tab_del(&r->gs, cx.g);
+        g_del(&r->gs, cx.g);
         nc.g = NONE;
         if (cx.p != NONE) {
             ps = gmd_u64tab_get(&r->ps, cx.p);
@@ -1052,7 +1124,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_STW_BEGIN:
     case GMD_TEV_GC_MARK_ASSIST_BEGIN: {
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
         uint8_t bit = t == GMD_TEV_STW_BEGIN ? 1 : 2;
         if (gs->ranges & bit) return FAIL("%s while one is in flight", specs[t].name);
@@ -1062,7 +1134,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         break;
     }
     case GMD_TEV_GC_MARK_ASSIST_ACTIVE:
-        gs = gmd_u64tab_get(&r->gs, a[0]);
+        gs = g_get(&r->gs, a[0]);
         if (!gs) return FAIL("GCMarkAssistActive for unknown goroutine %llu", (unsigned long long)a[0]);
         if (gen == r->initial_gen) {
             if (gs->ranges & 2) return FAIL("GCMarkAssistActive twice for goroutine %llu", (unsigned long long)a[0]);
@@ -1073,7 +1145,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_STW_END:
     case GMD_TEV_GC_MARK_ASSIST_END: {
         NEED(2, 2, 2);
-        gs = gmd_u64tab_get(&r->gs, cx.g);
+        gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
         uint8_t bit = t == GMD_TEV_STW_END ? 1 : 2;
         if (!(gs->ranges & bit)) return FAIL("%s without its begin", specs[t].name);
@@ -1090,7 +1162,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     case GMD_TEV_GO_LABEL:
     case GMD_TEV_PROCS_CHANGE:
         NEED(2, 2, 2);
-        if ((t == GMD_TEV_USER_REGION_BEGIN || t == GMD_TEV_USER_REGION_END) && !gmd_u64tab_get(&r->gs, cx.g))
+        if ((t == GMD_TEV_USER_REGION_BEGIN || t == GMD_TEV_USER_REGION_END) && !g_get(&r->gs, cx.g))
             return FAIL("%s for unknown goroutine %llu", specs[t].name, (unsigned long long)cx.g);
         push(r, c, cx, t, a);
         break;
@@ -1376,7 +1448,6 @@ static gmd_trace_reader *new_reader(const char *name)
         gmd_u64tab_init(&r->tabs[i].stks, sizeof(stkent));
     }
     r->pt = r->ct = &r->tabs[0];
-    gmd_u64tab_init(&r->gs, sizeof(gstate));
     gmd_u64tab_init(&r->ps, sizeof(pstate));
     gmd_u64tab_init(&r->mix, sizeof(uint32_t));
     r->last_time = INT64_MIN;
@@ -1485,7 +1556,7 @@ void gmd_trace_close(gmd_trace_reader *r)
         gmd_u64tab_free(&r->tabs[i].strs);
         gmd_u64tab_free(&r->tabs[i].stks);
     }
-    gmd_u64tab_free(&r->gs);
+    free(r->gs.s);
     gmd_u64tab_free(&r->ps);
     gmd_u64tab_free(&r->mix);
     free(r->mst);
