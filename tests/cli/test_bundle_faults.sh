@@ -20,6 +20,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM   # still unmount on ctest's timeout
 # mount_small DIR SIZE: a tmpfs of SIZE on DIR (root only); fails quietly otherwise.
 mount_small() {
     [ "$(id -u)" -eq 0 ] || return 1
