@@ -580,6 +580,8 @@ int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, gmd_trace_r
     }
     gmd_trace_analysis *a = gmd_xmalloc(sizeof *a);
     int rc = gmd_trace_analyse(rd, a, err);
+    if (rc == 0 && a->events == 0) rc = gmd_errf(err, "no complete part of the trace%s%s", a->truncated ? ": " : "",
+                                                 a->truncated ? a->truncated : "");
     if (rc < 0 && a->events == 0) {
         gmd_trace_analysis_free(a);
         free(a);

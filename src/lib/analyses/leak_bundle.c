@@ -44,9 +44,10 @@ int gmd_leak_add_bundle(gmd_leak_tracker *tr, const gmd_bundle *b, gmd_leak_warn
         gmd_bundle_path(b, e->file, path, sizeof path);
         if (!strcmp(e->kind, "trace")) {
             /* A bad or cut-off trace is never fatal: what it holds is used
-             * (or it is left out), counted, and passed to warn. */
+             * (the result's notes count it), or when nothing can be read it
+             * is left out, counted and passed to warn. */
             gmd_err_clear(err);
-            if (gmd_leak_add_trace_file(tr, e->t, e->t_end, path, err) != 0 && warn) {
+            if (gmd_leak_add_trace_file(tr, e->t, e->t_end, path, err) < 0 && warn) {
                 gmd_err_set_source(err, path);
                 warn(ctx, err);
             }

@@ -173,8 +173,12 @@ static const char page_js[] =
     "x1=u.valToPos(tw[k][1],'x',true);c.fillRect(x0,u.bbox.top,Math.max(x1-x0,1),u.bbox.height)}c.restore()}]}}}\n"
     /* A trace series breaks between windows (a null point between them). */
     "function win(x){for(var k=0;k<tw.length;k++)if(x<=tw[k][1]+1e-6)return k;return tw.length}\n"
-    "function gapped(label,s){var t=[],v=[];for(var i=0;i<s.t.length;i++){if(i&&win(s.t[i])!=win(s.t[i-1])){"
-    "t.push((s.t[i-1]+s.t[i])/2);v.push(null)}t.push(s.t[i]);v.push(s.v[i])}return{label:label,t:t,v:v,gaps:true}}\n"
+    /* Every trace series puts its nulls at the same two times per break (just
+     * after a window, just before the next), so in the joined table no other
+     * series' point falls inside the gap and uPlot leaves all of it empty. */
+    "function gapped(label,s){var t=[],v=[];for(var i=0;i<s.t.length;i++){var a=i?win(s.t[i-1]):-1,b=win(s.t[i]);"
+    "if(i&&a!=b&&a<tw.length&&b<tw.length){var x0=tw[a][1],x1=tw[b][0],e=Math.min(1e-3,(x1-x0)/4);"
+    "if(e>0){t.push(x0+e,x1-e);v.push(null,null)}}t.push(s.t[i]);v.push(s.v[i])}return{label:label,t:t,v:v,gaps:true}}\n"
     "var colors=['#d62728','#1f77b4','#2ca02c','#ff7f0e','#9467bd','#8c564b','#e377c2'];\n"
     "var made=0,box=document.getElementById('charts');\n"
     "function chart(title,lines,fmt,opts){lines=lines.filter(function(l){return l.t.length>0});if(!lines.length)return;\n"
@@ -263,7 +267,9 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
     /* The charts first: they show at a glance what the verdict says. */
     fprintf(out, "<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "
             "the snapshots (heap profiles)%s.</p>\n<div id=charts></div>\n",
-            r->ntraces ? "; shaded bands the execution traces' windows" : "");
+            r->ntraces ? "; shaded bands the execution traces' windows. A trace counts a goroutine from when it first "
+                         "sees it: one that only waits is listed when the trace's first generation ends (about a "
+                         "second in), so the traces' goroutine counts are complete from there on" : "");
 
     fputs("<h2>Suspects</h2>\n", out);
     if (!r->nsuspects) {
