@@ -21,8 +21,8 @@ typedef struct gmd_blob {
 
 typedef struct gmd_load_opts {
     double timeout_sec;            /* URL fetch timeout; 0 means the default (60 s + ?seconds=N) */
-    uint64_t max_input_bytes;      /* 0 means GMD_MAX_INPUT, else 4 GiB (512 MiB for URLs) */
-    uint64_t max_gzip_ratio;       /* decompressed/compressed cap; 0 means the default, 256 */
+    uint64_t max_input_bytes;      /* GMD_MAX_INPUT overrides; 0: 4 GiB (512 MiB for URLs) */
+    uint64_t max_gzip_ratio;       /* inflated/compressed cap; GMD_GZIP_RATIO overrides; 0: 256 */
     bool keep_gzip;                /* leave gzip data compressed (gmd_blob_gunzip does it later) */
 } gmd_load_opts;
 
@@ -30,8 +30,8 @@ typedef struct gmd_load_opts {
 #define GMD_DEFAULT_MAX_FETCH   (512ull << 20)   /* for URLs: a profile endpoint sends megabytes */
 #define GMD_DEFAULT_GZIP_RATIO  256u
 
-/* The limits in force: `given` when non-zero, else GMD_MAX_INPUT or
- * GMD_GZIP_RATIO from the environment, else the default. */
+/* The limits in force: GMD_MAX_INPUT or GMD_GZIP_RATIO from the environment
+ * when set, else `given` when non-zero, else the default. */
 uint64_t gmd_max_input(uint64_t given);
 uint64_t gmd_gzip_ratio(uint64_t given);
 /* The limit of one fetched response: GMD_MAX_INPUT when set (so that the

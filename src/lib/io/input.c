@@ -19,8 +19,8 @@ bool gmd_is_url(const char *spec)
     return !strncmp(spec, "http://", 7) || !strncmp(spec, "https://", 8);
 }
 
-/* Limits: the options, else GMD_MAX_INPUT / GMD_GZIP_RATIO from the
- * environment (the documented way to raise them), else the defaults. */
+/* Limits: GMD_MAX_INPUT / GMD_GZIP_RATIO from the environment (the
+ * documented way to change them), else the options, else the defaults. */
 static uint64_t env_limit(const char *env)
 {
     const char *s = getenv(env);
@@ -32,15 +32,20 @@ static uint64_t env_limit(const char *env)
     return 0;
 }
 
+/* The environment wins over a caller's own default, so that the knob every
+ * "too large" error names always works (bundles ask for 1 GiB per file, run
+ * and watch for 256 MiB per fetch). */
 uint64_t gmd_max_input(uint64_t given)
 {
-    uint64_t v = given ? given : env_limit("GMD_MAX_INPUT");
+    uint64_t v = env_limit("GMD_MAX_INPUT");
+    if (!v) v = given;
     return v ? v : GMD_DEFAULT_MAX_INPUT;
 }
 
 uint64_t gmd_gzip_ratio(uint64_t given)
 {
-    uint64_t v = given ? given : env_limit("GMD_GZIP_RATIO");
+    uint64_t v = env_limit("GMD_GZIP_RATIO");
+    if (!v) v = given;
     return v ? v : GMD_DEFAULT_GZIP_RATIO;
 }
 
