@@ -73,6 +73,18 @@ uint32_t gmd_gotypes_by_rtype(gmd_gotypes *t, uint64_t addr);
 /* Global variables with a static address, sorted by address. */
 uint32_t gmd_gotypes_nvars(const gmd_gotypes *t);
 const gmd_govar *gmd_gotypes_var(gmd_gotypes *t, uint32_t i);
+/* Where part of a local variable or argument lives at a PC: `size` bytes
+ * (0 = the whole value) from byte `piece` of the value, at CFA + cfa_off.
+ * Pieces in registers are left out. */
+typedef struct gmd_goframevar {
+    uint32_t type;
+    int64_t cfa_off;
+    uint64_t piece, size;
+} gmd_goframevar;
+/* The in-memory pieces of the variables of the function at link-time `pc`;
+ * returns how many (at most max). */
+uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max);
+
 /* A pointer-shaped type: an interface holding it keeps the value in its data word. */
 bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id);
 

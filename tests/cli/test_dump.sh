@@ -75,7 +75,9 @@ assert_out_contains "heads a chain"
 assert_out_contains "goroutine"
 assert_out_contains "-> main.holder (frame"
 assert_out_contains "main.registry retains"
-assert_out_contains "map.group[int][]uint8"
+assert_out_contains "map[int][]uint8 reached from main.registry holds 100 entries"
+# the goroutine's buffer is typed from main.holder's DWARF local at the frame's PC
+assert_out_contains "A 1.0 MiB backing array ([]uint8) reached from goroutine"
 run "$GMD" dump suspects --json --binary "$BIN" "$H1"
 assert_rc 0
 assert_out_contains '"chain":true'
@@ -99,7 +101,8 @@ grep -E '^ +1,0[0-9][0-9] .* 1\.0 KiB$' "$T/out" >/dev/null || fail "no 1 KiB ro
 run "$GMD" dump histogram --by type --binary "$BIN" "$H1"
 assert_rc 0
 assert_out_contains "main.node"
-assert_out_contains "unknown type"
+assert_out_contains "map[int][]uint8"
+assert_out_contains "[]map.group[int][]uint8"
 run "$GMD" dump histogram --by colour "$H1"
 assert_rc 2
 

@@ -73,6 +73,15 @@ assert_eq "$SESS" 2000 "main.Session objects"
 EV=$(grep -o '{"type":"\[\]main.Event","objects":[0-9]*' "$T/out" | sed 's/.*://')
 assert_eq "$EV" 2000 "[]main.Event backing arrays"
 
+# suspects name the declared container, not the map's internal tables
+run "$GMD" dump suspects --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains "Suspect 1: main.registry -> static main.SessionRegistry retains"
+assert_out_contains "map[string]*main.Session reached from main.registry -> static main.SessionRegistry holds 2,000 entries retaining"
+run "$GMD" dump suspects --json --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains '"container":"map","entries":2000'
+
 # a binary without DWARF still names roots (symbols), with header types only
 "$GO" build -ldflags=-w -o "$D/service-nodwarf" "$SRCDIR/tests/dump-fixtures/service/main.go" || fail "cannot build without DWARF"
 run "$GMD" dump summary --json --binary "$D/service-nodwarf" "$H"

@@ -33,7 +33,25 @@ typedef struct prop {
     uint32_t nwork, capwork;
     gmd_u64map itab;         /* itab address -> index into g->itabs */
     gmd_hd_bytes data, bss;
+    /* While a stack frame is walked: the frame's (and its caller's) bytes
+     * and live pointer offsets; a dead slot may hold a stale pointer. */
+    struct { const uint8_t *p; uint64_t *off; uint32_t n, cap; } live[2];
 } prop;
+
+static bool is_live(const prop *p, gmd_hd_bytes b, uint64_t off)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!p->live[i].p || p->live[i].p != b.p) continue;
+        uint32_t lo = 0, hi = p->live[i].n;
+        while (lo < hi) {
+            uint32_t m = lo + (hi - lo) / 2;
+            if (p->live[i].off[m] < off) lo = m + 1;
+            else hi = m;
+        }
+        return lo < p->live[i].n && p->live[i].off[lo] == off;
+    }
+    return true;   /* not frame memory */
+}
 
 static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint64_t self_addr, int depth);
 
@@ -132,7 +150,7 @@ static void walk_slot(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t off, uint64
     if (!ty) return;
     bool ok;
     uint64_t w = word(p, b, off, &ok);
-    if (!ok) return;
+    if (!ok || !is_live(p, b, off)) return;
     switch (ty->kind) {
     case GMD_GT_PTR:
     case GMD_GT_MAP:
@@ -210,6 +228,74 @@ static void walk_object(prop *p, uint32_t o)
     for (uint64_t k = 0; k < n; k++) walk_value(p, id, rec.u.obj.contents, off + k * size, g->obj_addr[o], 0);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool load_frame(prop *p, uint32_t fi, int slot, gmd_hd_bytes *b)
+{
+    gmd_hd_record rec;
+    gmd_err err;
+    if (gmd_hd_read_at(&p->g->reader, p->g->frames[fi].record, &rec, &err) < 0) return false;
+    *b = rec.u.frame.contents;
+    p->live[slot].p = b->p;
+    p->live[slot].n = 0;
+    gmd_hd_fields f = rec.u.frame.fields;
+    uint64_t off;
+    while (gmd_hd_field_next(&f, &off)) GMD_VEC_PUSH(p->live[slot].off, p->live[slot].n, p->live[slot].cap, off);
+    if (p->live[slot].n > 1) qsort(p->live[slot].off, p->live[slot].n, sizeof *p->live[slot].off, cmp_u64);
+    return true;
+}
+
+/* Locals and arguments of each stack frame, typed by DWARF at the frame's PC. */
+static void walk_frames(prop *p)
+{
+    gmd_objgraph *g = p->g;
+    gmd_goframevar vars[256];
+    for (uint32_t fi = 0; fi < g->nframes; fi++) {
+        const gmd_dump_frame *f = &g->frames[fi];
+        /* Outer frames' PCs are return addresses: the call is just before. */
+        uint64_t pc = f->pc - p->bias - (f->depth > 0 ? 1 : 0);
+        uint32_t nv = gmd_gotypes_frame_vars(p->t, pc, vars, 256);
+        if (!nv) continue;
+        gmd_hd_bytes fb, cb = {NULL, 0};
+        if (!load_frame(p, fi, 0, &fb)) continue;
+        uint64_t fp = f->sp + fb.len;
+        /* Arguments live in the caller's frame, just above this one. */
+        bool caller = fi + 1 < g->nframes && g->frames[fi + 1].goroutine == f->goroutine && g->frames[fi + 1].sp == fp &&
+                      load_frame(p, fi + 1, 1, &cb);
+        if (!caller) p->live[1].p = NULL;
+        for (uint32_t i = 0; i < nv; i++) {
+            const gmd_goframevar *v = &vars[i];
+            uint64_t a = fp + (uint64_t)v->cfa_off;
+            gmd_hd_bytes b;
+            uint64_t base;
+            if (a >= f->sp && a < fp) b = fb, base = a - f->sp;
+            else if (caller && a >= fp && a - fp < cb.len) b = cb, base = a - fp;
+            else continue;
+            if (!v->size) {
+                walk_value(p, v->type, b, base, f->sp, 0);
+                continue;
+            }
+            /* One piece: the slots that lie wholly inside it. */
+            const gmd_gotype *ty = gmd_gotypes_get(p->t, v->type);
+            if (!ty) continue;
+            bool agg = ty->kind == GMD_GT_STRUCT || (ty->kind == GMD_GT_ARRAY && ty->nslots);
+            uint32_t ns = agg ? ty->nslots : 1;
+            for (uint32_t k = 0; k < ns; k++) {
+                gmd_goslot sl = agg ? gmd_gotypes_slots(p->t, v->type)[k] : (gmd_goslot){0, v->type};
+                uint8_t kind = gmd_gotypes_get(p->t, sl.type)->kind;
+                uint64_t width = kind == GMD_GT_IFACE || kind == GMD_GT_EFACE ? 2ull * g->ptr_size : g->ptr_size;
+                if (sl.off < v->piece || sl.off + width > v->piece + v->size) continue;
+                walk_slot(p, sl.type, b, base + (sl.off - v->piece), f->sp, 0);
+            }
+        }
+        p->live[0].p = p->live[1].p = NULL;
+    }
+}
+
 static const char *display(gmd_objgraph *g, const char *name, bool array)
 {
     if (!strncmp(name, "noalg.", 6)) name += 6;
@@ -255,6 +341,7 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
         if (p.data.p && a >= g->data_addr && a - g->data_addr < p.data.len) walk_value(&p, v->type, p.data, a - g->data_addr, g->data_addr, 0);
         else if (p.bss.p && a >= g->bss_addr && a - g->bss_addr < p.bss.len) walk_value(&p, v->type, p.bss, a - g->bss_addr, g->bss_addr, 0);
     }
+    walk_frames(&p);
     while (p.nwork) walk_object(&p, p.work[--p.nwork]);
 
     /* Names: two per type (one value, an array of them), plus string bytes. */
@@ -280,6 +367,8 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
     free(p.from_header);
     free(p.has_header);
     free(p.work);
+    free(p.live[0].off);
+    free(p.live[1].off);
     gmd_u64map_free(&p.itab);
 }
 

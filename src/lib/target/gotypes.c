@@ -40,6 +40,8 @@ struct gmd_gotypes {
     Dwarf_Off *rdies;
     uint32_t nrdies, caprdies;
     uint64_t types_base;
+    struct { uint64_t lo, hi; Dwarf_Off off; } *funcs;   /* subprograms, sorted by lo */
+    uint32_t nfuncs, capfuncs;
     gmd_govar *vars;
     uint32_t nvars, capvars;
     Dwarf_Off *var_die;         /* [nvars] their type DIEs, resolved on first use */
@@ -319,6 +321,12 @@ static bool var_addr(Dwarf_Die *v, uint64_t *addr)
     return true;
 }
 
+static int by_lo(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;   /* lo is the first member */
+    return *x < *y ? -1 : *x > *y;
+}
+
 static int by_addr(const void *a, const void *b)
 {
     const gmd_govar *x = a, *y = b;
@@ -349,7 +357,16 @@ gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err)
         do {
             int tag = dwarf_tag(&die);
             uint64_t v;
-            if (tag == DW_TAG_variable) {
+            Dwarf_Addr lo, hi;
+            if (tag == DW_TAG_subprogram) {
+                if (dwarf_lowpc(&die, &lo) == 0 && dwarf_highpc(&die, &hi) == 0 && hi > lo) {
+                    GMD_VEC_RESERVE1(t->funcs, t->nfuncs, t->capfuncs);
+                    t->funcs[t->nfuncs].lo = lo;
+                    t->funcs[t->nfuncs].hi = hi;
+                    t->funcs[t->nfuncs].off = dwarf_dieoffset(&die);
+                    t->nfuncs++;
+                }
+            } else if (tag == DW_TAG_variable) {
                 uint64_t addr;
                 Dwarf_Die ty;
                 const char *name = dwarf_diename(&die);
@@ -368,6 +385,7 @@ gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err)
     gmd_govar *vs = t->vars;
     for (uint32_t i = 0; i < t->nvars; i++) vs[i].size = (uint64_t)t->var_die[i];   /* park the DIE offset */
     if (t->nvars) qsort(vs, t->nvars, sizeof *vs, by_addr);
+    if (t->nfuncs) qsort(t->funcs, t->nfuncs, sizeof *t->funcs, by_lo);
     for (uint32_t i = 0; i < t->nvars; i++) {
         t->var_die[i] = (Dwarf_Off)vs[i].size;
         vs[i].size = 0;
@@ -385,6 +403,7 @@ void gmd_gotypes_free(gmd_gotypes *t)
     free(t->rdies);
     free(t->vars);
     free(t->var_die);
+    free(t->funcs);
     gmd_u64map_free(&t->by_die);
     gmd_u64map_free(&t->by_rtype);
     gmd_arena_free(&t->arena);
@@ -441,4 +460,119 @@ bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id)
         return false;
     }
     return false;
+}
+
+/* Pieces of one location expression: DW_OP_fbreg N (the frame base is the
+ * CFA in Go) or DW_OP_call_frame_cfa [DW_OP_consts N DW_OP_plus], each
+ * optionally followed by DW_OP_piece. Registers end a piece unplaced. */
+static uint32_t decode_pieces(const Dwarf_Op *ops, size_t n, uint32_t type, gmd_goframevar *out, uint32_t max)
+{
+    uint32_t k = 0;
+    uint64_t piece = 0;
+    bool placed = false;
+    int64_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (ops[i].atom) {
+        case DW_OP_fbreg: placed = true; off = (int64_t)ops[i].number; break;
+        case DW_OP_call_frame_cfa: placed = true; off = 0; break;
+        case DW_OP_consts:
+            if (i + 1 < n && ops[i + 1].atom == DW_OP_plus) {
+                off += (int64_t)ops[i].number;
+                i++;
+            } else
+                placed = false;
+            break;
+        case DW_OP_piece:
+            if (placed && k < max) out[k++] = (gmd_goframevar){type, off, piece, ops[i].number};
+            piece += ops[i].number;
+            placed = false;
+            break;
+        default: placed = false; break;
+        }
+    }
+    if (placed && k < max && piece == 0) out[k++] = (gmd_goframevar){type, off, 0, 0};
+    return k;
+}
+
+/* Go writes some expressions in a block form libdw does not decode: read the two ops gmd needs. */
+static size_t decode_block(const Dwarf_Block *b, Dwarf_Op *ops, size_t max)
+{
+    size_t n = 0, i = 0;
+    while (i < b->length && n < max) {
+        uint8_t op = b->data[i++];
+        ops[n].atom = op;
+        ops[n].number = 0;
+        if (op == DW_OP_fbreg || op == DW_OP_consts) {
+            int64_t v = 0;
+            unsigned shift = 0;
+            uint8_t c = 0x80;
+            while (i < b->length && (c & 0x80) && shift < 64) {
+                c = b->data[i++];
+                v |= (int64_t)(c & 0x7f) << shift;
+                shift += 7;
+            }
+            if (shift < 64 && (c & 0x40)) v |= -((int64_t)1 << shift);
+            ops[n].number = (Dwarf_Word)v;
+        } else if (op == DW_OP_piece) {
+            uint64_t v = 0;
+            unsigned shift = 0;
+            uint8_t c = 0x80;
+            while (i < b->length && (c & 0x80) && shift < 64) {
+                c = b->data[i++];
+                v |= (uint64_t)(c & 0x7f) << shift;
+                shift += 7;
+            }
+            ops[n].number = v;
+        } else if (op != DW_OP_call_frame_cfa && op != DW_OP_plus) {
+            n++;
+            break;   /* registers and the rest: not followed */
+        }
+        n++;
+    }
+    return n;
+}
+
+static uint32_t scope_vars(gmd_gotypes *t, Dwarf_Die *scope, uint64_t pc, gmd_goframevar *out, uint32_t max, int depth)
+{
+    Dwarf_Die c;
+    uint32_t k = 0;
+    if (depth > 16 || dwarf_child(scope, &c) != 0) return 0;
+    do {
+        int tag = dwarf_tag(&c);
+        if (tag == DW_TAG_lexical_block) {
+            if (dwarf_haspc(&c, pc) == 1) k += scope_vars(t, &c, pc, out + k, max - k, depth + 1);
+            continue;
+        }
+        if (tag != DW_TAG_variable && tag != DW_TAG_formal_parameter) continue;
+        Dwarf_Attribute a;
+        Dwarf_Die ty;
+        if (!dwarf_attr(&c, DW_AT_location, &a) || !ref_die(&c, DW_AT_type, &ty)) continue;
+        uint32_t type = parse(t, &ty, 0);
+        if (type == GMD_GT_NONE) continue;
+        Dwarf_Op *ops;
+        size_t nops;
+        Dwarf_Block blk;
+        Dwarf_Op local[32];
+        if (dwarf_getlocation_addr(&a, pc, &ops, &nops, 1) == 1) {
+            k += decode_pieces(ops, nops, type, out + k, max - k);
+        } else if (dwarf_formblock(&a, &blk) == 0) {
+            nops = decode_block(&blk, local, 32);
+            k += decode_pieces(local, nops, type, out + k, max - k);
+        }
+    } while (k < max && dwarf_siblingof(&c, &c) == 0);
+    return k;
+}
+
+uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max)
+{
+    uint32_t lo = 0, hi = t->nfuncs;   /* the last function starting at or below pc */
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (t->funcs[m].lo <= pc) lo = m + 1;
+        else hi = m;
+    }
+    if (!lo || pc >= t->funcs[lo - 1].hi) return 0;
+    Dwarf_Die fn;
+    if (!dwarf_offdie(t->dw, t->funcs[lo - 1].off, &fn)) return 0;
+    return scope_vars(t, &fn, pc, out, max, 0);
 }
