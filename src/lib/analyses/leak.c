@@ -87,6 +87,7 @@ typedef struct twin {
     gmd_leak_trace_window w;
     tsite *sites;                 /* tracker arena */
     uint32_t nsites;
+    bool sites_dropped;           /* more than MAX_TRACE_SITES: a site not kept is unknown here */
 } twin;
 
 /* Trace series: goroutines running, runnable, waiting, in syscalls; heap live, goal. */
@@ -597,6 +598,7 @@ int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, gmd_trace_r
     w->w.events = a->events;
     w->w.partial = rc < 0 || a->truncated;
     uint32_t n = a->nsites < MAX_TRACE_SITES ? a->nsites : MAX_TRACE_SITES;
+    w->sites_dropped = a->nsites > n;
     w->sites = n ? gmd_arena_alloc(&tr->arena, n * sizeof *w->sites) : NULL;
     for (uint32_t i = 0; i < n; i++) {
         const gmd_trace_site *ts = &a->sites[i];
@@ -906,25 +908,30 @@ static void trace_evidence(gmd_leak_tracker *tr, gmd_leak_result *r, const serie
     const char *start = s->key[2], *by = x->created_by;
     gmd_leak_trace_count *pw = gmd_arena_alloc(&r->arena, tr->nwins * sizeof *pw);
     const tsite *best = NULL;
+    uint32_t nw = 0;
     te->start_function = te->created_by = "";
     for (uint32_t i = 0; i < tr->nwins; i++) {
         const twin *w = &tr->wins[i];
-        pw[i].t = w->w.t;
-        pw[i].t_end = w->w.t_end;
-        te->seconds += w->w.t_end - w->w.t;
+        gmd_leak_trace_count c = {w->w.t, w->w.t_end, 0, 0, 0};
+        bool found = false;
         for (uint32_t j = 0; j < w->nsites; j++) {
             const tsite *ts = &w->sites[j];
             if (ts->start != start || (by[0] && ts->by[0] && ts->by != by)) continue;
-            pw[i].created += ts->created;
-            pw[i].ended += ts->ended;
-            pw[i].created_alive += ts->created_alive;
+            found = true;
+            c.created += ts->created;
+            c.ended += ts->ended;
+            c.created_alive += ts->created_alive;
             if (ts->by[0] && (!best || ts->created > best->created)) best = ts;
         }
-        te->created += pw[i].created;
-        te->ended += pw[i].ended;
-        te->created_alive += pw[i].created_alive;
+        if (!found && w->sites_dropped) continue;   /* unknown in this window, not zero */
+        pw[nw++] = c;
+        te->seconds += w->w.t_end - w->w.t;
+        te->created += c.created;
+        te->ended += c.ended;
+        te->created_alive += c.created_alive;
     }
-    te->windows = tr->nwins;
+    if (!nw) return;
+    te->windows = nw;
     te->per_window = pw;
     if (best) {
         te->start_function = best->start;
