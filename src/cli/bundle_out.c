@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "bundle_out.h"
 #include "cli.h"
@@ -38,6 +39,7 @@ static int write_to(const char *path, const gmd_leak_result *r, gmd_leak_report_
     if (gmd_atomic_open(&a, path, err) < 0) return -1;
     info->html = path;
     if (gmd_leak_write_html(a.f, r, info, err) < 0) {
+        if (!err->source[0]) gmd_err_set_source(err, path);
         gmd_atomic_abort(&a);
         info->html = NULL;
         return -1;
@@ -61,7 +63,13 @@ int bundle_write_html(const char *dir, const char *html_path, const gmd_leak_res
         return -1;
     }
     snprintf(where, size, "%s/report.html", dir);
-    if (write_to(where, r, info, &err) == 0) return 0;
+    /* The bundle's own page is replaced only if it is a plain file: a link
+     * or a device planted there is not written through. */
+    struct stat st;
+    if (lstat(where, &st) == 0 && !S_ISREG(st.st_mode))
+        gmd_errf(&err, "%s: not a regular file", where);
+    else if (write_to(where, r, info, &err) == 0)
+        return 0;
     /* A read-only or full bundle still gets its page, elsewhere. */
     char first[1100];
     gmd_err_str(&err, first, sizeof first);

@@ -74,6 +74,17 @@ assert_rc 1
 assert_err_one_line
 assert_err_contains "index.jsonl: not a regular file"
 
+# report.html planted as a link to a file elsewhere: not written through.
+E="$T/e"
+cp -r "$SRCDIR/tests/bundles/slowleak" "$E"
+echo keep >"$T/victim"
+ln -s "$T/victim" "$E/report.html"
+mkdir "$T/tmp3"
+TMPDIR="$T/tmp3" run timeout 120 "$GMD" report "$E"
+assert_rc 0
+assert_eq "$(cat "$T/victim")" "keep" "report.html link: its target untouched"
+assert_err_contains "$E/report.html: not a regular file; the HTML report is at $T/tmp3/gmd-report-"
+
 # ------------------------------------------------------- read-only bundle
 R="$T/ro"
 mkdir "$R"
