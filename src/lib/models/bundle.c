@@ -752,7 +752,7 @@ static void entry_field(void *vctx, const char *key, const char *str, double num
 {
     entry_ctx *c = vctx;
     if (!strcmp(key, "t") && !is_string) { c->e.t = num; c->have_t = true; }
-    else if (!strcmp(key, "wall") && !is_string) c->e.wall_ns = (int64_t)num;
+    else if (!strcmp(key, "wall") && !is_string && num >= 0 && num < 9e18) c->e.wall_ns = (int64_t)num;
     else if (!strcmp(key, "kind") && is_string) { c->e.kind = gmd_arena_strdup(&c->b->arena, str); c->have_kind = true; }
     else if (!strcmp(key, "file") && is_string) c->e.file = gmd_arena_strdup(&c->b->arena, str);
     else if (!strcmp(key, "line") && !is_string && num >= 0 && num < 1e12) c->e.line = (int64_t)num;
@@ -878,7 +878,10 @@ static void read_meta(gmd_bundle *b)
     bytes blob;
     gmd_bundle_path(b, "meta.json", path, sizeof path);
     int rc = read_regular(path, MAX_META_BYTES, &blob, why, sizeof why);
-    if (rc > 0) return;
+    if (rc > 0) {   /* the run did not end normally (killed, disk full) */
+        note(b, "meta.json: missing; the run's description uses defaults");
+        return;
+    }
     if (rc < 0) {
         note(b, "meta.json: %s; the run's description uses defaults", why);
         return;
