@@ -49,6 +49,11 @@ typedef struct gmd_graph_opts {
     int nodecount;              /* keep the first N nodes in `order`; 0 = all */
     bool remove_redundant_edges;/* drop residual edges whose ends are connected otherwise (dot) */
     bool no_edges;              /* values only (top): skips edge work and rebuild passes */
+    bool count_tags;            /* pprof's visual mode (dot): each node's tags (up to 4) count
+                                   toward nodecount, as the label/size boxes drawn for them */
+    /* How numeric tags are named (pprof keys them by the printed value,
+     * "1kB"); NULL prints the plain number. Kept for gmd_graph_tags. */
+    const char *(*format_tag)(int64_t value, const char *unit, char *buf, size_t size);
 } gmd_graph_opts;
 
 typedef struct gmd_graph_node {
@@ -93,7 +98,9 @@ typedef struct gmd_graph {
     uint32_t dropped_edges;     /* removed by edgefraction */
     int64_t dropped_edge_cutoff;/* |total * edgefraction| */
     uint32_t orig_count;        /* nodes after nodefraction, before nodecount */
+    int64_t tag_cutoff;         /* tags below this (flat and cum) are dropped: pprof's node cutoff */
 
+    const char *(*format_tag)(int64_t value, const char *unit, char *buf, size_t size);
     gmd_graph_impl *impl;       /* private: key tables for gmd_graph_restrict */
 } gmd_graph;
 
@@ -102,6 +109,26 @@ typedef struct gmd_graph {
  * drop light edges. opts NULL = defaults (functions, flat order). */
 int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph *g, gmd_err *err);
 void gmd_graph_free(gmd_graph *g);
+
+/* pprof's node tags (the boxes dot hangs under a node): per listed node,
+ * its samples' string label set (a "label tag") and each numeric label
+ * value under that set (a "numeric tag", e.g. a heap sample's bytes=1024),
+ * with flat (the node is the leaf) and cum values. Tags with |flat| and
+ * |cum| below g->tag_cutoff are left out, as pprof trims them. */
+typedef struct gmd_graph_tag {
+    uint32_t node;              /* index into g->nodes */
+    const char *labels;         /* "k:v" of the sample's string labels, sorted, joined by a literal
+                                   backslash-n (pprof's form, a DOT line break); "" = none */
+    const char *name;           /* label tag: == labels; numeric tag: the value as pprof names it ("1kB") */
+    const char *unit;           /* numeric tag: its unit (the label's key when none is given); NULL for
+                                   a label tag */
+    int64_t value;              /* numeric tag: the first value seen under this name */
+    int64_t flat, cum;
+} gmd_graph_tag;
+
+/* The tags of g's listed nodes, ordered by node; *out is malloc'ed (strings
+ * live in the graph). Returns the count. */
+uint32_t gmd_graph_tags(const gmd_graph *g, gmd_graph_tag **out);
 
 /* Rebuild `g` keeping only nodes i with keep[i] (from the same stacks; values
  * are recomputed and edges bridge removed nodes as residual edges), then

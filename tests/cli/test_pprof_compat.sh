@@ -8,6 +8,22 @@
 : "${GO:?GO must name the go binary (ctest sets it)}"
 
 rows() { sed -e 's/[[:space:]]\+/ /g' -e 's/^ //' -e 's/ $//' "$1"; }
+# Rows of tree/peek with each node's block sorted: pprof orders edges of
+# equal |weight| but opposite sign (a delta's +1 and -1) by chance (its
+# comparator calls them equal and sort.Sort is not stable), so only the
+# set of rows in a block can be compared.
+blocks() {
+    rows "$1" | awk '
+        function flush(   i, j, t) {
+            for (i = 2; i <= n; i++)
+                for (j = i; j > 1 && b[j] < b[j - 1]; j--) { t = b[j]; b[j] = b[j - 1]; b[j - 1] = t }
+            for (i = 1; i <= n; i++) print b[i]
+            n = 0
+        }
+        /^-+\+-+$/ { flush(); print; next }
+        { b[++n] = $0 }
+        END { flush() }'
+}
 
 # compare NAME "gmd args" "pprof args": whole reports, header included.
 compare() {
@@ -17,8 +33,8 @@ compare() {
     # shellcheck disable=SC2086
     "$GMD" pprof $gargs >"$T/$name.gmd" 2>"$T/$name.err" || fail "$name: gmd pprof $gargs failed: $(head -c 400 "$T/$name.err")"
     grep -q . "$T/$name.go" || fail "$name: pprof printed nothing"
-    rows "$T/$name.go" >"$T/$name.go.n"
-    rows "$T/$name.gmd" >"$T/$name.gmd.n"
+    ${NORM:-rows} "$T/$name.go" >"$T/$name.go.n"
+    ${NORM:-rows} "$T/$name.gmd" >"$T/$name.gmd.n"
     if ! diff -u "$T/$name.go.n" "$T/$name.gmd.n" >"$T/$name.diff"; then
         echo "--- go tool pprof $pargs / +++ gmd pprof $gargs" >&2
         head -40 "$T/$name.diff" >&2
@@ -35,13 +51,14 @@ for f in "$GD" "$HD" "$AD" "$FIXTURES"/{block,mutex,threadcreate}-debug1.txt; do
 # ---- 1. delta profiles: every verb keeps pprof's rows, negative values and edges included
 for v in top tree traces; do
     gv=$v; [ $v = top ] && gv="top -n 0"
-    compare "gdelta-$v" "$gv $GD" "-$v $GD"
-    compare "hdelta-$v" "$gv $HD" "-$v $HD"
-    compare "adelta-$v" "$gv $AD" "-$v $AD"
+    norm=rows; [ $v = tree ] && norm=blocks
+    NORM=$norm compare "gdelta-$v" "$gv $GD" "-$v $GD"
+    NORM=$norm compare "hdelta-$v" "$gv $HD" "-$v $HD"
+    NORM=$norm compare "adelta-$v" "$gv $AD" "-$v $AD"
 done
 compare "hdelta-alloc" "top -n 0 -i alloc_space $HD" "-top -sample_index=alloc_space $HD"
-compare "gdelta-peek" "peek main\\. $GD" "-peek main\\. $GD"
-compare "hdelta-peek" "peek main\\. $HD" "-peek main\\. $HD"
+NORM=blocks compare "gdelta-peek" "peek main\\. $GD" "-peek main\\. $GD"
+NORM=blocks compare "hdelta-peek" "peek main\\. $HD" "-peek main\\. $HD"
 # The checks can fail: the negative rows and an edge from an all-zero node are there.
 grep -q -- "-10 .*main.leavingWorker" "$T/gdelta-top.gmd.n" || fail "goroutine delta: leavingWorker -10 row missing"
 grep -q -- "-1 100% | main.delta" "$T/gdelta-tree.gmd.n" || fail "goroutine delta: the edge from main.delta (cum 0) is missing"
@@ -97,6 +114,29 @@ assert_out_contains "runtime.newm"
 run "$GMD" pprof info "$FIXTURES/block-debug1.txt"
 assert_rc 0
 assert_out_contains "contention text (debug=1)"
+
+# ---- 7. dot: pprof's nodes, label/size boxes (nodelets) and edges, and its
+# node counting, where a node's boxes count toward -nodecount
+dotset() {   # node and nodelet labels, and edges with their labels
+    grep -o '^N[N0-9_]* \[label *= *"[^"]*"' "$1" | sed 's/label *= */label=/'
+    grep -o '^N[N0-9_]* -> N[N0-9_]* \[label=" [^"]*"' "$1" | sort
+}
+for f in heap-3.pb.gz allocs.pb.gz goroutine.pb.gz block.pb.gz mutex.pb.gz; do
+    for n in 5 10 80; do
+        "$GO" tool pprof -dot -nodecount=$n "$FIXTURES/$f" >"$T/p.dot" 2>/dev/null || fail "go tool pprof -dot $f failed"
+        run "$GMD" pprof dot -n $n "$FIXTURES/$f"
+        assert_rc 0
+        dotset "$T/p.dot" >"$T/p.set"
+        dotset "$T/out" >"$T/g.set"
+        diff -u "$T/p.set" "$T/g.set" >&2 || fail "dot -n $n $f: nodes, boxes or edges differ from pprof's"
+        pass
+    done
+done
+# The checks can fail: size boxes (heap) and label boxes (goroutine labels) are there.
+run "$GMD" pprof dot "$FIXTURES/heap-3.pb.gz"
+assert_out_contains 'NN1_0 [label = "1kB"'
+run "$GMD" pprof dot "$FIXTURES/goroutine.pb.gz"
+assert_out_contains '[label = "role:labeled-worker"'
 
 # ---- 4. "Total samples =" in the report's unit (pprof: 1256.62kB in tree, bytes in peek)
 compare "hdelta-tree-unit" "tree $HD" "-tree $HD"

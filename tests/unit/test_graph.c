@@ -119,7 +119,7 @@ static const gmd_graph_edge *edge(const gmd_graph *g, const char *src, const cha
     return NULL;
 }
 
-static const gmd_graph_opts keep_all = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, 0, 0, 0, false, false};
+static const gmd_graph_opts keep_all = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, 0, 0, 0, false, false, false, NULL};
 
 static void test_flat_cum_edges(void **state)
 {
@@ -244,7 +244,7 @@ static void test_nodefraction(void **state)
     tprof_add(&t, "main;a;leaf", 996);
     tprof_add(&t, "main;tiny;leaf", 4);   /* 0.4% < 0.5%: dropped */
     fixture f;
-    gmd_graph_opts go = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false};
+    gmd_graph_opts go = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false, false, NULL};
     build(&f, tprof_done(&t), NULL, &go);
     assert_false(has_node(&f.g, "tiny"));
     assert_int_equal(f.g.dropped_nodes, 1);
@@ -424,8 +424,8 @@ static void test_split_walk(void **state)
     for (int k = 0; k < NSTACKS; k++) tprof_add(&small, stacks[k], sums[k]);
     gmd_graph_opts go[] = {
         keep_all,
-        {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false},
-        {GMD_GRAN_LINES, GMD_ORDER_CUM, -1, -1, 3, false, false},
+        {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false, false, NULL},
+        {GMD_GRAN_LINES, GMD_ORDER_CUM, -1, -1, 3, false, false, false, NULL},
     };
     fixture fb, fs;
     build(&fb, tprof_done(&big), NULL, &go[0]);

@@ -5,11 +5,13 @@
  * edge), which is cheap because frames are mapped to node keys once. */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/arena.h"
 #include "gmd/graph.h"
 #include "gmd/hashmap.h"
+#include "gmd/intern.h"
 #include "gmd/xalloc.h"
 
 typedef struct node_key {
@@ -51,6 +53,7 @@ struct gmd_graph_impl {
     uint32_t *node_of_key;
     uint32_t ncache;                     /* keys the walk arrays have room for */
     uint32_t *adj;                       /* the nodes' in/out lists */
+    uint8_t *kept;                       /* the last pass's kept keys; NULL = all */
 };
 
 /* ---- node keys ---- */
@@ -336,6 +339,12 @@ static void run_pass(gmd_graph *g, const uint8_t *kept, bool want_edges)
         w->kedges[i].weight = 0;
     }
     bool edges = want_edges && !im->no_edges;
+    free(im->kept);
+    im->kept = NULL;
+    if (kept) {
+        im->kept = gmd_xmalloc(nk ? nk : 1);
+        memcpy(im->kept, kept, nk);
+    }
     walk_job whole = {im, s, kept, edges, 0, s->nstacks, w};
     if (s->nstacks < SPLIT_MIN_STACKS) {
         walk_stacks(&whole);
@@ -699,10 +708,214 @@ int gmd_granularity_parse(const char *s)
     return -1;
 }
 
+/* ---- tags ----
+ *
+ * pprof's Node.addSample: every distinct node of a sample's stack gets the
+ * sample's tags as cum, its leaf (when not removed) as flat. A "combo" is
+ * one tag identity, (label set, name, unit); its tags per node are summed. */
+
+typedef struct tag_combo {
+    const char *labels, *name, *unit;   /* interned; unit NULL for a label tag */
+    int64_t value;
+} tag_combo;
+
+typedef struct combo_probe {
+    const tag_combo *combos;
+    const tag_combo *k;
+} combo_probe;
+
+static bool combo_eq(const void *ctx, uint32_t e)
+{
+    const combo_probe *p = ctx;
+    const tag_combo *a = &p->combos[e], *b = p->k;
+    return a->labels == b->labels && a->name == b->name && a->unit == b->unit;
+}
+
+typedef struct tag_state {
+    gmd_intern strings;
+    tag_combo *combos; uint32_t ncombos, capcombos;
+    gmd_index combo_index;
+    gmd_graph_tag *tags; uint32_t ntags, captags;
+    gmd_u64map tag_of;                  /* node << 32 | combo -> tag */
+} tag_state;
+
+static uint32_t combo_id(tag_state *ts, const char *labels, const char *name, const char *unit, int64_t value)
+{
+    tag_combo k = {labels, name, unit, value};
+    uint64_t h = gmd_mix64((uint64_t)(uintptr_t)labels ^ gmd_mix64((uint64_t)(uintptr_t)name) ^
+                           ((uint64_t)(uintptr_t)unit << 1));
+    combo_probe probe = {ts->combos, &k};
+    uint32_t id = gmd_index_find(&ts->combo_index, h, combo_eq, &probe);
+    if (id != UINT32_MAX) return id;
+    GMD_VEC_PUSH(ts->combos, ts->ncombos, ts->capcombos, k);
+    gmd_index_insert(&ts->combo_index, h, ts->ncombos - 1);
+    return ts->ncombos - 1;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The tag combos of one sample into *ids (none when it has no labels). */
+static uint32_t sample_combos(tag_state *ts, const gmd_graph *g, const gmd_sample *sm, uint32_t **ids, uint32_t *cap)
+{
+    if (sm->nlabels == 0) return 0;
+    char **parts = gmd_xmalloc(sm->nlabels * sizeof *parts);
+    uint32_t np = 0;
+    size_t len = 0;
+    for (uint32_t i = 0; i < sm->nlabels; i++) {
+        const gmd_label *l = &sm->labels[i];
+        if (!l->str[0]) continue;   /* numeric */
+        size_t n = strlen(l->key) + 1 + strlen(l->str);
+        parts[np] = gmd_xmalloc(n + 1);
+        snprintf(parts[np], n + 1, "%s:%s", l->key, l->str);
+        len += n + 2;
+        np++;
+    }
+    qsort(parts, np, sizeof *parts, cmp_str);
+    char *joined = gmd_xmalloc(len + 1);
+    size_t off = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        if (i) joined[off++] = '\\', joined[off++] = 'n';   /* pprof joins with a literal \n */
+        size_t n = strlen(parts[i]);
+        memcpy(joined + off, parts[i], n);
+        off += n;
+        free(parts[i]);
+    }
+    joined[off] = 0;
+    free(parts);
+    const char *labels = gmd_intern_n(&ts->strings, joined, off);
+    free(joined);
+    uint32_t n = 0;
+    if (*cap < sm->nlabels + 1) {
+        *cap = sm->nlabels + 1;
+        *ids = gmd_xrealloc(*ids, *cap * sizeof **ids);
+    }
+    if (labels[0]) (*ids)[n++] = combo_id(ts, labels, labels, NULL, 0);
+    for (uint32_t i = 0; i < sm->nlabels; i++) {
+        const gmd_label *l = &sm->labels[i];
+        if (l->str[0]) continue;
+        const char *unit = gmd_intern_str(&ts->strings, l->num_unit && l->num_unit[0] ? l->num_unit : l->key);
+        char buf[64];
+        const char *nm = buf;
+        if (g->format_tag) nm = g->format_tag(l->num, unit, buf, sizeof buf);
+        else snprintf(buf, sizeof buf, "%lld", (long long)l->num);
+        (*ids)[n++] = combo_id(ts, labels, gmd_intern_str(&ts->strings, nm), unit, l->num);
+    }
+    return n;
+}
+
+static void add_tags(tag_state *ts, uint32_t node, const uint32_t *ids, uint32_t n, int64_t v, bool flat)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t key = (uint64_t)node << 32 | ids[i];
+        uint32_t t = gmd_u64map_get(&ts->tag_of, key);
+        if (t == UINT32_MAX) {
+            const tag_combo *c = &ts->combos[ids[i]];
+            gmd_graph_tag nt = {node, c->labels, c->name, c->unit, c->value, 0, 0};
+            GMD_VEC_PUSH(ts->tags, ts->ntags, ts->captags, nt);
+            t = ts->ntags - 1;
+            gmd_u64map_put(&ts->tag_of, key, t);
+        }
+        if (flat) ts->tags[t].flat += v;
+        else ts->tags[t].cum += v;
+    }
+}
+
+static int cmp_tag_node(const void *a, const void *b)
+{
+    const gmd_graph_tag *x = a, *y = b;
+    if (x->node != y->node) return x->node < y->node ? -1 : 1;
+    return x < y ? -1 : x > y;   /* keeps first-seen order within a node */
+}
+
+uint32_t gmd_graph_tags(const gmd_graph *g, gmd_graph_tag **out)
+{
+    *out = NULL;
+    gmd_graph_impl *im = g->impl;
+    const gmd_stackset *s = g->stacks;
+    if (!im || !s || g->nnodes == 0) return 0;
+    const gmd_profile *p = s->profile;
+    tag_state ts;
+    memset(&ts, 0, sizeof ts);
+    gmd_intern_init(&ts.strings, &im->arena);   /* the strings stay with the graph */
+    gmd_index_init(&ts.combo_index);
+    gmd_u64map_init(&ts.tag_of);
+    uint32_t all = g->nnodes + g->nghosts;
+    uint32_t *seen = gmd_xcalloc(all ? all : 1, sizeof *seen);
+    uint32_t *ids = NULL, capids = 0;
+    for (uint32_t si = 0; si < s->nstacks; si++) {
+        const gmd_stack *st = &s->stacks[si];
+        if (st->value == 0) continue;
+        const gmd_sample *sm = &p->samples[st->sample];
+        uint32_t nids = sample_combos(&ts, g, sm, &ids, &capids);
+        if (nids == 0) continue;
+        uint32_t leaf = UINT32_MAX;
+        bool residual = false;
+        for (uint32_t k = sm->nlocations; k-- > 0;) {
+            uint32_t loc = sm->locations[k];
+            uint32_t first = s->loc_first[loc], n = s->loc_nframes[loc];
+            for (uint32_t j = n; j-- > 0;) {
+                uint32_t key = im->slot_key[(size_t)first + j];
+                if (im->kept && !im->kept[key]) {
+                    residual = true;
+                    continue;
+                }
+                uint32_t node = im->node_of_key[key];
+                residual = false;
+                leaf = node;
+                if (node >= g->nnodes || seen[node] == si + 1) continue;
+                seen[node] = si + 1;
+                add_tags(&ts, node, ids, nids, st->value, false);
+            }
+        }
+        if (leaf < g->nnodes && !residual) add_tags(&ts, leaf, ids, nids, st->value, true);
+    }
+    free(seen);
+    free(ids);
+    /* pprof's TrimLowFrequencyTags */
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < ts.ntags; i++) {
+        const gmd_graph_tag *t = &ts.tags[i];
+        if (abs64(t->flat) >= g->tag_cutoff || abs64(t->cum) >= g->tag_cutoff) ts.tags[kept++] = *t;
+    }
+    if (kept > 1) qsort(ts.tags, kept, sizeof *ts.tags, cmp_tag_node);
+    gmd_intern_free(&ts.strings);
+    gmd_index_free(&ts.combo_index);
+    gmd_u64map_free(&ts.tag_of);
+    free(ts.combos);
+    if (!kept) {
+        free(ts.tags);
+        return 0;
+    }
+    *out = ts.tags;
+    return kept;
+}
+
+/* pprof's selectTopNodes in visual mode: a node and each of its tags with
+ * a flat value (up to 4) count as one node of nodecount. */
+static uint32_t nodecount_with_tags(const gmd_graph *g, int nodecount)
+{
+    gmd_graph_tag *tags;
+    uint32_t nt = gmd_graph_tags(g, &tags);
+    uint32_t *ntag = gmd_xcalloc(g->nnodes + 1, sizeof *ntag);
+    for (uint32_t i = 0; i < nt; i++)
+        if (tags[i].flat != 0) ntag[tags[i].node]++;
+    free(tags);
+    uint32_t count = 0, max = (uint32_t)nodecount;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        count += (ntag[i] < 4 ? ntag[i] : 4) + 1;
+        if (count >= (uint32_t)nodecount) {
+            max = i + 1;
+            break;
+        }
+    }
+    free(ntag);
+    return max;
+}
+
 int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph *g, gmd_err *err)
 {
     (void)err;
-    gmd_graph_opts o = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false};
+    gmd_graph_opts o = {GMD_GRAN_FUNCTIONS, GMD_ORDER_FLAT, -1, -1, 0, false, false, false, NULL};
     if (opts) o = *opts;
     if (o.nodefraction < 0) o.nodefraction = 0.005;
     if (o.edgefraction < 0) o.edgefraction = 0.001;
@@ -711,6 +924,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     memset(g, 0, sizeof *g);
     g->stacks = s;
     g->granularity = o.granularity;
+    g->format_tag = o.format_tag;
     g->total = s->total_unfiltered;
     gmd_graph_impl *im = gmd_xcalloc(1, sizeof *im);
     g->impl = im;
@@ -737,6 +951,7 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     int64_t node_cutoff = fraction_of(sum_flat, o.nodefraction);
     int64_t edge_cutoff = fraction_of(sum_flat, o.edgefraction);
     g->dropped_cutoff = fraction_of(g->total, o.nodefraction);
+    g->tag_cutoff = node_cutoff;
     g->dropped_edge_cutoff = fraction_of(g->total, o.edgefraction);
 
     if (node_cutoff > 0) {
@@ -769,9 +984,10 @@ int gmd_graph_build(const gmd_stackset *s, const gmd_graph_opts *opts, gmd_graph
     sort_nodes(g, o.order);
     if (o.nodecount > 0) {
         trim_edges(g, edge_cutoff);
-        if ((uint32_t)o.nodecount < g->nnodes) {
+        uint32_t top = o.count_tags ? nodecount_with_tags(g, o.nodecount) : (uint32_t)o.nodecount;
+        if (top < g->nnodes) {
             bool *keep = gmd_xcalloc(g->nnodes + 1, 1);
-            for (int i = 0; i < o.nodecount; i++) keep[i] = true;
+            for (uint32_t i = 0; i < top; i++) keep[i] = true;
             uint8_t *mask = mask_of_nodes(g, keep);
             reduce(g, mask);
             free(mask);
@@ -818,6 +1034,7 @@ void gmd_graph_free(gmd_graph *g)
         free(im->slot_key);
         free(im->node_of_key);
         free(im->adj);
+        free(im->kept);
         free(im);
     }
     free(g->nodes);

@@ -147,6 +147,27 @@ static void write_legend(dot_ctx *c, const gmd_dot_opts *o, const char *graph_na
     fputs("\"] }\n", out);
 }
 
+/* pprof's multilinePrintableName: a line per "." or "::" part, except
+ * inside a type parameter list elided as "[...]" (printed "[…]"). */
+static void put_name_lines(FILE *out, const char *s)
+{
+    const char *start = s;
+    for (; *s; s++) {
+        if (!strncmp(s, "[...]", 5)) {
+            put_dot(out, start, (size_t)(s - start));
+            fputs("[\xe2\x80\xa6]", out);
+            s += 4;
+            start = s + 1;
+        } else if (*s == '.' || (s[0] == ':' && s[1] == ':')) {
+            put_dot(out, start, (size_t)(s - start));
+            fputs("\\n", out);
+            if (*s == ':') s++;
+            start = s + 1;
+        }
+    }
+    put_dot(out, start, (size_t)(s - start));
+}
+
 static void write_node(dot_ctx *c, uint32_t i)
 {
     FILE *out = c->out;
@@ -161,7 +182,7 @@ static void write_node(dot_ctx *c, uint32_t i)
         if (n->name[pkg_end] == '.' && n->name[pkg_end + 1]) {
             put_dot(out, n->name + short_start, pkg_end - short_start);
             fputs("\\n", out);
-            put_dot_str(out, n->name + pkg_end + 1);
+            put_name_lines(out, n->name + pkg_end + 1);
         } else {
             put_dot_str(out, n->name);
         }
@@ -191,7 +212,181 @@ static void write_node(dot_ctx *c, uint32_t i)
     fputs("]\n", out);
 }
 
-static void write_edge(dot_ctx *c, const gmd_graph_edge *e)
+/* ---- nodelets: pprof's label and size boxes under a node ----
+ * A node's string label sets (e.g. goroutine labels) and numeric labels
+ * (a heap sample's allocation size) hang under it as small boxes, at most
+ * four of each kind; numeric ones are collapsed into four ranges. Internal
+ * nodes show flat values, leaves cum (which includes trimmed callees). */
+
+#define MAX_NODELETS 4
+
+typedef struct nodelet {
+    char name[160];
+    int64_t value;            /* numeric: the value the name was made from */
+    const char *unit;
+    int64_t flat, cum;
+} nodelet;
+
+static bool tags_flat;        /* the sort's mode (qsort has no context argument here) */
+
+/* pprof's tags.Less */
+static int cmp_nodelet(const void *pa, const void *pb)
+{
+    const nodelet *a = pa, *b = pb;
+    if (!tags_flat && a->cum != b->cum) return abs64(a->cum) > abs64(b->cum) ? -1 : 1;
+    if (a->flat != b->flat) return abs64(a->flat) > abs64(b->flat) ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static void put_tag_label(FILE *out, const char *s)
+{
+    /* Label sets are joined by a literal "\n", a DOT line break: keep it. */
+    for (const char *sep; (sep = strstr(s, "\\n")) != NULL; s = sep + 2) {
+        put_dot(out, s, (size_t)(sep - s));
+        fputs("\\n", out);
+    }
+    put_dot_str(out, s);
+}
+
+static const char *tag_label(const dot_ctx *c, int64_t v, const char *unit, char *buf)
+{
+    if (c->g->format_tag) return c->g->format_tag(v, unit, buf, VBUF);
+    snprintf(buf, VBUF, "%lld", (long long)v);
+    return buf;
+}
+
+/* pprof's collapsedTags: the first `count` by weight head a group each; the
+ * rest join the head nearest in value; a group prints as "min..max". */
+static uint32_t collapse(const dot_ctx *c, nodelet *ts, uint32_t n, bool flat)
+{
+    tags_flat = flat;
+    qsort(ts, n, sizeof *ts, cmp_nodelet);
+    if (n <= MAX_NODELETS) return n;
+    nodelet heads[MAX_NODELETS];
+    int64_t lo[MAX_NODELETS], hi[MAX_NODELETS];
+    const char *lou[MAX_NODELETS], *hiu[MAX_NODELETS];
+    uint32_t size[MAX_NODELETS];
+    for (uint32_t i = 0; i < MAX_NODELETS; i++) {
+        heads[i] = ts[i];
+        lo[i] = hi[i] = ts[i].value;
+        lou[i] = hiu[i] = ts[i].unit;
+        size[i] = 1;
+    }
+    for (uint32_t k = MAX_NODELETS; k < n; k++) {
+        uint32_t best = 0;
+        double d = fabs((double)ts[k].value - (double)ts[0].value);
+        for (uint32_t i = 1; i < MAX_NODELETS; i++) {
+            double nd = fabs((double)ts[k].value - (double)ts[i].value);
+            if (nd < d) best = i, d = nd;
+        }
+        heads[best].flat += ts[k].flat;
+        heads[best].cum += ts[k].cum;
+        if (ts[k].value < lo[best]) lo[best] = ts[k].value, lou[best] = ts[k].unit;
+        if (ts[k].value > hi[best]) hi[best] = ts[k].value, hiu[best] = ts[k].unit;
+        size[best]++;
+    }
+    for (uint32_t i = 0; i < MAX_NODELETS; i++) {
+        char a[VBUF], b[VBUF];
+        if (size[i] > 1)
+            snprintf(heads[i].name, sizeof heads[i].name, "%s..%s", tag_label(c, lo[i], lou[i], a),
+                     tag_label(c, hi[i], hiu[i], b));
+        ts[i] = heads[i];
+    }
+    qsort(ts, MAX_NODELETS, sizeof *ts, cmp_nodelet);
+    return MAX_NODELETS;
+}
+
+static bool numeric_nodelets(const dot_ctx *c, nodelet *ts, uint32_t n, bool flat, const char *source)
+{
+    FILE *out = c->out;
+    bool any = false;
+    n = collapse(c, ts, n, flat);
+    for (uint32_t j = 0; j < n; j++) {
+        int64_t w = ts[j].cum;
+        const char *attr = " style=\"dotted\"";
+        if (flat || ts[j].flat == ts[j].cum) w = ts[j].flat, attr = "";
+        if (w == 0) continue;
+        char a[VBUF];
+        val(c, w, a);
+        fprintf(out, "N%s_%u [label = \"", source, j);
+        put_dot_str(out, ts[j].name);
+        fprintf(out, "\" id=\"N%s_%u\" fontsize=8 shape=box3d tooltip=\"%s\"]\n", source, j, a);
+        fprintf(out, "%s -> N%s_%u [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"%s]\n", source, source, j,
+                a, a, a, attr);
+        any = true;
+    }
+    return any;
+}
+
+/* The nodelets of node i (its tags are t[0..nt)); whether any was drawn. */
+static bool write_nodelets(const dot_ctx *c, uint32_t i, const gmd_graph_tag *t, uint32_t nt)
+{
+    if (nt == 0) return false;
+    FILE *out = c->out;
+    bool flat = c->g->nodes[i].nout > 0;
+    bool any = false;
+    nodelet *ls = gmd_xmalloc(nt * sizeof *ls), *ns = gmd_xmalloc(nt * sizeof *ns);
+    const char **lsets = gmd_xmalloc(nt * sizeof *lsets);
+    uint32_t nl = 0;
+    for (uint32_t k = 0; k < nt; k++)
+        if (!t[k].unit) {
+            nodelet x = {"", 0, NULL, t[k].flat, t[k].cum};
+            snprintf(x.name, sizeof x.name, "%s", t[k].name);
+            lsets[nl] = t[k].name;
+            ls[nl++] = x;
+        }
+    /* Label sets, heaviest first, then the numeric tags under each. */
+    tags_flat = flat;
+    uint32_t *order = gmd_xmalloc((nl + 1) * sizeof *order);
+    for (uint32_t k = 0; k < nl; k++) order[k] = k;
+    for (uint32_t a = 1; a < nl; a++)   /* insertion sort by cmp_nodelet, carrying lsets along */
+        for (uint32_t b = a; b > 0 && cmp_nodelet(&ls[order[b]], &ls[order[b - 1]]) < 0; b--) {
+            uint32_t x = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = x;
+        }
+    uint32_t shown = nl < MAX_NODELETS ? nl : MAX_NODELETS;
+    for (uint32_t k = 0; k < shown; k++) {
+        const nodelet *l = &ls[order[k]];
+        int64_t w = flat ? l->flat : l->cum;
+        if (w == 0) continue;
+        char a[VBUF], src[32];
+        val(c, w, a);
+        fprintf(out, "N%u_%u [label = \"", i + 1, k);
+        put_tag_label(out, l->name);
+        fprintf(out, "\" id=\"N%u_%u\" fontsize=8 shape=box3d tooltip=\"%s\"]\n", i + 1, k, a);
+        fprintf(out, "N%u -> N%u_%u [label=\" %s\" weight=100 tooltip=\"%s\" labeltooltip=\"%s\"]\n", i + 1, i + 1, k, a, a, a);
+        any = true;
+        uint32_t nn = 0;
+        for (uint32_t m = 0; m < nt; m++)
+            if (t[m].unit && t[m].labels == lsets[order[k]]) {
+                nodelet x = {"", t[m].value, t[m].unit, t[m].flat, t[m].cum};
+                snprintf(x.name, sizeof x.name, "%s", t[m].name);
+                ns[nn++] = x;
+            }
+        snprintf(src, sizeof src, "N%u_%u", i + 1, k);
+        if (nn) numeric_nodelets(c, ns, nn, flat, src);
+    }
+    uint32_t nn = 0;
+    for (uint32_t m = 0; m < nt; m++)
+        if (t[m].unit && !t[m].labels[0]) {
+            nodelet x = {"", t[m].value, t[m].unit, t[m].flat, t[m].cum};
+            snprintf(x.name, sizeof x.name, "%s", t[m].name);
+            ns[nn++] = x;
+        }
+    if (nn) {
+        char src[32];
+        snprintf(src, sizeof src, "N%u", i + 1);
+        if (numeric_nodelets(c, ns, nn, flat, src)) any = true;
+    }
+    free(order);
+    free(lsets);
+    free(ls);
+    free(ns);
+    return any;
+}
+
+static void write_edge(dot_ctx *c, const gmd_graph_edge *e, bool src_has_nodelets)
 {
     FILE *out = c->out;
     const gmd_graph *g = c->g;
@@ -200,12 +395,13 @@ static void write_edge(dot_ctx *c, const gmd_graph_edge *e)
     int weight = 1 + (int)lround(99 * fmin(fabs(share), 1.0));
     double pen = c->max_edge ? 1 + 4 * (double)abs64(e->weight) / (double)c->max_edge : 1;
     fprintf(out, "N%u -> N%u [label=\" %s%s\" weight=%d", e->src + 1, e->dst + 1, val(c, e->weight, a),
-            e->inline_call ? " (inline)" : "", weight);
+            e->inline_call ? "\\n (inline)" : "", weight);
     if (pen >= 1.1) fprintf(out, " penwidth=%.1f", pen);
     fputs(" color=", out);
     put_colour(out, share, false);
     if (e->inline_call) fputs(" style=dashed", out);
     else if (e->residual) fputs(" style=dotted", out);
+    if (src_has_nodelets) fputs(" minlen=2", out);   /* room for the boxes, as pprof */
     fputs(" tooltip=\"", out);
     put_dot_str(out, g->nodes[e->src].label);
     fputs(" -> ", out);
@@ -229,6 +425,8 @@ int gmd_dot_write(FILE *out, const gmd_stackset *s, const gmd_dot_opts *o, gmd_e
         .edgefraction = o->edgefraction < 0 ? 0.001 : o->edgefraction,
         .nodecount = o->nodecount < 0 ? 80 : o->nodecount,
         .remove_redundant_edges = true,
+        .count_tags = true,
+        .format_tag = gmd_fmt_value,
     };
     gmd_graph g;
     if (gmd_graph_build(s, &go, &g, err) < 0) return -1;
@@ -251,9 +449,20 @@ int gmd_dot_write(FILE *out, const gmd_stackset *s, const gmd_dot_opts *o, gmd_e
           "edge [fontname=\"Helvetica\" fontsize=10 arrowsize=0.7]\n",
           out);
     write_legend(&c, o, graph_name);
-    for (uint32_t i = 0; i < g.nnodes; i++) write_node(&c, i);
+    gmd_graph_tag *tags;
+    uint32_t ntags = gmd_graph_tags(&g, &tags), t = 0;
+    bool *has_nodelets = gmd_xcalloc(g.nnodes + 1, sizeof *has_nodelets);
+    for (uint32_t i = 0; i < g.nnodes; i++) {
+        write_node(&c, i);
+        uint32_t t0 = t;
+        while (t < ntags && tags[t].node == i) t++;
+        has_nodelets[i] = write_nodelets(&c, i, tags + t0, t - t0);
+    }
     for (uint32_t i = 0; i < g.nedges; i++)
-        if (g.edges[i].src < g.nnodes && g.edges[i].dst < g.nnodes) write_edge(&c, &g.edges[i]);
+        if (g.edges[i].src < g.nnodes && g.edges[i].dst < g.nnodes)
+            write_edge(&c, &g.edges[i], has_nodelets[g.edges[i].src]);
+    free(has_nodelets);
+    free(tags);
     fputs("}\n", out);
     gmd_graph_free(&g);
     if (ferror(out)) return gmd_errf(err, "write failed");

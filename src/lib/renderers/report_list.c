@@ -184,7 +184,7 @@ int gmd_report_list(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, 
     regex_t re;
     const char *sym = o->symbol ? o->symbol : "";
     if (gmd_regex_compile(&re, sym, "list", err) < 0) return -1;
-    gmd_graph_opts go = {GMD_GRAN_LINES, GMD_ORDER_FLAT, 0, 0, 0, false, false};
+    gmd_graph_opts go = {GMD_GRAN_LINES, GMD_ORDER_FLAT, 0, 0, 0, false, false, false, NULL};
     gmd_graph g;
     if (gmd_graph_build(s, &go, &g, err) < 0) {
         regfree(&re);
