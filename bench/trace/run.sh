@@ -2,9 +2,12 @@
 # Benchmark of gmd's execution trace reader against the least a Go program
 # does with golang.org/x/exp/trace (bench/trace/readevents: a ReadEvent loop).
 # Records a large trace from tests/trace-fixtures/traceprog ("big" mode, the
-# suite's workload looped), then times, best of RUNS:
-#   gmd trace count     the reader alone (every event ordered, nothing kept)
-#   gmd trace summary   the reader plus every analysis gmd trace does
+# suite's workload looped), then times, best of RUNS, the contenders
+# interleaved (run 1 of each, run 2 of each, ...: the machine is shared, so
+# its load moves all of them alike):
+#   gmd trace count     the reader alone (every event ordered, nothing kept), one thread
+#   gmd trace summary   the reader plus every analysis gmd trace does: on one
+#                       thread, and as gmd runs it (reader and analyses on two)
 #   readevents          x/exp/trace's ReadEvent loop
 # and reports events/s, bytes/event and peak RSS (GNU time's maximum RSS).
 #
@@ -36,20 +39,21 @@ bytes=$(stat -c %s "$trace")
 echo "   $(awk "BEGIN { printf \"%.1f\", $bytes / 1048576 }") MiB"
 cat "$trace" >/dev/null   # in the page cache for every contender alike
 
-# best NAME CMD...: run RUNS times, keep the fastest wall time and its RSS.
-best() {
-  local name=$1 t rss bt="" brss=""
+# once NAME CMD...: run it once; keep the fastest wall time so far and its RSS.
+once() {
+  local name=$1 t rss
   shift
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$out/time" "$@" >"$out/$name.out" 2>"$out/$name.err"
-    read -r t rss <"$out/time"
-    if [ -z "$bt" ] || awk "BEGIN { exit !($t < $bt) }"; then bt=$t brss=$rss; fi
-  done
-  eval "T_$name=$bt RSS_$name=$brss"
+  /usr/bin/time -f "%e %M" -o "$out/time" "$@" >"$out/$name.out" 2>"$out/$name.err"
+  read -r t rss <"$out/time"
+  eval "local bt=\${T_$name:-}"
+  if [ -z "$bt" ] || awk "BEGIN { exit !($t < $bt) }"; then eval "T_$name=$t RSS_$name=$rss"; fi
 }
-best count "$GMD" trace count "$trace"
-best summary "$GMD" trace summary "$trace"
-best ref "$out/readevents" "$trace"
+for _ in $(seq "$runs"); do
+  once count env GMD_TRACE_THREADS=0 "$GMD" trace count "$trace"
+  once summary1 env GMD_TRACE_THREADS=0 "$GMD" trace summary "$trace"
+  once summary "$GMD" trace summary "$trace"
+  once ref "$out/readevents" "$trace"
+done
 
 events=$(sed -n 's/^\([0-9]*\) events.*/\1/p' "$out/count.out")
 ref_events=$(sed -n 's/^\([0-9]*\) events.*/\1/p' "$out/ref.out")
@@ -62,6 +66,7 @@ echo
 echo "trace: $(awk "BEGIN { printf \"%.0f\", $bytes / 1e6 }") MB, $events events ($(awk "BEGIN { printf \"%.1f\", $bytes / $events }") bytes/event), $(sed -n 's/.* events, \([0-9]*\) generations.*/\1/p' "$out/count.out") generations; best of $runs"
 echo "| reader                             |    time |       events/s      | B/ev  |  peak RSS  | vs x/exp |"
 echo "|------------------------------------|---------|---------------------|-------|------------|----------|"
-row "gmd trace count (reader)" "$T_count" "$RSS_count"
-row "gmd trace summary (all analyses)" "$T_summary" "$RSS_summary"
+row "gmd trace count (reader, 1 thread)" "$T_count" "$RSS_count"
+row "gmd trace summary (1 thread)" "$T_summary1" "$RSS_summary1"
+row "gmd trace summary (2 threads)" "$T_summary" "$RSS_summary"
 row "x/exp/trace ReadEvent loop" "$T_ref" "$RSS_ref"

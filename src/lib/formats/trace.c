@@ -262,7 +262,9 @@ struct gmd_trace_reader {
     uint64_t cgens;           /* Sync events handed to the consumer */
 
     gmd_trace_event q[4];
-    int qhead, qn;
+    unsigned qhead, qn;
+    gmd_trace_event *direct;  /* where the next push goes instead of q (see produce) */
+    gmd_trace_event *lastpush;
     int64_t last_time;
     uint64_t ngens;
     uint64_t peak_gen_bytes;
@@ -322,10 +324,24 @@ static void forget_before(gmd_trace_reader *r, uint64_t abs)
  * used, or 0 when the data ends first, or -1 on overflow. */
 static inline int uvar(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
-    /* Fast path: most values take one or two bytes. */
+    /* Fast paths: most values take one or two bytes; timestamps deltas
+     * three or four; and most values are not near the end of a batch. */
     if (p + 2 <= end) {
         if (p[0] < 0x80) { *v = p[0]; return 1; }
         if (p[1] < 0x80) { *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7; return 2; }
+    }
+    if (end - p >= 10) {
+        uint64_t x = (uint64_t)(p[0] & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+        for (int i = 2; i < 10; i++) {
+            uint8_t b = p[i];
+            x |= (uint64_t)(b & 0x7f) << (7 * i);
+            if (b < 0x80) {
+                if (i == 9 && b > 1) return -1;
+                *v = x;
+                return i + 1;
+            }
+        }
+        return -1;
     }
     uint64_t x = 0;
     unsigned s = 0;
@@ -737,7 +753,10 @@ typedef struct ctx { uint64_t g, p, m; } ctx;
 
 static void push(gmd_trace_reader *r, const cursor *c, ctx cx, int typ, const uint64_t *args)
 {
-    gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+    gmd_trace_event *e = r->direct;
+    if (e) r->direct = NULL;
+    else e = &r->q[(r->qhead + r->qn++) & 3];
+    r->lastpush = e;
     e->type = (uint8_t)typ;
     e->old_state = 0;
     e->time = c->time;
@@ -918,7 +937,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             }
         }
         push(r, c, cx, t, a);
-        r->q[(r->qhead + r->qn - 1) % 4].old_state = old;
+        r->lastpush->old_state = old;
         break;
     }
     case GMD_TEV_GO_CREATE:
@@ -1193,6 +1212,13 @@ static int try_advance(gmd_trace_reader *r, uint32_t i, gmd_err *err)
     return 1;
 }
 
+/* Times handed out strictly increase, as Go's reader makes them. */
+static inline void out_time(gmd_trace_reader *r, gmd_trace_event *ev)
+{
+    if (ev->time <= r->last_time) ev->time = r->last_time < INT64_MAX ? r->last_time + 1 : INT64_MAX;
+    r->last_time = ev->time;
+}
+
 /* Whether the next produce() starts by loading a generation. */
 static bool needs_load(const gmd_trace_reader *r)
 {
@@ -1206,10 +1232,9 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
     for (;;) {
         if (r->qn) {
             *ev = r->q[r->qhead];
-            r->qhead = (r->qhead + 1) % 4;
+            r->qhead = (r->qhead + 1) & 3;
             r->qn--;
-            if (ev->time <= r->last_time) ev->time = r->last_time < INT64_MAX ? r->last_time + 1 : INT64_MAX;
-            r->last_time = ev->time;
+            out_time(r, ev);
             return 1;
         }
         if (r->done) return 0;
@@ -1222,18 +1247,21 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
             }
             if (rc == 0) { r->done = true; return 0; }
             r->loaded = true;
-            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) & 3];
             *e = (gmd_trace_event){.type = GMD_TEV_SYNC, .time = ticks_ns(r, r->min_ts), .g = NONE, .p = NONE, .m = NONE,
                                    .gen = r->gen, .offset = (int64_t)r->gen_off};
             continue;
         }
         if (r->nextsample < r->nsamples && (r->nfrontier == 0 || r->samples[r->nextsample].time < r->frontier[0]->time)) {
             const sample *s = &r->samples[r->nextsample++];
-            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) % 4];
+            gmd_trace_event *e = &r->q[(r->qhead + r->qn++) & 3];
             *e = (gmd_trace_event){.type = GMD_TEV_CPU_SAMPLE, .time = s->time, .g = s->g, .p = s->p, .m = s->m,
                                    .stack = s->stack, .gen = r->gen, .offset = s->off};
             continue;
         }
+        /* The queue is empty: the first event an advance makes goes straight
+         * to *ev (most make one; copying each through the queue cost ~5%). */
+        r->direct = ev;
         int rc = try_advance(r, 0, err);
         if (rc == 0) {
             qsort(r->frontier, r->nfrontier, sizeof *r->frontier, cmp_cursor);
@@ -1244,10 +1272,16 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
                            (unsigned long long)r->gen, specs[c->typ].name, (long long)c->m);
             }
         }
+        bool used = !r->direct;
+        r->direct = NULL;
         if (rc < 0) {
             gmd_err_set_source(err, r->name);
             r->done = true;
             return -1;
+        }
+        if (used) {
+            out_time(r, ev);
+            return 1;
         }
     }
 }
