@@ -65,6 +65,14 @@ assert_eq "$(json_get "$T/fourpaths.json" 'j["suspects"][0]["line"] > 0')" "True
 judge "$B/steady" steady
 assert_eq "$(json_get "$T/steady.json" 'j["verdict"], j["suspects"]')" "('no_leak', [])" "steady: no leak"
 
+# A leak beside a site churning short-lived buffers whose in-use bytes rise with the heap
+# (allocated while a longer and longer GC marks): the churn grew less than it allocates in one
+# GC cycle, so it is dismissed, not named (it was, before the per-cycle rule).
+judge "$B/churnleak" churnleak
+assert_eq "$(json_get "$T/churnleak.json" 'j["verdict"], [s["site"] for s in j["suspects"]]')" "('leak', ['main.remember'])" "churnleak: only the leak"
+assert_eq "$(json_get "$T/churnleak.json" '[d["site"] for d in j["dismissed"] if "it allocates in one GC cycle" in d["why"]]')" \
+    "['main.handleRequest']" "churnleak: the churn dismissed, and why"
+
 # The same runs stopped at 10 s.
 for c in slowleak warmup sawtooth offheap fourpaths steady; do cut "$B/$c" "$T/$c-10s" 10.5; judge "$T/$c-10s" "$c-10s"; done
 assert_eq "$(json_get "$T/slowleak-10s.json" 'j["verdict"]')" "inconclusive" "slowleak 10 s: not yet resolved"

@@ -52,6 +52,11 @@ typedef struct series {
     double *v;                    /* per snapshot; missing tail = 0 */
     uint32_t nv, cap;
     double qsum, qweight;         /* heap: bytes-weighted mean of bytes per sample */
+    /* heap: bytes allocated since the program started (alloc_space), summed
+     * at the first and the latest snapshot the site was seen in */
+    double alloc_first, alloc_last;
+    uint32_t alloc_snap0, alloc_snap1;
+    bool have_alloc;
     path *paths;
     uint32_t npaths, pathcap;
     bool paths_dropped;
@@ -255,6 +260,28 @@ static series *series_for(gmd_leak_tracker *tr, kind_data *k, const char *const 
     return s;
 }
 
+/* The series of `key` if it exists (no new one is made). */
+static series *series_find(kind_data *k, const char *const *key, uint32_t n)
+{
+    key_ctx c = {k, key, n};
+    uint32_t at = gmd_index_find(&k->index, gmd_hash_bytes(key, n * sizeof *key), key_eq, &c);
+    return at == UINT32_MAX ? NULL : &k->s[at];
+}
+
+static void alloc_add(series *s, uint32_t snap, double v)
+{
+    if (!s->have_alloc) {
+        s->have_alloc = true;
+        s->alloc_snap0 = s->alloc_snap1 = snap;
+    }
+    if (s->alloc_snap1 != snap) {
+        s->alloc_snap1 = snap;
+        s->alloc_last = 0;
+    }
+    s->alloc_last += v;
+    if (s->alloc_snap0 == snap) s->alloc_first += v;
+}
+
 static void series_add(series *s, uint32_t snap, double v)
 {
     if (s->nv <= snap) {
@@ -350,13 +377,15 @@ static int add_snapshot(gmd_leak_tracker *tr, kind_data *k, double t, const gmd_
     k->total[snap] = 0;
     k->nt++;
     int objs_index = k->goroutines ? -1 : gmd_profile_sample_index(p, "inuse_objects");
+    int alloc_index = k->goroutines ? -1 : gmd_profile_sample_index(p, "alloc_space");
     double rate = p->period > 0 ? (double)p->period : DEFAULT_RATE;
     const char *names[MAX_FRAMES];
     int64_t lines[MAX_FRAMES];
     for (uint32_t i = 0; i < ss.nstacks; i++) {
         const gmd_stack *st = &ss.stacks[i];
         k->total[snap] += (double)st->value;
-        if (st->value == 0 || st->nframes == 0) continue;
+        double alloc = alloc_index >= 0 ? (double)p->samples[st->sample].values[alloc_index] : 0;
+        if ((st->value == 0 && alloc <= 0) || st->nframes == 0) continue;
         uint32_t n = stack_names(tr, &ss, st, names, lines, k->goroutines);
         if (n == 0) continue;
         uint32_t at = site_frame(names, n);
@@ -365,8 +394,16 @@ static int add_snapshot(gmd_leak_tracker *tr, kind_data *k, double t, const gmd_
         char lbuf[24];
         snprintf(lbuf, sizeof lbuf, "%lld", (long long)lines[at]);
         const char *key[3] = {names[at], gmd_intern_str(&tr->names, lbuf), names[n - 1]};
+        if (st->value == 0) {
+            /* Nothing in use here now: only what it allocated counts, for
+             * a site already tracked (no series or path is made for it). */
+            series *s = series_find(k, key, 2);
+            if (s) alloc_add(s, snap, alloc);
+            continue;
+        }
         series *s = series_for(tr, k, key, k->goroutines ? 3 : 2, names[at], lines[at]);
         if (!s) continue;
+        if (alloc > 0) alloc_add(s, snap, alloc);
         series_add(s, snap, (double)st->value);
         if (k->goroutines) path_add(tr, s, names, n, snap, (double)st->value);
         else path_add(tr, s, names + at, n - at, snap, (double)st->value);
@@ -1072,6 +1109,32 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
                          "right after a forced GC to the last (%.1f s to %.1f s): garbage of the GC cycle in flight, "
                          "which grows with the heap, not memory kept", fmt_amount(kind, growth, a, sizeof a),
                          fmt_amount(kind, held, b, sizeof b), t[f0], t[f1]);
+                out->why = gmd_arena_strdup(&r->arena, why);
+                return;
+            }
+        }
+    }
+
+    /* A heap profile is as of the last GC, and counts what was allocated
+     * while that GC marked as in use: a site churning short-lived objects
+     * shows in-use bytes up to what it allocates in one GC cycle, and they
+     * rise as the heap grows and marking takes longer. Growth over the whole
+     * run below one cycle's allocation cannot be told from that. */
+    if (kind == GMD_LEAK_HEAP && s->have_alloc && s->alloc_snap1 > s->alloc_snap0 && tr->gctrace_seen &&
+        tr->live.n >= MIN_SNAPSHOTS) {
+        double adt = t[s->alloc_snap1] - t[s->alloc_snap0];
+        double gspan = tr->live.t[tr->live.n - 1] - tr->live.t[0];
+        if (adt > 0 && gspan > 0) {
+            double arate = (s->alloc_last - s->alloc_first) / adt, cycles = (double)(tr->live.n - 1) / gspan;
+            double per_cycle = arate / cycles;
+            if (growth < per_cycle) {
+                out->dismissed = true;
+                char why[512];
+                snprintf(why, sizeof why, "grew %s over the run, less than the %s it allocates in one GC cycle (%s/s "
+                         "allocated, %.1f GC cycles/s): short-lived objects caught in flight (a heap profile counts "
+                         "what is allocated while a GC marks as in use), not memory kept; a slow leak at this site "
+                         "would show once it outgrows that", fmt_amount(kind, growth, a, sizeof a),
+                         fmt_amount(kind, per_cycle, b, sizeof b), gmd_fmt_bytes_iec(arate, c, sizeof c), cycles);
                 out->why = gmd_arena_strdup(&r->arena, why);
                 return;
             }

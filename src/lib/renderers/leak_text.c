@@ -54,7 +54,7 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     if (r->ntraces) {
         double secs = 0;
         for (uint32_t i = 0; i < r->ntraces; i++) secs += r->traces[i].t_end - r->traces[i].t;
-        fprintf(out, ", %u execution traces (%.1f s)", r->ntraces, secs);
+        fprintf(out, ", %u execution trace%s (%.1f s)", r->ntraces, r->ntraces == 1 ? "" : "s", secs);
     }
     fputc('\n', out);
 
