@@ -65,9 +65,9 @@ for path in big-header many-headers; do
 done
 
 # A body that trickles in: the timeout says how much arrived.
-run timeout 60 "$GMD" pprof top --timeout 1 "$U/trickle"
+run timeout 60 "$GMD" pprof top --timeout 3 "$U/trickle"
 assert_rc 1
-assert_err_contains "timed out after 1 s with"
+assert_err_contains "timed out after 3 s with"
 assert_err_contains "bytes of the body received"
 
 # A heap profile served where a goroutine profile belongs is refused.
