@@ -9,6 +9,7 @@
 #include <string.h>
 #include "gmd/gcanalysis.h"
 #include "gmd/gctrace.h"
+#include "gmd/goroutines.h"
 #include "gmd/hashmap.h"
 #include "gmd/intern.h"
 #include "gmd/leak.h"
@@ -451,6 +452,14 @@ int gmd_leak_add_heap(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *e
 
 int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_err *err)
 {
+    /* An endpoint serving another profile at /goroutine (a proxy, a custom
+     * handler) would read as millions of goroutines. */
+    if (!gmd_profile_is_goroutine(p)) {
+        gmd_errf(err, "the goroutine profile is not one (sample type %s)",
+                 p->nsample_types ? p->sample_types[0].type : "none");
+        gmd_profile_free(p);
+        return -1;
+    }
     int rc = add_snapshot(tr, &tr->gor, t, p, NULL, err);
     gmd_profile_free(p);
     return rc;
@@ -1060,6 +1069,9 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
             snprintf(why, sizeof why, "went up and down without a steady trend (tau %.2f, z %.1f)", tau, z);
         else if (!big_enough)
             snprintf(why, sizeof why, "only %.0f more goroutines", growth);
+        else if (z >= Z_MIN && growth > 0)   /* beyond noise, but the trend failed */
+            snprintf(why, sizeof why, "grew %s, but not steadily: Kendall's tau %.2f (needs %.1f)",
+                     fmt_amount(kind, growth, a, sizeof a), tau, TAU_MIN);
         else if (kind == GMD_LEAK_HEAP)
             snprintf(why, sizeof why, "growth within sampling noise: %s is %.1f samples of %s, z %.1f (needs %.0f)",
                      gmd_fmt_bytes_iec(fmax(growth, 0), a, sizeof a), fmax(growth, 0) / q,
