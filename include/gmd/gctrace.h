@@ -8,7 +8,8 @@
  *      H MB globals], P P[ (forced)]
  *
  * plus "GC forced" (periodic 2-minute GC, proc.go), "scav ..." lines
- * (GODEBUG=scavtrace=1, mgcscavenge.go; Go 1.14-1.20 and 1.21+ forms) and,
+ * (GODEBUG=scavtrace=1, mgcscavenge.go; Go 1.14-1.20 and 1.21+ forms), the
+ * "scvg" lines gctrace=1 printed in Go <= 1.13, and,
  * under gctrace=2 (Go 1.25+), "scan: ..." lines. Real stderr interleaves the
  * program's own output, so anything that is not one of these is skipped and
  * counted; a line that starts like gctrace but does not follow the grammar to
@@ -68,7 +69,7 @@ typedef struct gmd_gctrace_counts {
     uint64_t forced_lines;    /* "GC forced" */
     uint64_t scav_lines;      /* scavenger lines parsed */
     uint64_t scan_lines;      /* gctrace=2 "scan:" lines */
-    uint64_t other_runtime;   /* pacer:, checkfinalizers:, old scvg lines: recognised, not used */
+    uint64_t other_runtime;   /* pacer:, checkfinalizers: recognised, not used */
     uint64_t malformed;       /* looked like gctrace but did not parse: cut or interleaved */
     uint64_t foreign;         /* the program's own lines, skipped */
     uint64_t long_lines;      /* lines longer than the line buffer (streaming only), skipped */

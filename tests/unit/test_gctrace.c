@@ -133,6 +133,31 @@ static void test_stream_and_other_lines(void **state)
     gmd_gctrace_free(&t);
 }
 
+/* Go <= 1.13 printed its scavenger with gctrace=1 as "scvg" lines (there
+ * was no scavtrace): released and in-use over retained read as "scav". */
+static void test_old_scvg_lines(void **state)
+{
+    (void)state;
+    gmd_gctrace t;
+    gmd_gctrace_init(&t, NAN);
+    feed_str(&t, go126);
+    feed_str(&t, "\n");
+    feed_str(&t, "scvg: 8 KB released\n");
+    feed_str(&t, "scvg: inuse: 3, idle: 60, sys: 63, released: 57, consumed: 6 (MB)\n");
+    feed_str(&t, "scvg12: 2 MB released\n");
+    feed_str(&t, "forced scvg: inuse: 0, idle: 63, sys: 63, released: 59, consumed: 4 (MB)\n");
+    feed_str(&t, "scvg: inuse: 3, idle\n");   /* cut */
+    gmd_gctrace_finish(&t);
+    assert_int_equal(t.counts.scav_lines, 4);
+    assert_int_equal(t.counts.malformed, 1);
+    assert_true(t.scav.seen);
+    assert_int_equal(t.scav.released_kib, 59 << 10);
+    assert_int_equal(t.scav.util_pct, 0);
+    assert_int_equal(t.scav.work_kib_total, 8 + 2048);
+    assert_int_equal(t.cycles[0].released_kib, 59 << 10);
+    gmd_gctrace_free(&t);
+}
+
 /* The same input fed whole and one byte at a time gives the same result. */
 static void test_chunking(void **state)
 {
@@ -259,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_stream_and_other_lines),
         cmocka_unit_test(test_chunking),
         cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_old_scvg_lines),
         cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_verdicts),
     };

@@ -203,6 +203,40 @@ static int parse_scav_line(const char *s, size_t len, gmd_gc_scav *sc)
     return 1;
 }
 
+/* The scavenger of Go <= 1.13 (no scavtrace): "scvg: 8 KB released" or
+ * "scvg3: 1 MB released", and "scvg: inuse: 3, idle: 60, sys: 63, released:
+ * 57, consumed: 6 (MB)"; "forced scvg: ..." after debug.FreeOSMemory.
+ * Read into the same figures as the newer "scav" lines: released is what
+ * was returned, util is in use over retained (sys - released). */
+static int parse_scvg_line(const char *s, size_t len, gmd_gc_scav *sc)
+{
+    cursor c = {s, s + len};
+    LIT(&c, "forced ");
+    if (!LIT(&c, "scvg")) return 0;
+    LIT(&c, "-");
+    while (c.p < c.end && is_digit(*c.p)) c.p++;
+    if (!LIT(&c, ": ")) return -1;
+    int64_t inuse, idle, sys, released, consumed, n;
+    if (LIT(&c, "inuse: ")) {
+        if (!uint_field(&c, &inuse) || !LIT(&c, ", idle: ") || !uint_field(&c, &idle) || !LIT(&c, ", sys: ") ||
+            !uint_field(&c, &sys) || !LIT(&c, ", released: ") || !uint_field(&c, &released) ||
+            !LIT(&c, ", consumed: ") || !uint_field(&c, &consumed) || !LIT(&c, " (MB)") || c.p != c.end)
+            return -1;
+        if (inuse > MAX_MB || sys > MAX_MB || released > MAX_MB || consumed > MAX_MB) return -1;
+        (void)idle;
+        sc->seen = true;
+        sc->released_kib = released << 10;
+        sc->util_pct = consumed > 0 ? inuse * 100 / consumed : 0;
+        return 2;
+    }
+    if (!uint_field(&c, &n)) return -1;
+    if (LIT(&c, " MB released")) n <<= 10;
+    else if (!LIT(&c, " KB released")) return -1;
+    if (c.p != c.end || n > MAX_MB << 10) return -1;
+    sc->work_kib_total += n;
+    return 1;
+}
+
 static bool starts(const char *s, size_t len, const char *pre, size_t n)
 {
     return len >= n && memcmp(s, pre, n) == 0;
@@ -251,10 +285,7 @@ static int dispatch(gmd_gctrace *p, const char *s, size_t len, uint64_t offset, 
             p->counts.scan_lines++;
             return 1;
         }
-        if (STARTS(s, len, "scvg")) {   /* Go <= 1.13 scavenger */
-            p->counts.other_runtime++;
-            return 1;
-        }
+        if (STARTS(s, len, "scvg")) goto scvg;   /* Go <= 1.13 scavenger */
         r = parse_scav_line(s, len, &p->scav);
         if (r == 1) {
             p->counts.scav_lines++;
@@ -274,11 +305,14 @@ static int dispatch(gmd_gctrace *p, const char *s, size_t len, uint64_t offset, 
         }
         return 0;
     case 'f':
-        if (STARTS(s, len, "forced scvg")) {
-            p->counts.other_runtime++;
-            return 1;
-        }
+        if (STARTS(s, len, "forced scvg")) goto scvg;
         return 0;
+    scvg:
+        r = parse_scvg_line(s, len, &p->scav);
+        if (r < 1) return r;
+        p->counts.scav_lines++;
+        if (r == 2 && p->ncycles) p->cycles[p->ncycles - 1].released_kib = p->scav.released_kib;
+        return 1;
     default:
         return 0;
     }

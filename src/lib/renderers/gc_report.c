@@ -205,7 +205,8 @@ void gmd_gc_write_text(FILE *out, const char *source, const gmd_gctrace *t, cons
             fprintf(out, "  - freed pages stay in RSS until the scavenger returns them (%s returned so far)\n",
                     mb((double)a->released_mb, b1, sizeof b1));
         else
-            fprintf(out, "  - freed pages stay in RSS until the scavenger returns them (add scavtrace=1 to GODEBUG to see it)\n");
+            fprintf(out, "  - freed pages stay in RSS until the scavenger returns them (add scavtrace=1 to GODEBUG to see it; "
+                       "Go 1.13 and older print scvg lines with gctrace=1)\n");
         fprintf(out, "  => expect RSS of about %s (goal + stacks + globals) plus a few MB of runtime metadata;\n"
                      "     much more than that is memory outside the Go heap (cgo, mmap) or not yet returned to the OS\n",
                 mb((double)a->goal_last + extra, b1, sizeof b1));
