@@ -84,6 +84,9 @@ func main() {
 			}
 		}
 	})
+	mux.HandleFunc("/debug/pprof/heap", func(w http.ResponseWriter, r *http.Request) {
+		w.Write(profile)
+	})
 	// A heap profile where a goroutine profile is expected.
 	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(profile)

@@ -75,4 +75,11 @@ run timeout 60 "$GMD" pprof goroutines "$U/debug/pprof/goroutine"
 assert_rc 1
 assert_err_contains "not a goroutine profile"
 
+# ... and in watch, where it read as a million goroutines: skipped, by name.
+run timeout 120 "$GMD" watch -o "$T/bundle" --duration 3s --interval 1s "$U/debug/pprof/"
+assert_rc 0
+assert_err_contains "not a goroutine profile (its sample type is alloc_objects)"
+grep -E "goroutines +[0-9]{4,}" "$T/out" && fail "a heap profile was counted as goroutines"
+pass
+
 done_ok

@@ -455,7 +455,7 @@ int gmd_leak_add_goroutine(gmd_leak_tracker *tr, double t, gmd_profile *p, gmd_e
     /* An endpoint serving another profile at /goroutine (a proxy, a custom
      * handler) would read as millions of goroutines. */
     if (!gmd_profile_is_goroutine(p)) {
-        gmd_errf(err, "the goroutine profile is not one (sample type %s)",
+        gmd_errf(err, "not a goroutine profile (its sample type is %s)",
                  p->nsample_types ? p->sample_types[0].type : "none");
         gmd_profile_free(p);
         return -1;
