@@ -99,7 +99,8 @@ typedef struct gmd_trace_analysis {
 
     /* working state */
     gmd_index frame_ix, stack_ix;
-    gmd_u64tab gen_stacks;    /* generation stack id -> stacks index */
+    gmd_u64tab gen_stacks;    /* generation stack id -> stacks index (big ids) */
+    uint32_t *gen_flat; uint32_t ngen_flat;   /* small ids: stacks index + 1, 0 unknown */
     gmd_u64tab site_cache;    /* (start stack << 32 | creating stack) -> site */
     gmd_u64tab reason_cache;  /* the reader's reason string pointer -> reason index + 1 */
     gmd_u64tab gors;          /* goroutine id -> state */

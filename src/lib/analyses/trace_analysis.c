@@ -75,12 +75,18 @@ static bool stack_eq(const void *ctx, uint32_t i)
     return s->n == q->n && (!q->n || !memcmp(q->a->frame_of + s->first, q->ids, q->n * sizeof *q->ids));
 }
 
-/* The analysis's own index for a generation's stack id (GMD_TNONE for none). */
+/* The analysis's own index for a generation's stack id (GMD_TNONE for none).
+ * Go numbers a generation's stacks 1, 2, 3...: small ids are looked up in
+ * a flat array (two lookups per goroutine transition), others hashed. */
+#define GEN_STACK_FLAT (1u << 20)
 static uint32_t stack_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint64_t id)
 {
     if (!id) return GMD_TNONE;
-    uint32_t *cached = gmd_u64tab_get(&a->gen_stacks, id);
-    if (cached) return *cached;
+    if (id < a->ngen_flat && a->gen_flat[id]) return a->gen_flat[id] - 1;
+    if (id >= GEN_STACK_FLAT) {
+        uint32_t *cached = gmd_u64tab_get(&a->gen_stacks, id);
+        if (cached) return *cached;
+    }
     size_t n;
     const gmd_trace_frame *fr = gmd_trace_stack(r, id, &n);
     uint32_t ids[128];
@@ -106,7 +112,16 @@ static uint32_t stack_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint6
         s = a->nstacks - 1;
         gmd_index_insert(&a->stack_ix, h, s);
     }
-    *(uint32_t *)gmd_u64tab_put(&a->gen_stacks, id, NULL) = s;
+    if (id < GEN_STACK_FLAT) {
+        if (id >= a->ngen_flat) {
+            uint32_t n = a->ngen_flat ? a->ngen_flat : 1024;
+            while (n <= id) n *= 2;
+            a->gen_flat = gmd_xrealloc(a->gen_flat, n * sizeof *a->gen_flat);
+            memset(a->gen_flat + a->ngen_flat, 0, (n - a->ngen_flat) * sizeof *a->gen_flat);
+            a->ngen_flat = n;
+        }
+        a->gen_flat[id] = s + 1;
+    } else *(uint32_t *)gmd_u64tab_put(&a->gen_stacks, id, NULL) = s;
     return s;
 }
 
@@ -366,6 +381,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
         switch (ev.type) {
         case GMD_TEV_SYNC:
             gmd_u64tab_clear(&a->gen_stacks);
+            if (a->ngen_flat) memset(a->gen_flat, 0, a->ngen_flat * sizeof *a->gen_flat);
             gmd_u64tab_clear(&a->reason_cache);
             break;
         case GMD_TEV_GC_BEGIN:
@@ -466,6 +482,7 @@ void gmd_trace_analysis_free(gmd_trace_analysis *a)
     gmd_index_free(&a->stack_ix);
     gmd_index_free(&a->site_ix);
     gmd_u64tab_free(&a->gen_stacks);
+    free(a->gen_flat);
     gmd_u64tab_free(&a->reason_cache);
     gmd_u64tab_free(&a->site_cache);
     gmd_u64tab_free(&a->gors);

@@ -96,8 +96,10 @@ typedef struct batch {
 
 typedef struct cursor {
     uint64_t m;
-    uint32_t bi, pos;         /* batch and offset of the next event in it */
-    bool fresh;               /* next event is the first of its batch */
+    uint32_t bi;              /* the batch being read */
+    bool fresh;               /* batch bi is yet to be entered */
+    const uint8_t *p, *end, *base;   /* next event, end and start of batch bi's data */
+    uint64_t boff;            /* input offset of base */
     uint32_t tail;            /* the M's last batch so far (while indexing) */
     uint32_t mi;              /* the M's state in mst, NO_M until its first event */
     int64_t last;             /* time of the previous event (ns) */
@@ -216,6 +218,7 @@ enum { GC_UNDETERMINED, GC_NOT_RUNNING, GC_RUNNING };
 struct gmd_trace_reader {
     char *name;
     int version;
+    int8_t nargs[256];        /* per event type: arguments, -1 not valid in this version */
     /* input window: buf[0..avail) holds input bytes [base, base+avail) */
     const uint8_t *buf;
     uint64_t base, avail;
@@ -510,40 +513,45 @@ static int set_sync(gmd_trace_reader *r, const batch *b, gmd_err *err)
 
 /* ---- cursors and the frontier (a min-heap on the next event's time) ---- */
 
+/* Decode the cursor's next event: 1, 0 when its M has no more, -1 bad.
+ * The batch's bytes stay put for the generation (see load_generation), so
+ * the cursor keeps pointers into them. */
 static int cursor_next(gmd_trace_reader *r, cursor *c, gmd_err *err)
 {
-    while (c->bi != NO_BATCH && c->pos == r->batches[c->bi].len) {
+    for (;;) {
+        if (c->fresh) {
+            if (c->bi == NO_BATCH) return 0;
+            const batch *b = &r->batches[c->bi];
+            c->base = c->p = at(r, b->off);
+            c->end = c->p + b->len;
+            c->boff = b->off;
+            c->last = ticks_ns(r, b->time);
+            c->fresh = false;
+        }
+        if (c->p < c->end) break;
         c->bi = r->batches[c->bi].next;
-        c->pos = 0;
         c->fresh = true;
     }
-    if (c->bi == NO_BATCH) return 0;
-    const batch *b = &r->batches[c->bi];
-    if (c->fresh) {
-        c->last = ticks_ns(r, b->time);
-        c->fresh = false;
-    }
-    const uint8_t *base = at(r, b->off), *p = base + c->pos, *end = base + b->len;
-    int64_t off = (int64_t)(b->off + c->pos);
+    const uint8_t *p = c->p, *end = c->end;
+    int64_t off = (int64_t)(c->boff + (uint64_t)(p - c->base));
     uint8_t t = *p++;
-    const spec *s = &specs[t];
-    if (!s->name || s->since > r->version)
-        return gmd_err_at(err, off, "invalid event type %u for a go 1.%d trace", t, r->version);
+    int nargs = r->nargs[t];
+    if (nargs < 0) return gmd_err_at(err, off, "invalid event type %u for a go 1.%d trace", t, r->version);
     uint64_t dt;
     int k = uvar(p, end, &dt);
-    if (k <= 0) return gmd_err_at(err, off, "%s event: bad timestamp", s->name);
+    if (k <= 0) return gmd_err_at(err, off, "%s event: bad timestamp", specs[t].name);
     p += k;
     c->args[0] = c->args[1] = c->args[2] = c->args[3] = 0;
-    for (int i = 0; i < s->nargs; i++) {
+    for (int i = 0; i < nargs; i++) {
         k = uvar(p, end, &c->args[i]);
-        if (k <= 0) return gmd_err_at(err, off, "%s event: bad or missing argument %d", s->name, i + 1);
+        if (k <= 0) return gmd_err_at(err, off, "%s event: bad or missing argument %d", specs[t].name, i + 1);
         p += k;
     }
     c->typ = t;
     c->off = off;
     c->time = sat_add(ticks_ns(r, dt), c->last);
     c->last = c->time;
-    c->pos = (uint32_t)(p - base);
+    c->p = p;
     return 1;
 }
 
@@ -621,8 +629,9 @@ static void set_truncated(gmd_trace_reader *r, uint64_t cut)
              (unsigned long long)cut, (unsigned long long)r->gen, (unsigned long long)r->gen_off, r->nbatches);
 }
 
-/* 1 loaded, 0 no more generations, -1 error. */
-static int load_generation(gmd_trace_reader *r, gmd_err *err)
+/* 1 loaded, 0 no more generations, -1 error. Not inlined: once per
+ * generation, and inlined its set-up would run for every event. */
+__attribute__((noinline)) static int load_generation(gmd_trace_reader *r, gmd_err *err)
 {
     forget_before(r, r->next_gen_off);
     reset_generation(r);
@@ -1510,6 +1519,7 @@ static int read_header(gmd_trace_reader *r, gmd_err *err)
         return gmd_err_at(err, 0, "unknown trace version go 1.%d (this gmd reads 1.22, 1.23, 1.25 and 1.26 traces)", v);
     r->version = v;
     r->next_gen_off = 16;
+    for (int t = 0; t < 256; t++) r->nargs[t] = specs[t].name && specs[t].since <= v ? specs[t].nargs : -1;
     return 0;
 }
 
