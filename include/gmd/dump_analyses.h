@@ -10,6 +10,12 @@ void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t 
 uint32_t gmd_dump_top_roots(const gmd_objgraph *g, uint32_t **out);
 /* Objects directly under a root (or shared by several roots) in the dominator tree. */
 uint32_t gmd_dump_top_objects(const gmd_objgraph *g, uint32_t **out);
+/* Unreachable objects that are span tails: slots at the end of a span of
+ * small objects where the runtime keeps the span's pointer bitmap (Go
+ * 1.22+) and mark bits (Go 1.26+), which runtime.WriteHeapDump writes as
+ * objects. Counted only among unreachable objects, so a wrong guess about
+ * the layout can never hide a live object. */
+void gmd_dump_span_tails(const gmd_objgraph *g, uint64_t *objects, uint64_t *bytes);
 /* Bytes reachable from several roots and retained by none alone. */
 uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count);
 

@@ -36,6 +36,13 @@ TB=$(grep -o '"typed_bytes":[0-9]*' "$T/out" | cut -d: -f2)
 TO=$(grep -o '"typed_objects":[0-9]*' "$T/out" | cut -d: -f2)
 [ -n "$RB" ] && [ -n "$TB" ] && [ "${TO:-0}" -gt 20000 ] || fail "no typed counts: $(head -c 400 "$T/out")"; pass
 [ $((TB * 100)) -ge $((RB * 90)) ] || fail "only $TB of $RB reachable bytes typed"; pass
+# unreachable objects: nearly all are span tails (bitmaps the dump writes as objects), and say so
+UN=$(grep -o '"unreachable_objects":[0-9]*' "$T/out" | cut -d: -f2)
+ST=$(grep -o '"span_tail_objects":[0-9]*' "$T/out" | cut -d: -f2)
+[ "${ST:-0}" -gt 0 ] && [ "$ST" -le "${UN:-0}" ] || fail "span tails $ST of $UN unreachable"; pass
+run "$GMD" dump summary --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains "are not objects: the ends of small-object spans"
 # without --binary only malloc headers type objects: far fewer
 run "$GMD" dump summary --json "$H"
 assert_rc 0

@@ -1,6 +1,7 @@
 /* Analyses on a heap dump's dominator tree: retainers by root and by
  * allocation site, leak suspects with their accumulation points, and
  * histograms. All walks are iterative over the dominator-tree CSR. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/dump_analyses.h"
@@ -53,6 +54,39 @@ uint32_t gmd_dump_top_objects(const gmd_objgraph *g, uint32_t **out)
     gmd_dump_sort_by_retained(g, v, n);
     *out = v;
     return n;
+}
+
+/* Whether a small object's span holds pointers: any object of its page with a pointer slot. */
+static bool span_scans(const gmd_objgraph *g, uint32_t o)
+{
+    uint64_t base = g->obj_addr[o] & ~(uint64_t)8191;
+    for (uint32_t i = o; i-- > 0 && g->obj_addr[i] >= base && o - i <= 64;) {
+        gmd_hd_record rec;
+        gmd_err err;
+        if (g->obj_size[i] != g->obj_size[o]) break;
+        if (gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[i], &rec, &err) < 0) return false;
+        if (rec.u.obj.fields.p < rec.u.obj.fields.end) return true;
+    }
+    return false;
+}
+
+void gmd_dump_span_tails(const gmd_objgraph *g, uint64_t *objects, uint64_t *bytes)
+{
+    *objects = *bytes = 0;
+    int major = 0, minor = 0;
+    if (!g->idom || !g->goversion || sscanf(g->goversion, "go%d.%d", &major, &minor) != 2 || major != 1 || minor < 22) return;
+    uint64_t ps = g->ptr_size ? g->ptr_size : 8, small = ps * 8 * ps, bits = 8192 / ps / 8;
+    for (uint32_t o = 0; o < g->nobjects; o++) {
+        uint64_t size = g->obj_size[o];
+        if (size > small || g->idom[g->nroots + o] != GMD_NO_NODE) continue;
+        /* Every span of objects up to 512 B is one 8 KiB page (runtime sizeclasses). */
+        uint64_t index = (g->obj_addr[o] & 8191) / size;
+        uint64_t marks = minor >= 26 && size >= 16 ? 128 : 0;
+        if (index < (8192 - marks - bits) / size) continue;
+        if (index < (8192 - marks) / size && !span_scans(g, o)) continue;
+        (*objects)++;
+        *bytes += size;
+    }
 }
 
 uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count)

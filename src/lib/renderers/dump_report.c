@@ -48,8 +48,9 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
     uint64_t unreach_n = g->nobjects - g->reachable_objects, unreach_b = g->heap_bytes - g->reachable_bytes;
     uint32_t shared_n;
     uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
-    uint64_t typed_n, typed_b;
+    uint64_t typed_n, typed_b, tail_n, tail_b;
     gmd_dump_typed(g, &typed_n, &typed_b);
+    gmd_dump_span_tails(g, &tail_n, &tail_b);
     if (o->json) {
         gmd_json j;
         gmd_json_init(&j, out, false);
@@ -61,6 +62,10 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
         gmd_json_key(&j, "bytes"); gmd_json_uint(&j, g->heap_bytes);
         gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, g->reachable_objects);
         gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, g->reachable_bytes);
+        gmd_json_key(&j, "unreachable_objects"); gmd_json_uint(&j, unreach_n);
+        gmd_json_key(&j, "unreachable_bytes"); gmd_json_uint(&j, unreach_b);
+        gmd_json_key(&j, "span_tail_objects"); gmd_json_uint(&j, tail_n);
+        gmd_json_key(&j, "span_tail_bytes"); gmd_json_uint(&j, tail_b);
         gmd_json_key(&j, "typed_objects"); gmd_json_uint(&j, typed_n);
         gmd_json_key(&j, "typed_bytes"); gmd_json_uint(&j, typed_b);
         gmd_json_key(&j, "shared_bytes"); gmd_json_uint(&j, shared);
@@ -97,12 +102,19 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
     char a[32], b[32], c[32], d[32];
     fprintf(out, "Heap dump %s: %s %s, pointer size %u\n", o->source ? o->source : "", g->goversion, g->goarch, g->ptr_size);
     fprintf(out, "  objects      %s (%s)\n", commas(g->nobjects, a, sizeof a), iec(g->heap_bytes, b, sizeof b));
-    fprintf(out, "  reachable    %s (%s); unreachable %s (%s, not reachable from the dumped roots)\n",
-            commas(g->reachable_objects, a, sizeof a), iec(g->reachable_bytes, b, sizeof b),
-            commas(unreach_n, c, sizeof c), iec(unreach_b, d, sizeof d));
+    fprintf(out, "  reachable    %s (%s); unreachable %s (%s)\n", commas(g->reachable_objects, a, sizeof a),
+            iec(g->reachable_bytes, b, sizeof b), commas(unreach_n, c, sizeof c), iec(unreach_b, d, sizeof d));
+    if (tail_n)
+        fprintf(out, "               of which %s (%s) are not objects: the ends of small-object spans, where the runtime\n"
+                     "               keeps pointer bitmaps and mark bits, and which the dump writes as objects\n",
+                commas(tail_n, a, sizeof a), iec(tail_b, b, sizeof b));
+    if (unreach_n > tail_n)
+        fprintf(out, "               %s%s (%s) reachable from no dumped root: garbage allocated since the last collection,\n"
+                     "               or memory only the runtime points to (such as an allocator's current tiny block)\n",
+                tail_n ? "the other " : "", commas(unreach_n - tail_n, a, sizeof a), iec(unreach_b - tail_b, b, sizeof b));
     fprintf(out, "  typed        %s objects (%s, %.1f%% of reachable bytes) of a known type%s\n", commas(typed_n, a, sizeof a),
             iec(typed_b, b, sizeof b), g->reachable_bytes ? 100.0 * (double)typed_b / (double)g->reachable_bytes : 0.0,
-            g->obj_type ? "" : " (--binary with DWARF types more)");
+            g->obj_type ? "" : g->type_name ? " (from malloc headers: the binary has no DWARF)" : " (from malloc headers; --binary types more)");
     fprintf(out, "  shared       %s in %s objects reachable from several roots, retained by none alone\n",
             iec(shared, a, sizeof a), commas(shared_n, b, sizeof b));
     fprintf(out, "  pointers     %s edges between objects and roots\n", commas(g->nedges, a, sizeof a));
