@@ -211,7 +211,7 @@ static const char page_js[] =
     "chart('Goroutines by state, from the execution traces (shaded windows)',[gapped('running',D.trace_running),"
     "gapped('runnable',D.trace_runnable),gapped('waiting',D.trace_waiting),gapped('in syscall',D.trace_syscall)],num);\n"
     "chart('Heap from the execution traces: live and goal',[gapped('heap live',D.trace_heap),"
-    "gapped('heap goal',D.trace_goal)],bytes);\n"
+    "(function(l){l.step=true;return l})(gapped('heap goal',D.trace_goal))],bytes);\n"
     "document.body.setAttribute('data-charts',String(made));\n"
     "})();\n";
 
