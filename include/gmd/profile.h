@@ -165,6 +165,11 @@ gmd_profile *gmd_profile_load(const char *spec, const gmd_load_opts *opts, gmd_e
 /* The same for a blob loaded with opts->keep_gzip; the blob stays the caller's. */
 gmd_profile *gmd_profile_from_blob(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err);
 
+/* C++ names (_ZN...) demangled and simplified as pprof shows them by
+ * default ("__tsan::ThreadFree"); the mangled name stays the system name.
+ * gmd_profile_parse and gmd_profile_load do this already. */
+void gmd_profile_demangle(gmd_profile *p);
+
 /* Serialize as profile.proto (uncompressed); gzip it with gmd_gzip. */
 int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err);
 

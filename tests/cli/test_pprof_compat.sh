@@ -138,6 +138,31 @@ assert_out_contains 'NN1_0 [label = "1kB"'
 run "$GMD" pprof dot "$FIXTURES/goroutine.pb.gz"
 assert_out_contains '[label = "role:labeled-worker"'
 
+# ---- 5. C++ names demangled and simplified as pprof's default shows them.
+# No Go program makes these names, so a heap text carries them; gmd
+# converts it (demangling on the way, the mangled name kept as the system
+# name) and pprof, forced to demangle the system names itself, must agree.
+names="_ZN4absl5Mutex4LockEv _ZNSt6vectorIiSaIiEE9push_backERKi _ZN12_GLOBAL__N_13fooEv _Z3fooIiEvT_
+_ZZ4mainENKUlvE_clEv _ZNK3Foo3barEv _ZN3FooclEv _ZN3FooltERKS_ _ZN6__tsan10ThreadFreeEPNS_11ThreadStateEm
+_Z1fv.cold _ZN3Foo3bazIiEENS_4IterEi _ZN3FoonwEm _ZN3FoocviEv __tsan_read8 _ZN3FooixEi _ZN5outer5innerILi3EE3runEv"
+{
+    echo "heap profile: 16: 1600 [16: 1600] @ heap/1048576"
+    i=1
+    for n in $names; do
+        printf '1: %d [1: %d] @ 0x%x001\n#\t0x%x000\t%s+0x10\t/src/x.cc:%d\n\n' $((i * 100)) $((i * 100)) $i $i "$n" $i
+        i=$((i + 1))
+    done
+} >"$T/mangled.txt"
+if ldconfig -p 2>/dev/null | grep -q 'libstdc++\.so\.6'; then   # the demangler gmd loads
+    run "$GMD" pprof convert "$T/mangled.txt" -o "$T/mangled.pb.gz"
+    assert_rc 0
+    compare "demangle" "top -n 0 $T/mangled.pb.gz" "-symbolize=force -top $T/mangled.pb.gz"
+    grep -q "__tsan::ThreadFree$" "$T/demangle.gmd.n" || fail "demangle: __tsan::ThreadFree missing"
+    grep -q "std::vector::push_back$" "$T/demangle.gmd.n" || fail "demangle: std::vector::push_back missing"
+else
+    echo "WARNING: no libstdc++.so.6: demangling not tested" >&2
+fi
+
 # ---- 4. "Total samples =" in the report's unit (pprof: 1256.62kB in tree, bytes in peek)
 compare "hdelta-tree-unit" "tree $HD" "-tree $HD"
 grep -q "^Duration: .*, Total samples = [0-9.]*kB" "$T/hdelta-tree-unit.gmd.n" || fail "tree: Total samples not in kB"

@@ -215,17 +215,20 @@ gmd_profile *gmd_profile_parse(const uint8_t *data, size_t len, gmd_err *err)
         gmd_err_at(err, 0, "empty input: expected a pprof profile");
         return NULL;
     }
+    gmd_profile *p = NULL;
     switch (gmd_profile_detect(data, len)) {
-    case GMD_FMT_PROTO: return gmd_pprof_proto_parse(data, len, err);
-    case GMD_FMT_HEAP_TEXT: return gmd_pprof_heap_text_parse(data, len, err);
+    case GMD_FMT_PROTO: p = gmd_pprof_proto_parse(data, len, err); break;
+    case GMD_FMT_HEAP_TEXT: p = gmd_pprof_heap_text_parse(data, len, err); break;
     case GMD_FMT_GOROUTINE_TEXT1:
-    case GMD_FMT_COUNT_TEXT: return gmd_pprof_goroutine_text1_parse(data, len, err);
-    case GMD_FMT_CONTENTION_TEXT: return gmd_pprof_contention_text_parse(data, len, err);
-    case GMD_FMT_GOROUTINE_TEXT2: return gmd_pprof_goroutine_text2_parse(data, len, err);
+    case GMD_FMT_COUNT_TEXT: p = gmd_pprof_goroutine_text1_parse(data, len, err); break;
+    case GMD_FMT_CONTENTION_TEXT: p = gmd_pprof_contention_text_parse(data, len, err); break;
+    case GMD_FMT_GOROUTINE_TEXT2: p = gmd_pprof_goroutine_text2_parse(data, len, err); break;
     default:
         refuse(data, len, err);
         return NULL;
     }
+    if (p) gmd_profile_demangle(p);   /* as pprof, on whatever it reads */
+    return p;
 }
 
 bool gmd_function_is_user_code(const char *fn)

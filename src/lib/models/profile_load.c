@@ -36,6 +36,7 @@ static gmd_profile *load_overlapped(gmd_blob *b, const gmd_load_opts *opts)
     }
     if (p) {
         gmd_xfree_recycle(plain, plain_len);   /* the profile keeps nothing of them: strings are interned */
+        gmd_profile_demangle(p);
         return p;
     }
     gmd_blob_set_inflated(b, plain, plain_len);
