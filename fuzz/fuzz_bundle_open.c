@@ -12,6 +12,17 @@
 #include "gmd/bundle.h"
 
 static char dir[64];
+static const char *const names[4] = {"index.jsonl", "proc.jsonl", "gctrace.log", "meta.json"};
+
+static void remove_dir(void)
+{
+    char path[128];
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
 
 static void put(const char *name, const uint8_t *data, size_t len)
 {
@@ -26,10 +37,14 @@ static void put(const char *name, const uint8_t *data, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/gmd-fuzz-bundle-XXXXXX");
-        if (!mkdtemp(dir)) abort();
+        /* In memory when possible: four files are rewritten per input. */
+        snprintf(dir, sizeof dir, "/dev/shm/gmd-fuzz-bundle-XXXXXX");
+        if (!mkdtemp(dir)) {
+            snprintf(dir, sizeof dir, "/tmp/gmd-fuzz-bundle-XXXXXX");
+            if (!mkdtemp(dir)) abort();
+        }
+        atexit(remove_dir);
     }
-    static const char *const names[4] = {"index.jsonl", "proc.jsonl", "gctrace.log", "meta.json"};
     size_t at = 0;
     for (int i = 0; i < 4; i++) {
         if (at >= size) {
