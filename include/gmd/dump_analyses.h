@@ -53,8 +53,9 @@ typedef struct gmd_dump_suspect {
 uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out);
 
 typedef struct gmd_dump_hist_row {
-    uint64_t key;           /* slot size, or type descriptor address (0 = unknown type) */
+    uint64_t key;           /* slot size, or gmd_object_type_key (0 = unknown type) */
     uint64_t count, bytes, reachable, reachable_bytes;
+    uint64_t retained;      /* bytes freed if all the row's objects went (union of their dominator subtrees) */
 } gmd_dump_hist_row;
 typedef struct gmd_dump_histogram_result {
     uint32_t n;

@@ -77,6 +77,9 @@ assert_out_contains '"type":"main.counter"'
 assert_out_contains '"type":"string data"'
 SESS=$(grep -o '{"type":"main.Session","objects":[0-9]*' "$T/out" | sed 's/.*://')
 assert_eq "$SESS" 2000 "main.Session objects"
+# retained by all main.Session objects: at least their own bytes and their users, events, data
+SR=$(grep -o '{"type":"main.Session","objects":[0-9]*,"bytes":[0-9]*,"reachable_objects":[0-9]*,"reachable_bytes":[0-9]*,"retained":[0-9]*' "$T/out" | sed 's/.*"retained"://')
+[ "${SR:-0}" -gt $((2000 * 112 + 2000 * 256)) ] || fail "main.Session objects retain $SR"; pass
 EV=$(grep -o '{"type":"\[\]main.Event","objects":[0-9]*' "$T/out" | sed 's/.*://')
 assert_eq "$EV" 2000 "[]main.Event backing arrays"
 

@@ -103,9 +103,10 @@ uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count)
     return sum;
 }
 
-/* Retained bytes per key (bucket or site) without double counting: an
- * object counts only when no dominator above it has the same key. */
-static void retained_by_key(const gmd_objgraph *g, const uint32_t *key_of_bucket, uint32_t nkeys, uint64_t *retained,
+/* Retained bytes per key (a site, a type) without double counting: an
+ * object counts only when no dominator above it has the same key.
+ * key_of[o] is the object's key, GMD_NO_NODE for none. */
+static void retained_by_key(const gmd_objgraph *g, const uint32_t *key_of, uint32_t nkeys, uint64_t *retained,
                             uint64_t *objects)
 {
     uint32_t *active = gmd_xcalloc(nkeys ? nkeys : 1, sizeof *active);
@@ -121,19 +122,18 @@ static void retained_by_key(const gmd_objgraph *g, const uint32_t *key_of_bucket
         if (c == g->dom_start[v + 1]) {
             depth--;
             if (gmd_node_is_object(g, v)) {
-                uint32_t bk = g->obj_bucket[gmd_node_object(g, v)];
-                if (bk != GMD_NO_NODE) active[key_of_bucket[bk]]--;
+                uint32_t key = key_of[gmd_node_object(g, v)];
+                if (key != GMD_NO_NODE) active[key]--;
             }
             continue;
         }
         scur[depth - 1] = c + 1;
         uint32_t w = g->dom_kids[c];
         if (gmd_node_is_object(g, w)) {
-            uint32_t bk = g->obj_bucket[gmd_node_object(g, w)];
-            if (bk != GMD_NO_NODE) {
-                uint32_t key = key_of_bucket[bk];
+            uint32_t key = key_of[gmd_node_object(g, w)];
+            if (key != GMD_NO_NODE) {
                 if (!active[key]) retained[key] += g->retained[w];
-                objects[key]++;
+                if (objects) objects[key]++;
                 active[key]++;
             }
         }
@@ -183,7 +183,12 @@ void gmd_dump_sites(const gmd_objgraph *g, bool per_bucket, gmd_dump_sites_resul
     gmd_u64map_free(&map);
     res->retained = gmd_xcalloc(res->n ? res->n : 1, sizeof *res->retained);
     res->objects = gmd_xcalloc(res->n ? res->n : 1, sizeof *res->objects);
-    if (g->nobjects) retained_by_key(g, key, res->n, res->retained, res->objects);
+    if (g->nobjects) {
+        uint32_t *key_of = gmd_xmalloc((size_t)g->nobjects * sizeof *key_of);
+        for (uint32_t o = 0; o < g->nobjects; o++) key_of[o] = g->obj_bucket[o] == GMD_NO_NODE ? GMD_NO_NODE : key[g->obj_bucket[o]];
+        retained_by_key(g, key_of, res->n, res->retained, res->objects);
+        free(key_of);
+    }
     free(key);
     res->order = gmd_xmalloc((size_t)(res->n ? res->n : 1) * sizeof *res->order);
     for (uint32_t i = 0; i < res->n; i++) res->order[i] = i;
@@ -348,14 +353,16 @@ void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_
     gmd_u64map map;
     gmd_u64map_init(&map);
     uint32_t cap = 0;
+    uint32_t *row_of = gmd_xmalloc(((size_t)g->nobjects + 1) * sizeof *row_of);
     for (uint32_t o = 0; o < g->nobjects; o++) {
         uint64_t key = by_type ? gmd_object_type_key(g, o) : g->obj_size[o];
         uint32_t i = gmd_u64map_get(&map, key);
         if (i == UINT32_MAX) {
             i = res->n;
             gmd_u64map_put(&map, key, i);
-            GMD_VEC_PUSH(res->rows, res->n, cap, ((gmd_dump_hist_row){key, 0, 0, 0, 0}));
+            GMD_VEC_PUSH(res->rows, res->n, cap, ((gmd_dump_hist_row){key, 0, 0, 0, 0, 0}));
         }
+        row_of[o] = i;
         gmd_dump_hist_row *r = &res->rows[i];
         r->count++;
         r->bytes += g->obj_size[o];
@@ -365,6 +372,14 @@ void gmd_dump_histogram(const gmd_objgraph *g, bool by_type, gmd_dump_histogram_
         }
     }
     gmd_u64map_free(&map);
+    /* Retained by the set of a row's objects: the union of their dominator subtrees. */
+    if (g->idom && g->nobjects) {
+        uint64_t *ret = gmd_xcalloc(res->n ? res->n : 1, sizeof *ret);
+        retained_by_key(g, row_of, res->n, ret, NULL);
+        for (uint32_t i = 0; i < res->n; i++) res->rows[i].retained = ret[i];
+        free(ret);
+    }
+    free(row_of);
     if (res->n) qsort(res->rows, res->n, sizeof *res->rows, by_bytes_desc);
 }
 

@@ -523,6 +523,7 @@ void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, c
             gmd_json_key(&j, "bytes"); gmd_json_uint(&j, r->bytes);
             gmd_json_key(&j, "reachable_objects"); gmd_json_uint(&j, r->reachable);
             gmd_json_key(&j, "reachable_bytes"); gmd_json_uint(&j, r->reachable_bytes);
+            gmd_json_key(&j, "retained"); gmd_json_uint(&j, r->retained);
             gmd_json_object_end(&j);
         }
         gmd_json_array_end(&j);
@@ -533,11 +534,12 @@ void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, c
     }
     fprintf(out, "Objects by %s (%s objects, %s; slot sizes, as the allocator rounds them):\n", by_type ? "type" : "size",
             commas(g->nobjects, a, sizeof a), iec(g->heap_bytes, b, sizeof b));
-    fprintf(out, "  %12s %10s %7s %12s  %s\n", "objects", "bytes", "%", "reachable", by_type ? "type" : "size");
+    fprintf(out, "  %12s %10s %7s %12s %10s  %s\n", "objects", "shallow", "%", "reachable", "retained", by_type ? "type" : "size");
     for (uint32_t i = 0; i < rows_of(o, h.n); i++) {
         const gmd_dump_hist_row *r = &h.rows[i];
-        fprintf(out, "  %12s %10s %6.2f%% %12s  ", commas(r->count, a, sizeof a), iec(r->bytes, b, sizeof b),
-                pct(r->bytes, g->heap_bytes), commas(r->reachable, c, sizeof c));
+        char e[32];
+        fprintf(out, "  %12s %10s %6.2f%% %12s %10s  ", commas(r->count, a, sizeof a), iec(r->bytes, b, sizeof b),
+                pct(r->bytes, g->heap_bytes), commas(r->reachable, c, sizeof c), iec(r->retained, e, sizeof e));
         if (by_type) {
             const char *t = gmd_type_key_name(g, r->key);
             fprintf(out, "%s\n", t ? t : unknown);
@@ -545,6 +547,7 @@ void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, c
             fprintf(out, "%s\n", iec(r->key, a, sizeof a));
         }
     }
+    fprintf(out, "Retained: the union of what each of the row's objects alone keeps alive (dominator subtrees, counted once).\n");
     if (by_type && g->obj_type)
         fprintf(out, "Types come from malloc headers and are propagated from globals through typed pointers, slices,\n"
                      "strings, maps, channels and interfaces (DWARF); objects no typed pointer reaches stay unknown.\n");
