@@ -62,8 +62,8 @@ static const dump_verb verbs[] = {
      "  -n N                 rows per table (default 15; 0 = all)\n",
      "gmd dump diff --binary ./server heap-1.dump heap-2.dump"},
     {"histogram", run_histogram, 1, 1, "histogram [--by size|type] [-n N] [--json] [--binary EXE] DUMP",
-     "objects grouped by slot size, or by type (needs --binary; types are known for objects of "
-     "513 B to 32 KiB that hold pointers)",
+     "objects grouped by slot size, or by type, with count, shallow and retained size (types need "
+     "--binary: from malloc headers and, with DWARF, propagated from globals and stack frames)",
      "  --by size|type       group by slot size (default) or by type\n"
      "  -n N                 rows (default 30; 0 = all)\n",
      "gmd dump histogram --by type --binary ./server heap.dump"},
@@ -80,7 +80,8 @@ static const dump_verb verbs[] = {
 static const char common_help[] =
     "Common options:\n"
     "  --binary EXE         the dumped program's binary (not stripped): names globals\n"
-    "                       (main.registry instead of an address) and types\n"
+    "                       (main.registry instead of an address) and, from its DWARF,\n"
+    "                       the types of nearly every object\n"
     "  --json               machine-readable output\n"
     "  -o, --output FILE    write to FILE instead of standard output\n"
     "  -h, --help           this help\n"

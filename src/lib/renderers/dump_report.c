@@ -461,8 +461,10 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
             else
                 fprintf(out, "  %s reached from %s", t, node_label(g, via, pname, sizeof pname));
             if (x->entries || strcmp(x->container, "slice"))
-                fprintf(out, " holds %s %s", commas(x->entries, a, sizeof a), unit);
-            fprintf(out, " retaining %s (%.1f%%)", iec(g->retained[p], b, sizeof b), pct(g->retained[p], total));
+                fprintf(out, " holds %s %s retaining", commas(x->entries, a, sizeof a), unit);
+            else
+                fprintf(out, " retains");
+            fprintf(out, " %s (%.1f%%)", iec(g->retained[p], b, sizeof b), pct(g->retained[p], total));
             if (x->common_count) print_common(out, x);
             fprintf(out, ".\n");
         } else if (gmd_node_is_object(g, p)) {
