@@ -518,6 +518,157 @@ static void heap_state_free(heap_state *st)
     free(st->memstats);
 }
 
+/* ---- the memory map of a legacy C++ heap profile ----
+ *
+ * gperftools' heap profiles end in "MAPPED_LIBRARIES:" (or "--- Memory
+ * map: ---") and a copy of /proc/self/maps. pprof turns its executable
+ * entries into the profile's mappings, each location into the mapping
+ * holding its address, and names the main binary's ("File:"). Read the
+ * same way here: the /proc/maps form and pprof's brief form
+ * "0x40000-0x80000 /path/binary (@ff00) buildid". */
+
+static bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+static bool hex_token(const char *s, size_t n, uint64_t *v)
+{
+    if (n == 0 || n > 16) return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_hex(s[i])) return false;
+        x = x << 4 | (uint64_t)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
+    }
+    *v = x;
+    return true;
+}
+
+/* One maps line into *m; false for lines that are not an executable
+ * mapping (pprof skips those too). */
+static bool parse_maps_line(gmd_profile *p, const text_line *l, gmd_mapping *m)
+{
+    const char *s = l->s;
+    size_t n = l->n, i = skip_spaces(s, n, 0), j;
+    uint64_t start, end;
+    if (i + 2 <= n && s[i] == '0' && (s[i + 1] | 0x20) == 'x') i += 2;
+    for (j = i; j < n && is_hex(s[j]); j++) {}
+    if (!hex_token(s + i, j - i, &start) || j >= n || s[j] != '-') return false;
+    i = j + 1;
+    if (i + 2 <= n && s[i] == '0' && (s[i + 1] | 0x20) == 'x') i += 2;
+    for (j = i; j < n && is_hex(s[j]); j++) {}
+    if (!hex_token(s + i, j - i, &end) || end <= start) return false;
+    i = j < n && s[j] == ':' ? j + 1 : j;
+    span t[6];
+    int nt = 0;
+    while (nt < 6) {
+        i = skip_spaces(s, n, i);
+        if (i >= n) break;
+        for (j = i; j < n && s[j] != ' ' && s[j] != '\t'; j++) {}
+        t[nt++] = (span){s + i, j - i};
+        i = j;
+    }
+    memset(m, 0, sizeof *m);
+    m->memory_start = start;
+    m->memory_limit = end;
+    m->filename = m->build_id = "";
+    int k = 0;
+    if (k < nt && strspn(t[k].s, "-rwxp") >= t[k].n) {
+        if (!memchr(t[k].s, 'x', t[k].n)) return false;   /* not executable */
+        k++;
+    }
+    const char *colon = k + 1 < nt ? memchr(t[k + 1].s, ':', t[k + 1].n) : NULL;
+    uint64_t v;
+    if (colon && hex_token(t[k].s, t[k].n, &v)) {
+        /* /proc/maps: offset dev inode [file] */
+        m->file_offset = v;
+        k += 3;
+        if (k < nt) m->filename = text_intern(p, t[k].s, t[k].n);
+        return true;
+    }
+    /* brief: [file] [(@offset)] [buildid] */
+    if (k < nt && t[k].s[0] != '(') m->filename = text_intern(p, t[k].s, t[k].n), k++;
+    if (k < nt && t[k].n > 3 && t[k].s[0] == '(' && t[k].s[1] == '@' && t[k].s[t[k].n - 1] == ')') {
+        if (hex_token(t[k].s + 2, t[k].n - 3, &v)) m->file_offset = v;
+        k++;
+    }
+    if (k < nt) m->build_id = text_intern(p, t[k].s, t[k].n);
+    return true;
+}
+
+/* A shared library's name (pprof's libRx: ".so" at the end or ".so.N"). */
+static bool is_shared_lib(const char *f)
+{
+    for (const char *q = f; (q = strstr(q, ".so")) != NULL; q += 3)
+        if (q[3] == '\0' || ((q[3] == '.' || q[3] == '_') && q[4] >= '0' && q[4] <= '9')) return true;
+    return false;
+}
+
+/* pprof's massageMappings and remapMappingIDs: merge a mapping split in
+ * adjacent pieces, put the main binary first, and give each location the
+ * mapping that holds its address. */
+static void attach_mappings(gmd_profile *p, gmd_mapping *ms, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        gmd_mapping *m = &ms[i];
+        if (k > 0) {
+            gmd_mapping *lm = &ms[k - 1];
+            bool adj = (!lm->filename[0] || !m->filename[0] || !strcmp(lm->filename, m->filename)) &&
+                       (!lm->build_id[0] || !m->build_id[0] || !strcmp(lm->build_id, m->build_id)) &&
+                       lm->memory_limit == m->memory_start &&
+                       (!lm->file_offset || !m->file_offset ||
+                        lm->file_offset + (lm->memory_limit - lm->memory_start) == m->file_offset);
+            if (adj) {
+                lm->memory_limit = m->memory_limit;
+                if (m->filename[0]) lm->filename = m->filename;
+                if (m->build_id[0]) lm->build_id = m->build_id;
+                continue;
+            }
+        }
+        ms[k++] = *m;
+    }
+    n = k;
+    for (size_t i = 0; i < n; i++) {
+        const char *f = ms[i].filename;
+        while (*f == ' ') f++;
+        if (!*f || !strncmp(f, "(deleted)", 9) || f[0] == '[' || is_shared_lib(f)) continue;
+        gmd_mapping t = ms[0];
+        ms[0] = ms[i];
+        ms[i] = t;
+        break;
+    }
+    if (n > 1 && !strncmp(ms[0].filename, "/anon_hugepage", 14) && ms[0].memory_limit == ms[1].memory_start) {
+        memmove(ms, ms + 1, (n - 1) * sizeof *ms);
+        n--;
+    }
+    if (n > 0 && ms[0].memory_start - ms[0].file_offset == 0x400000) {
+        ms[0].memory_start = 0x400000;
+        ms[0].file_offset = 0;
+    }
+    for (size_t i = 0; i < n; i++) ms[i].id = i + 1;
+    p->mappings = gmd_arena_memdup(&p->arena, ms, n * sizeof *ms);
+    p->nmappings = (uint32_t)n;
+    for (uint32_t i = 0; i < p->nlocations; i++) {
+        gmd_location *l = &p->locations[i];
+        uint64_t a = l->address;
+        if (l->mapping != GMD_NONE || a == 0) continue;
+        for (uint32_t j = 0; j < p->nmappings; j++)
+            if (p->mappings[j].memory_start <= a && a < p->mappings[j].memory_limit) {
+                l->mapping = j;
+                break;
+            }
+        if (l->mapping != GMD_NONE) continue;
+        /* pprof: legacy writers leave out the first piece of a split mapping */
+        for (uint32_t j = 0; j < p->nmappings; j++) {
+            gmd_mapping *m = &p->mappings[j];
+            if (m->file_offset && m->memory_start - m->file_offset <= a && a < m->memory_start) {
+                m->memory_start -= m->file_offset;
+                m->file_offset = 0;
+                l->mapping = j;
+                break;
+            }
+        }
+    }
+}
+
 gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err)
 {
     text_reader r = {(const char *)data, len, 0};
@@ -531,6 +682,8 @@ gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err 
     }
     heap_state st;
     memset(&st, 0, sizeof st);
+    gmd_mapping *maps = NULL;   /* a C++ profile's memory map */
+    size_t nmaps = 0, capmaps = 0;
     st.p = gmd_profile_new();
     st.p->format = GMD_FMT_HEAP_TEXT;
     if (parse_header(&st, &l, err) < 0) goto fail;
@@ -559,18 +712,26 @@ gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err 
             continue;
         }
         if (l.s[0] == '#') continue;   /* other comments, skipped like pprof does */
-        /* pprof stops at a memory map section; Go never writes one here. */
-        if (text_has_prefix(&l, "--- Memory map:") || text_has_prefix(&l, "MAPPED_LIBRARIES:")) break;
+        /* The memory map of a C++ (gperftools) profile; Go writes none. */
+        if (text_has_prefix(&l, "--- Memory map:") || text_has_prefix(&l, "MAPPED_LIBRARIES:")) {
+            gmd_mapping m;
+            while (text_next_line(&r, &l))
+                if (parse_maps_line(st.p, &l, &m)) GMD_VEC_PUSH(maps, nmaps, capmaps, m);
+            break;
+        }
         if (parse_record(&st, &l, err) < 0) goto fail;
     }
     if (flush_record(&st, err) < 0) goto fail;
     gmd_builder_finish(st.b);
     st.b = NULL;
+    if (nmaps) attach_mappings(st.p, maps, nmaps);
+    free(maps);
     st.p->nmemstats = (uint32_t)st.nmemstats;
     st.p->memstats = gmd_arena_memdup(&st.p->arena, st.memstats, st.nmemstats * sizeof *st.memstats);
     heap_state_free(&st);
     return st.p;
 fail:
+    free(maps);
     if (st.b) gmd_builder_finish(st.b);
     heap_state_free(&st);
     gmd_profile_free(st.p);
