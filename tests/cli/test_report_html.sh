@@ -40,9 +40,13 @@ case "$body" in
     *data-errors*) fail "script errors in report.html: $body" ;;
 esac
 pass
-assert_eq "$body" '<body data-charts="4">' "all four charts drawn (memory, suspects, goroutines, GC pauses)"
+# Four charts (memory, suspects, goroutines, GC pauses), and two more from execution traces when the
+# run took one (gmd run --pprof does at the start, when it can finish before --duration).
+charts=4
+grep -q '"kind":"trace"' "$T/b/index.jsonl" && charts=6
+assert_eq "$body" "<body data-charts=\"$charts\">" "all $charts charts drawn"
 n=$(grep -o 'class="uplot' "$dom" | wc -l)
-assert_eq "$n" "4" "uPlot chart elements in the DOM"
+assert_eq "$n" "$charts" "uPlot chart elements in the DOM"
 grep -q '<canvas' "$dom" || fail "no canvas in the rendered page"; pass
 grep -q 'main.rememberRequest' "$dom" || fail "the suspect is not on the page"; pass
 done_ok
