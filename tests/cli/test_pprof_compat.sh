@@ -163,6 +163,30 @@ else
     echo "WARNING: no libstdc++.so.6: demangling not tested" >&2
 fi
 
+# ---- 6. A legacy C++ (gperftools) heap profile keeps its memory map: frames
+# get their mapping, "File:" names the main binary, convert keeps them.
+# No Go program writes this form; the text is gperftools' layout.
+cat >"$T/cxxheap.txt" <<'EOF'
+heap profile:    3:   300 [    10:  1000] @ heapprofile
+     1:   100 [     5:   500] @ 0x401234 0x7f0000001234
+     2:   200 [     5:   500] @ 0x401300 0x401234
+
+MAPPED_LIBRARIES:
+00400000-00452000 r-xp 00000000 08:01 123        /usr/bin/myserver
+00651000-00652000 rw-p 00051000 08:01 123        /usr/bin/myserver
+7f0000000000-7f0000100000 r-xp 00000000 08:01 456 /lib/x86_64-linux-gnu/libc.so.6
+EOF
+compare "cxxheap-top" "top -n 0 $T/cxxheap.txt" "-symbolize=none -top $T/cxxheap.txt"
+compare "cxxheap-traces" "traces $T/cxxheap.txt" "-symbolize=none -traces $T/cxxheap.txt"
+grep -q "^File: myserver" "$T/cxxheap-top.gmd.n" || fail "cxxheap: no File line"
+grep -q "\[libc.so.6\]" "$T/cxxheap-traces.gmd.n" || fail "cxxheap: libc frame not named by its mapping"
+run "$GMD" pprof convert "$T/cxxheap.txt" -o "$T/cxxheap.pb.gz"
+assert_rc 0
+"$GO" tool pprof -symbolize=none -raw "$T/cxxheap.pb.gz" 2>/dev/null | sed -n '/^Mappings/,$p' >"$T/cxx.maps"
+grep -q "1: 0x400000/0x452000/0x0 /usr/bin/myserver" "$T/cxx.maps" || fail "convert lost the main mapping: $(cat "$T/cxx.maps")"
+grep -q "2: 0x7f0000000000/0x7f0000100000/0x0 /lib/x86_64-linux-gnu/libc.so.6" "$T/cxx.maps" || fail "convert lost libc's mapping"
+pass
+
 # ---- 4. "Total samples =" in the report's unit (pprof: 1256.62kB in tree, bytes in peek)
 compare "hdelta-tree-unit" "tree $HD" "-tree $HD"
 grep -q "^Duration: .*, Total samples = [0-9.]*kB" "$T/hdelta-tree-unit.gmd.n" || fail "tree: Total samples not in kB"
