@@ -27,9 +27,12 @@ typedef struct gmd_dump_keyed {
 } gmd_dump_keyed;
 void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k);
 void gmd_dump_keyed_sites(const gmd_objgraph *g, gmd_dump_keyed *k);
+/* Reachable bytes and objects per known type (none without types). */
+void gmd_dump_keyed_types(const gmd_objgraph *g, gmd_dump_keyed *k);
 void gmd_dump_keyed_free(gmd_dump_keyed *k);
 void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_dump_keyed *new_roots,
-                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites, uint64_t old_total,
+                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites,
+                          const gmd_dump_keyed *old_types, const gmd_dump_keyed *new_types, uint64_t old_total,
                           uint64_t new_total, const gmd_dump_report_opts *o);
 
 #endif

@@ -58,7 +58,7 @@ static const dump_verb verbs[] = {
      "  -n N                 at most N suspects (default 5)\n",
      "gmd dump suspects --binary ./server heap.dump"},
     {"diff", run_diff, 2, 2, "diff [-n N] [--json] [--binary EXE] OLD NEW",
-     "growth between two dumps of the same process, by root and by allocation site",
+     "growth between two dumps of the same process, by root, by allocation site and (with --binary) by type",
      "  -n N                 rows per table (default 15; 0 = all)\n",
      "gmd dump diff --binary ./server heap-1.dump heap-2.dump"},
     {"histogram", run_histogram, 1, 1, "histogram [--by size|type] [-n N] [--json] [--binary EXE] DUMP",
@@ -299,7 +299,7 @@ static int run_histogram(dump_opts *o)
 static int run_diff(dump_opts *o)
 {
     /* One dump at a time, so memory is that of the larger one. */
-    gmd_dump_keyed roots[2], sites[2];
+    gmd_dump_keyed roots[2], sites[2], types[2];
     uint64_t totals[2];
     for (int i = 0; i < 2; i++) {
         loaded l;
@@ -307,11 +307,13 @@ static int run_diff(dump_opts *o)
             for (int k = 0; k < i; k++) {
                 gmd_dump_keyed_free(&roots[k]);
                 gmd_dump_keyed_free(&sites[k]);
+                gmd_dump_keyed_free(&types[k]);
             }
             return CLI_FAIL;
         }
         gmd_dump_keyed_roots(l.g, &roots[i]);
         gmd_dump_keyed_sites(l.g, &sites[i]);
+        gmd_dump_keyed_types(l.g, &types[i]);
         totals[i] = l.g->reachable_bytes;
         unload(&l);
     }
@@ -319,12 +321,13 @@ static int run_diff(dump_opts *o)
     FILE *out = open_out(o);
     if (out) {
         gmd_dump_report_opts r = report_opts(o, NULL, 15);
-        gmd_dump_report_diff(out, &roots[0], &roots[1], &sites[0], &sites[1], totals[0], totals[1], &r);
+        gmd_dump_report_diff(out, &roots[0], &roots[1], &sites[0], &sites[1], &types[0], &types[1], totals[0], totals[1], &r);
         rc = cli_close_output(out, o->output) == 0 ? CLI_OK : CLI_FAIL;
     }
     for (int i = 0; i < 2; i++) {
         gmd_dump_keyed_free(&roots[i]);
         gmd_dump_keyed_free(&sites[i]);
+        gmd_dump_keyed_free(&types[i]);
     }
     return rc;
 }

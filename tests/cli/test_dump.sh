@@ -114,6 +114,7 @@ assert_out_contains "main.list"
 run "$GMD" dump diff --json --binary "$BIN" "$H1" "$H2"
 assert_rc 0
 assert_out_contains '{"name":"main.list","old_bytes":1024000,"new_bytes":1536000'
+assert_out_contains '"types":[{"name":"main.node","old_bytes":1024000,"new_bytes":1536000'
 
 # export: retained sizes as a pprof profile that pprof tools read
 run "$GMD" dump export --pprof --by root --binary "$BIN" "$H1" -o "$T/roots.pb.gz"

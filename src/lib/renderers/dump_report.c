@@ -614,6 +614,19 @@ void gmd_dump_keyed_sites(const gmd_objgraph *g, gmd_dump_keyed *k)
     gmd_dump_sites_free(&s);
 }
 
+void gmd_dump_keyed_types(const gmd_objgraph *g, gmd_dump_keyed *k)
+{
+    memset(k, 0, sizeof *k);
+    uint32_t cap = 0;
+    gmd_dump_histogram_result h;
+    gmd_dump_histogram(g, true, &h);
+    for (uint32_t i = 0; i < h.n; i++) {
+        const char *t = gmd_type_key_name(g, h.rows[i].key);
+        if (t) keyed_push(k, &cap, t, h.rows[i].reachable_bytes, h.rows[i].reachable);
+    }
+    gmd_dump_histogram_free(&h);
+}
+
 void gmd_dump_keyed_free(gmd_dump_keyed *k)
 {
     for (uint32_t i = 0; i < k->n; i++) free(k->names[i]);
@@ -711,12 +724,14 @@ static void diff_table(FILE *out, gmd_json *j, const char *title, const char *ke
 }
 
 void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_dump_keyed *new_roots,
-                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites, uint64_t old_total,
+                          const gmd_dump_keyed *old_sites, const gmd_dump_keyed *new_sites,
+                          const gmd_dump_keyed *old_types, const gmd_dump_keyed *new_types, uint64_t old_total,
                           uint64_t new_total, const gmd_dump_report_opts *o)
 {
-    uint32_t nr, ns;
+    uint32_t nr, ns, nt;
     diff_row *roots = join(old_roots, new_roots, &nr);
     diff_row *sites = join(old_sites, new_sites, &ns);
+    diff_row *types = join(old_types, new_types, &nt);   /* empty without --binary */
     char a[32], b[32], c[32];
     if (o->json) {
         gmd_json j;
@@ -726,6 +741,7 @@ void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_
         gmd_json_key(&j, "new_reachable_bytes"); gmd_json_uint(&j, new_total);
         diff_table(out, &j, NULL, "roots", roots, nr, o);
         diff_table(out, &j, NULL, "sites", sites, ns, o);
+        diff_table(out, &j, NULL, "types", types, nt, o);
         gmd_json_object_end(&j);
         gmd_json_finish(&j);
     } else {
@@ -735,7 +751,12 @@ void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_
         diff_table(out, NULL, "Growth by root (retained size)", NULL, roots, nr, o);
         fputc('\n', out);
         diff_table(out, NULL, "Growth by allocation site (retained by sampled objects)", NULL, sites, ns, o);
+        if (nt) {
+            fputc('\n', out);
+            diff_table(out, NULL, "Growth by type (reachable objects' own size)", NULL, types, nt, o);
+        }
     }
     free(roots);
     free(sites);
+    free(types);
 }
