@@ -134,4 +134,41 @@ wait_gone $G 30 "watch --gctrace FIFO"
 assert_rc 0
 assert_eq "$(cat "$T/fifo.bundle/gctrace.log")" "$line" "the FIFO's gctrace line"
 
+# 6. A regular log followed across truncation and rotation (as tail -F).
+LOG="$T/svc.log"
+: >"$LOG"
+gl() { echo "gc $1 @$1.000s 1%: 0.010+0.20+0.003 ms clock, 0.040+0.10/0.15/0.30+0.012 ms cpu, 4->4->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 4 P"; }
+has() { grep -q "^gc $1 @" "$T/rot.bundle/gctrace.log" 2>/dev/null; }
+wait_has() {
+    local tries=300
+    until has "$1"; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || fail "--gctrace: cycle $1 never read ($2)"
+        sleep 0.1
+    done
+    pass
+}
+"$GMD" watch --gctrace "$LOG" --no-html --quiet -o "$T/rot.bundle" >"$T/out" 2>"$T/err" &
+G=$!
+# It follows from the end: append cycle 1 (two lines in one write, so the
+# offset read is at least two lines) until it is seen.
+tries=300
+until has 1; do
+    printf '%s\n%s\n' "$(gl 1)" "$(gl 1)" >>"$LOG"
+    tries=$((tries - 1))
+    [ "$tries" -gt 0 ] || fail "--gctrace: the appended lines are never read"
+    sleep 0.1
+done
+: >"$LOG"                       # truncated in place, then one line: shorter than what was read
+gl 2 >>"$LOG"
+wait_has 2 "after truncation"
+mv "$LOG" "$LOG.1"              # rotated: the old file gets a last line, then a new one starts
+gl 3 >>"$LOG.1"
+gl 4 >"$LOG"
+wait_has 3 "the rotated file's last line"
+wait_has 4 "the new file after rotation"
+kill -INT $G
+wait_gone $G 30 "watch --gctrace LOG after SIGINT"
+assert_rc 0
+
 done_ok

@@ -544,6 +544,8 @@ typedef struct session {
     int gcfd;                     /* watch --gctrace; -1 = none */
     bool gc_regular;              /* a regular file (else a FIFO, device, ...: polled) */
     off_t gc_off;                 /* regular: how far it was read */
+    dev_t gc_dev;                 /* ... and which file it is (a rotated log is a new one) */
+    ino_t gc_ino;
     double gc_quiet_until;        /* non-regular: not polled until then (at EOF, or after a
                                    * full chunk: /dev/zero must not spin the loop) */
     bool gc_skip;                 /* dropping the rest of an overlong line */
@@ -788,11 +790,35 @@ static void gclog_bytes(session *s, const char *p, size_t n)
     }
 }
 
+/* The log was rotated (FILE now names another regular file): once the old
+ * one is read to its end, follow the new one from its start, as tail -F. */
+static void gclog_rotated(session *s)
+{
+    struct stat st;
+    if (stat(s->o->gctrace_file, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (st.st_dev == s->gc_dev && st.st_ino == s->gc_ino))
+        return;
+    int fd = open(s->o->gctrace_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return;
+    }
+    close(s->gcfd);
+    s->gcfd = fd;
+    s->gc_dev = st.st_dev;
+    s->gc_ino = st.st_ino;
+    s->gc_off = 0;
+    s->gclen = 0;   /* the old file's unfinished last line stays unfinished */
+    s->gc_skip = false;
+}
+
 /* watch --gctrace FILE: read what arrived since the last call, in bounded
  * chunks and never blocking (the descriptor is non-blocking). A regular
  * file is read from where we were, from its start again when it shrank
- * (truncated in place); a FIFO or device is read once per wake-up and
- * rested after EOF (no writer) or a full chunk (an endless source). */
+ * (truncated in place), and a new file at its path after rotation; a FIFO
+ * or device is read once per wake-up and rested after EOF (no writer) or a
+ * full chunk (an endless source). */
 static void follow_gclog(session *s, bool readable)
 {
     if (s->gcfd < 0) return;
@@ -804,13 +830,19 @@ static void follow_gclog(session *s, bool readable)
             s->gclen = 0;
             s->gc_skip = false;
         }
+        bool at_end = false;
         for (int i = 0; i < GCLOG_READS; i++) {
             ssize_t n = read(s->gcfd, chunk, GCLOG_CHUNK);
-            if (n <= 0) break;
-            s->gc_off += n;
-            gclog_bytes(s, chunk, (size_t)n);
-            if (n < GCLOG_CHUNK) break;
+            if (n > 0) {
+                s->gc_off += n;
+                gclog_bytes(s, chunk, (size_t)n);
+            }
+            if (n < GCLOG_CHUNK) {
+                at_end = n >= 0;
+                break;
+            }
         }
+        if (at_end) gclog_rotated(s);
     } else if (readable) {
         /* Up to 1 MiB per wake-up, then a 50 ms rest: 20 MB/s for a busy
          * FIFO, a few percent of a CPU for /dev/zero. */
@@ -1321,6 +1353,8 @@ static int open_gclog(session *s, const char *path, gmd_err *err)
     }
     s->gc_regular = S_ISREG(st.st_mode);
     if (s->gc_regular) s->gc_off = lseek(s->gcfd, 0, SEEK_END);   /* follow from now, like tail -f */
+    s->gc_dev = st.st_dev;
+    s->gc_ino = st.st_ino;
     s->gcbuf = gmd_xmalloc(LINE_BUF);
     return 0;
 }
