@@ -123,10 +123,6 @@ typedef struct gentab {
     gmd_trace_frame *frames; uint32_t capframes;
 } gentab;
 
-/* A frontier entry: the cursor and its next event's time, kept alongside so
- * the heap compares without following pointers. */
-typedef struct hent { int64_t time; cursor *c; } hent;
-
 /* Events handed from the reading thread to the consumer. */
 #define CHUNK 4096
 #define NCHUNKS 4
@@ -243,7 +239,7 @@ struct gmd_trace_reader {
     batch *batches; uint32_t nbatches, capbatches;
     gmd_u64tab mcur;          /* M -> cursor index */
     cursor *cursors; uint32_t ncursors, capcursors;
-    hent *frontier; uint32_t nfrontier, capfrontier;
+    cursor **frontier; uint32_t nfrontier, capfrontier;
     gentab tabs[2];           /* generation k's tables are tabs[k & 1] */
     gentab *pt, *ct;          /* the ones being loaded; the consumer's (see gmd_trace_next) */
     rawframe *raw; uint32_t nraw, capraw;
@@ -559,23 +555,23 @@ static int cursor_next(gmd_trace_reader *r, cursor *c, gmd_err *err)
     return 1;
 }
 
-static void heap_swap(hent *h, uint32_t i, uint32_t j) { hent t = h[i]; h[i] = h[j]; h[j] = t; }
+static void heap_swap(cursor **h, uint32_t i, uint32_t j) { cursor *t = h[i]; h[i] = h[j]; h[j] = t; }
 
-static uint32_t sift_up(hent *h, uint32_t i)
+static uint32_t sift_up(cursor **h, uint32_t i)
 {
-    while (i > 0 && h[(i - 1) / 2].time > h[i].time) {
+    while (i > 0 && h[(i - 1) / 2]->time > h[i]->time) {
         heap_swap(h, (i - 1) / 2, i);
         i = (i - 1) / 2;
     }
     return i;
 }
 
-static void sift_down(hent *h, uint32_t n, uint32_t i)
+static void sift_down(cursor **h, uint32_t n, uint32_t i)
 {
     for (;;) {
         uint32_t m = i, a = 2 * i + 1, b = 2 * i + 2;
-        if (a < n && h[a].time < h[m].time) m = a;
-        if (b < n && h[b].time < h[m].time) m = b;
+        if (a < n && h[a]->time < h[m]->time) m = a;
+        if (b < n && h[b]->time < h[m]->time) m = b;
         if (m == i) return;
         heap_swap(h, i, m);
         i = m;
@@ -584,7 +580,7 @@ static void sift_down(hent *h, uint32_t n, uint32_t i)
 
 static void heap_remove(gmd_trace_reader *r, uint32_t i)
 {
-    hent *h = r->frontier;
+    cursor **h = r->frontier;
     while (i > 0) {
         heap_swap(h, (i - 1) / 2, i);
         i = (i - 1) / 2;
@@ -596,7 +592,7 @@ static void heap_remove(gmd_trace_reader *r, uint32_t i)
 
 static int cmp_cursor(const void *a, const void *b)
 {
-    int64_t x = ((const hent *)a)->time, y = ((const hent *)b)->time;
+    int64_t x = (*(cursor *const *)a)->time, y = (*(cursor *const *)b)->time;
     return x < y ? -1 : x > y;
 }
 
@@ -749,7 +745,7 @@ __attribute__((noinline)) static int load_generation(gmd_trace_reader *r, gmd_er
         int rc = cursor_next(r, c, err);
         if (rc < 0) return -1;
         if (rc == 0) continue;
-        r->frontier[r->nfrontier] = (hent){c->time, c};
+        r->frontier[r->nfrontier] = c;
         sift_up(r->frontier, r->nfrontier++);
     }
     uint64_t held = r->nbatches * sizeof(batch) + r->ncursors * sizeof(cursor) + pt->strcap + r->nraw * (sizeof(rawframe) + sizeof(gmd_trace_frame)) +
@@ -1214,13 +1210,12 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
 /* Apply frontier[i]'s event and move its cursor on. */
 static int try_advance(gmd_trace_reader *r, uint32_t i, gmd_err *err)
 {
-    cursor *c = r->frontier[i].c;
+    cursor *c = r->frontier[i];
     int rc = advance(r, c, err);
     if (rc <= 0) return rc;
     rc = cursor_next(r, c, err);
     if (rc < 0) return -1;
     if (rc) {
-        r->frontier[i].time = c->time;
         if (sift_up(r->frontier, i) == i) sift_down(r->frontier, r->nfrontier, i);
     } else heap_remove(r, i);
     return 1;
@@ -1266,7 +1261,7 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
                                    .gen = r->gen, .offset = (int64_t)r->gen_off};
             continue;
         }
-        if (r->nextsample < r->nsamples && (r->nfrontier == 0 || r->samples[r->nextsample].time < r->frontier[0].time)) {
+        if (r->nextsample < r->nsamples && (r->nfrontier == 0 || r->samples[r->nextsample].time < r->frontier[0]->time)) {
             const sample *s = &r->samples[r->nextsample++];
             gmd_trace_event *e = &r->q[(r->qhead + r->qn++) & 3];
             *e = (gmd_trace_event){.type = GMD_TEV_CPU_SAMPLE, .time = s->time, .g = s->g, .p = s->p, .m = s->m,
@@ -1281,7 +1276,7 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
             qsort(r->frontier, r->nfrontier, sizeof *r->frontier, cmp_cursor);
             for (uint32_t i = 1; i < r->nfrontier && rc == 0; i++) rc = try_advance(r, i, err);
             if (rc == 0) {
-                cursor *c = r->frontier[0].c;
+                cursor *c = r->frontier[0];
                 rc = gmd_err_at(err, c->off, "broken trace: no thread's next event can happen (generation %llu; first waiting: %s on thread %lld)",
                            (unsigned long long)r->gen, specs[c->typ].name, (long long)c->m);
             }
