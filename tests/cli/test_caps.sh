@@ -35,6 +35,20 @@ run timeout 60 "$GMD" gc <(cat "$T/leak.log.gz")
 assert_rc 0
 assert_out_contains "verdict: GROWING"
 
+# --- an endless device is streamed in constant memory and stops on SIGTERM
+# with the summary of what it read (it used to be read whole, up to 4 GiB).
+"$GMD" gc /dev/zero >"$T/out" 2>"$T/err" &
+Z=$!
+# The handler is installed before the open: wait until the device is open.
+for _ in $(seq 600); do ls -l "/proc/$Z/fd" 2>/dev/null | grep -q /dev/zero && break; sleep 0.1; done
+ls -l "/proc/$Z/fd" 2>/dev/null | grep -q /dev/zero || fail "gmd gc /dev/zero did not open it"
+kill -TERM "$Z"
+for _ in $(seq 600); do kill -0 "$Z" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$Z" 2>/dev/null && { kill -KILL "$Z"; fail "gmd gc /dev/zero ignored SIGTERM"; }
+wait "$Z"; RC=$?
+assert_rc 1
+assert_err_contains "no GODEBUG=gctrace=1 lines"
+
 # --- gctrace values no process reaches are malformed lines, not data.
 { cat "$LOG"; echo "gc 999 @9.000s 4%: 0.10+0.24+0.001 ms clock, 0.20+0.010/0.054/0.055+0.003 ms cpu, 999999999999->999999999999->999999999999 MB, 999999999999 MB goal, 0 MB stacks, 0 MB globals, 2 P"
   echo "gc 1000 @9.001s 4%: 99999999999999+0.24+0.001 ms clock, 0.20+0.010/0.054/0.055+0.003 ms cpu, 1->1->1 MB, 1 MB goal, 0 MB stacks, 0 MB globals, 2 P"
