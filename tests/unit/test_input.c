@@ -281,6 +281,30 @@ static void test_errors(void **state)
     assert_false(gmd_is_url("-"));
 }
 
+/* GMD_MAX_INPUT / GMD_GZIP_RATIO win over a caller's own default (the knob
+ * the errors name must work everywhere); endpoints default lower than files. */
+static void test_limits(void **state)
+{
+    (void)state;
+    unsetenv("GMD_MAX_INPUT");
+    unsetenv("GMD_GZIP_RATIO");
+    assert_true(gmd_max_input(0) == GMD_DEFAULT_MAX_INPUT);
+    assert_true(gmd_max_input(7) == 7);
+    assert_true(gmd_max_fetch(0) == GMD_DEFAULT_MAX_FETCH);
+    assert_true(gmd_max_fetch(1000) == 1000);
+    assert_true(GMD_DEFAULT_MAX_FETCH < GMD_DEFAULT_MAX_INPUT);
+    assert_true(gmd_gzip_ratio(0) == GMD_DEFAULT_GZIP_RATIO);
+    setenv("GMD_MAX_INPUT", "12345", 1);
+    setenv("GMD_GZIP_RATIO", "9", 1);
+    assert_true(gmd_max_input(7) == 12345);
+    assert_true(gmd_max_fetch(1000) == 12345);
+    assert_true(gmd_gzip_ratio(256) == 9);
+    setenv("GMD_MAX_INPUT", "junk", 1);   /* not a number: ignored */
+    assert_true(gmd_max_input(0) == GMD_DEFAULT_MAX_INPUT);
+    unsetenv("GMD_MAX_INPUT");
+    unsetenv("GMD_GZIP_RATIO");
+}
+
 int main(void)
 {
     const char *base = getenv("TESTTMP");
@@ -299,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_file_mmap),
         cmocka_unit_test(test_fixture_file),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_limits),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[600];
