@@ -17,6 +17,11 @@ void gmd_dump_report_top(FILE *out, const gmd_objgraph *g, const gmd_dump_report
 /* Up to npaths shortest paths to `target`, each from a different root. */
 void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int npaths, const gmd_dump_report_opts *o);
 void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o);
+/* One object: type, retained size, allocation site, fields (with types `t`
+ * from the binary, or NULL) and who points at it. */
+#include "gmd/dump_types.h"
+void gmd_dump_report_show(FILE *out, gmd_objgraph *g, gmd_gotypes *t, uint64_t bias, uint32_t node,
+                          const gmd_dump_report_opts *o);
 void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, const gmd_dump_report_opts *o);
 
 /* Diff: per-key retained bytes of one dump, detached from its graph. */

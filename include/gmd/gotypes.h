@@ -43,7 +43,14 @@ typedef struct gmd_gotype {
      * HCHAN: offsets of buf, dataqsiz; elem type (in `group`). */
     uint64_t off_a, off_b;
     uint32_t group, dirent;
+    uint32_t first_member, nmembers;   /* STRUCT: its members, in order (for display) */
 } gmd_gotype;
+
+typedef struct gmd_gomember {
+    const char *name;
+    uint64_t off;
+    uint32_t type;
+} gmd_gomember;
 
 /* A slot at `off` of a value, of type `type` (a PTR, SLICE, STRING, IFACE,
  * EFACE, MAP, CHAN, or an ARRAY too long to unroll). */
@@ -68,6 +75,10 @@ const gmd_gotype *gmd_gotypes_get(const gmd_gotypes *t, uint32_t id);
 /* The element of a PTR, SLICE, ARRAY, MAP or CHAN, resolved on first use. */
 uint32_t gmd_gotypes_elem(gmd_gotypes *t, uint32_t id);
 const gmd_goslot *gmd_gotypes_slots(const gmd_gotypes *t, uint32_t id);
+const gmd_gomember *gmd_gotypes_members(const gmd_gotypes *t, uint32_t id);
+/* The base kind of a PLAIN type for display: 'i' signed, 'u' unsigned, 'f'
+ * float, 'b' bool, 0 other. */
+char gmd_gotypes_number(const gmd_gotypes *t, uint32_t id);
 /* The type whose runtime descriptor is at link-time address `addr`. */
 uint32_t gmd_gotypes_by_rtype(gmd_gotypes *t, uint64_t addr);
 /* Global variables with a static address, sorted by address. */

@@ -33,6 +33,7 @@ typedef struct dump_verb {
 static int run_summary(dump_opts *o);
 static int run_top(dump_opts *o);
 static int run_path(dump_opts *o);
+static int run_show(dump_opts *o);
 static int run_suspects(dump_opts *o);
 static int run_diff(dump_opts *o);
 static int run_histogram(dump_opts *o);
@@ -51,6 +52,10 @@ static const dump_verb verbs[] = {
      "shortest paths from roots to the object containing ADDR (hex, e.g. 0xc000123450)",
      "  --paths K            show up to K paths, each from a different root (default 3)\n",
      "gmd dump path --binary ./server heap.dump 0xc0001a2000"},
+    {"show", run_show, 2, 2, "show [--json] [--binary EXE] DUMP ADDR",
+     "one object: its type, retained size, allocation site, fields with types and values (strings as "
+     "text, lengths of slices, entries of maps, pointers as links) and the objects and roots pointing at it",
+     "", "gmd dump show --binary ./server heap.dump 0xc0001a2000"},
     {"suspects", run_suspects, 1, 1, "suspects [--threshold F] [--json] [--binary EXE] DUMP",
      "leak suspects: roots or shared objects that retain a large share of the heap, with the object "
      "where it accumulates and the path to it",
@@ -102,6 +107,7 @@ static void usage_all(FILE *out)
                  "  gmd dump suspects --binary ./server heap.dump\n"
                  "  gmd dump top -n 10 heap.dump\n"
                  "  gmd dump path heap.dump 0xc000123450\n"
+                 "  gmd dump show --binary ./server heap.dump 0xc000123450\n"
                  "\nRun 'gmd dump <verb> --help' for its own options.\n",
             common_help);
 }
@@ -134,6 +140,8 @@ typedef struct loaded {
     gmd_hd_file file;
     gmd_elfsyms *syms;
     gmd_gobin *bin;             /* the same binary's DWARF (types), NULL when it has none */
+    gmd_gotypes *types;         /* its types, kept for show */
+    uint64_t bias;              /* dump address - link-time address */
     gmd_objgraph *g;
 } loaded;
 
@@ -155,6 +163,7 @@ static const char *cb_pointee(void *ctx, const char *global)
 static void unload(loaded *l)
 {
     gmd_objgraph_free(l->g);
+    gmd_gotypes_free(l->types);
     gmd_gobin_close(l->bin);
     gmd_elfsyms_close(l->syms);
     gmd_hd_file_close(&l->file);
@@ -201,9 +210,11 @@ static int load(const dump_opts *o, const char *path, loaded *l)
     if (l->g && l->bin) {
         /* Types from DWARF, related to the dump by the data segment's address (a PIE's bias). */
         uint64_t da, dn;
-        gmd_gotypes *types = gmd_gotypes_load(l->bin, &err);
-        if (types && gmd_gobin_section(l->bin, ".data", &da, &dn)) gmd_dump_types(l->g, types, l->g->data_addr - da);
-        gmd_gotypes_free(types);
+        l->types = gmd_gotypes_load(l->bin, &err);
+        if (l->types && gmd_gobin_section(l->bin, ".data", &da, &dn)) {
+            l->bias = l->g->data_addr - da;
+            gmd_dump_types(l->g, l->types, l->bias);
+        }
         gmd_err_clear(&err);
     }
     if (!l->g || gmd_objgraph_dominators(l->g, &err) < 0) {
@@ -268,6 +279,26 @@ static int run_path(dump_opts *o)
     if (!out) return unload(&l), CLI_FAIL;
     gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
     gmd_dump_report_path(out, l.g, target, o->paths, &r);
+    return finish(out, o, &l);
+}
+
+static int run_show(dump_opts *o)
+{
+    const char *s = o->args[1];
+    char *end;
+    unsigned long long addr = strtoull(s, &end, 16);
+    if (!*s || *end) return cli_usage_error("dump show", "ADDR must be a hex address like 0xc000123450, not '%s'", s);
+    loaded l;
+    if (load(o, o->args[0], &l)) return CLI_FAIL;
+    uint32_t target = gmd_objgraph_find(l.g, addr);
+    if (target == GMD_NO_NODE) {
+        unload(&l);
+        return cli_fail("%s: no heap object contains the address 0x%llx", o->args[0], addr);
+    }
+    FILE *out = open_out(o);
+    if (!out) return unload(&l), CLI_FAIL;
+    gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
+    gmd_dump_report_show(out, l.g, l.types, l.bias, target, &r);
     return finish(out, o, &l);
 }
 

@@ -17,7 +17,7 @@ LAST=$(awk '$1 == "last" {print $2}' "$D/facts")
 H1="$D/heap1.dump" H2="$D/heap2.dump" BIN="$D/leaky"
 
 # --help everywhere
-for verb in summary top path suspects diff histogram export; do
+for verb in summary top path show suspects diff histogram export; do
     run "$GMD" dump $verb --help
     assert_rc 0
     assert_out_contains "usage: gmd dump $verb"

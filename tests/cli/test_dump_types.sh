@@ -92,6 +92,24 @@ run "$GMD" dump suspects --json --binary "$BIN" "$H"
 assert_rc 0
 assert_out_contains '"container":"map","entries":2000'
 
+# show: one object's fields with types and values, and who points at it
+run "$GMD" dump show --binary "$BIN" "$H" "$(fact session)"
+assert_rc 0
+assert_out_contains "main.Session"
+grep -E '^ +\+0 +ID +string +"session-[0-9]{5}" \(len 13\)$' "$T/out" >/dev/null || fail "no ID string field: $(head -c 800 "$T/out")"; pass
+grep -E '^ +\+48 +Events +\[\]main\.Event +len 4, cap 4 -> 0x' "$T/out" >/dev/null || fail "no Events slice field"; pass
+grep -E '^ +\+72 +Attrs +map\[string\]string +-> 0x[0-9a-f]+ \(map\[string\]string, 2 entries\)$' "$T/out" >/dev/null || fail "no Attrs map field"; pass
+grep -E '^ +\+80 +Handler +main\.Handler +(\*main\.echo|main\.counter) 0x' "$T/out" >/dev/null || fail "no Handler dynamic type"; pass
+assert_out_contains "[]map.group[string]*main.Session) at +"
+run "$GMD" dump show --json --binary "$BIN" "$H" "$(fact router)"
+assert_rc 0
+assert_out_contains '"name":"reg","type":"*main.SessionRegistry"'
+assert_out_contains '(static data)'
+assert_out_contains '"referrers_count":1'
+run "$GMD" dump show "$H" 0x10
+assert_rc 1
+assert_err_contains "no heap object contains"
+
 # a binary without DWARF still names roots (symbols), with header types only
 "$GO" build -ldflags=-w -o "$D/service-nodwarf" "$SRCDIR/tests/dump-fixtures/service/main.go" || fail "cannot build without DWARF"
 run "$GMD" dump summary --json --binary "$D/service-nodwarf" "$H"

@@ -13,6 +13,7 @@
  *
  * A worklist holds objects whose type is new; each is walked once per type
  * it gets, and types only grow, so the walk ends. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/dump_types.h"
@@ -63,6 +64,12 @@ static uint64_t word(const prop *p, gmd_hd_bytes b, uint64_t off, bool *ok)
     }
     *ok = true;
     return gmd_hd_word(&p->g->reader, b, off);
+}
+
+static uint64_t type_size_t(const gmd_gotypes *t, uint32_t id)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(t, id);
+    return ty ? ty->size : 0;
 }
 
 static uint64_t type_size(prop *p, uint32_t id)
@@ -381,4 +388,157 @@ void gmd_dump_typed(const gmd_objgraph *g, uint64_t *objects, uint64_t *bytes)
         (*objects)++;
         *bytes += g->obj_size[o];
     }
+}
+
+/* ---------------------------------------------------------- gmd dump show */
+
+typedef struct fields_ctx {
+    gmd_objgraph *g;
+    gmd_gotypes *t;
+    uint64_t bias;
+    gmd_hd_bytes b;
+    gmd_dump_field *out;
+    uint32_t n, max;
+    gmd_u64map itab;
+} fields_ctx;
+
+static uint64_t bytes_at(const fields_ctx *c, uint64_t off, uint64_t size, bool *ok)
+{
+    *ok = size && size <= 8 && off <= c->b.len && c->b.len - off >= size;
+    if (!*ok) return 0;
+    uint64_t v = 0;
+    const uint8_t *p = c->b.p + off;
+    if (c->g->big_endian) for (uint64_t i = 0; i < size; i++) v = v << 8 | p[i];
+    else for (uint64_t i = size; i-- > 0;) v = v << 8 | p[i];
+    return v;
+}
+
+/* The first bytes of a string's data, from the object holding them. */
+static void string_text(fields_ctx *c, gmd_dump_field *f)
+{
+    uint32_t n = f->value ? gmd_objgraph_find(c->g, f->value) : GMD_NO_NODE;
+    if (n == GMD_NO_NODE) return;
+    uint32_t o = gmd_node_object(c->g, n);
+    gmd_hd_record rec;
+    gmd_err err;
+    if (gmd_hd_read_at(&c->g->reader, c->g->obj_rec[o], &rec, &err) < 0) return;
+    uint64_t at = f->value - c->g->obj_addr[o], avail = rec.u.obj.contents.len - at;
+    uint64_t k = f->len < avail ? f->len : avail;
+    if (k > 64) k = 64;
+    memcpy(f->text, rec.u.obj.contents.p + at, (size_t)k);
+    f->text_len = (uint32_t)k;
+    f->text_ok = true;
+}
+
+static void leaf(fields_ctx *c, const char *name, uint32_t id, uint64_t off, int depth);
+
+static void expand(fields_ctx *c, const char *name, uint32_t id, uint64_t off, int depth)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(c->t, id);
+    if (!ty || c->n >= c->max) return;
+    if (ty->kind == GMD_GT_STRUCT && ty->nmembers && depth < 4) {
+        for (uint32_t i = 0; i < ty->nmembers && c->n < c->max; i++) {
+            gmd_gomember m = gmd_gotypes_members(c->t, id)[i];
+            char sub[128];
+            snprintf(sub, sizeof sub, "%s%s%s", name, name[0] ? "." : "", m.name);
+            expand(c, sub, m.type, off + m.off, depth + 1);
+        }
+        return;
+    }
+    if (ty->kind == GMD_GT_ARRAY && ty->count <= 4 && depth < 4) {
+        uint32_t e = gmd_gotypes_elem(c->t, id);
+        uint64_t es = type_size_t(c->t, e);
+        for (uint64_t k = 0; k < ty->count && es && c->n < c->max; k++) {
+            char sub[128];
+            snprintf(sub, sizeof sub, "%s[%llu]", name, (unsigned long long)k);
+            expand(c, sub, e, off + k * es, depth + 1);
+        }
+        return;
+    }
+    leaf(c, name, id, off, depth);
+}
+
+static void leaf(fields_ctx *c, const char *name, uint32_t id, uint64_t off, int depth)
+{
+    (void)depth;
+    const gmd_gotype *ty = gmd_gotypes_get(c->t, id);
+    gmd_dump_field *f = &c->out[c->n];
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name[0] ? name : "(value)");
+    f->type = ty->name;
+    f->off = off;
+    f->size = ty->size;
+    unsigned ps = c->g->ptr_size;
+    bool ok;
+    switch (ty->kind) {
+    case GMD_GT_PTR:
+    case GMD_GT_MAP:
+    case GMD_GT_CHAN:
+        f->kind = GMD_DF_PTR;
+        f->value = bytes_at(c, off, ps, &ok);
+        break;
+    case GMD_GT_STRING:
+        f->kind = GMD_DF_STRING;
+        f->value = bytes_at(c, off, ps, &ok);
+        f->len = bytes_at(c, off + ps, ps, &ok);
+        string_text(c, f);
+        break;
+    case GMD_GT_SLICE:
+        f->kind = GMD_DF_SLICE;
+        f->value = bytes_at(c, off, ps, &ok);
+        f->len = bytes_at(c, off + ps, ps, &ok);
+        f->cap = bytes_at(c, off + 2 * ps, ps, &ok);
+        break;
+    case GMD_GT_IFACE:
+    case GMD_GT_EFACE: {
+        f->kind = GMD_DF_IFACE;
+        uint64_t w = bytes_at(c, off, ps, &ok);
+        f->value = bytes_at(c, off + ps, ps, &ok);
+        if (w && ty->kind == GMD_GT_IFACE) {
+            uint32_t i = gmd_u64map_get(&c->itab, w);
+            w = i == UINT32_MAX ? 0 : c->g->itabs[2 * i + 1];
+        }
+        uint32_t d = w ? gmd_gotypes_by_rtype(c->t, w - c->bias) : GMD_GT_NONE;
+        f->dyn = d != GMD_GT_NONE ? gmd_gotypes_get(c->t, d)->name : NULL;
+        break;
+    }
+    default: {
+        char k = gmd_gotypes_number(c->t, id);
+        f->value = bytes_at(c, off, ty->size && ty->size <= 8 ? ty->size : ps, &ok);
+        f->kind = k == 'i' ? GMD_DF_INT : k == 'u' ? GMD_DF_UINT : k == 'f' ? GMD_DF_FLOAT : k == 'b' ? GMD_DF_BOOL : GMD_DF_OTHER;
+        if (f->kind == GMD_DF_INT && ty->size < 8 && ty->size) {
+            unsigned sh = (unsigned)(64 - 8 * ty->size);
+            f->value = (uint64_t)((int64_t)(f->value << sh) >> sh);
+        }
+        break;
+    }
+    }
+    if (!ok && f->kind != GMD_DF_OTHER) f->kind = GMD_DF_OTHER;
+    c->n++;
+}
+
+uint32_t gmd_dump_fields(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias, uint32_t obj, gmd_dump_field *out, uint32_t max)
+{
+    if (!g->obj_type || obj >= g->nobjects || !max) return 0;
+    uint32_t key = g->obj_type[obj];
+    if (key == GMD_NO_NODE || key + 1 >= g->ntype_names) return 0;   /* unknown, or string data */
+    uint32_t id = key / 2;
+    uint64_t size = type_size_t(t, id);
+    if (!size) return 0;
+    fields_ctx c = {g, t, bias, {NULL, 0}, out, 0, max, {0}};
+    gmd_hd_record rec;
+    gmd_err err;
+    if (gmd_hd_read_at(&g->reader, g->obj_rec[obj], &rec, &err) < 0) return 0;
+    c.b = rec.u.obj.contents;
+    gmd_u64map_init(&c.itab);
+    for (uint32_t i = 0; i < g->nitabs; i++) gmd_u64map_put(&c.itab, g->itabs[2 * i], i);
+    uint64_t off = gmd_object_type_addr(g, obj) ? g->ptr_size : 0;
+    uint64_t n = key & 1 ? (g->obj_size[obj] - off) / size : 1;
+    for (uint64_t k = 0; k < n && k < 8 && c.n < max; k++) {
+        char name[32] = "";
+        if (key & 1) snprintf(name, sizeof name, "[%llu]", (unsigned long long)k);
+        expand(&c, name, id, off + k * size, 0);
+    }
+    gmd_u64map_free(&c.itab);
+    return c.n;
 }

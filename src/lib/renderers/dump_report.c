@@ -760,3 +760,150 @@ void gmd_dump_report_diff(FILE *out, const gmd_dump_keyed *old_roots, const gmd_
     free(sites);
     free(types);
 }
+
+/* A field's value as text: numbers, "text" (len N), len/cap, links. */
+static void field_value(const gmd_objgraph *g, const gmd_dump_field *f, char *buf, size_t size)
+{
+    switch (f->kind) {
+    case GMD_DF_INT: snprintf(buf, size, "%lld", (long long)f->value); break;
+    case GMD_DF_UINT: snprintf(buf, size, "%llu", (unsigned long long)f->value); break;
+    case GMD_DF_BOOL: snprintf(buf, size, "%s", f->value ? "true" : "false"); break;
+    case GMD_DF_FLOAT: {
+        double d = 0;
+        if (f->size == 8) memcpy(&d, &f->value, 8);
+        else {
+            float x;
+            uint32_t v = (uint32_t)f->value;
+            memcpy(&x, &v, 4);
+            d = x;
+        }
+        snprintf(buf, size, "%g", d);
+        break;
+    }
+    case GMD_DF_STRING: {
+        size_t n = 0;
+        if (f->text_ok) {
+            n += (size_t)snprintf(buf, size, "\"");
+            for (uint32_t i = 0; i < f->text_len && n + 8 < size; i++) {
+                unsigned char ch = (unsigned char)f->text[i];
+                n += (size_t)snprintf(buf + n, size - n, ch >= 32 && ch < 127 && ch != '"' && ch != '\\' ? "%c" : "\\x%02x", ch);
+            }
+            n += (size_t)snprintf(buf + n, size - n, "%s\" ", f->len > f->text_len ? "..." : "");
+        }
+        if (n < size) snprintf(buf + n, size - n, "(len %llu)", (unsigned long long)f->len);
+        break;
+    }
+    case GMD_DF_SLICE:
+        snprintf(buf, size, "len %llu, cap %llu -> 0x%llx", (unsigned long long)f->len, (unsigned long long)f->cap,
+                 (unsigned long long)f->value);
+        break;
+    case GMD_DF_PTR: {
+        uint32_t n = f->value ? gmd_objgraph_find(g, f->value) : GMD_NO_NODE;
+        const char *ty = n != GMD_NO_NODE ? gmd_object_type(g, gmd_node_object(g, n)) : NULL;
+        uint64_t used = 0;
+        if (!f->value) snprintf(buf, size, "nil");
+        else if (ty && !strncmp(ty, "map[", 4) && gmd_object_word(g, gmd_node_object(g, n), 0, &used))
+            snprintf(buf, size, "-> 0x%llx (%s, %llu entries)", (unsigned long long)f->value, ty, (unsigned long long)used);
+        else
+        {
+            bool in_static = (f->value >= g->data_addr && f->value - g->data_addr < g->data_len) ||
+                             (f->value >= g->bss_addr && f->value - g->bss_addr < g->bss_len);
+            const char *where = n != GMD_NO_NODE ? "" : in_static ? " (static data)" : " (not in the heap)";
+            snprintf(buf, size, "-> 0x%llx%s%s%s", (unsigned long long)f->value, ty ? " (" : where, ty ? ty : "", ty ? ")" : "");
+        }
+        break;
+    }
+    case GMD_DF_IFACE:
+        if (!f->value && !f->dyn) snprintf(buf, size, "nil");
+        else snprintf(buf, size, "%s 0x%llx", f->dyn ? f->dyn : "(unknown dynamic type)", (unsigned long long)f->value);
+        break;
+    default: snprintf(buf, size, "0x%llx", (unsigned long long)f->value); break;
+    }
+}
+
+void gmd_dump_report_show(FILE *out, gmd_objgraph *g, gmd_gotypes *t, uint64_t bias, uint32_t node,
+                          const gmd_dump_report_opts *o)
+{
+    uint32_t obj = gmd_node_object(g, node);
+    enum { MAXF = 256, MAXR = 20 };
+    gmd_dump_field *fields = gmd_xmalloc(MAXF * sizeof *fields);
+    uint32_t nf = t ? gmd_dump_fields(g, t, bias, obj, fields, MAXF) : 0;
+    /* Referrers: every node with an edge to this one (one pass over the edges). */
+    uint32_t refs[MAXR], nref = 0, total_refs = 0;
+    for (uint32_t v = 0; v < g->nnodes; v++)
+        for (uint32_t k = g->out_start[v]; k < g->out_start[v + 1]; k++)
+            if (g->out[k] == node) {
+                if (nref < MAXR) refs[nref++] = v;
+                total_refs++;
+                break;
+            }
+    const char *type = gmd_object_type(g, obj);
+    const char *site = NULL, *file = NULL;
+    uint64_t line = 0;
+    if (g->obj_bucket[obj] != GMD_NO_NODE) site = gmd_bucket_site(&g->buckets[g->obj_bucket[obj]], &file, &line);
+    char a[32], b[32], val[512], name[512];
+    if (o->json) {
+        gmd_json j;
+        gmd_json_init(&j, out, false);
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "object"); json_node(&j, g, node);
+        gmd_json_key(&j, "allocated_at");
+        if (site) gmd_json_string(&j, site);
+        else gmd_json_null(&j);
+        gmd_json_key(&j, "fields");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < nf; i++) {
+            const gmd_dump_field *f = &fields[i];
+            field_value(g, f, val, sizeof val);
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "name"); gmd_json_string(&j, f->name);
+            gmd_json_key(&j, "type"); gmd_json_string(&j, f->type);
+            gmd_json_key(&j, "offset"); gmd_json_uint(&j, f->off);
+            gmd_json_key(&j, "value"); gmd_json_string(&j, val);
+            if (f->kind == GMD_DF_STRING || f->kind == GMD_DF_SLICE) {
+                gmd_json_key(&j, "len"); gmd_json_uint(&j, f->len);
+            }
+            if (f->kind == GMD_DF_PTR || f->kind == GMD_DF_SLICE || f->kind == GMD_DF_IFACE || f->kind == GMD_DF_STRING) {
+                gmd_json_key(&j, "pointer"); gmd_json_uint(&j, f->value);
+            }
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
+        gmd_json_key(&j, "referrers_count"); gmd_json_uint(&j, total_refs);
+        gmd_json_key(&j, "referrers");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < nref; i++) json_node(&j, g, refs[i]);
+        gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+        gmd_json_finish(&j);
+        free(fields);
+        return;
+    }
+    fprintf(out, "object 0x%llx: %s, %s\n", (unsigned long long)g->obj_addr[obj], iec(g->obj_size[obj], a, sizeof a),
+            type ? type : "unknown type");
+    if (g->idom[node] != GMD_NO_NODE)
+        fprintf(out, "  retains %s in %s objects\n", iec(g->retained[node], a, sizeof a), commas(g->retained_count[node], b, sizeof b));
+    else
+        fprintf(out, "  unreachable from the dumped roots\n");
+    if (site) {
+        const char *base = file ? strrchr(file, '/') : NULL;
+        fprintf(out, "  allocated in %s (%s:%llu)\n", site, base ? base + 1 : file ? file : "?", (unsigned long long)line);
+    }
+    if (nf) {
+        fprintf(out, "  fields:\n");
+        for (uint32_t i = 0; i < nf; i++) {
+            field_value(g, &fields[i], val, sizeof val);
+            fprintf(out, "    +%-5llu %-20s %-24s %s\n", (unsigned long long)fields[i].off, fields[i].name, fields[i].type, val);
+        }
+    } else if (!t) {
+        fprintf(out, "  (fields need --binary with DWARF)\n");
+    }
+    fprintf(out, "  referred to by %u:\n", total_refs);
+    for (uint32_t i = 0; i < nref; i++) {
+        int64_t off = gmd_objgraph_edge_offset(g, refs[i], node);
+        if (off >= 0) fprintf(out, "    %s at +%lld\n", node_label(g, refs[i], name, sizeof name), (long long)off);
+        else fprintf(out, "    %s\n", node_label(g, refs[i], name, sizeof name));
+    }
+    if (total_refs > nref) fprintf(out, "    ... (%u more)\n", total_refs - nref);
+    free(fields);
+}

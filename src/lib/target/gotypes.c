@@ -35,6 +35,9 @@ struct gmd_gotypes {
     uint32_t *elem;             /* [ntypes] */
     gmd_goslot *slots;
     uint32_t nslots, capslots;
+    gmd_gomember *members;
+    uint32_t nmembers, capmembers;
+    char *numkind;              /* [ntypes] see gmd_gotypes_number */
     gmd_u64map by_die;          /* DIE offset -> type id */
     gmd_u64map by_rtype;        /* runtime.types offset -> index into rdies */
     Dwarf_Off *rdies;
@@ -79,6 +82,7 @@ static uint32_t new_type(gmd_gotypes *t, Dwarf_Off off, const char *name, uint8_
         t->types = gmd_xrealloc(t->types, t->captypes * sizeof *t->types);
         t->elem_die = gmd_xrealloc(t->elem_die, t->captypes * sizeof *t->elem_die);
         t->elem = gmd_xrealloc(t->elem, t->captypes * sizeof *t->elem);
+        t->numkind = gmd_xrealloc(t->numkind, t->captypes);
     }
     uint32_t id = t->ntypes++;
     memset(&t->types[id], 0, sizeof t->types[id]);
@@ -88,6 +92,7 @@ static uint32_t new_type(gmd_gotypes *t, Dwarf_Off off, const char *name, uint8_
     t->types[id].group = t->types[id].dirent = GMD_GT_NONE;
     t->elem_die[id] = 0;
     t->elem[id] = GMD_GT_NONE;
+    t->numkind[id] = 0;
     if (off) gmd_u64map_put(&t->by_die, off, id);
     return id;
 }
@@ -180,6 +185,7 @@ static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, u
     /* Members first (they may add types and slots), then this struct's flattened slots. */
     uint32_t mids[256];
     uint64_t moffs[256];
+    const char *mnames[256];
     uint32_t nm = 0;
     Dwarf_Die m;
     if (dwarf_child(die, &m) == 0) {
@@ -195,6 +201,7 @@ static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, u
             if (mid == GMD_GT_NONE) continue;
             mids[nm] = mid;
             moffs[nm] = off;
+            mnames[nm] = mn ? mn : "?";
             nm++;
         } while (dwarf_siblingof(&m, &m) == 0);
     }
@@ -202,6 +209,9 @@ static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, u
     for (uint32_t i = 0; i < nm; i++) add_slots(t, mids[i], moffs[i], &n);
     t->types[id].first_slot = first;
     t->types[id].nslots = n;
+    t->types[id].first_member = t->nmembers;
+    t->types[id].nmembers = nm;
+    for (uint32_t i = 0; i < nm; i++) GMD_VEC_PUSH(t->members, t->nmembers, t->capmembers, ((gmd_gomember){mnames[i], moffs[i], mids[i]}));
     if (maphdr) setup_maphdr(t, id, die, depth);
     if (hchan) setup_hchan(t, id, die);
     return id;
@@ -295,6 +305,14 @@ static uint32_t parse(gmd_gotypes *t, Dwarf_Die *die, int depth)
         return id;
     case DW_TAG_array_type: return parse_array(t, die, name, depth);
     case DW_TAG_subroutine_type: return new_type(t, off, name, GMD_GT_PLAIN, 8);
+    case DW_TAG_base_type: {
+        id = new_type(t, off, name, GMD_GT_PLAIN, size);
+        uint64_t enc = 0;
+        attr_u(die, DW_AT_encoding, &enc);
+        t->numkind[id] = enc == DW_ATE_signed ? 'i' : enc == DW_ATE_unsigned ? 'u' : enc == DW_ATE_float ? 'f'
+                         : enc == DW_ATE_boolean ? 'b' : 0;
+        return id;
+    }
     default: return new_type(t, off, name, GMD_GT_PLAIN, size);
     }
 }
@@ -400,6 +418,8 @@ void gmd_gotypes_free(gmd_gotypes *t)
     free(t->elem_die);
     free(t->elem);
     free(t->slots);
+    free(t->members);
+    free(t->numkind);
     free(t->rdies);
     free(t->vars);
     free(t->var_die);
@@ -413,6 +433,10 @@ void gmd_gotypes_free(gmd_gotypes *t)
 const gmd_gotype *gmd_gotypes_get(const gmd_gotypes *t, uint32_t id) { return id < t->ntypes ? &t->types[id] : NULL; }
 
 const gmd_goslot *gmd_gotypes_slots(const gmd_gotypes *t, uint32_t id) { return t->slots + t->types[id].first_slot; }
+
+const gmd_gomember *gmd_gotypes_members(const gmd_gotypes *t, uint32_t id) { return t->members + t->types[id].first_member; }
+
+char gmd_gotypes_number(const gmd_gotypes *t, uint32_t id) { return id < t->ntypes ? t->numkind[id] : 0; }
 
 uint32_t gmd_gotypes_elem(gmd_gotypes *t, uint32_t id)
 {
