@@ -25,6 +25,16 @@
  * warming up" (a note) when it does but slower. Steady growth to the end
  * stays a leak.
  *
+ * A heap site whose growth over the run is less than what it allocates in
+ * one GC cycle (alloc_space rate / gctrace's cycles per second) is churn the
+ * profile caught in flight (it counts what a marking GC sees allocated as in
+ * use), dismissed, not named.
+ *
+ * Execution traces (gmd_leak_add_trace) never make or unmake a suspect: a
+ * goroutine suspect gains their counts for its site (created and ended per
+ * second, still alive at each window's end, the go statement's stack), and
+ * its confidence is halved when they end about as fast as they start.
+ *
  * Whole-process checks: gctrace's live heap growing steadily with no site
  * explaining it is a suspect of its own ("unresolved"); RSS growing steadily
  * beyond what the Go heap and goroutine stacks explain is an "offheap"
