@@ -140,8 +140,8 @@ int gmd_goroutine_groups_build(const gmd_profile *p, gmd_goroutine_groups *out, 
     memset(out, 0, sizeof *out);
     if (p->nsample_types == 0) return gmd_errf(err, "profile has no sample types");
     if (!gmd_profile_is_goroutine(p))
-        return gmd_errf(err, "not a goroutine profile (sample type %s/%s)", p->sample_types[0].type,
-                        p->sample_types[0].unit);
+        return gmd_errf(err, "not a goroutine profile (%s, sample type %s/%s): read it with gmd pprof top",
+                        gmd_profile_format_name(p->format), p->sample_types[0].type, p->sample_types[0].unit);
     uint64_t *fhash = gmd_xmalloc((p->nfunctions + 1) * sizeof *fhash);
     for (uint32_t i = 0; i < p->nfunctions; i++)
         fhash[i] = gmd_hash_bytes(p->functions[i].name, strlen(p->functions[i].name));
