@@ -670,7 +670,7 @@ static int read_regular(const char *path, uint64_t max, bytes *out, char *why, s
         return -1;
     }
     if ((uint64_t)st.st_size > max) {
-        snprintf(why, whysize, "%lld bytes, more than the %llu a bundle file may have", (long long)st.st_size,
+        snprintf(why, whysize, "%lld bytes, more than the %llu allowed (GMD_MAX_INPUT raises it)", (long long)st.st_size,
                  (unsigned long long)max);
         close(fd);
         return -1;
@@ -935,7 +935,7 @@ static void resolve_journal(gmd_bundle *b, int which)
     const char *kind = which == 0 ? "gctrace" : "proc";
     char path[4200], why[256];
     bytes f = {NULL, 0};
-    int rc = read_regular(gmd_bundle_path(b, names[which], path, sizeof path), MAX_JOURNAL_BYTES, &f, why, sizeof why);
+    int rc = read_regular(gmd_bundle_path(b, names[which], path, sizeof path), gmd_max_input(MAX_JOURNAL_BYTES), &f, why, sizeof why);
     if (rc < 0) note(b, "%s: %s (skipped)", names[which], why);
     line_table t = {0};
     if (rc == 0) for_each_line(&f, table_line, &t, NULL);
@@ -992,7 +992,7 @@ int gmd_bundle_open(const char *dir, gmd_bundle *b, gmd_err *err)
     char path[4200], why[256];
     gmd_bundle_path(b, "index.jsonl", path, sizeof path);
     bytes blob;
-    int rc = read_regular(path, MAX_JOURNAL_BYTES, &blob, why, sizeof why);
+    int rc = read_regular(path, gmd_max_input(MAX_JOURNAL_BYTES), &blob, why, sizeof why);
     if (rc != 0) {
         gmd_err_set_source(err, path);
         if (rc > 0) return gmd_errf(err, "missing: not a bundle directory (gmd run --out writes one)");
