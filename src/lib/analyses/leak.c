@@ -940,6 +940,18 @@ static const char *base_name(const char *path)
     return b ? b + 1 : path;
 }
 
+/* Whether a trace site was created by `by`, the goroutine dump's creator.
+ * The dump names the function the go statement is compiled into, the trace
+ * the innermost inlined one: when the statement sits in an inlined call,
+ * the dump's name is further up the trace's creating stack. */
+static bool created_by_matches(const tsite *ts, const char *by)
+{
+    if (!by[0] || !ts->by[0] || ts->by == by) return true;
+    for (uint32_t k = 0; k < ts->nstack; k++)
+        if (ts->stack[k].func == by) return true;
+    return false;
+}
+
 /* What the traces say of a goroutine site: the goroutines that run its
  * start function (the series' key; goroutines that existed before a trace
  * began count there too), created by the dump's creator when it names one.
@@ -962,7 +974,7 @@ static void trace_evidence(gmd_leak_tracker *tr, gmd_leak_result *r, const serie
         bool found = false;
         for (uint32_t j = 0; j < w->nsites; j++) {
             const tsite *ts = &w->sites[j];
-            if (ts->start != start || (by[0] && ts->by[0] && ts->by != by)) continue;
+            if (ts->start != start || !created_by_matches(ts, by)) continue;
             found = true;
             c.created += ts->created;
             c.ended += ts->ended;
