@@ -153,12 +153,14 @@ static uint32_t dynamic_type(prop *p, uint64_t w, bool itab)
 /* One slot: a pointer-bearing value of type `id` at b[off]. */
 static void walk_slot(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t off, uint64_t self_addr, int depth)
 {
+    /* Resolving an element may grow the type table: keep only the kind. */
     const gmd_gotype *ty = gmd_gotypes_get(p->t, id);
     if (!ty) return;
+    uint8_t kind = ty->kind;
     bool ok;
     uint64_t w = word(p, b, off, &ok);
     if (!ok || !is_live(p, b, off)) return;
-    switch (ty->kind) {
+    switch (kind) {
     case GMD_GT_PTR:
     case GMD_GT_MAP:
     case GMD_GT_CHAN: points_to(p, w, gmd_gotypes_elem(p->t, id), false, depth); break;
@@ -166,7 +168,7 @@ static void walk_slot(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t off, uint64
     case GMD_GT_STRING: string_bytes(p, w); break;
     case GMD_GT_IFACE:
     case GMD_GT_EFACE: {
-        uint32_t dyn = dynamic_type(p, w, ty->kind == GMD_GT_IFACE);
+        uint32_t dyn = dynamic_type(p, w, kind == GMD_GT_IFACE);
         uint64_t data = word(p, b, off + p->g->ptr_size, &ok);
         if (!ok || dyn == GMD_GT_NONE || !data) break;
         if (gmd_gotypes_direct(p->t, dyn)) {
@@ -190,10 +192,11 @@ static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint
     if (!ty || base > b.len) return;
     if (ty->kind == GMD_GT_ARRAY && !ty->nslots) {
         /* A long array: element by element, as far as the bytes go. */
+        uint64_t count = ty->count;
         uint32_t e = gmd_gotypes_elem(p->t, id);
         uint64_t es = type_size(p, e);
         if (!es) return;
-        for (uint64_t k = 0; k < ty->count && base + k * es < b.len; k++) walk_value(p, e, b, base + k * es, self_addr, depth);
+        for (uint64_t k = 0; k < count && base + k * es < b.len; k++) walk_value(p, e, b, base + k * es, self_addr, depth);
         return;
     }
     if (ty->kind != GMD_GT_STRUCT && ty->kind != GMD_GT_ARRAY) {
@@ -436,8 +439,10 @@ static void expand(fields_ctx *c, const char *name, uint32_t id, uint64_t off, i
 {
     const gmd_gotype *ty = gmd_gotypes_get(c->t, id);
     if (!ty || c->n >= c->max) return;
-    if (ty->kind == GMD_GT_STRUCT && ty->nmembers && depth < 4) {
-        for (uint32_t i = 0; i < ty->nmembers && c->n < c->max; i++) {
+    uint64_t count = ty->count;   /* the table may grow below: copy what is used */
+    uint32_t nmembers = ty->nmembers;
+    if (ty->kind == GMD_GT_STRUCT && nmembers && depth < 4) {
+        for (uint32_t i = 0; i < nmembers && c->n < c->max; i++) {
             gmd_gomember m = gmd_gotypes_members(c->t, id)[i];
             char sub[128];
             snprintf(sub, sizeof sub, "%s%s%s", name, name[0] ? "." : "", m.name);
@@ -445,10 +450,10 @@ static void expand(fields_ctx *c, const char *name, uint32_t id, uint64_t off, i
         }
         return;
     }
-    if (ty->kind == GMD_GT_ARRAY && ty->count <= 4 && depth < 4) {
+    if (ty->kind == GMD_GT_ARRAY && count <= 4 && depth < 4) {
         uint32_t e = gmd_gotypes_elem(c->t, id);
         uint64_t es = type_size_t(c->t, e);
-        for (uint64_t k = 0; k < ty->count && es && c->n < c->max; k++) {
+        for (uint64_t k = 0; k < count && es && c->n < c->max; k++) {
             char sub[128];
             snprintf(sub, sizeof sub, "%s[%llu]", name, (unsigned long long)k);
             expand(c, sub, e, off + k * es, depth + 1);
@@ -461,7 +466,7 @@ static void expand(fields_ctx *c, const char *name, uint32_t id, uint64_t off, i
 static void leaf(fields_ctx *c, const char *name, uint32_t id, uint64_t off, int depth)
 {
     (void)depth;
-    const gmd_gotype *ty = gmd_gotypes_get(c->t, id);
+    const gmd_gotype ty_copy = *gmd_gotypes_get(c->t, id), *ty = &ty_copy;   /* the table may grow below */
     gmd_dump_field *f = &c->out[c->n];
     memset(f, 0, sizeof *f);
     snprintf(f->name, sizeof f->name, "%s", name[0] ? name : "(value)");

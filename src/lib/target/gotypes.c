@@ -444,7 +444,8 @@ uint32_t gmd_gotypes_elem(gmd_gotypes *t, uint32_t id)
     if (t->elem_die[id]) {
         Dwarf_Off off = t->elem_die[id];
         t->elem_die[id] = 0;
-        t->elem[id] = parse_off(t, off);
+        uint32_t e = parse_off(t, off);   /* may grow t->elem: assign after */
+        t->elem[id] = e;
     }
     return t->elem[id];
 }
