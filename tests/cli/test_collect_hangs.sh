@@ -87,6 +87,35 @@ for mode in hang trickle; do
     [ -s "$T/$mode.bundle/meta.json" ] || fail "$mode: no meta.json"; pass
 done
 
+# 1b. run: the command itself serves a hung endpoint and writes a line every
+# 0.1 s; its output is passed through meanwhile, and it is stopped on time.
+cat >"$T/hungserver.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+s.setblocking(False)
+held, i = [], 0
+while True:
+    try:
+        held.append(s.accept()[0])
+    except BlockingIOError:
+        pass
+    print("line", i, flush=True)
+    i += 1
+    time.sleep(0.1)
+EOF
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start=$(now)
+run timeout 60 "$GMD" run --duration 2s --interval 0.5s --no-html --quiet -o "$T/run.bundle" \
+    --pprof "http://127.0.0.1:$port" -- python3 "$T/hungserver.py" "$port"
+took "$start" 20 "run --duration 2s with a hung endpoint"
+assert_rc 0
+assert_out_contains "Snapshots:"
+assert_err_contains "abandoned when collection ended"
+# 2 s at 10 lines/s: at least a few lines even on a loaded machine.
+[ "$(grep -c '^line ' "$T/out")" -ge 5 ] || fail "the program's output was not passed through: $(head -c 300 "$T/out")"; pass
+
 # 2. Ctrl-C while a fetch hangs: ends at once and still judges.
 hostile hang
 "$GMD" watch --pid $$ --force --pprof "$URL" --interval 0.5s --no-html --quiet -o "$T/int.bundle" \
