@@ -135,6 +135,10 @@ struct gmd_leak_tracker {
     twin *wins;
     uint32_t nwins, capwins, traces_unread;
     point_vec ts[TS_N];
+    /* The creating stack of each trace site, kept once for all windows. */
+    tsite *site_stacks;
+    uint32_t nsite_stacks, capsite_stacks;
+    gmd_index site_stack_ix;
 };
 
 static void push_point(point_vec *p, double t, double v)
@@ -155,6 +159,7 @@ gmd_leak_tracker *gmd_leak_tracker_new(void)
     gmd_intern_init(&tr->names, &tr->arena);
     gmd_index_init(&tr->heap.index);
     gmd_index_init(&tr->gor.index);
+    gmd_index_init(&tr->site_stack_ix);
     tr->gor.goroutines = true;
     gmd_gctrace_init(&tr->gct, NAN);
     return tr;
@@ -183,6 +188,8 @@ void gmd_leak_tracker_free(gmd_leak_tracker *tr)
     for (int i = 0; i < RT_N; i++) pv[3 + PV_N + i] = &tr->rt[i];
     for (int i = 0; i < TS_N; i++) pv[3 + PV_N + RT_N + i] = &tr->ts[i];
     free(tr->wins);
+    free(tr->site_stacks);
+    gmd_index_free(&tr->site_stack_ix);
     for (size_t i = 0; i < 3 + PV_N + RT_N + TS_N; i++) {
         free(pv[i]->t);
         free(pv[i]->v);
@@ -619,6 +626,38 @@ static void add_tseries(point_vec *p, const gmd_tseries *s, int64_t start, doubl
     }
 }
 
+typedef struct site_key { const gmd_leak_tracker *tr; const char *start, *by; } site_key;
+static bool site_key_eq(const void *ctx, uint32_t i)
+{
+    const site_key *k = ctx;
+    return k->tr->site_stacks[i].start == k->start && k->tr->site_stacks[i].by == k->by;
+}
+
+/* The site's creating stack as first seen in any trace (windows share it,
+ * so a long watch keeps one copy per site, not one per window). */
+static void site_stack(gmd_leak_tracker *tr, tsite *x, const gmd_trace_analysis *a, uint32_t stack)
+{
+    site_key k = {tr, x->start, x->by};
+    uint64_t h = gmd_mix64((uint64_t)(uintptr_t)x->start) ^ (uint64_t)(uintptr_t)x->by;
+    uint32_t i = gmd_index_find(&tr->site_stack_ix, h, site_key_eq, &k);
+    if (i == UINT32_MAX) {
+        const gmd_tstack *st = &a->stacks[stack];
+        uint32_t nf = st->n < MAX_TRACE_FRAMES ? st->n : MAX_TRACE_FRAMES;
+        gmd_leak_frame *f = nf ? gmd_arena_alloc(&tr->arena, nf * sizeof *f) : NULL;
+        for (uint32_t j = 0; j < nf; j++) {
+            const gmd_tframe *fr = &a->frames[a->frame_of[st->first + j]];
+            f[j] = (gmd_leak_frame){gmd_intern_str(&tr->names, fr->func), gmd_intern_str(&tr->names, fr->file),
+                                    (int64_t)fr->line};
+        }
+        GMD_VEC_PUSH(tr->site_stacks, tr->nsite_stacks, tr->capsite_stacks,
+                     ((tsite){.start = x->start, .by = x->by, .stack = f, .nstack = nf}));
+        i = tr->nsite_stacks - 1;
+        gmd_index_insert(&tr->site_stack_ix, h, i);
+    }
+    x->stack = tr->site_stacks[i].stack;
+    x->nstack = tr->site_stacks[i].nstack;
+}
+
 int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, gmd_trace_reader *rd, gmd_err *err)
 {
     if (tr->nwins >= MAX_TRACES) {
@@ -655,18 +694,7 @@ int gmd_leak_add_trace(gmd_leak_tracker *tr, double t, double t_end, gmd_trace_r
         x->created = ts->created;
         x->ended = ts->ended;
         x->created_alive = ts->created_alive;
-        if (ts->create_stack != GMD_TNONE) {
-            const gmd_tstack *st = &a->stacks[ts->create_stack];
-            uint32_t nf = st->n < MAX_TRACE_FRAMES ? st->n : MAX_TRACE_FRAMES;
-            gmd_leak_frame *f = nf ? gmd_arena_alloc(&tr->arena, nf * sizeof *f) : NULL;
-            for (uint32_t k = 0; k < nf; k++) {
-                const gmd_tframe *fr = &a->frames[a->frame_of[st->first + k]];
-                f[k] = (gmd_leak_frame){gmd_intern_str(&tr->names, fr->func), gmd_intern_str(&tr->names, fr->file),
-                                        (int64_t)fr->line};
-            }
-            x->stack = f;
-            x->nstack = nf;
-        }
+        if (ts->create_stack != GMD_TNONE) site_stack(tr, x, a, ts->create_stack);
     }
     const gmd_tseries *src[TS_N] = {&a->g_running, &a->g_runnable, &a->g_waiting, &a->g_syscall, &a->heap_alloc,
                                     &a->heap_goal};
