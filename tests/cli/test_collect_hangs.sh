@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Nothing blocks the collection loop (issue 11): a pprof endpoint that
 # accepts and never answers, or trickles its body, delays neither
-# --duration nor Ctrl-C, and the verdict still prints; --gctrace on
-# /dev/zero, /dev/urandom or a FIFO without a writer honours --duration and
-# SIGTERM without spinning a CPU; a FIFO's lines are read as they come.
+# --duration nor Ctrl-C, the program's output still passes through, and the
+# verdict still prints; --gctrace on /dev/zero, /dev/urandom or a FIFO
+# without a writer honours --duration and SIGTERM without spinning a CPU; a
+# FIFO's lines are read as they come; a regular log is followed across
+# truncation and rotation.
 # Bounds are wide (a CPU hog must not fail them): before the fix a hung
 # endpoint held the loop 10 s per request (>= 20 s for a round), and the
 # gctrace cases never ended.
