@@ -7,6 +7,7 @@
 #define CURL_DISABLE_TYPECHECK   /* its checks are macros on the real names */
 #include <curl/curl.h>
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,6 +86,16 @@ static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
     memcpy(b->data + b->len, chunk, add);
     b->len += add;
     return add;
+}
+
+/* Set to abort every transfer still running (gmd run/watch set it when they
+ * abandon fetches at the end of collection): libcurl calls this at least
+ * once a second, even while the server sends nothing. */
+volatile sig_atomic_t gmd_http_abort;
+static int on_progress(void *p, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)p, (void)a, (void)b, (void)c, (void)d;
+    return gmd_http_abort ? 1 : 0;
 }
 
 /* Response headers are counted and capped here, below libcurl's own limits,
@@ -213,6 +224,8 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     api.easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_sec * 1000.0));
     api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    api.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     api.easy_setopt(c, CURLOPT_WRITEDATA, &b);
     api.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

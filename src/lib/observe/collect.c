@@ -319,6 +319,9 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
 
 enum { LANE_PROFILE, LANE_TRACE, NLANES };
 
+/* io/http.c: set, every transfer still running aborts within a second. */
+extern volatile sig_atomic_t gmd_http_abort;
+
 typedef struct job {
     struct job *next;
     int lane;
@@ -425,6 +428,7 @@ static fetcher *fetcher_start(double start, gmd_err *err)
 {
     fetcher *f = gmd_xcalloc(1, sizeof *f);
     f->start = start;
+    gmd_http_abort = 0;
     if (pipe2(f->notify, O_CLOEXEC | O_NONBLOCK) < 0) {
         gmd_errf(err, "pipe: %s", strerror(errno));
         free(f);
@@ -495,10 +499,11 @@ static job *fetcher_take(fetcher *f)
     return j;
 }
 
-/* Stop waiting for anything: queued jobs are dropped, running ones end on
- * their own (their results are dropped). */
+/* Stop waiting for anything: queued jobs are dropped, running transfers
+ * are aborted (libcurl checks within a second) and their results dropped. */
 static void fetcher_abandon(fetcher *f)
 {
+    gmd_http_abort = 1;
     pthread_mutex_lock(&f->mu);
     f->stop = true;
     pthread_cond_broadcast(&f->cv);
