@@ -1,0 +1,3 @@
+module gmdagree
+
+go 1.22
