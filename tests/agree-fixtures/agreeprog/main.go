@@ -208,7 +208,7 @@ func allocate() {
 		trees = append(trees, buildTree(d))
 	}
 	for i := 0; i < 20; i++ {
-		even(i % 9 + 30)
+		even(i%9 + 30)
 	}
 	strs = collect(200, func(i int) string { return fmt.Sprint("item-", i) })
 	ints = collect(300, func(i int) int64 { return int64(i) })
