@@ -570,7 +570,9 @@ static bool parse_maps_line(gmd_profile *p, const text_line *l, gmd_mapping *m)
     m->memory_limit = end;
     m->filename = m->build_id = "";
     int k = 0;
-    if (k < nt && strspn(t[k].s, "-rwxp") >= t[k].n) {
+    size_t perm = 0;   /* t[] point into the text: not NUL-terminated */
+    while (k < nt && perm < t[k].n && memchr("-rwxp", t[k].s[perm], 5)) perm++;
+    if (k < nt && perm == t[k].n) {
         if (!memchr(t[k].s, 'x', t[k].n)) return false;   /* not executable */
         k++;
     }
