@@ -70,7 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     gmd_objgraph *g = gmd_objgraph_build(data, size, &o, &err);
     if (!g) return 0;
-    if (types) gmd_dump_types(g, types, g->data_addr - bin_data);
+    if (types) {
+        gmd_dump_types(g, types, g->data_addr - bin_data);
+        /* show's field reading, on typed objects */
+        gmd_dump_field f[32];
+        for (uint32_t o = 0, shown = 0; o < g->nobjects && shown < 16; o++)
+            if (g->obj_type && g->obj_type[o] != GMD_NO_NODE) {
+                gmd_dump_fields(g, types, g->data_addr - bin_data, o, f, 32);
+                shown++;
+            }
+    }
     if (gmd_objgraph_dominators(g, &err) == 0) {
         gmd_dump_suspect *s;
         uint32_t n = gmd_dump_suspects(g, 0.1, &s);
