@@ -334,6 +334,89 @@ static void test_negative_values(void **state)
     done(&f);
 }
 
+/* A delta profile: main and mid add up to zero (a goroutine left one stack
+ * and one came to another), so they are not listed; their edges stay,
+ * named by ghost nodes after the listed ones, as pprof keeps them when no
+ * trimming rebuilds its graph. A rebuild (nodecount) drops them. */
+static void test_ghost_edges(void **state)
+{
+    (void)state;
+    tprof t = tprof_new();
+    tprof_add(&t, "main;mid;a", 1);
+    tprof_add(&t, "main;mid;b", -1);
+    fixture f;
+    build(&f, tprof_done(&t), NULL, &keep_all);
+    assert_int_equal(f.g.nnodes, 2);
+    assert_int_equal(f.g.nghosts, 2);
+    assert_false(has_node(&f.g, "mid"));
+    const gmd_graph_node *a = node(&f.g, "a");
+    assert_int_equal(a->nin, 1);
+    const gmd_graph_edge *e = &f.g.edges[a->in[0]];
+    assert_string_equal(f.g.nodes[e->src].label, "mid");
+    assert_true(e->src >= f.g.nnodes);
+    assert_int_equal(e->weight, 1);
+    assert_int_equal(f.g.edges[node(&f.g, "b")->in[0]].weight, -1);
+    gmd_graph_free(&f.g);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_graph_opts one = keep_all;
+    one.nodecount = 1;
+    assert_int_equal(gmd_graph_build(&f.s, &one, &f.g, &err), 0);
+    assert_int_equal(f.g.nnodes, 1);
+    assert_int_equal(f.g.nghosts, 0);
+    done(&f);
+}
+
+/* Tags (dot's label and size boxes): a node gets its samples' label set
+ * and numeric labels, flat at the leaf, cum everywhere; with count_tags a
+ * node's tags count toward nodecount. */
+static void test_tags(void **state)
+{
+    (void)state;
+    tprof u = tprof_new();
+    gmd_profile *q = u.p;
+    gmd_line l1 = {gmd_builder_function(u.b, "leaf", "leaf", "/x.go", 1), 10, 0};
+    gmd_line l2 = {gmd_builder_function(u.b, "main", "main", "/x.go", 1), 10, 0};
+    uint32_t ls[2] = {gmd_builder_location(u.b, GMD_NONE, 0x10, &l1, 1), gmd_builder_location(u.b, GMD_NONE, 0x20, &l2, 1)};
+    gmd_label lq[2] = {{gmd_intern_str(&q->strings, "role"), gmd_intern_str(&q->strings, "w"), 0, ""},
+                       {gmd_intern_str(&q->strings, "bytes"), "", 1024, ""}};
+    int64_t v = 3072;
+    gmd_builder_sample(u.b, ls, 2, &v, lq, 2, false);
+    fixture f;
+    build(&f, tprof_done(&u), NULL, &keep_all);
+    gmd_graph_tag *tags;
+    uint32_t n = gmd_graph_tags(&f.g, &tags);
+    assert_int_equal(n, 4);   /* per node: the label set and the size */
+    uint32_t leaf = gmd_graph_find(&f.g, "leaf");
+    int seen = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (tags[i].node != leaf) continue;
+        seen++;
+        assert_int_equal(tags[i].flat, 3072);
+        assert_int_equal(tags[i].cum, 3072);
+        assert_string_equal(tags[i].labels, "role:w");
+        if (tags[i].unit) {
+            assert_string_equal(tags[i].unit, "bytes");
+            assert_string_equal(tags[i].name, "1024");
+            assert_int_equal(tags[i].value, 1024);
+        } else {
+            assert_string_equal(tags[i].name, "role:w");
+        }
+    }
+    assert_int_equal(seen, 2);
+    free(tags);
+    /* nodecount 2 with tags: leaf (2 flat tags) alone fills it. */
+    gmd_graph_free(&f.g);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_graph_opts go = keep_all;
+    go.nodecount = 2;
+    go.count_tags = true;
+    assert_int_equal(gmd_graph_build(&f.s, &go, &f.g, &err), 0);
+    assert_int_equal(f.g.nnodes, 1);
+    done(&f);
+}
+
 static void test_top_json_and_peek(void **state)
 {
     (void)state;
@@ -458,7 +541,8 @@ int main(void)
         cmocka_unit_test(test_inline_edges),   cmocka_unit_test(test_lines_granularity),
         cmocka_unit_test(test_nodefraction),   cmocka_unit_test(test_filters),
         cmocka_unit_test(test_negative_values), cmocka_unit_test(test_top_json_and_peek),
-        cmocka_unit_test(test_split_walk),
+        cmocka_unit_test(test_split_walk),     cmocka_unit_test(test_ghost_edges),
+        cmocka_unit_test(test_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
