@@ -25,12 +25,14 @@ typedef enum gmd_gt_kind {
     GMD_GT_EFACE,      /* type, data */
     GMD_GT_MAP,        /* pointer to the map header; elem is the header struct */
     GMD_GT_CHAN,       /* pointer to the hchan; elem is the hchan struct */
+    GMD_GT_FUNC,       /* func value: nil, a static funcval, or a closure object whose first word is the code */
 } gmd_gt_kind;
 
 typedef enum gmd_gt_special {
     GMD_GT_ORDINARY,
     GMD_GT_MAPHDR,     /* internal/runtime/maps.Map: dirPtr is a group (dirLen 0) or a table directory */
     GMD_GT_HCHAN,      /* runtime.hchan: buf holds dataqsiz elements */
+    GMD_GT_CLOSURE,    /* a closure object: the size is the code pointer only, never an array of them */
 } gmd_gt_special;
 
 typedef struct gmd_gotype {
@@ -95,6 +97,11 @@ typedef struct gmd_goframevar {
 /* The in-memory pieces of the variables of the function at link-time `pc`;
  * returns how many (at most max). */
 uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max);
+
+/* A type for closure objects of the function containing link-time `pc`
+ * ("closure main.build.func1": the captured variables are not in DWARF by
+ * function); GMD_GT_NONE when pc is in no function. */
+uint32_t gmd_gotypes_closure(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size);
 
 /* A pointer-shaped type: an interface holding it keeps the value in its data word. */
 bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id);

@@ -75,6 +75,8 @@ assert_out_contains '"type":"main.Rect"'
 assert_out_contains '"type":"main.echo"'
 assert_out_contains '"type":"main.counter"'
 assert_out_contains '"type":"string data"'
+# the 50 closures of main.handlers, named after their function
+assert_out_contains '{"type":"closure main.build.func1","objects":50,'
 SESS=$(grep -o '{"type":"main.Session","objects":[0-9]*' "$T/out" | sed 's/.*://')
 assert_eq "$SESS" 2000 "main.Session objects"
 # retained by all main.Session objects: at least their own bytes and their users, events, data

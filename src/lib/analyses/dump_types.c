@@ -92,7 +92,7 @@ static void propose(prop *p, uint32_t o, uint32_t id)
     uint64_t size = type_size(p, id), room = p->g->obj_size[o] - value_off(p, o);
     if (!size || size > room || p->from_header[o]) return;
     uint32_t cur = p->type[o];
-    uint32_t key = id * 2 + (room >= 2 * size);
+    uint32_t key = id * 2 + (room >= 2 * size && gmd_gotypes_get(p->t, id)->special != GMD_GT_CLOSURE);
     if (cur == key) return;
     if (cur != GMD_NO_NODE && cur != STRDATA && type_size(p, cur / 2) >= size) return;
     p->type[o] = key;
@@ -180,6 +180,17 @@ static void walk_slot(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t off, uint64
         break;
     }
     case GMD_GT_ARRAY: walk_value(p, id, b, off, self_addr, depth); break;
+    case GMD_GT_FUNC: {
+        /* A closure object starts with its code pointer: name it after the function. */
+        uint32_t n = w ? gmd_objgraph_find(p->g, w) : GMD_NO_NODE;
+        uint64_t pc;
+        if (n == GMD_NO_NODE || p->g->obj_addr[gmd_node_object(p->g, n)] != w ||
+            !gmd_object_word(p->g, gmd_node_object(p->g, n), 0, &pc))
+            break;
+        uint32_t c = gmd_gotypes_closure(p->t, pc - p->bias, p->g->ptr_size);
+        if (c != GMD_GT_NONE) propose(p, gmd_node_object(p->g, n), c);
+        break;
+    }
     default: break;
     }
 }
@@ -479,6 +490,7 @@ static void leaf(fields_ctx *c, const char *name, uint32_t id, uint64_t off, int
     case GMD_GT_PTR:
     case GMD_GT_MAP:
     case GMD_GT_CHAN:
+    case GMD_GT_FUNC:
         f->kind = GMD_DF_PTR;
         f->value = bytes_at(c, off, ps, &ok);
         break;

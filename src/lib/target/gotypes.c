@@ -39,6 +39,7 @@ struct gmd_gotypes {
     uint32_t nmembers, capmembers;
     char *numkind;              /* [ntypes] see gmd_gotypes_number */
     gmd_u64map by_die;          /* DIE offset -> type id */
+    gmd_u64map closures;        /* function entry -> closure type id */
     gmd_u64map by_rtype;        /* runtime.types offset -> index into rdies */
     Dwarf_Off *rdies;
     uint32_t nrdies, caprdies;
@@ -287,7 +288,7 @@ static uint32_t parse(gmd_gotypes *t, Dwarf_Die *die, int depth)
             if (kind == K_CHAN && ref_die(die, AT_GO_ELEM, &elem)) t->types[hdr].group = parse(t, &elem, depth + 1);
             return id;
         }
-        if (kind == K_FUNC) return new_type(t, off, name, GMD_GT_PLAIN, 8);
+        if (kind == K_FUNC) return new_type(t, off, name, GMD_GT_FUNC, 8);
         id = parse(t, &target, depth + 1);
         if (id != GMD_GT_NONE) gmd_u64map_put(&t->by_die, off, id);
         return id;
@@ -304,7 +305,7 @@ static uint32_t parse(gmd_gotypes *t, Dwarf_Die *die, int depth)
         t->elem_die[id] = dwarf_dieoffset(&target);
         return id;
     case DW_TAG_array_type: return parse_array(t, die, name, depth);
-    case DW_TAG_subroutine_type: return new_type(t, off, name, GMD_GT_PLAIN, 8);
+    case DW_TAG_subroutine_type: return new_type(t, off, name, GMD_GT_FUNC, 8);
     case DW_TAG_base_type: {
         id = new_type(t, off, name, GMD_GT_PLAIN, size);
         uint64_t enc = 0;
@@ -363,6 +364,7 @@ gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err)
     gmd_arena_init(&t->arena, 64 << 10);
     gmd_u64map_init(&t->by_die);
     gmd_u64map_init(&t->by_rtype);
+    gmd_u64map_init(&t->closures);
     uint64_t sz;
     gmd_gobin_symbol(bin, "runtime.types", &t->types_base, &sz);
     uint32_t nvd = 0, capvd = 0;
@@ -425,6 +427,7 @@ void gmd_gotypes_free(gmd_gotypes *t)
     free(t->var_die);
     free(t->funcs);
     gmd_u64map_free(&t->by_die);
+    gmd_u64map_free(&t->closures);
     gmd_u64map_free(&t->by_rtype);
     gmd_arena_free(&t->arena);
     free(t);
@@ -474,9 +477,9 @@ bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id)
 {
     for (int i = 0; i < 8 && id < t->ntypes; i++) {
         const gmd_gotype *ty = &t->types[id];
-        if (ty->kind == GMD_GT_PTR || ty->kind == GMD_GT_MAP || ty->kind == GMD_GT_CHAN) return true;
+        if (ty->kind == GMD_GT_PTR || ty->kind == GMD_GT_MAP || ty->kind == GMD_GT_CHAN || ty->kind == GMD_GT_FUNC) return true;
         if (ty->size != 8) return false;
-        if (ty->kind == GMD_GT_PLAIN) return !strcmp(ty->name, "unsafe.Pointer") || !strncmp(ty->name, "func(", 5);
+        if (ty->kind == GMD_GT_PLAIN) return !strcmp(ty->name, "unsafe.Pointer");
         /* A struct or array of one pointer-shaped value is pointer-shaped too. */
         if ((ty->kind == GMD_GT_STRUCT || ty->kind == GMD_GT_ARRAY) && ty->nslots == 1) {
             id = t->slots[ty->first_slot].type;
@@ -588,7 +591,8 @@ static uint32_t scope_vars(gmd_gotypes *t, Dwarf_Die *scope, uint64_t pc, gmd_go
     return k;
 }
 
-uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max)
+/* Index into funcs of the function containing pc, or UINT32_MAX. */
+static uint32_t func_at(const gmd_gotypes *t, uint64_t pc)
 {
     uint32_t lo = 0, hi = t->nfuncs;   /* the last function starting at or below pc */
     while (lo < hi) {
@@ -596,8 +600,27 @@ uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out
         if (t->funcs[m].lo <= pc) lo = m + 1;
         else hi = m;
     }
-    if (!lo || pc >= t->funcs[lo - 1].hi) return 0;
+    return lo && pc < t->funcs[lo - 1].hi ? lo - 1 : UINT32_MAX;
+}
+
+uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max)
+{
+    uint32_t f = func_at(t, pc);
     Dwarf_Die fn;
-    if (!dwarf_offdie(t->dw, t->funcs[lo - 1].off, &fn)) return 0;
+    if (f == UINT32_MAX || !dwarf_offdie(t->dw, t->funcs[f].off, &fn)) return 0;
     return scope_vars(t, &fn, pc, out, max, 0);
+}
+
+uint32_t gmd_gotypes_closure(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size)
+{
+    uint32_t f = func_at(t, pc);
+    if (f == UINT32_MAX) return GMD_GT_NONE;
+    uint32_t id = gmd_u64map_get(&t->closures, t->funcs[f].lo);
+    if (id != UINT32_MAX) return id;
+    Dwarf_Die fn;
+    const char *name = dwarf_offdie(t->dw, t->funcs[f].off, &fn) ? dwarf_diename(&fn) : NULL;
+    id = new_type(t, 0, gmd_arena_printf(&t->arena, "closure %s", name ? name : "?"), GMD_GT_PLAIN, ptr_size);
+    t->types[id].special = GMD_GT_CLOSURE;
+    gmd_u64map_put(&t->closures, t->funcs[f].lo, id);
+    return id;
 }
