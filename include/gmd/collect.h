@@ -163,5 +163,10 @@ bool gmd_gctrace_cycle(const char *line, size_t len, uint64_t *n, double *t);
  * start (the program cannot be run, the bundle cannot be written); fetch
  * errors are counted, not fatal. */
 int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_result *r, gmd_err *err);
+/* Wait (at most max_sec) until the fetch threads of abandoned fetches have
+ * ended: their transfers abort within a second, but a process exiting
+ * under a thread still inside libcurl races with its TLS library's exit
+ * handlers. Call it after the results are shown, before exiting. */
+void gmd_collect_quiesce(double max_sec);
 
 #endif

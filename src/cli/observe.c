@@ -238,7 +238,10 @@ int observe_collect_and_report(observe_opts *o)
         o->collect.memory_ctx = NULL;
     }
     /* A failed bundle write (full disk) stopped collection: judge what was saved. */
-    if (crc < 0 && !w.failed) return cli_error(&err);
+    if (crc < 0 && !w.failed) {
+        gmd_collect_quiesce(2.0);
+        return cli_error(&err);
+    }
     if (w.failed) bundle_print_write_failure(&w, o->cmd);
 
     if (res.fetches_skipped)
@@ -268,6 +271,7 @@ int observe_collect_and_report(observe_opts *o)
         fprintf(stderr, "gmd %s: the program exited with status %d after %.1f s, before anything could be "
                 "measured (bundle: %s)\n", o->cmd, res.exit_status, res.elapsed, dir);
         if (o->json) observe_report(dir, true, true, NULL);   /* an "inconclusive" object for scripts */
+        gmd_collect_quiesce(2.0);
         return CLI_FAIL;
     }
     if (res.exited_by_itself && o->collect.argv)
@@ -275,7 +279,9 @@ int observe_collect_and_report(observe_opts *o)
     else if (res.exited_by_itself && o->collect.pid)
         fprintf(stderr, "gmd %s: process %d exited after %.1f s; what was collected until then is judged\n", o->cmd,
                 o->collect.pid, res.elapsed);
-    return observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
+    int rc = observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
+    gmd_collect_quiesce(2.0);
+    return rc;
 }
 
 /* ------------------------------------------------------------- options */

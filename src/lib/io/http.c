@@ -7,7 +7,6 @@
 #define CURL_DISABLE_TYPECHECK   /* its checks are macros on the real names */
 #include <curl/curl.h>
 #include <ctype.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,7 +90,7 @@ static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
 /* Set to abort every transfer still running (gmd run/watch set it when they
  * abandon fetches at the end of collection): libcurl calls this at least
  * once a second, even while the server sends nothing. */
-volatile sig_atomic_t gmd_http_abort;
+_Atomic int gmd_http_abort;   /* atomic: set on one thread, read on the fetching ones */
 static int on_progress(void *p, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
     (void)p, (void)a, (void)b, (void)c, (void)d;

@@ -320,7 +320,9 @@ static int spawn(char *const *argv, char **env, int *out_fd, int *err_fd, pid_t 
 enum { LANE_PROFILE, LANE_TRACE, NLANES };
 
 /* io/http.c: set, every transfer still running aborts within a second. */
-extern volatile sig_atomic_t gmd_http_abort;
+extern _Atomic int gmd_http_abort;
+/* Lane threads not yet ended (see gmd_collect_quiesce). */
+static _Atomic int lanes_running;
 
 typedef struct job {
     struct job *next;
@@ -421,7 +423,17 @@ static void *lane_main(void *arg)
         (void)!write(f->notify[1], "", 1);
     }
     fetcher_release(f);
+    lanes_running--;
     return NULL;
+}
+
+void gmd_collect_quiesce(double max_sec)
+{
+    double until = now_mono() + max_sec;
+    while (lanes_running > 0 && now_mono() < until) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static fetcher *fetcher_start(double start, gmd_err *err)
@@ -454,7 +466,9 @@ static fetcher *fetcher_start(double start, gmd_err *err)
         pthread_mutex_lock(&f->mu);
         f->refs++;
         pthread_mutex_unlock(&f->mu);
+        lanes_running++;
         if ((rc = pthread_create(&th, &attr, lane_main, a)) != 0) {
+            lanes_running--;
             pthread_mutex_lock(&f->mu);
             f->refs--;
             pthread_mutex_unlock(&f->mu);
