@@ -6,7 +6,8 @@
 // heap.pb.gz, allocs.pb.gz, goroutine.pb.gz, cpu.pb.gz, mutex.pb.gz,
 // block.pb.gz, and the delta profiles a server sends for ?seconds=1:
 // heap-delta.pb.gz, allocs-delta.pb.gz, goroutine-delta.pb.gz,
-// mutex-delta.pb.gz, block-delta.pb.gz. The shapes: a request pipeline of
+// mutex-delta.pb.gz, block-delta.pb.gz; heap-end.pb.gz after them (a
+// base/new pair with heap.pb.gz). The shapes: a request pipeline of
 // many functions, small helpers the compiler inlines, deep recursion
 // (direct and mutual), a generic function, goroutine labels (pprof.Do and
 // SetGoroutineLabels) and CPU samples under labels.
@@ -159,6 +160,9 @@ type node struct {
 //go:noinline
 func buildTree(depth int) *node {
 	n := &node{data: newBuffer(32 + depth)}
+	if depth == 0 { // large enough to be sampled always: the deepest stacks are in the profile
+		n.data = newBuffer(64 << 10)
+	}
 	if depth > 0 {
 		n.kids = append(n.kids, buildTree(depth-1))
 		if depth%8 == 0 {
@@ -210,8 +214,8 @@ func allocate() {
 	for i := 0; i < 20; i++ {
 		even(i%9 + 30)
 	}
-	strs = collect(200, func(i int) string { return fmt.Sprint("item-", i) })
-	ints = collect(300, func(i int) int64 { return int64(i) })
+	strs = collect(2000, func(i int) string { return fmt.Sprint("item-", i) })
+	ints = collect(3000, func(i int) int64 { return int64(i) }) // 24 kB slices: sampled always
 	// Some garbage, so inuse and alloc differ.
 	for i := 0; i < 50; i++ {
 		_ = decodeJSON(&request{id: i, body: make([]byte, 200)})
@@ -222,10 +226,10 @@ func allocate() {
 // ---- goroutines with labels, parked in several places.
 
 var stop = make(chan struct{})
-var parked sync.WaitGroup
+var parked, ready sync.WaitGroup
 
 //go:noinline
-func pollQueue(ctx context.Context) { <-stop }
+func pollQueue(ctx context.Context) { ready.Done(); <-stop }
 
 //go:noinline
 func waitLock(mu *sync.Mutex) { mu.Lock(); mu.Unlock() }
@@ -233,6 +237,7 @@ func waitLock(mu *sync.Mutex) { mu.Lock(); mu.Unlock() }
 //go:noinline
 func recurseThenWait(n int) {
 	if n == 0 {
+		ready.Done()
 		<-stop
 		return
 	}
@@ -243,6 +248,7 @@ var heldMu sync.Mutex
 
 func startGoroutines() {
 	heldMu.Lock() // released at stop: these waiters show in the goroutine profile
+	ready.Add(6 + 3 + 4 + 5)
 	for i := 0; i < 6; i++ {
 		parked.Add(1)
 		shard := fmt.Sprint(i % 3)
@@ -256,6 +262,7 @@ func startGoroutines() {
 		go func() {
 			defer parked.Done()
 			pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("role", "locker")))
+			ready.Done()
 			waitLock(&heldMu)
 		}()
 	}
@@ -466,16 +473,7 @@ func main() {
 	contend()
 	startGoroutines()
 	burnCPU()
-	// The goroutine profile once all the parked goroutines are parked.
-	for i := 0; ; i++ {
-		if i == 60000 {
-			fail("timed out waiting for the parked goroutines")
-		}
-		if pprof.Lookup("goroutine").Count() >= 19 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ready.Wait() // each parked goroutine has its labels and is at its wait
 	writeProfile("heap", "heap.pb.gz", 0)
 	writeProfile("allocs", "allocs.pb.gz", 0)
 	writeProfile("goroutine", "goroutine.pb.gz", 0)
@@ -485,4 +483,5 @@ func main() {
 	srv := httptest.NewServer(http.DefaultServeMux)
 	defer srv.Close()
 	fetchDeltas(srv)
+	writeProfile("heap", "heap-end.pb.gz", 0)
 }
