@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -415,49 +416,85 @@ var deltaStop = make(chan struct{})
 //go:noinline
 func arrive() { <-deltaStop }
 
-func fetchDeltas(srv *httptest.Server) {
-	names := []string{"heap", "allocs", "goroutine", "mutex", "block"}
-	var wg sync.WaitGroup
-	errs := make([]error, len(names))
-	for i, name := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := http.Get(srv.URL + "/debug/pprof/" + name + "?seconds=1")
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err == nil && resp.StatusCode != 200 {
-				err = fmt.Errorf("status %d: %s", resp.StatusCode, b)
-			}
-			if err == nil {
-				err = os.WriteFile(filepath.Join(out, name+"-delta.pb.gz"), b, 0o644)
-			}
-			errs[i] = err
-		}()
-	}
-	// Changes inside the window (if the machine is slow some land outside
-	// it: the profiles differ, the agreement does not).
-	time.Sleep(200 * time.Millisecond)
-	close(stop) // the labeled goroutines end
-	heldMu.Unlock()
-	parked.Wait()
-	for i := 0; i < 7; i++ {
-		go arrive()
-	}
-	sink = sink[:len(sink)/2] // half the kept objects become garbage
-	allocate()
-	contend()
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			fail("%s delta: %v", names[i], err)
+// parkedHandlers counts the delta handlers waiting out their window (each
+// took its first profile before it parked).
+func parkedHandlers() int {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	c := 0
+	for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+		if strings.Contains(g, "serveDeltaProfile") && strings.Contains(g, "[select") {
+			c++
 		}
 	}
-	close(deltaStop)
+	return c
+}
+
+// fetchDeltas makes each delta hold a change of its kind (so each has rows
+// to compare): the changes are made once every handler parked and are
+// checked to end within the window; a starved machine gets another try.
+func fetchDeltas(srv *httptest.Server) {
+	names := []string{"heap", "allocs", "goroutine", "mutex", "block"}
+	first := true
+	for attempt := 0; attempt < 5; attempt++ {
+		var wg sync.WaitGroup
+		bodies := make([][]byte, len(names))
+		errs := make([]error, len(names))
+		start := time.Now()
+		for i, name := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := http.Get(srv.URL + "/debug/pprof/" + name + "?seconds=1")
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer resp.Body.Close()
+				bodies[i], err = io.ReadAll(resp.Body)
+				if err == nil && resp.StatusCode != 200 {
+					err = fmt.Errorf("status %d: %s", resp.StatusCode, bodies[i])
+				}
+				errs[i] = err
+			}()
+		}
+		for i := 0; parkedHandlers() < len(names); i++ {
+			if i == 60000 { // 10 min: never a hang
+				fail("timed out waiting for the delta handlers")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if first { // the labeled goroutines end
+			close(stop)
+			heldMu.Unlock()
+			parked.Wait()
+			first = false
+		}
+		for i := 0; i < 7; i++ {
+			go arrive()
+		}
+		sink = sink[:len(sink)/2] // half the kept objects become garbage
+		allocate()
+		contend()
+		inTime := time.Since(start) < time.Second
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				fail("%s delta: %v", names[i], err)
+			}
+		}
+		if !inTime {
+			continue
+		}
+		for i, name := range names {
+			if err := os.WriteFile(filepath.Join(out, name+"-delta.pb.gz"), bodies[i], 0o644); err != nil {
+				fail("%v", err)
+			}
+		}
+		close(deltaStop)
+		return
+	}
+	fail("deltas: the machine was too slow 5 times")
 }
 
 func main() {
