@@ -13,8 +13,9 @@
  *                    start time, exit status; observed_pid and observed_exe (the
  *                    Go program sampled, e.g. the one `go run` started),
  *                    memprofilerate (GODEBUG's rate for the program, 524288 =
- *                    Go's default; 0 = unknown, e.g. watch) and gc_forced (GC
- *                    cycles gmd forced)
+ *                    Go's default; 0 = unknown, e.g. watch), gc_forced (GC
+ *                    cycles gmd forced), and trace_every / trace_seconds when
+ *                    execution traces were asked for
  *   heap/NNNN.pb.gz, goroutine/NNNN.pb.gz, ...   profiles exactly as received
  *   gctrace.log      the program's GODEBUG=gctrace=1 lines exactly as printed
  *   proc.jsonl       /proc samples: {"t","wall","rss","rss_anon",...} (bytes)
@@ -45,6 +46,8 @@ typedef struct gmd_bundle_meta {
     const char *observed_exe;    /* its executable; NULL = unknown */
     long memprofilerate;         /* the program's MemProfileRate per GODEBUG; 0 = unknown */
     uint32_t gc_forced;          /* heap fetches with ?gc=1 */
+    double trace_every_sec;      /* execution traces asked for this often; 0 = none */
+    double trace_seconds;        /* ... each this long */
 } gmd_bundle_meta;
 
 /* --- writing --------------------------------------------------------- */

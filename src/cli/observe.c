@@ -221,7 +221,9 @@ int observe_collect_and_report(observe_opts *o)
                             .stopped_by = res.exited ? (res.exited_by_itself ? 2 : res.interrupted ? 0 : 1) : 0,
                             .observed_pid = res.observed_pid, .observed_exe = res.observed_exe,
                             .memprofilerate = o->collect.argv ? res.memprofilerate : 0,
-                            .gc_forced = res.gc_forced};
+                            .gc_forced = res.gc_forced,
+                            .trace_every_sec = o->collect.pprof_url ? o->collect.trace_every_sec : 0,
+                            .trace_seconds = o->collect.trace_seconds};
     gmd_err merr;
     gmd_err_clear(&merr);
     if (gmd_bundle_write_meta(&w, &meta, &merr) < 0 && crc == 0) {

@@ -45,6 +45,7 @@ for f in "$T"/b/trace/*.trace; do
     assert_rc 0
     assert_out_contains "go 1."
 done
+assert_eq "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["trace_every"], m["trace_seconds"])' "$T/b/meta.json")" "2 1" "meta.json: trace settings"
 # The last round is at 6 s (it was at 5 s): the forced-GC heap of the end.
 assert_eq "$(python3 -c '
 import json, sys
@@ -58,6 +59,7 @@ PORT=$port run "$GMD" run --duration 3s --no-trace --no-html --quiet -o "$T/n" \
 assert_rc 0
 [ ! -e "$T/n/trace" ] || fail "--no-trace recorded traces"; pass
 ! grep -q '"kind":"trace"' "$T/n/index.jsonl" || fail "--no-trace indexed traces"; pass
+! grep -q '"trace_every"' "$T/n/meta.json" || fail "--no-trace: meta.json has trace settings"; pass
 
 # 3. Memory mode (no --pprof): no traces, whatever --trace-every says.
 PORT=0 run "$GMD" run --duration 3s --trace-every 1s --no-html --quiet -o "$T/m" -- "$T/heapleak"

@@ -435,6 +435,12 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
     }
     gmd_json_key(&j, "gc_forced");
     gmd_json_int(&j, m->gc_forced);
+    if (m->trace_every_sec > 0) {
+        gmd_json_key(&j, "trace_every");
+        gmd_json_double(&j, m->trace_every_sec);
+        gmd_json_key(&j, "trace_seconds");
+        gmd_json_double(&j, m->trace_seconds);
+    }
     gmd_json_object_end(&j);
     gmd_json_finish(&j);
     if (gmd_atomic_commit(&a, err) < 0) {
