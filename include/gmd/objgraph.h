@@ -104,6 +104,8 @@ typedef struct gmd_objgraph {
     uint64_t *obj_addr;         /* [nobjects], sorted */
     uint32_t *obj_size;         /* [nobjects] slot sizes (at most 4 GiB each) */
     uint64_t *obj_rec;          /* [nobjects] byte offset of the object's record */
+    uint32_t *page_first;       /* [npages + 1] first object at or above each 8 KiB page from obj_addr[0]; NULL when sparse */
+    uint64_t npages;
     uint64_t heap_bytes;
 
     uint32_t *out_start;        /* [nnodes + 1] CSR (fewer than 4 billion edges) */

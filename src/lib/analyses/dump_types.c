@@ -81,6 +81,16 @@ static uint64_t type_size(prop *p, uint32_t id)
 /* The offset of an object's value: past the malloc header word when it has one. */
 static uint64_t value_off(const prop *p, uint32_t o) { return p->has_header[o] ? p->g->ptr_size : 0; }
 
+/* Whether a value of the type holds anything to follow (else its objects are not read again). */
+static bool follows_any(const prop *p, uint32_t id)
+{
+    const gmd_gotype *ty = gmd_gotypes_get(p->t, id);
+    if (!ty) return false;
+    if (ty->kind == GMD_GT_PLAIN) return false;
+    if (ty->kind == GMD_GT_STRUCT) return ty->nslots || ty->special == GMD_GT_MAPHDR || ty->special == GMD_GT_HCHAN;
+    return true;   /* ARRAY kinds left are arrays of pointer-bearing elements */
+}
+
 static void push(prop *p, uint32_t o)
 {
     GMD_VEC_PUSH(p->work, p->nwork, p->capwork, o);
@@ -96,7 +106,7 @@ static void propose(prop *p, uint32_t o, uint32_t id)
     if (cur == key) return;
     if (cur != GMD_NO_NODE && cur != STRDATA && type_size(p, cur / 2) >= size) return;
     p->type[o] = key;
-    push(p, o);
+    if (follows_any(p, id)) push(p, o);
 }
 
 /* A value of type `id` lives at static address a (an unnamed block of data/bss). */
@@ -352,7 +362,7 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
         if (id == GMD_GT_NONE || !size) continue;
         p.type[o] = id * 2 + (g->obj_size[o] - g->ptr_size >= 2 * size);
         p.from_header[o] = 1;
-        push(&p, o);
+        if (follows_any(&p, id)) push(&p, o);
     }
     /* Globals with DWARF types, in data and bss. */
     for (uint32_t i = 0; i < gmd_gotypes_nvars(t); i++) {

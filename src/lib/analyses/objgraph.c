@@ -177,7 +177,7 @@ uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr)
 {
     if (!g->nobjects) return GMD_NO_NODE;
     uint64_t hi = g->obj_addr[g->nobjects - 1] + g->obj_size[g->nobjects - 1];
-    uint32_t i = find_object(g->obj_addr, g->obj_size, g->nobjects, NULL, 0, g->obj_addr[0], hi, addr);
+    uint32_t i = find_object(g->obj_addr, g->obj_size, g->nobjects, g->page_first, g->npages, g->obj_addr[0], hi, addr);
     return i == UINT32_MAX ? GMD_NO_NODE : g->nroots + i;
 }
 
@@ -704,6 +704,11 @@ out:
         free(b.size);
         free(b.rec);
     }
+    if (rc == 0 && b.page_first) {   /* kept: type propagation and show look addresses up too */
+        g->page_first = b.page_first;
+        g->npages = b.npages;
+        b.page_first = NULL;
+    }
     free(b.page_first);
     free(b.fins);
     free(b.gptrs);
@@ -738,6 +743,7 @@ void gmd_objgraph_free(gmd_objgraph *g)
     free(g->dom_kids);
     free(g->itabs);
     free(g->obj_type);
+    free(g->page_first);
     gmd_arena_free(&g->arena);
     free(g);
 }
