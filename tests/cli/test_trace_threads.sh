@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# gmd trace reads big traces on two threads (one orders the events, the
-# caller analyses them; see gmd_trace_set_threaded). Both ways must give the
-# same bytes: every view and the raw event dump on each recorded format, and
-# the same output, message and status on cut and corrupt traces.
-# GMD_TRACE_THREADS=0/1 forces the choice (small fixtures are read on one
-# thread by default).
+# gmd trace can read a trace on two threads (GMD_TRACE_THREADS=1: one orders
+# the events, the caller analyses them; see gmd_trace_set_threaded). Both
+# ways must give the same bytes: every view and the raw event dump on each
+# recorded format, and the same output, message and status on cut and
+# corrupt traces.
 . "$(dirname "$0")/lib.sh"
 TR=$FIXTURES/trace
 [ -s "$TR/go126.trace" ] || fail "trace fixtures missing in $TR (make-fixtures.sh)"
