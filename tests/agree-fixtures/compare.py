@@ -90,7 +90,7 @@ def cmp_top(want_path, got_path, allow):
     for i, (w, g) in enumerate(zip(wr, gr), 1):
         for c, a, b in zip(cols, w, g):
             if a != b:
-                differ("top: column %s" % c, i, " ".join(w), " ".join(g))
+                differ("column %s" % c, i, " ".join(w), " ".join(g))
     compare_lists("top", [" ".join(r) for r in wr], [" ".join(r) for r in gr])
     return len(wr)
 
@@ -262,7 +262,7 @@ def cmp_dot(want_path, got_path, allow):
     for what, w, g in (("node", wn, gn), ("edge", we, ge)):
         for i, k in enumerate(sorted(set(w) | set(g), key=str), 1):
             if w.get(k) != g.get(k):
-                differ("dot: %s %s" % (what, k if isinstance(k, str) else " -> ".join(k)), i,
+                differ("%s %s" % (what, k if isinstance(k, str) else " -> ".join(k)), i,
                        fmt(w, k), fmt(g, k))
     return len(wn)
 

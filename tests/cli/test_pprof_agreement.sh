@@ -90,5 +90,26 @@ grep -q "role:" "$T/goroutine-traces.gmd" || fail "no goroutine labels in the go
 grep -q "main.collect\[go.shape.int64\]" "$T/allocs-traces.gmd" || fail "no generic function in the allocs traces"
 [ "$(grep -c "main.buildTree" "$T/heap-traces.gmd")" -gt 60 ] || fail "no deep recursive stack in the heap traces"
 grep -q "NN1_0" "$T/heap-dot80.gmd" || fail "no size boxes in the heap graph"
+# And the comparer sees a one-digit change in any kind of row (the first
+# digit of the first row holding a given text), allowances or not.
+mutate() {
+    python3 -c 'import sys, re
+lines, sub, done = open(sys.argv[1]).read().split("\n"), sys.argv[2], False
+for i, l in enumerate(lines):
+    if not done and sub in l and re.search("[0-9]", l):
+        lines[i] = re.sub("[0-9]", lambda m: str((int(m.group()) + 1) % 10), l, count=1)
+        done = True
+print("\n".join(lines), end="")' "$1" "$2"
+}
+for c in "top heap-top main." "tree heap-delta-tree | main." "traces heap-traces bytes:" "dot heap-dot80 N1 [label"; do
+    set -f; set -- $c; set +f
+    kind=$1 name=$2; shift 2; re="$*"
+    mutate "$T/$name.gmd" "$re" >"$T/$name.mut"
+    ! cmp -s "$T/$name.gmd" "$T/$name.mut" || fail "self-check: no row of $name changed"
+    $CMP "$kind" "$T/$name.go" "$T/$name.mut" --allow edge-ties --allow dot-hint >/dev/null 2>"$T/$name.muterr" &&
+        fail "self-check: compare.py missed a changed row in $name"
+    grep -q "go tool pprof: " "$T/$name.muterr" || fail "self-check: not a row difference: $(cat "$T/$name.muterr")"
+    pass
+done
 echo "go tool pprof: $PPROF" >&2
 done_ok
