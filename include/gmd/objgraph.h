@@ -122,6 +122,7 @@ typedef struct gmd_objgraph {
 
     gmd_typename_fn type_name;
     void *type_ctx;
+    const gmd_hd_file *file;    /* opts->file: later passes release its pages too */
     uint64_t data_rec, bss_rec;  /* byte offsets of the data and bss records; 0 when absent */
     uint64_t *itabs;            /* [2 * nitabs] itab address, type descriptor address (itab records) */
     uint32_t nitabs;

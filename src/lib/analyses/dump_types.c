@@ -37,6 +37,7 @@ typedef struct prop {
     /* While a stack frame is walked: the frame's (and its caller's) bytes
      * and live pointer offsets; a dead slot may hold a stale pointer. */
     struct { const uint8_t *p; uint64_t *off; uint32_t n, cap; } live[2];
+    uint64_t dropped;        /* file offset of the read after which the mapping was last released */
 } prop;
 
 static bool is_live(const prop *p, gmd_hd_bytes b, uint64_t off)
@@ -244,6 +245,17 @@ static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint
     }
 }
 
+/* Release the mapped dump once reads have moved 64 MiB away from where it
+ * was last released (reads go in address order, which is nearly file order),
+ * so its pages do not all stay resident. */
+static void maybe_drop(prop *p, uint64_t rec_off)
+{
+    const gmd_hd_file *f = p->g->file;
+    if (!f || (rec_off >= p->dropped && rec_off - p->dropped < (64ull << 20))) return;
+    gmd_hd_file_drop(f, 0, f->len);
+    p->dropped = rec_off;
+}
+
 static void walk_object(prop *p, uint32_t o)
 {
     gmd_objgraph *g = p->g;
@@ -252,11 +264,18 @@ static void walk_object(prop *p, uint32_t o)
     gmd_hd_record rec;
     gmd_err err;
     if (gmd_hd_read_at(&g->reader, g->obj_rec[o], &rec, &err) < 0) return;
+    maybe_drop(p, g->obj_rec[o]);
     uint32_t id = key / 2;
     uint64_t size = type_size(p, id), off = value_off(p, o);
     if (!size) return;
     uint64_t n = key & 1 ? (g->obj_size[o] - off) / size : 1;
     for (uint64_t k = 0; k < n; k++) walk_value(p, id, rec.u.obj.contents, off + k * size, g->obj_addr[o], 0);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -354,6 +373,7 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
 
     /* Malloc headers: exact types, the strongest evidence. */
     for (uint32_t o = 0; o < n; o++) {
+        if (g->obj_size[o] > g->ptr_size * 8 * g->ptr_size) maybe_drop(&p, g->obj_rec[o]);   /* header sizes are read */
         uint64_t ta = gmd_object_type_addr(g, o);
         if (!ta) continue;
         p.has_header[o] = 1;
@@ -373,7 +393,25 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
         else if (p.bss.p && a >= g->bss_addr && a - g->bss_addr < p.bss.len) walk_value(&p, v->type, p.bss, a - g->bss_addr, g->bss_addr, 0);
     }
     walk_frames(&p);
-    while (p.nwork) walk_object(&p, p.work[--p.nwork]);
+    /* Rounds in address order (which is nearly file order), so the mapped
+     * dump is read front to back and released behind, as in pass 2;
+     * objects typed during a round wait for the next. */
+    uint32_t *cur = NULL, ncur = 0, capcur = 0;
+    while (p.nwork) {
+        uint32_t *t_ = cur;
+        cur = p.work;
+        ncur = p.nwork;
+        uint32_t c_ = capcur;
+        capcur = p.capwork;
+        p.work = t_;
+        p.capwork = c_;
+        p.nwork = 0;
+        qsort(cur, ncur, sizeof *cur, cmp_u32);
+        for (uint32_t i = 0; i < ncur; i++)
+            if (!i || cur[i] != cur[i - 1]) walk_object(&p, cur[i]);
+    }
+    free(cur);
+    if (g->file) gmd_hd_file_drop(g->file, 0, g->file->len);
 
     /* Names: two per type (one value, an array of them), plus string bytes. */
     uint32_t nt = 0;

@@ -687,6 +687,7 @@ gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_ob
     if (opts) {
         g->type_name = opts->type_name;
         g->type_ctx = opts->ctx;
+        g->file = opts->file;
     }
     int rc = -1;
     if (gmd_hd_open(&g->reader, data, len, err) < 0) goto out;
