@@ -245,13 +245,14 @@ static void walk_value(prop *p, uint32_t id, gmd_hd_bytes b, uint64_t base, uint
     }
 }
 
-/* Release the mapped dump once reads have moved 64 MiB away from where it
- * was last released (reads go in address order, which is nearly file order),
- * so its pages do not all stay resident. */
+/* Release the mapped dump once reads have moved 64 MiB away (either way)
+ * from where it was last released: reads go in address order, which is
+ * nearly file order, so its pages do not all stay resident. */
 static void maybe_drop(prop *p, uint64_t rec_off)
 {
     const gmd_hd_file *f = p->g->file;
-    if (!f || (rec_off >= p->dropped && rec_off - p->dropped < (64ull << 20))) return;
+    uint64_t dist = rec_off >= p->dropped ? rec_off - p->dropped : p->dropped - rec_off;
+    if (!f || dist < (64ull << 20)) return;
     gmd_hd_file_drop(f, 0, f->len);
     p->dropped = rec_off;
 }
