@@ -6,8 +6,9 @@
 # interleaved (run 1 of each, run 2 of each, ...: the machine is shared, so
 # its load moves all of them alike):
 #   gmd trace count     the reader alone (every event ordered, nothing kept), one thread
-#   gmd trace summary   the reader plus every analysis gmd trace does: on one
-#                       thread, and as gmd runs it (reader and analyses on two)
+#   gmd trace summary   the reader plus every analysis gmd trace does: as gmd
+#                       runs it (one thread), and with GMD_TRACE_THREADS=1
+#                       (the reader on a second thread)
 #   readevents          x/exp/trace's ReadEvent loop
 # and reports events/s, bytes/event, peak RSS (GNU time's maximum RSS) and
 # CPU time (user + sys, all threads; the least of the runs: on a shared
@@ -56,7 +57,7 @@ once() {
 for _ in $(seq "$runs"); do
   once count env GMD_TRACE_THREADS=0 "$GMD" trace count "$trace"
   once summary1 env GMD_TRACE_THREADS=0 "$GMD" trace summary "$trace"
-  once summary "$GMD" trace summary "$trace"
+  once summary env GMD_TRACE_THREADS=1 "$GMD" trace summary "$trace"
   once ref "$out/readevents" "$trace"
 done
 
