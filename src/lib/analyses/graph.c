@@ -432,6 +432,9 @@ static uint32_t node_key_of(const gmd_graph_node *n) { return n->key; }
 /* ---- ordering ---- */
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
+/* Go's abs64 on INT64_MIN stays INT64_MIN, so a NaN-scored node with no
+ * flat value sorts last; additions wrap as Go's do. */
+static int64_t go_abs64(int64_t v) { return v < 0 ? (int64_t)(0 - (uint64_t)v) : v; }
 
 typedef struct sort_item {
     const gmd_graph_node *n;
@@ -462,7 +465,7 @@ static int cmp_score(const void *pa, const void *pb)
 {
     const sort_item *x = pa, *y = pb;
     const gmd_graph_node *a = x->n, *b = y->n;
-    if (abs64(x->score) != abs64(y->score)) return abs64(x->score) > abs64(y->score) ? -1 : 1;
+    if (go_abs64(x->score) != go_abs64(y->score)) return go_abs64(x->score) > go_abs64(y->score) ? -1 : 1;
     int c = strcmp(a->label, b->label);
     if (c) return c;
     if (abs64(a->flat) != abs64(b->flat)) return abs64(a->flat) > abs64(b->flat) ? -1 : 1;
@@ -476,10 +479,20 @@ typedef struct entropy_acc {
     double in_total, out_total, in_score, out_score;
 } entropy_acc;
 
+/* As pprof computes it, NaN included: a zero weight (0 * -Inf) or a
+ * negative total (log2 of a negative) makes the node's score NaN. */
 static double frac_term(double w, double total)
 {
     double frac = w / total;
-    return frac > 0 ? -frac * log2(frac) : 0;
+    return -frac * log2(frac);
+}
+
+/* Go's int64(float64) as pprof's amd64 binary does it (CVTTSD2SQ): NaN and
+ * out-of-range values give INT64_MIN. */
+static int64_t go_int64(double v)
+{
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
+    return (int64_t)v;
 }
 
 static entropy_acc *edge_entropies(const gmd_graph *g, uint32_t all)
@@ -537,7 +550,7 @@ static void sort_nodes(gmd_graph *g, gmd_graph_order order)
             double score = 0;
             score += nin[i] == 0 ? 1 : ent[i].in_total == 0 ? 0 : ent[i].in_score;
             score += nout[i] == 0 ? 1 : out_entropy(&ent[i], nd->flat);
-            it[i].score = (int64_t)(score * (double)nd->cum) + nd->flat;
+            it[i].score = (int64_t)((uint64_t)go_int64(score * (double)nd->cum) + (uint64_t)nd->flat);
         }
     }
     free(nin);
