@@ -163,7 +163,7 @@ static void test_gctrace_cycle(void **state)
     assert_true(gmd_gctrace_cycle(l, strlen(l), &n, &t));
     assert_int_equal(n, 12);
     assert_true(t > 3.4559 && t < 3.4561);
-    const char *l2 = "gc 1 @0.005s 6%: x";
+    const char *l2 = "gc 1 @0.005s 6%: 0.010+0.5+0.002 ms clock, 0.02+0.1/0.2/0+0.004 ms cpu, 3->3->0 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P (forced)";
     assert_true(gmd_gctrace_cycle(l2, strlen(l2), &n, &t));
     assert_int_equal(n, 1);
     assert_true(t > 0.0049 && t < 0.0051);

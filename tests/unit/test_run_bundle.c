@@ -137,6 +137,12 @@ static void test_godebug_and_gctrace_lines(void **state)
     assert_true(gmd_is_gctrace_line("GC forced", 9));
     assert_false(gmd_is_gctrace_line("gc is great", 11));
     assert_false(gmd_is_gctrace_line("listening on :80", 16));
+    /* The program's own lines that only start like the runtime's pass through. */
+    assert_false(gmd_is_gctrace_line("gc 3 @ the office", 17));
+    assert_false(gmd_is_gctrace_line("GC forced by admin", 18));
+    assert_false(gmd_is_gctrace_line("scan: 12 files", 14));
+    static const char scan[] = "scan: total 5210+980+48113=54303 objs, 410+1204=1614 spans";
+    assert_true(gmd_is_gctrace_line(scan, sizeof scan - 1));
 
     gmd_pprof_base("http://h:1", buf, sizeof buf);
     assert_string_equal(buf, "http://h:1/debug/pprof");

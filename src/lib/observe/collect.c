@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "gmd/collect.h"
+#include "gmd/gctrace.h"
 #include "gmd/input.h"
 #include "gmd/proctree.h"
 #include "gmd/xalloc.h"
@@ -83,15 +84,19 @@ void gmd_pprof_base(const char *url, char *buf, size_t size)
         snprintf(buf, size, "%.*s%s", (int)n, url, suffix);
 }
 
+/* Only whole lines of the runtime's own forms count: the program's output
+ * (passed through) may well start with "gc 3 @" or "scan: " too. */
 bool gmd_is_gctrace_line(const char *line, size_t len)
 {
-    if (len >= 5 && !memcmp(line, "gc ", 3) && line[3] >= '0' && line[3] <= '9') {
-        size_t i = 3;
-        while (i < len && line[i] >= '0' && line[i] <= '9') i++;
-        return i + 2 < len && line[i] == ' ' && line[i + 1] == '@';
+    if (len >= 5 && !memcmp(line, "gc ", 3)) {
+        gmd_gc_cycle c;
+        return gmd_gctrace_parse_gc_line(line, len, &c) == 1;
     }
-    if (len >= 9 && !memcmp(line, "GC forced", 9)) return true;
-    return len >= 6 && !memcmp(line, "scan: ", 6);
+    if (len == 9 && !memcmp(line, "GC forced", 9)) return true;
+    /* Green Tea's gctrace=2 scan statistics (runtime.dumpScanStats). */
+    static const char spans[] = " spans";
+    return len >= 12 && (!memcmp(line, "scan: total ", 12) || !memcmp(line, "scan: class ", 12)) &&
+           len > sizeof spans && !memcmp(line + len - (sizeof spans - 1), spans, sizeof spans - 1);
 }
 
 void gmd_godebug_with_gctrace(const char *current, char *buf, size_t size, bool *had_gctrace)
