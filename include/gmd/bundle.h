@@ -69,6 +69,7 @@ bool gmd_errno_is_disk_full(int e);
 
 typedef struct gmd_bundle_writer {
     char *dir;
+    bool made_dir;               /* gmd_bundle_create made the directory itself */
     FILE *index, *gclog, *proc;  /* journals: each line flushed whole */
     off_t index_len, gclog_len, proc_len;   /* their lengths up to the last complete line */
     int64_t gclines, proclines;
@@ -107,6 +108,11 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
 /* Write a whole extra file into the bundle (e.g. report.html); not indexed. */
 FILE *gmd_bundle_open_file(const char *dir, const char *name, gmd_err *err);
 int gmd_bundle_close(gmd_bundle_writer *w, gmd_err *err);
+
+/* Remove a closed bundle that holds no sample (the program never started):
+ * the files a writer makes before any sample, then the directory when the
+ * writer made it and that leaves it empty. Anything else in it stays. */
+void gmd_bundle_discard(const gmd_bundle_writer *w, const char *dir);
 
 /* --- reading --------------------------------------------------------- */
 

@@ -242,6 +242,8 @@ int observe_collect_and_report(observe_opts *o)
     /* A failed bundle write (full disk) stopped collection: judge what was saved. */
     if (crc < 0 && !w.failed) {
         gmd_collect_quiesce(2.0);
+        /* The program never started (a bad path, no permission): leave no empty bundle behind. */
+        if (res.nprofiles + res.ngclines + res.nproc + res.traces == 0) gmd_bundle_discard(&w, dir);
         return cli_error(&err);
     }
     if (w.failed) bundle_print_write_failure(&w, o->cmd);

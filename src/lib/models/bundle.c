@@ -184,7 +184,10 @@ int gmd_bundle_create(gmd_bundle_writer *w, const char *dir, gmd_err *err)
     /* A file-size limit (ulimit -f) must fail a write with EFBIG, which the
      * writer handles like a full disk, not kill gmd with SIGXFSZ and lose the run. */
     signal(SIGXFSZ, SIG_IGN);
+    struct stat st;
+    bool existed = stat(dir, &st) == 0;
     if (mkdir_p(dir, err) < 0) return -1;
+    w->made_dir = !existed;
     if (!dir_is_empty(dir))
         return gmd_errf(err, "%s: already holds a bundle; choose another --out", dir);
     w->dir = gmd_xstrdup(dir);
@@ -466,6 +469,16 @@ int gmd_bundle_close(gmd_bundle_writer *w, gmd_err *err)
     free(w->dir);
     w->dir = NULL;
     return rc;
+}
+
+void gmd_bundle_discard(const gmd_bundle_writer *w, const char *dir)
+{
+    static const char *const made[] = {"index.jsonl", "meta.json", "meta.json.tmp", "proc.jsonl", "gctrace.log"};
+    char path[4096];
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+        if (snprintf(path, sizeof path, "%s/%s", dir, made[i]) < (int)sizeof path) unlink(path);
+    }
+    if (w->made_dir) rmdir(dir);   /* fails, harmlessly, when anything else is in it */
 }
 
 /* ---------------------------------------------------------------- reading */
