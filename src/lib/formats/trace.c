@@ -1294,7 +1294,7 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
     }
 }
 
-/* ---- the reading thread ----
+/* ---- the reading thread (opt-in: gmd_trace_set_threaded) ----
  *
  * With the whole input at hand (a mapped file, a fetched body), a second
  * thread reads and orders the events while the caller's thread consumes
