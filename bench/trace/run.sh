@@ -14,7 +14,7 @@
 # CPU time (user + sys, all threads; the least of the runs: on a shared
 # machine it moves less than wall time does).
 #
-#   bench/trace/run.sh [RUNS]      (default 3)
+#   bench/trace/run.sh [RUNS]      (default 3; the README's figures: nice -n -20 bench/trace/run.sh 7)
 #
 # Env: GMD (default ./build/gmd; use a Release build, as the README's figures), GO, BIG_ROUNDS (traceprog rounds; 10000
 #      gives about 220 MB), TRACE (use this trace instead of recording one).
