@@ -21,6 +21,8 @@ assert_rc 0
 assert_out_contains '"name":"main.registry -> static main.SessionRegistry"'
 assert_out_contains '"name":"main.router"'
 assert_out_contains '"name":"main.shapes"'
+assert_out_contains '"name":"main.lookup"'
+assert_out_contains '"name":"main.handlers"'
 assert_out_lacks '"name":"data+0x'
 assert_out_lacks '"name":"bss+0x'
 run "$GMD" dump top --binary "$BIN" "$H"
