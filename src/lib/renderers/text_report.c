@@ -316,9 +316,27 @@ static const char *num_label_unit(const gmd_label *l)
     return l->key;
 }
 
+/* A growable text buffer for one sample's label lines. */
+typedef struct tbuf {
+    char *b;
+    size_t len, cap;
+} tbuf;
+
+static void tbuf_put(tbuf *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->b = gmd_xrealloc(t->b, t->cap);
+    }
+    memcpy(t->b + t->len, s, n);
+    t->len += n;
+    t->b[t->len] = 0;
+}
+
 /* pprof prints each label key once with its values space-separated,
- * "%10s:  %s", string labels then numeric ones, each group sorted. */
-static void trace_labels(FILE *out, const gmd_sample *sm, bool numeric)
+ * "%10s:  %s", string labels then numeric ones, each group sorted. Appends
+ * those lines to t. */
+static void trace_labels(tbuf *t, const gmd_sample *sm, bool numeric)
 {
     if (!sm->nlabels) return;
     char **lines = gmd_xcalloc(sm->nlabels, sizeof *lines);
@@ -355,7 +373,8 @@ static void trace_labels(FILE *out, const gmd_sample *sm, bool numeric)
     }
     qsort(lines, nl, sizeof *lines, cmp_str);
     for (uint32_t i = 0; i < nl; i++) {
-        fprintf(out, "%s\n", lines[i]);
+        tbuf_put(t, lines[i], strlen(lines[i]));
+        tbuf_put(t, "\n", 1);
         free(lines[i]);
     }
     free(lines);
@@ -468,6 +487,55 @@ static void traces_json(FILE *out, const gmd_stackset *s, const gmd_report_opts 
     (void)o;
 }
 
+/* traces prints a line per frame of every sample (127 MB for 300,000 heap
+ * samples), so formatting each line through fprintf was most of its time.
+ * Lines are assembled in a buffer written in big blocks, and what repeats
+ * is formatted once: a sample's label lines per label set (equal sets share
+ * one array), its value per distinct value, a function name's length per
+ * function. The small caches are direct-mapped, so their memory is fixed. */
+#define TRACE_OBUF (1 << 16)
+#define TRACE_CACHE 1024
+
+typedef struct trace_out {
+    FILE *out;
+    size_t len;
+    char b[TRACE_OBUF];
+} trace_out;
+
+static void tout_flush(trace_out *t)
+{
+    if (t->len) fwrite(t->b, 1, t->len, t->out);
+    t->len = 0;
+}
+
+static void tout_put(trace_out *t, const char *s, size_t n)
+{
+    if (t->len + n > TRACE_OBUF) {
+        tout_flush(t);
+        if (n > TRACE_OBUF) {
+            fwrite(s, 1, n, t->out);
+            return;
+        }
+    }
+    memcpy(t->b + t->len, s, n);
+    t->len += n;
+}
+
+typedef struct label_slot {
+    const gmd_label *labels;
+    uint32_t nlabels;
+    tbuf text;
+} label_slot;
+
+typedef struct value_slot {
+    int64_t value;
+    bool used;
+    uint8_t len;
+    char text[VBUF + 16];       /* "%10s   " of the formatted value */
+} value_slot;
+
+static size_t hash_ptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 32); }
+
 int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, gmd_err *err)
 {
     (void)err;
@@ -475,22 +543,65 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
         traces_json(out, s, o);
         return 0;
     }
-    static const char sep[] = "-----------+-------------------------------------------------------";
+    static const char sep[] = "-----------+-------------------------------------------------------\n";
+    static const char pad[] = "             "; /* "%10s   " of "" */
     gmd_report_profile_labels(out, s, NULL);
+    fflush(out);
+    const gmd_profile *p = s->profile;
+    trace_out *t = gmd_xmalloc(sizeof *t);
+    t->out = out;
+    t->len = 0;
+    label_slot *ls = gmd_xcalloc(TRACE_CACHE, sizeof *ls);
+    value_slot *vs = gmd_xcalloc(TRACE_CACHE, sizeof *vs);
+    uint32_t *fnlen = gmd_xcalloc(p->nfunctions ? p->nfunctions : 1, sizeof *fnlen); /* length + 1; 0 = not yet */
     char v[VBUF], buf[1024];
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
         if (!st->nframes) continue;
-        const gmd_sample *sm = &s->profile->samples[st->sample];
-        fprintf(out, "%s\n", sep);
-        trace_labels(out, sm, false);
-        trace_labels(out, sm, true);
+        const gmd_sample *sm = &p->samples[st->sample];
+        tout_put(t, sep, sizeof sep - 1);
+        if (sm->nlabels) {
+            label_slot *l = &ls[hash_ptr(sm->labels) % TRACE_CACHE];
+            if (l->labels != sm->labels || l->nlabels != sm->nlabels) {
+                l->labels = sm->labels;
+                l->nlabels = sm->nlabels;
+                l->text.len = 0;
+                if (l->text.b) l->text.b[0] = 0;
+                trace_labels(&l->text, sm, false);
+                trace_labels(&l->text, sm, true);
+            }
+            tout_put(t, l->text.b ? l->text.b : "", l->text.len);
+        }
+        value_slot *vl = &vs[(size_t)((uint64_t)st->value * 0x9E3779B97F4A7C15ull >> 40) % TRACE_CACHE];
+        if (!vl->used || vl->value != st->value) {
+            int n = snprintf(vl->text, sizeof vl->text, "%10s   ", gmd_fmt_value(st->value, s->value_type.unit, v, sizeof v));
+            vl->len = (uint8_t)(n < 0 ? 0 : (size_t)n >= sizeof vl->text ? sizeof vl->text - 1 : (size_t)n);
+            vl->value = st->value;
+            vl->used = true;
+        }
         for (uint32_t k = 0; k < st->nframes; k++) {
             const gmd_frame *f = &st->frames[k];
-            fprintf(out, "%10s   %s%s\n", k == 0 ? gmd_fmt_value(st->value, s->value_type.unit, v, sizeof v) : "",
-                    frame_label(s, f, o->granularity, buf, sizeof buf), frame_inlined(s, st, k) ? " (inline)" : "");
+            if (k == 0) tout_put(t, vl->text, vl->len);
+            else tout_put(t, pad, sizeof pad - 1);
+            const char *name = frame_label(s, f, o->granularity, buf, sizeof buf);
+            size_t n;
+            if (f->function != GMD_NONE && name == p->functions[f->function].name) {
+                if (!fnlen[f->function]) fnlen[f->function] = (uint32_t)strlen(name) + 1;
+                n = fnlen[f->function] - 1;
+            } else {
+                n = strlen(name);
+            }
+            tout_put(t, name, n);
+            if (frame_inlined(s, st, k)) tout_put(t, " (inline)", 9);
+            tout_put(t, "\n", 1);
         }
     }
-    fprintf(out, "%s\n", sep);
+    tout_put(t, sep, sizeof sep - 1);
+    tout_flush(t);
+    for (size_t i = 0; i < TRACE_CACHE; i++) free(ls[i].text.b);
+    free(ls);
+    free(vs);
+    free(fnlen);
+    free(t);
     return 0;
 }
