@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Speed benchmark: `gmd pprof top` against `go tool pprof -top` on the same
-# large, real heap profile, timed as whole processes. See bench/README.md.
+# Speed benchmark: every `gmd pprof` verb against its `go tool pprof`
+# counterpart on the same large, real heap profile, timed as whole processes.
+# See bench/README.md.
 #
 #   bench/run.sh [RUNS]          RUNS timed runs of each command (default 5)
+#   VERBS="top traces" bench/run.sh   only these verbs (default: all; "text"
+#                                is the debug=1 text form of top)
 #
 # Env: GO (go binary), BUILD (gmd Release build dir, default build-bench),
 #      WALKS (samples in the proto profile, default 300000),
 #      TEXT_WALKS (samples in the debug=1 text profile, default 30000).
 set -euo pipefail
 runs=${1:-5}
-# gmd's run is short, so its median needs more samples to be steady.
-gmd_runs=${GMD_RUNS:-$((runs * 4 + 1))}
 root=$(cd "$(dirname "$0")/.." && pwd)
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 build=${BUILD:-$root/build-bench}
@@ -25,60 +26,97 @@ cmake --build "$build" -j2 --target gmd >/dev/null
 gmd=$build/gmd
 
 mkdir -p "$out"
-if [ ! -s "$out/heap.pb.gz" ] || [ ! -s "$out/heap-debug1.txt" ] || [ ! -x "$out/benchprog" ]; then
+if [ ! -s "$out/heap.pb.gz" ] || [ ! -s "$out/heap-debug1.txt" ] || [ ! -x "$out/benchprog" ] ||
+   [ ! -s "$out/heap-w100000.pb.gz" ] || [ ! -s "$out/heap-w150000.pb.gz" ] || [ ! -s "$out/heap-w200000.pb.gz" ]; then
   echo "== generating the benchmark program and its profiles into $out (once)"
   (cd "$root/bench/gen" && GOFLAGS=-mod=mod "$GO" run . -o "$out/prog")
   (cd "$out/prog" && GOFLAGS=-mod=mod "$GO" build -o "$out/benchprog" .)
   "$out/benchprog" "$out/heap.pb.gz" "$walks"
   "$out/benchprog" "$out/heap-debug1.txt" "$text_walks" debug
+  # Smaller runs of the same program: the base of diff and the other inputs
+  # of a four-profile convert (the same walks, so most stacks recur, as in
+  # snapshots of one process).
+  for w in 100000 150000 200000; do "$out/benchprog" "$out/heap-w$w.pb.gz" "$w"; done
 fi
 
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 
-# measure NAME RUNS CMD...: RUNS runs after one warm-up. Sets MED_T (median wall
-# seconds), MED_CPU (median user+sys seconds) and MED_RSS (median peak RSS,
-# KiB) and prints them. Wall time suffers when the machine is busy; CPU time
-# much less, so both are shown.
-measure() {
-  local name=$1 runs=$2; shift 2
-  "$@" >/dev/null 2>&1 || { echo "bench: '$*' failed:" >&2; "$@" 2>&1 >/dev/null | head -5 >&2; exit 1; }
-  local ts=() cpu=() rss=() i t0 t1
-  # Wall time of the command alone (GNU time's own start-up is a few ms,
-  # which matters next to gmd's); then CPU and peak RSS through GNU time.
-  for ((i = 0; i < runs; i++)); do
-    t0=$EPOCHREALTIME
-    "$@" >/dev/null 2>&1
-    t1=$EPOCHREALTIME
-    ts+=("$(calc "$t1 - $t0")")
-    /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
-    read -r u s m < <(tail -1 "$out/.time")
-    cpu+=("$(calc "$u + $s")")
-    rss+=("$m")
-  done
-  median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
-  MED_T=$(median "${ts[@]}")
-  MED_CPU=$(median "${cpu[@]}")
-  MED_RSS=$(median "${rss[@]}")
-  printf '  %-20s wall %7.3f s   cpu %7.2f s   peak RSS %7.1f MiB   (median of %d)\n' \
-    "$name" "$MED_T" "$MED_CPU" "$(calc "$MED_RSS / 1024")" "$runs"
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+least() { printf '%s\n' "$@" | sort -g | head -1; }
+
+# run1 CMD...: one timed run. Appends wall seconds (measured by the shell:
+# GNU time's own start-up is a few ms, which matters next to gmd's), then
+# through GNU time CPU seconds (user + sys, child processes included: `go tool
+# pprof` runs the cached pprof binary as a child) and peak RSS (KiB) to the
+# arrays named by R_T, R_C, R_M.
+run1() {
+  local t0 t1 u s m
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>&1
+  t1=$EPOCHREALTIME
+  eval "$R_T+=(\"$(calc "$t1 - $t0")\")"
+  /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
+  read -r u s m < <(tail -1 "$out/.time")
+  eval "$R_C+=(\"$(calc "$u + $s")\")"
+  eval "$R_M+=(\"$m\")"
 }
 
-# compare LABEL FILE: gmd pprof top vs go tool pprof -top on FILE.
-compare() {
-  local label=$1 file=$2
-  echo "== $label: $file ($(wc -c <"$file") bytes on disk, $(gzip -cdf "$file" | wc -c) uncompressed)"
-  measure "gmd pprof top" "$gmd_runs" "$gmd" pprof top "$file"
-  local gt=$MED_T gc=$MED_CPU gr=$MED_RSS
-  measure "go tool pprof -top" "$runs" "$GO" tool pprof -top "$file"
-  local pt=$MED_T pc=$MED_CPU pr=$MED_RSS
-  printf '  => gmd: %.1fx faster (wall), %.1fx less CPU, %.1fx less peak memory (targets: 30x faster, 5x less memory)\n' \
-    "$(calc "$pt / $gt")" "$(calc "$pc / $gc")" "$(calc "$pr / $gr")"
+# verb NAME -- GMD_CMD... -- PPROF_CMD...: one warm-up of each, then
+# interleaved rounds (gmd GMD_EACH times, pprof once per round, RUNS rounds),
+# so a change in the machine's load hits both sides alike. Prints median
+# wall, best-of-N and median CPU, median peak RSS, and the ratios.
+verb() {
+  local name=$1; shift; shift
+  local g=() p=()
+  while [ "$1" != -- ]; do g+=("$1"); shift; done; shift
+  p=("$@")
+  "${g[@]}" >/dev/null 2>&1 || { echo "bench: '${g[*]}' failed:" >&2; "${g[@]}" 2>&1 >/dev/null | head -5 >&2; exit 1; }
+  "${p[@]}" >/dev/null 2>&1 || { echo "bench: '${p[*]}' failed:" >&2; "${p[@]}" 2>&1 >/dev/null | head -5 >&2; exit 1; }
+  local gt=() gc=() gm=() pt=() pc=() pm=() i j
+  for ((i = 0; i < runs; i++)); do
+    for ((j = 0; j < gmd_each; j++)); do R_T=gt R_C=gc R_M=gm run1 "${g[@]}"; done
+    R_T=pt R_C=pc R_M=pm run1 "${p[@]}"
+  done
+  local gT gC gB gM pT pC pB pM
+  gT=$(median "${gt[@]}"); gC=$(median "${gc[@]}"); gB=$(least "${gc[@]}"); gM=$(median "${gm[@]}")
+  pT=$(median "${pt[@]}"); pC=$(median "${pc[@]}"); pB=$(least "${pc[@]}"); pM=$(median "${pm[@]}")
+  printf '  %-8s gmd   wall %6.3f s  cpu %6.2f s (best %5.2f)  RSS %6.1f MiB\n' "$name" "$gT" "$gC" "$gB" "$(calc "$gM / 1024")"
+  printf '  %-8s pprof wall %6.3f s  cpu %6.2f s (best %5.2f)  RSS %6.1f MiB\n' "" "$pT" "$pC" "$pB" "$(calc "$pM / 1024")"
+  printf '  %-8s => %.1fx faster (wall), %.1fx less CPU (median), %.1fx (best), %.1fx less memory\n' "" \
+    "$(calc "$pT / $gT")" "$(calc "$pC / $gC")" "$(calc "$pB / $gB")" "$(calc "$pM / $gM")"
+  printf '| %s | %.3f s, %.2f s CPU, %.0f MB | %.3f s, %.2f s CPU, %.0f MB | %.1fx wall, %.1fx CPU (best-of-%d %.1fx), %.1fx less memory |\n' \
+    "$name" "$gT" "$gC" "$(calc "$gM * 1.024 / 1000")" "$pT" "$pC" "$(calc "$pM * 1.024 / 1000")" \
+    "$(calc "$pT / $gT")" "$(calc "$pC / $gC")" "$runs" "$(calc "$pB / $gB")" "$(calc "$pM / $gM")" >>"$out/table.md"
 }
+
+want() { [ -z "${VERBS:-}" ] || [[ " $VERBS " == *" $1 "* ]]; }
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $("$GO" version)"
-compare "heap profile, gzipped protobuf" "$out/heap.pb.gz"
-if "$gmd" pprof top "$out/heap-debug1.txt" >/dev/null 2>&1; then
-  compare "heap profile, debug=1 text" "$out/heap-debug1.txt"
-else
-  echo "== debug=1 text: skipped (gmd cannot read it yet)"
+gmd_each=${GMD_EACH:-3}
+h=$out/heap.pb.gz
+b=$out/heap-w150000.pb.gz
+four=("$h" "$out/heap-w100000.pb.gz" "$b" "$out/heap-w200000.pb.gz")
+sym='main\.f1199$'
+: >"$out/table.md"
+echo "== $h ($(wc -c <"$h") bytes, $(gzip -cd "$h" | wc -c) uncompressed); $runs interleaved rounds, gmd $gmd_each runs a round"
+want top && verb top -- "$gmd" pprof top "$h" -- "$GO" tool pprof -top "$h"
+want peek && verb peek -- "$gmd" pprof peek "$sym" "$h" -- "$GO" tool pprof -peek "$sym" "$h"
+want tree && verb tree -- "$gmd" pprof tree "$h" -- "$GO" tool pprof -tree "$h"
+want traces && verb traces -- "$gmd" pprof traces "$h" -- "$GO" tool pprof -traces "$h"
+# list reads the generated program's source, which bench/out/prog holds.
+want list && verb list -- "$gmd" pprof list --source-path "$out/prog" "$sym" "$h" -- \
+  "$GO" tool pprof -source_path "$out/prog" -list "$sym" "$h"
+want diff && verb diff -- "$gmd" pprof diff "$b" "$h" -- "$GO" tool pprof -top -diff_base "$b" "$h"
+want dot && verb dot -- "$gmd" pprof dot "$h" -- "$GO" tool pprof -dot "$h"
+# pprof draws flame graphs only in its web UI (-http); its nearest
+# command-line picture is -svg, a call graph laid out by Graphviz (a child
+# process, counted). Not the same work: the ratio is indicative only.
+want flame && verb flame -- "$gmd" pprof flame -o "$out/.flame.svg" "$h" -- "$GO" tool pprof -svg -output "$out/.pprof.svg" "$h"
+want convert && verb convert -- "$gmd" pprof convert -o "$out/.merged.pb.gz" "${four[@]}" -- \
+  "$GO" tool pprof -proto -output "$out/.pprof-merged.pb.gz" "${four[@]}"
+if want text && "$gmd" pprof top "$out/heap-debug1.txt" >/dev/null 2>&1; then
+  echo "== debug=1 text: $out/heap-debug1.txt ($(wc -c <"$out/heap-debug1.txt") bytes)"
+  verb "top (text)" -- "$gmd" pprof top "$out/heap-debug1.txt" -- "$GO" tool pprof -top "$out/heap-debug1.txt"
 fi
+echo "== table rows (also in $out/table.md):"
+cat "$out/table.md"
