@@ -95,6 +95,9 @@ assert_out_contains "map[string]*main.Session reached from main.registry -> stat
 run "$GMD" dump suspects --json --binary "$BIN" "$H"
 assert_rc 0
 assert_out_contains '"container":"map","entries":2000'
+assert_out_contains '"types":[{"type":"map[string]*main.Session","objects":1,'
+assert_out_contains '{"type":"main.Session","objects":2000,'
+assert_out_lacks '"type":"table<'
 
 # show: one object's fields with types and values, and who points at it
 run "$GMD" dump show --binary "$BIN" "$H" "$(fact session)"

@@ -382,6 +382,62 @@ void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int
     free(skip);
 }
 
+static const gmd_dump_hist_row *sort_rows;
+static int by_row_retained(const void *a, const void *b)
+{
+    const gmd_dump_hist_row *x = &sort_rows[*(const uint32_t *)a], *y = &sort_rows[*(const uint32_t *)b];
+    return x->retained != y->retained ? (x->retained < y->retained ? 1 : -1) : (x->key > y->key) - (x->key < y->key);
+}
+
+/* Suspects by type: the known types whose objects together retain at least
+ * the threshold (their retained sizes nest: a map's entries' type is inside
+ * the map's). Only with types from the binary. */
+static void suspect_types(FILE *out, gmd_json *j, const gmd_objgraph *g, double threshold)
+{
+    if (!g->obj_type) return;
+    gmd_dump_histogram_result h;
+    gmd_dump_histogram(g, true, &h);
+    uint32_t *idx = gmd_xmalloc(((size_t)h.n + 1) * sizeof *idx), n = 0;
+    uint64_t total = g->reachable_bytes, min = (uint64_t)(threshold * (double)total);
+    for (uint32_t i = 0; i < h.n; i++) {
+        const char *t = gmd_type_key_name(g, h.rows[i].key);
+        if (!t || h.rows[i].retained < (min ? min : 1)) continue;
+        /* A map's tables and groups are its insides: the map itself is listed. */
+        t += strspn(t, "[]*");
+        if (!strncmp(t, "table<", 6) || !strncmp(t, "map.group[", 10)) continue;
+        idx[n++] = i;
+    }
+    sort_rows = h.rows;
+    if (n > 1) qsort(idx, n, sizeof *idx, by_row_retained);
+    if (n > 8) n = 8;
+    char a[32], b[32];
+    if (j) {
+        gmd_json_key(j, "types");
+        gmd_json_array_begin(j);
+    } else if (n) {
+        fprintf(out, "By type (the objects of a type together retain at least %.0f%%):\n", threshold * 100);
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        const gmd_dump_hist_row *r = &h.rows[idx[k]];
+        const char *t = gmd_type_key_name(g, r->key);
+        if (j) {
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "type"); gmd_json_string(j, t ? t : "?");
+            gmd_json_key(j, "objects"); gmd_json_uint(j, r->reachable);
+            gmd_json_key(j, "retained"); gmd_json_uint(j, r->retained);
+            gmd_json_key(j, "share"); gmd_json_double(j, pct(r->retained, total) / 100);
+            gmd_json_object_end(j);
+        } else {
+            fprintf(out, "  %s %s of %s retain%s %s (%.1f%%)\n", commas(r->reachable, a, sizeof a),
+                    r->reachable == 1 ? "object" : "objects", t ? t : "?", r->reachable == 1 ? "s" : "",
+                    iec(r->retained, b, sizeof b), pct(r->retained, total));
+        }
+    }
+    if (j) gmd_json_array_end(j);
+    free(idx);
+    gmd_dump_histogram_free(&h);
+}
+
 /* ", mostly 999 objects of 1.0 KiB (999.0 KiB, main.node)"; sizes left out when they vary. */
 static void print_common(FILE *out, const gmd_dump_suspect *x)
 {
@@ -488,8 +544,9 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
         print_path(out, g, path, len);
         fputc('\n', out);
     }
+    if (o->json) gmd_json_array_end(&j);
+    suspect_types(out, o->json ? &j : NULL, g, threshold);
     if (o->json) {
-        gmd_json_array_end(&j);
         gmd_json_object_end(&j);
         gmd_json_finish(&j);
     }
