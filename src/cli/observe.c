@@ -138,7 +138,8 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
     gmd_leak_opts lo = {.program_exited = b.stopped_by ? b.stopped_by == 2
                                                        : b.tool && !strcmp(b.tool, "run") && b.exit_status >= 0 &&
                                                              !b.interrupted && b.exit_status != 130 &&
-                                                             b.exit_status != 143 && b.exit_status != 137};
+                                                             b.exit_status != 143 && b.exit_status != 137,
+                      .pprof_url = b.pprof_url};
     if (gmd_leak_add_bundle(tr, &b, warn, NULL, &err) < 0 || gmd_leak_analyze(tr, &lo, &r, &err) < 0) {
         rc = cli_error(&err);
         goto out;

@@ -1439,7 +1439,8 @@ static void unresolved_heap(gmd_leak_tracker *tr, gmd_leak_result *r, verdicts *
     say(r, &e, "the heap grows %s; no allocation site resolves it: %s", fmt_rate(GMD_LEAK_HEAP, slope, a, sizeof a),
         tr->heap.nt ? "lower the sampling rate (--memprofilerate, GODEBUG=memprofilerate=N) or take two heap dumps "
                       "(gmd dump) and compare them"
-                    : "no heap profiles were taken; pass --pprof URL (the program's net/http/pprof) to name the site");
+                    : "no heap profile was taken (read from the program's memory or fetched from its --pprof URL): "
+                      "that is what names the site");
     say(r, &e, "gctrace: the live heap after GC went %s -> %s over %.1f s, rising in %u of %u cycles; Kendall's tau %.2f",
         gmd_fmt_bytes_iec(x.first, b, sizeof b), gmd_fmt_bytes_iec(x.current, c, sizeof c), span, x.rises, x.steps, tau);
     if (explained > 0)
@@ -1688,7 +1689,10 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
     }
 
     char reason[512] = "";
-    if (tr->heap.nt == 0 && tr->gor.nt == 0)
+    if (tr->heap.nt == 0 && tr->gor.nt == 0 && o && o->pprof_url && *o->pprof_url)
+        note(r, &notes, "no heap or goroutine profile was received from %s; they are what names the leaking code",
+             o->pprof_url);
+    else if (tr->heap.nt == 0 && tr->gor.nt == 0)
         note(r, &notes, "no heap or goroutine profiles: neither read from the program's memory nor fetched from --pprof URL "
              "(its net/http/pprof); they are what names the leaking code");
     else if (tr->heap.nt < MIN_SNAPSHOTS || tr->gor.nt < MIN_SNAPSHOTS)
@@ -1710,6 +1714,9 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         r->verdict = GMD_VERDICT_INCONCLUSIVE;
         if (o && o->program_exited && tr->heap.nt < MIN_SNAPSHOTS)
             snprintf(reason, sizeof reason, "the program exited after %.1f s, before a trend could be judged", r->duration);
+        else if (tr->heap.nt == 0 && o && o->pprof_url && *o->pprof_url)
+            snprintf(reason, sizeof reason, "no heap profile: none was received from %s (it failed or did not answer in time)",
+                     o->pprof_url);
         else if (tr->heap.nt == 0)
             snprintf(reason, sizeof reason, "no heap profile: none could be read from the program's memory and no --pprof "
                      "URL was given");
