@@ -73,17 +73,127 @@ static void put_colour(FILE *out, double share, bool fill)
     fprintf(out, "\"#%02x%02x%02x\"", r, other, b);
 }
 
-/* Where the package ends in a Go symbol: the first '.' after the last '/',
- * looking only before any receiver or type-argument list. */
-static void go_name_parts(const char *name, size_t *short_start, size_t *pkg_end)
+/* pprof's ShortenFunctionName, the name a dot node shows: its Go module
+ * version, package path, Java package and C++ namespace rules, written out
+ * by hand because they are Go (RE2) regexes whose leftmost-first, greedy
+ * matching POSIX regexes do not reproduce. The result is a copy (free it). */
+static int is_word(int c) { return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
+/* `^(.*?)/v(?:[2-9]|[1-9][0-9]+)([./].*)$` -> `${1}${2}`: the first /vN
+ * (N >= 2) followed by '.' or '/' is dropped. */
+static void drop_go_major_version(char *f)
 {
-    size_t i, slash = 0;
-    for (i = 0; name[i] && name[i] != '(' && name[i] != '['; i++)
-        if (name[i] == '/') slash = i + 1;
-    size_t end = slash;
-    while (end < i && name[end] != '.') end++;
-    *short_start = slash;
-    *pkg_end = end;
+    for (char *p = f; (p = strstr(p, "/v")) != NULL; p++) {
+        const char *d = p + 2, *e = NULL;
+        if (*d >= '2' && *d <= '9' && (d[1] == '.' || d[1] == '/')) {
+            e = d + 1;
+        } else if (*d >= '1' && *d <= '9' && is_digit(d[1])) {
+            e = d + 1;
+            while (is_digit(*e)) e++;
+            if (*e != '.' && *e != '/') e = NULL;
+        }
+        if (e && !strchr(e, '\n')) {
+            memmove(p, e, strlen(e) + 1);
+            return;
+        }
+    }
+}
+
+/* `^(?:[\w\-\.]+\/)+([^.]+\..+)`: after the longest run of path segments
+ * that leaves "x.y", or NULL. */
+static const char *go_short(const char *f)
+{
+    const char *best = NULL, *seg = f;
+    for (const char *p = f; *p; p++) {
+        if (*p == '/') {
+            if (p == seg) break;
+            const char *r = p + 1, *dot = strchr(r, '.');
+            if (*r && *r != '.' && dot && dot[1] && dot[1] != '\n') best = r;
+            seg = p + 1;
+        } else if (!is_word((unsigned char)*p) && *p != '-' && *p != '.') {
+            break;
+        }
+    }
+    return best;
+}
+
+/* `^(?:[a-z]\w*\.)*([A-Z][\w\$]*\.(?:<init>|[a-z][\w\$]*(?:\$\d+)?))(?:(?:\()|$)`:
+ * the class and method of a Java name; sets *len. */
+static const char *java_short(const char *f, size_t *len)
+{
+    const char *q = f;
+    while (is_lower((unsigned char)*q)) {   /* the longest [a-z]\w*\. prefix */
+        const char *e = q + 1;
+        while (is_word((unsigned char)*e)) e++;
+        if (*e != '.') break;
+        q = e + 1;
+    }
+    if (!is_upper((unsigned char)*q)) return NULL;   /* shorter prefixes end before a lower-case letter */
+    const char *e = q + 1;
+    while (is_word((unsigned char)*e) || *e == '$') e++;
+    if (*e++ != '.') return NULL;
+    if (!strncmp(e, "<init>", 6)) {
+        e += 6;
+    } else {
+        if (!is_lower((unsigned char)*e)) return NULL;
+        while (is_word((unsigned char)*e) || *e == '$') e++;
+    }
+    if (*e && *e != '(') return NULL;
+    *len = (size_t)(e - q);
+    return q;
+}
+
+/* `^(?:[_a-zA-Z]\w*::)+(_*[A-Z]\w*::~?[_a-zA-Z]\w*(?:<.*>)?)`: a C++ class
+ * and method; sets *len. */
+static const char *cpp_short(const char *f, size_t *len)
+{
+    const char *starts[256];
+    size_t n = 0;
+    const char *p = f;
+    while (n < 256 && (*p == '_' || is_upper((unsigned char)*p) || is_lower((unsigned char)*p))) {
+        const char *e = p + 1;
+        while (is_word((unsigned char)*e)) e++;
+        if (e[0] != ':' || e[1] != ':') break;
+        p = e + 2;
+        starts[n++] = p;
+    }
+    while (n > 0) {   /* greedy: the most segments first */
+        const char *q = starts[--n], *e = q;
+        while (*e == '_') e++;
+        if (!is_upper((unsigned char)*e)) continue;
+        while (is_word((unsigned char)*e)) e++;
+        if (e[0] != ':' || e[1] != ':') continue;
+        e += 2;
+        if (*e == '~') e++;
+        if (*e != '_' && !is_upper((unsigned char)*e) && !is_lower((unsigned char)*e)) continue;
+        while (is_word((unsigned char)*e)) e++;
+        const char *gt = *e == '<' ? strrchr(e, '>') : NULL;
+        if (gt && !memchr(e, '\n', (size_t)(gt - e))) e = gt + 1;
+        *len = (size_t)(e - q);
+        return q;
+    }
+    return NULL;
+}
+
+static char *pprof_short_name(const char *name)
+{
+    static const char anon[] = "(anonymous namespace)::";
+    if (!strncmp(name, anon, sizeof anon - 1)) name += sizeof anon - 1;
+    char *f = gmd_xstrdup(name);
+    drop_go_major_version(f);
+    const char *s = go_short(f);
+    size_t len = 0;
+    if (s) len = strlen(s);
+    else s = java_short(f, &len);
+    if (!s) s = cpp_short(f, &len);
+    if (s) {
+        memmove(f, s, len);
+        f[len] = '\0';
+    }
+    return f;
 }
 
 static const char *base_name(const char *path)
@@ -176,16 +286,10 @@ static void write_node(dot_ctx *c, uint32_t i)
 
     fprintf(out, "N%u [label=\"", i + 1);
     if (n->name[0]) {
-        /* The package on its own line, then the rest of the symbol. */
-        size_t short_start, pkg_end;
-        go_name_parts(n->name, &short_start, &pkg_end);
-        if (n->name[pkg_end] == '.' && n->name[pkg_end + 1]) {
-            put_dot(out, n->name + short_start, pkg_end - short_start);
-            fputs("\\n", out);
-            put_name_lines(out, n->name + pkg_end + 1);
-        } else {
-            put_dot_str(out, n->name);
-        }
+        /* pprof's short name, a line per "." or "::" part. */
+        char *short_name = pprof_short_name(n->name);
+        put_name_lines(out, short_name);
+        free(short_name);
         if (c->g->granularity == GMD_GRAN_LINES && n->file[0]) {
             fputs("\\n", out);
             put_dot_str(out, base_name(n->file));
