@@ -329,29 +329,39 @@ static gmd_profile *load_one(const pprof_opts *o, const char *spec)
 
 gmd_profile *pprof_load(const pprof_opts *o, char *const *specs, int n)
 {
-    gmd_profile **ps = gmd_xcalloc((size_t)n + 1, sizeof *ps);
     gmd_profile *result = NULL;
     gmd_err err;
     gmd_err_clear(&err);
-    int loaded = 0;
-    for (; loaded < n; loaded++)
-        if (!(ps[loaded] = load_one(o, specs[loaded]))) goto out;
     if (n == 1) {
-        result = ps[0];
-        ps[0] = NULL;
+        if (!(result = load_one(o, specs[0]))) return NULL;
     } else {
-        result = gmd_profile_merge(ps, NULL, (size_t)n, &err);
-        if (!result) {
+        /* One input at a time, freed once merged: peak memory is the result
+         * and one input, not all of them. */
+        gmd_merger *m = gmd_merger_new();
+        for (int i = 0; i < n; i++) {
+            gmd_profile *p = load_one(o, specs[i]);
+            if (!p) {
+                gmd_merger_free(m);
+                return NULL;
+            }
+            int rc = gmd_merger_add(m, p, 1, &err);
+            gmd_profile_free(p);
+            if (rc < 0) {
+                gmd_merger_free(m);
+                cli_error(&err);
+                return NULL;
+            }
+        }
+        if (!(result = gmd_merger_finish(m, &err))) {
             cli_error(&err);
-            goto out;
+            return NULL;
         }
     }
     if (o->base) {
         gmd_profile *base = load_one(o, o->base);
         if (!base) {
             gmd_profile_free(result);
-            result = NULL;
-            goto out;
+            return NULL;
         }
         gmd_profile *d = gmd_profile_diff(base, result, &err);
         gmd_profile_free(base);
@@ -359,9 +369,6 @@ gmd_profile *pprof_load(const pprof_opts *o, char *const *specs, int n)
         result = d;
         if (!result) cli_error(&err);
     }
-out:
-    for (int i = 0; i < loaded; i++) gmd_profile_free(ps[i]);
-    free(ps);
     return result;
 }
 

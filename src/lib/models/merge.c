@@ -14,20 +14,21 @@ static bool same_types(const gmd_profile *a, const gmd_profile *b)
     return true;
 }
 
-gmd_profile *gmd_profile_merge(gmd_profile *const *ps, const int *signs, size_t n, gmd_err *err)
+/* Merging is incremental so a caller can load, add and free one profile at
+ * a time: with four large inputs only the result and one input are in
+ * memory at once, which also lets the freed pages be reused instead of the
+ * kernel handing out (and zeroing) fresh ones. */
+struct gmd_merger {
+    gmd_profile *out;
+    gmd_builder *b;
+    size_t n;                   /* profiles added; types are checked against out's */
+};
+
+gmd_merger *gmd_merger_new(void) { return gmd_xcalloc(1, sizeof(gmd_merger)); }
+
+static void start(gmd_merger *m, const gmd_profile *first)
 {
-    if (n == 0) {
-        gmd_errf(err, "nothing to merge");
-        return NULL;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if (!same_types(ps[0], ps[i])) {
-            gmd_errf(err, "cannot combine profiles with different sample types (profile %zu differs from the first)", i + 1);
-            return NULL;
-        }
-    }
     gmd_profile *out = gmd_profile_new();
-    const gmd_profile *first = ps[0];
     out->format = first->format;
     out->nsample_types = first->nsample_types;
     out->sample_types = gmd_arena_alloc(&out->arena, first->nsample_types * sizeof *out->sample_types);
@@ -41,62 +42,110 @@ gmd_profile *gmd_profile_merge(gmd_profile *const *ps, const int *signs, size_t 
     out->doc_url = gmd_intern_str(&out->strings, first->doc_url);
     out->drop_frames = gmd_intern_str(&out->strings, first->drop_frames);
     out->keep_frames = gmd_intern_str(&out->strings, first->keep_frames);
+    m->out = out;
+    m->b = gmd_builder_new(out);
+}
 
-    gmd_builder *b = gmd_builder_new(out);
-    uint32_t nv = first->nsample_types;
-    int64_t *vals = gmd_xmalloc((nv ? nv : 1) * sizeof *vals);
-    for (size_t pi = 0; pi < n; pi++) {
-        const gmd_profile *p = ps[pi];
-        int sign = signs ? signs[pi] : 1;
-        /* pprof keeps the largest period and the earliest time. */
-        if (p->period > out->period) out->period = p->period;
-        if (p->time_nanos && (!out->time_nanos || p->time_nanos < out->time_nanos)) out->time_nanos = p->time_nanos;
-        out->duration_nanos += p->duration_nanos;
-
-        uint32_t *mapmap = gmd_xmalloc((p->nmappings ? p->nmappings : 1) * sizeof *mapmap);
-        uint32_t *fmap = gmd_xmalloc((p->nfunctions ? p->nfunctions : 1) * sizeof *fmap);
-        for (uint32_t i = 0; i < p->nfunctions; i++) {
-            const gmd_function *f = &p->functions[i];
-            fmap[i] = gmd_builder_function(b, f->name, f->system_name, f->filename, f->start_line);
-        }
-        for (uint32_t i = 0; i < p->nmappings; i++) mapmap[i] = gmd_builder_mapping(b, &p->mappings[i]);
-        uint32_t *lmap = gmd_xmalloc((p->nlocations ? p->nlocations : 1) * sizeof *lmap);
-        gmd_line *lines = NULL;
-        size_t caplines = 0;
-        for (uint32_t i = 0; i < p->nlocations; i++) {
-            const gmd_location *l = &p->locations[i];
-            if (l->nlines > caplines) {
-                caplines = l->nlines;
-                lines = gmd_xrealloc(lines, caplines * sizeof *lines);
-            }
-            for (uint32_t j = 0; j < l->nlines; j++) {
-                lines[j] = l->lines[j];
-                lines[j].function = fmap[l->lines[j].function];
-            }
-            uint32_t m = l->mapping == GMD_NONE ? GMD_NONE : mapmap[l->mapping];
-            lmap[i] = gmd_builder_location(b, m, l->address, lines, l->nlines);
-        }
-        free(lines);
-        uint32_t *locs = NULL;
-        size_t caplocs = 0;
-        for (uint32_t s = 0; s < p->nsamples; s++) {
-            const gmd_sample *sm = &p->samples[s];
-            if (sm->nlocations > caplocs) {
-                caplocs = sm->nlocations;
-                locs = gmd_xrealloc(locs, caplocs * sizeof *locs);
-            }
-            for (uint32_t k = 0; k < sm->nlocations; k++) locs[k] = lmap[sm->locations[k]];
-            for (uint32_t k = 0; k < nv; k++) vals[k] = sign * sm->values[k];
-            gmd_builder_sample(b, locs, sm->nlocations, vals, sm->labels, sm->nlabels, true);
-        }
-        free(locs);
-        free(lmap);
-        free(fmap);
-        free(mapmap);
+int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
+{
+    if (m->n == 0) {
+        start(m, p);
+    } else if (!same_types(m->out, p)) {
+        gmd_errf(err, "cannot combine profiles with different sample types (profile %zu differs from the first)", m->n + 1);
+        return -1;
     }
+    m->n++;
+    gmd_profile *out = m->out;
+    gmd_builder *b = m->b;
+    uint32_t nv = out->nsample_types;
+    int64_t *vals = gmd_xmalloc((nv ? nv : 1) * sizeof *vals);
+    /* pprof keeps the largest period and the earliest time. */
+    if (p->period > out->period) out->period = p->period;
+    if (p->time_nanos && (!out->time_nanos || p->time_nanos < out->time_nanos)) out->time_nanos = p->time_nanos;
+    out->duration_nanos += p->duration_nanos;
+
+    uint32_t *mapmap = gmd_xmalloc((p->nmappings ? p->nmappings : 1) * sizeof *mapmap);
+    uint32_t *fmap = gmd_xmalloc((p->nfunctions ? p->nfunctions : 1) * sizeof *fmap);
+    for (uint32_t i = 0; i < p->nfunctions; i++) {
+        const gmd_function *f = &p->functions[i];
+        fmap[i] = gmd_builder_function(b, f->name, f->system_name, f->filename, f->start_line);
+    }
+    for (uint32_t i = 0; i < p->nmappings; i++) mapmap[i] = gmd_builder_mapping(b, &p->mappings[i]);
+    uint32_t *lmap = gmd_xmalloc((p->nlocations ? p->nlocations : 1) * sizeof *lmap);
+    gmd_line *lines = NULL;
+    size_t caplines = 0;
+    for (uint32_t i = 0; i < p->nlocations; i++) {
+        const gmd_location *l = &p->locations[i];
+        if (l->nlines > caplines) {
+            caplines = l->nlines;
+            lines = gmd_xrealloc(lines, caplines * sizeof *lines);
+        }
+        for (uint32_t j = 0; j < l->nlines; j++) {
+            lines[j] = l->lines[j];
+            lines[j].function = fmap[l->lines[j].function];
+        }
+        uint32_t mi = l->mapping == GMD_NONE ? GMD_NONE : mapmap[l->mapping];
+        lmap[i] = gmd_builder_location(b, mi, l->address, lines, l->nlines);
+    }
+    free(lines);
+    uint32_t *locs = NULL;
+    size_t caplocs = 0;
+    for (uint32_t s = 0; s < p->nsamples; s++) {
+        const gmd_sample *sm = &p->samples[s];
+        if (sm->nlocations > caplocs) {
+            caplocs = sm->nlocations;
+            locs = gmd_xrealloc(locs, caplocs * sizeof *locs);
+        }
+        for (uint32_t k = 0; k < sm->nlocations; k++) locs[k] = lmap[sm->locations[k]];
+        for (uint32_t k = 0; k < nv; k++) vals[k] = sign * sm->values[k];
+        gmd_builder_sample(b, locs, sm->nlocations, vals, sm->labels, sm->nlabels, true);
+    }
+    free(locs);
+    free(lmap);
+    free(fmap);
+    free(mapmap);
     free(vals);
-    gmd_builder_finish(b);
+    return 0;
+}
+
+gmd_profile *gmd_merger_finish(gmd_merger *m, gmd_err *err)
+{
+    if (m->n == 0) {
+        gmd_errf(err, "nothing to merge");
+        free(m);
+        return NULL;
+    }
+    gmd_builder_finish(m->b);
+    gmd_profile *out = m->out;
+    free(m);
     return out;
+}
+
+void gmd_merger_free(gmd_merger *m)
+{
+    if (!m) return;
+    if (m->n) {
+        gmd_builder_finish(m->b);
+        gmd_profile_free(m->out);
+    }
+    free(m);
+}
+
+gmd_profile *gmd_profile_merge(gmd_profile *const *ps, const int *signs, size_t n, gmd_err *err)
+{
+    if (n == 0) {
+        gmd_errf(err, "nothing to merge");
+        return NULL;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!same_types(ps[0], ps[i])) {
+            gmd_errf(err, "cannot combine profiles with different sample types (profile %zu differs from the first)", i + 1);
+            return NULL;
+        }
+    }
+    gmd_merger *m = gmd_merger_new();
+    for (size_t i = 0; i < n; i++) gmd_merger_add(m, ps[i], signs ? signs[i] : 1, err);
+    return gmd_merger_finish(m, err);
 }
 
 gmd_profile *gmd_profile_diff(gmd_profile *base, gmd_profile *newp, gmd_err *err)
