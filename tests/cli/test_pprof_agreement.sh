@@ -81,10 +81,36 @@ agree tree "heap-focus" "tree --focus serve $P/heap.pb.gz" "-tree -focus=serve $
 agree top "heap-base" "top -n 0 --base $P/heap.pb.gz $P/heap-end.pb.gz" "-top -base $P/heap.pb.gz $P/heap-end.pb.gz"
 agree tree "heap-base-tree" "tree -i alloc_space --base $P/heap.pb.gz $P/heap-end.pb.gz" "-tree -sample_index=alloc_space -base $P/heap.pb.gz $P/heap-end.pb.gz" edge-ties
 
+# dot's node names, shortened as pprof's ShortenFunctionName does, on names
+# no single Go program has: module major versions, paths with dots and
+# dashes, Java- and C++-shaped names, generics, runtime type functions.
+# A heap text carries them (gmd converts it; pprof reads the names as given).
+names='type:.eq.internal/profile.functionKey github.com/redis/go-redis/v9.(*Client).Process
+github.com/foo/bar/v10/baz.Func gopkg.in/yaml.v3.(*decoder).unmarshal main.Server.handle
+main.Handler.func1 time.Time.Format main.collect[...] main.collect[go.shape.int64] absl::Mutex::Lock
+net/http.HandlerFunc.ServeHTTP main.(*T).Method-fm example.com/a-b/c.d/e.F a/b main.main.func1.2
+k8s.io/client-go/tools/cache.(*Reflector).ListAndWatch.func1 github.com/x/y/v2 C.malloc
+std::vector<int>::push_back ns::Outer::~Outer github.com/a/b/v2x.F example.com/m/v2/v3.F
+_Foo::Bar::baz<int,char>::qux pkg/path.(*T[...]).M main.T.m$1'
+{
+    echo "heap profile: 30: 3000 [30: 3000] @ heap/1048576"
+    i=1
+    set -f   # the names hold glob characters
+    for n in $names; do
+        printf '1: %d [1: %d] @ 0x%x001\n#\t0x%x000\t%s+0x10\t/src/x.go:%d\n\n' $((i * 100)) $((i * 100)) $i $i "$n" $i
+        i=$((i + 1))
+    done
+    set +f
+} >"$T/names.txt"
+"$GMD" pprof convert "$T/names.txt" -o "$T/names.pb.gz" >/dev/null 2>"$T/names.err" || fail "convert names: $(cat "$T/names.err")"
+agree dot "names-dot" "dot -n 100 $T/names.pb.gz" "-symbolize=none -dot -nodecount=100 $T/names.pb.gz" dot-hint
+grep -q 'label="go-redis\\n(\*Client)\\nProcess' "$T/names-dot.gmd" || fail "names: go-redis/v9 not shortened as pprof does"
+
 # The comparison can fail: the shapes it is about are in what was compared.
 grep -q "(inline)" "$T/heap-top.gmd" || fail "no inlined frame in the heap profile's rows"
 grep -q "role:" "$T/goroutine-traces.gmd" || fail "no goroutine labels in the goroutine traces"
 grep -q "main.collect\[go.shape.int64\]" "$T/allocs-traces.gmd" || fail "no generic function in the allocs traces"
+grep -q "main.Server.handle" "$T/heap-traces.gmd" && grep -q "main.Handler.func1" "$T/heap-traces.gmd" || fail "no value-receiver method or closure of an exported function in the heap traces"
 [ "$(grep -c "main.buildTree" "$T/heap-traces.gmd")" -gt 60 ] || fail "no deep recursive stack in the heap traces"
 grep -q "NN1_0" "$T/heap-dot80.gmd" || fail "no size boxes in the heap graph"
 # And the comparer sees a one-digit change in any kind of row (the first

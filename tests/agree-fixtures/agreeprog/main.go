@@ -143,11 +143,27 @@ func middlewareLog(r *request) {
 	middlewareMetrics(r)
 }
 
+// Names pprof's dot shortens in its own ways: a value-receiver method
+// (main.Server.handle) and a closure of an exported function
+// (main.Handler.func1).
+type Server struct{ size int }
+
+//go:noinline
+func (s Server) handle(r *request) { keep(newBuffer(s.size)) }
+
+//go:noinline
+func Handler(r *request) {
+	f := func() { keep(newBuffer(2048 + r.id%3)) }
+	f()
+}
+
 //go:noinline
 func serve(n int) {
 	for i := 0; i < n; i++ {
 		r := &request{id: i, body: make([]byte, 100+i%7*50)}
 		middlewareLog(r)
+		Server{size: 1536}.handle(r)
+		Handler(r)
 	}
 }
 
