@@ -78,6 +78,12 @@ for p in mutex block; do
     done
 done
 agree tree "heap-focus" "tree --focus serve $P/heap.pb.gz" "-tree -focus=serve $P/heap.pb.gz"
+agree tree "heap-tree-cum" "tree --cum $P/heap.pb.gz" "-tree -cum $P/heap.pb.gz"
+agree peek "heap-peek-lines" "peek --granularity lines main\\. $P/heap.pb.gz" "-peek main\\. -lines $P/heap.pb.gz"
+agree dot "heap-dot-lines" "dot --granularity lines $P/heap.pb.gz" "-dot -lines $P/heap.pb.gz" dot-hint
+agree dot "heap-dot-focus" "dot --focus serve $P/heap.pb.gz" "-dot -focus=serve $P/heap.pb.gz" dot-hint
+agree dot "heap-dot-alloc" "dot -i alloc_space $P/heap.pb.gz" "-dot -sample_index=alloc_space $P/heap.pb.gz" dot-hint
+agree dot "heap-dot-base" "dot --base $P/heap.pb.gz $P/heap-end.pb.gz" "-dot -base $P/heap.pb.gz $P/heap-end.pb.gz" dot-hint dot-n0
 agree top "heap-base" "top -n 0 --base $P/heap.pb.gz $P/heap-end.pb.gz" "-top -base $P/heap.pb.gz $P/heap-end.pb.gz"
 agree tree "heap-base-tree" "tree -i alloc_space --base $P/heap.pb.gz $P/heap-end.pb.gz" "-tree -sample_index=alloc_space -base $P/heap.pb.gz $P/heap-end.pb.gz" edge-ties
 
