@@ -62,9 +62,8 @@ int pprof_diff(pprof_opts *o)
         goto out;
     }
     gmd_stackset s;
-    o->select.location_frames_only = true;   /* the top report walks location tables only */
+    o->select.location_frames_only = true;   /* the top report and flame graph walk location tables only */
     int built = pprof_stacks(o, d, &s);
-    o->select.location_frames_only = false;  /* the flame graph below reads stacks' frames */
     if (built < 0) {
         rc = CLI_FAIL;
         goto out;

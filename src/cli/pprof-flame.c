@@ -35,6 +35,7 @@ int pprof_flame(pprof_opts *o)
     int rc = CLI_FAIL;
     gmd_stackset scur, sbase;
     memset(&sbase, 0, sizeof sbase);
+    o->select.location_frames_only = true;   /* the flame graph walks location tables only */
     if (pprof_stacks(o, cur, &scur) < 0) goto free_profiles;
     if (base && pprof_stacks(o, base, &sbase) < 0) goto free_cur;
 

@@ -47,8 +47,12 @@ typedef struct fnode {
     uint32_t merged_n;
 } fnode;
 
-/* A stack as a sequence of name ranks, outermost first. */
+/* A stack as a sequence of name ranks, outermost first. key holds the
+ * first ranks packed (rank + 1, so a shorter stack sorts first), compared
+ * before seq: most comparisons then end without reaching into the pool. */
+#define KEY_WORDS 2
 typedef struct fstack {
+    uint64_t key[KEY_WORDS];
     const uint32_t *seq;
     uint32_t n;
     bool is_base;
@@ -92,6 +96,17 @@ static uint32_t name_id(flame *f, const char *interned)
     return id;
 }
 
+/* A stack's frames, counted through the per-location tables: the stack set
+ * may have been built without per-stack frame lists (location_frames_only),
+ * which for large profiles are its biggest allocation. */
+static size_t stack_nframes(const gmd_stackset *s, const gmd_stack *st)
+{
+    const gmd_sample *sm = &s->profile->samples[st->sample];
+    size_t n = 0;
+    for (uint32_t k = 0; k < sm->nlocations; k++) n += s->loc_nframes[sm->locations[k]];
+    return n;
+}
+
 /* Turn each stack of `s` into a sequence of name ids (outermost first) in
  * `pool`, resolving names once per function or unsymbolized location. */
 static void flame_collect(flame *f, const gmd_stackset *s, bool is_base, uint32_t *pool, size_t *npool,
@@ -104,37 +119,62 @@ static void flame_collect(flame *f, const gmd_stackset *s, bool is_base, uint32_
     memset(loc_id, 0xff, (p->nlocations ? p->nlocations : 1) * sizeof *loc_id);
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
+        const gmd_sample *sm = &p->samples[st->sample];
         fstack *fs = &stacks[(*nstacks)++];
         fs->seq = pool + *npool;
-        fs->n = st->nframes;
         fs->is_base = is_base;
         fs->value = st->value;
-        for (uint32_t k = st->nframes; k-- > 0;) {
-            const gmd_frame *fr = &st->frames[k];
-            uint32_t *slot = fr->function != GMD_NONE ? &fn_id[fr->function] : &loc_id[fr->location];
-            if (*slot == UINT32_MAX) {
-                char buf[32];
-                *slot = name_id(f, gmd_intern_str(&f->names, gmd_frame_name(s, fr, buf, sizeof buf)));
+        size_t start = *npool;
+        /* The frames are the locations' frames in order, leaf first: walk
+         * both backwards for the outermost first. */
+        for (uint32_t k = sm->nlocations; k-- > 0;) {
+            uint32_t loc = sm->locations[k];
+            const gmd_frame *lf = s->loc_frames + s->loc_first[loc];
+            for (uint32_t j = s->loc_nframes[loc]; j-- > 0;) {
+                const gmd_frame *fr = &lf[j];
+                uint32_t *slot = fr->function != GMD_NONE ? &fn_id[fr->function] : &loc_id[fr->location];
+                if (*slot == UINT32_MAX) {
+                    char buf[32];
+                    *slot = name_id(f, gmd_intern_str(&f->names, gmd_frame_name(s, fr, buf, sizeof buf)));
+                }
+                pool[(*npool)++] = *slot;
             }
-            pool[(*npool)++] = *slot;
         }
+        fs->n = (uint32_t)(*npool - start);
     }
     free(fn_id);
     free(loc_id);
 }
 
 static const flame *sort_flame;   /* qsort has no context argument */
+static uint32_t key_bits, key_per_word;   /* bits per packed rank, ranks per key word */
 
 static int cmp_id_by_name(const void *a, const void *b)
 {
     return strcmp(sort_flame->by_id[*(const uint32_t *)a], sort_flame->by_id[*(const uint32_t *)b]);
 }
 
+/* Pack the first ranks of st into its key, most significant first. */
+static void stack_key(fstack *st)
+{
+    uint32_t k = 0;
+    for (uint32_t w = 0; w < KEY_WORDS; w++) {
+        uint64_t v = 0;
+        for (uint32_t j = 0; j < key_per_word; j++, k++)
+            v = (v << key_bits) | (k < st->n ? (uint64_t)st->seq[k] + 1 : 0);
+        st->key[w] = v;
+    }
+}
+
 static int cmp_stack(const void *a, const void *b)
 {
     const fstack *x = a, *y = b;
+    for (uint32_t w = 0; w < KEY_WORDS; w++)
+        if (x->key[w] != y->key[w]) return x->key[w] < y->key[w] ? -1 : 1;
+    /* Equal keys: the packed ranks are equal (and so are both lengths if
+     * either ended inside them); compare what follows. */
     uint32_t n = x->n < y->n ? x->n : y->n;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = key_per_word * KEY_WORDS; i < n; i++)
         if (x->seq[i] != y->seq[i]) return x->seq[i] < y->seq[i] ? -1 : 1;
     return x->n < y->n ? -1 : x->n > y->n;
 }
@@ -199,11 +239,11 @@ static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *b
     size_t nframes = 0, nst = cur->nstacks + (base ? base->nstacks : 0);
     int64_t cur_abs = 0, base_abs = 0;
     for (uint32_t k = 0; k < cur->nstacks; k++) {
-        nframes += cur->stacks[k].nframes;
+        nframes += stack_nframes(cur, &cur->stacks[k]);
         cur_abs = sat_add(cur_abs, abs64(cur->stacks[k].value));
     }
     for (uint32_t k = 0; base && k < base->nstacks; k++) {
-        nframes += base->stacks[k].nframes;
+        nframes += stack_nframes(base, &base->stacks[k]);
         base_abs = sat_add(base_abs, abs64(base->stacks[k].value));
     }
     uint32_t *pool = gmd_xmalloc((nframes ? nframes : 1) * sizeof *pool);
@@ -221,6 +261,11 @@ static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *b
     qsort(f->id_of_rank, f->nids, sizeof *f->id_of_rank, cmp_id_by_name);
     for (uint32_t r = 0; r < f->nids; r++) f->rank_of_id[f->id_of_rank[r]] = r;
     for (size_t i = 0; i < npool; i++) pool[i] = f->rank_of_id[pool[i]];
+    /* rank + 1 in key_bits bits (0 marks a stack's end). */
+    key_bits = 1;
+    while (key_bits < 32 && ((uint64_t)f->nids + 1) >> key_bits) key_bits++;
+    key_per_word = 64 / key_bits;
+    for (size_t i = 0; i < nstacks; i++) stack_key(&stacks[i]);
     qsort(stacks, nstacks, sizeof *stacks, cmp_stack);
 
     /* The root's own value is a lower bound of the final width, so the
