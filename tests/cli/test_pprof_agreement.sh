@@ -83,6 +83,11 @@ agree peek "heap-peek-lines" "peek --granularity lines main\\. $P/heap.pb.gz" "-
 agree dot "heap-dot-lines" "dot --granularity lines $P/heap.pb.gz" "-dot -lines $P/heap.pb.gz" dot-hint
 agree dot "heap-dot-focus" "dot --focus serve $P/heap.pb.gz" "-dot -focus=serve $P/heap.pb.gz" dot-hint
 agree dot "heap-dot-alloc" "dot -i alloc_space $P/heap.pb.gz" "-dot -sample_index=alloc_space $P/heap.pb.gz" dot-hint
+agree top "merged" "top -n 0 $P/heap.pb.gz $P/heap-end.pb.gz" "-top $P/heap.pb.gz $P/heap-end.pb.gz"
+agree traces "merged-mutex" "traces $P/mutex.pb.gz $P/mutex-delta.pb.gz" "-traces $P/mutex.pb.gz $P/mutex-delta.pb.gz"
+agree top "cpu-show" "top -n 0 --show main $P/cpu.pb.gz" "-top -show=main $P/cpu.pb.gz"
+agree top "goroutine-hide" "top -n 0 --hide runtime $P/goroutine.pb.gz" "-top -hide=runtime $P/goroutine.pb.gz"
+agree top "block-ignore" "top -n 0 --ignore pprof $P/block.pb.gz" "-top -ignore=pprof $P/block.pb.gz"
 agree dot "heap-dot-base" "dot --base $P/heap.pb.gz $P/heap-end.pb.gz" "-dot -base $P/heap.pb.gz $P/heap-end.pb.gz" dot-hint dot-n0
 agree top "heap-base" "top -n 0 --base $P/heap.pb.gz $P/heap-end.pb.gz" "-top -base $P/heap.pb.gz $P/heap-end.pb.gz"
 agree tree "heap-base-tree" "tree -i alloc_space --base $P/heap.pb.gz $P/heap-end.pb.gz" "-tree -sample_index=alloc_space -base $P/heap.pb.gz $P/heap-end.pb.gz" edge-ties
