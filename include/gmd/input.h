@@ -81,4 +81,16 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
                  uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
                  gmd_err *err);
 
+/* Fetch a URL as a stream (an execution trace of any length in bounded
+ * memory): the transfer runs on a thread of its own and the body arrives on
+ * *fd as it comes. Returns NULL with err when the request fails before the
+ * body (refused, HTTP error, redirect elsewhere). An end of the stream before
+ * the whole body (timeout, reset) is told by gmd_http_stream_result once *fd
+ * has reached its end: 0, or -1 with err. Close aborts a transfer still
+ * running, closes *fd and returns the same. */
+typedef struct gmd_http_stream gmd_http_stream;
+gmd_http_stream *gmd_http_stream_open(const char *url, double timeout_sec, uint64_t max_bytes, int *fd, gmd_err *err);
+int gmd_http_stream_result(gmd_http_stream *st, gmd_err *err);
+int gmd_http_stream_close(gmd_http_stream *st, gmd_err *err);
+
 #endif

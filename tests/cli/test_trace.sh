@@ -119,6 +119,43 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["go_versio
 pass
 kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null
 
+# A URL is read as it downloads. A download cut off part way (the server
+# closes after 60% of a Content-Length it promised) gives what came before
+# and says why it ended; errors before the body stay one-line errors.
+cat >"$T/cutserver.py" <<'PY'
+import http.server, sys, threading
+data = open(sys.argv[1], "rb").read()
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if not self.path.startswith("/debug/pprof/trace"):
+            self.send_error(404, "Unknown profile"); return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) * 6 // 10]); self.wfile.flush()
+        self.close_connection = True
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[2], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+rm -f "$T/cutport"
+python3 "$T/cutserver.py" "$TR/go126.trace" "$T/cutport" & CUT=$!
+trap 'kill $CUT 2>/dev/null; rm -rf "$T"' EXIT
+for _ in $(seq 100); do [ -s "$T/cutport" ] && break; sleep 0.1; done
+[ -s "$T/cutport" ] || fail "cutserver did not start"
+run timeout 60 "$GMD" trace summary "http://127.0.0.1:$(cat "$T/cutport")/debug/pprof/trace?seconds=1"
+assert_rc 0
+assert_out_contains "trace cut off at byte"
+assert_out_contains "(the download ended:"
+run timeout 60 "$GMD" trace summary "http://127.0.0.1:$(cat "$T/cutport")/debug/pprof/nosuch"
+[ "$RC" -ne 0 ] || fail "a 404 trace URL exited 0"
+pass
+assert_err_contains "HTTP 404"
+assert_err_one_line
+kill $CUT 2>/dev/null; wait $CUT 2>/dev/null
+
 # SVG timeline.
 run "$GMD" trace timeline -o "$T/t.svg" "$TR/go126.trace"
 assert_rc 0

@@ -230,6 +230,7 @@ struct gmd_trace_reader {
     uintptr_t released;       /* mapping dropped up to here */
     gmd_blob blob;            /* when opened by spec */
     bool has_blob;
+    gmd_http_stream *http;    /* a URL, read as it downloads */
 
     /* the current generation */
     uint64_t gen_off, next_gen_off, gen, min_ts;
@@ -621,11 +622,17 @@ static void set_truncated(gmd_trace_reader *r, uint64_t cut)
     if (!r->gen) {
         snprintf(r->truncated, sizeof r->truncated, "trace cut off at byte %llu, inside the header of a batch of the next generation",
                  (unsigned long long)cut);
-        return;
+    } else {
+        snprintf(r->truncated, sizeof r->truncated,
+                 "trace cut off at byte %llu: generation %llu (from byte %llu, %u batches) was incomplete and is left out",
+                 (unsigned long long)cut, (unsigned long long)r->gen, (unsigned long long)r->gen_off, r->nbatches);
     }
-    snprintf(r->truncated, sizeof r->truncated,
-             "trace cut off at byte %llu: generation %llu (from byte %llu, %u batches) was incomplete and is left out",
-             (unsigned long long)cut, (unsigned long long)r->gen, (unsigned long long)r->gen_off, r->nbatches);
+    /* A download that ended early says why (its stream has reached its end). */
+    gmd_err e;
+    if (r->http && gmd_http_stream_result(r->http, &e) < 0) {
+        size_t n = strlen(r->truncated);
+        snprintf(r->truncated + n, sizeof r->truncated - n, " (the download ended: %s)", e.msg);
+    }
 }
 
 /* 1 loaded, 0 no more generations, -1 error. Not inlined: once per
@@ -1557,6 +1564,20 @@ gmd_trace_reader *gmd_trace_open_fd(int fd, const char *name, gmd_err *err)
 gmd_trace_reader *gmd_trace_open(const char *spec, gmd_err *err)
 {
     if (!strcmp(spec, "-")) return gmd_trace_open_fd(0, "-", err);
+    if (gmd_is_url(spec)) {
+        /* Streamed as it downloads: a trace of any length in bounded memory.
+         * Only GMD_MAX_INPUT, when set, caps its length. */
+        int fd;
+        gmd_http_stream *http = gmd_http_stream_open(spec, 0, UINT64_MAX, &fd, err);
+        if (!http) return NULL;
+        gmd_trace_reader *r = gmd_trace_open_fd(fd, spec, err);
+        if (!r) {
+            gmd_http_stream_close(http, NULL);
+            return NULL;
+        }
+        r->http = http;
+        return r;
+    }
     gmd_blob blob;
     gmd_load_opts opts = {0};
     if (gmd_blob_load(spec, &opts, &blob, err) < 0) return NULL;
@@ -1585,6 +1606,7 @@ void gmd_trace_close(gmd_trace_reader *r)
         free(r->chunks);
     }
     if (r->has_blob) gmd_blob_free(&r->blob);
+    gmd_http_stream_close(r->http, NULL);
     free(r->name);
     free(r->own);
     free(r->batches);

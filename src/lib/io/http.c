@@ -7,9 +7,13 @@
 #define CURL_DISABLE_TYPECHECK   /* its checks are macros on the real names */
 #include <curl/curl.h>
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "gmd/input.h"
 #include "gmd/lazylib.h"
 #include "gmd/xalloc.h"
@@ -61,18 +65,45 @@ static int load_curl(gmd_err *err)
     return 0;
 }
 
+struct gmd_http_stream;
+struct head_state;
+static bool stream_begin(struct gmd_http_stream *st, CURL *c, const struct head_state *h);
+static bool stream_write(struct gmd_http_stream *st, const char *p, size_t n);
+
 typedef struct body_buf {
     uint8_t *data;
     size_t len, cap;
     uint64_t max;
     bool too_big;
+    /* Streaming (gmd_http_stream_open): a 200 response with no encoding goes
+     * to the stream as it arrives instead of into data. */
+    struct gmd_http_stream *stream;
+    CURL *curl;
+    const struct head_state *head;
+    bool decided, streaming;
+    uint64_t streamed;
 } body_buf;
 
 static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
 {
     body_buf *b = arg;
     size_t add = size * n;
-    if ((uint64_t)b->len + add > b->max) {
+    if (b->stream && !b->decided) {
+        b->decided = true;
+        b->streaming = stream_begin(b->stream, b->curl, b->head);
+    }
+    if (b->streaming) {
+        if (b->streamed + add > b->max) {
+            b->too_big = true;
+            return 0;
+        }
+        b->streamed += add;
+        return stream_write(b->stream, chunk, add) ? add : 0;
+    }
+    /* What is kept in memory stays under the endpoint limit even when a
+     * stream may be longer. */
+    uint64_t keep = b->stream && b->max > GMD_DEFAULT_MAX_FETCH ? gmd_max_fetch(0) : b->max;
+    if ((uint64_t)b->len + add > keep) {
         b->too_big = true;
         return 0;   /* aborts the transfer with CURLE_WRITE_ERROR */
     }
@@ -91,10 +122,11 @@ static size_t on_body(char *chunk, size_t size, size_t n, void *arg)
  * abandon fetches at the end of collection): libcurl calls this at least
  * once a second, even while the server sends nothing. */
 _Atomic int gmd_http_abort;   /* atomic: set on one thread, read on the fetching ones */
+static bool stream_aborted(const struct gmd_http_stream *st);
 static int on_progress(void *p, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
-    (void)p, (void)a, (void)b, (void)c, (void)d;
-    return gmd_http_abort ? 1 : 0;
+    (void)a, (void)b, (void)c, (void)d;
+    return gmd_http_abort || (p && stream_aborted(p)) ? 1 : 0;
 }
 
 /* Response headers are counted and capped here, below libcurl's own limits,
@@ -196,9 +228,8 @@ static long url_seconds(const char *url)
 
 #define MAX_REDIRECTS 10
 
-int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
-                 uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
-                 gmd_err *err)
+static int http_fetch(const char *url, double timeout_sec, uint64_t max_bytes, struct gmd_http_stream *stream,
+                      uint8_t **body, size_t *body_len, char *content_type, size_t ct_size, gmd_err *err)
 {
     *body = NULL;
     *body_len = 0;
@@ -209,8 +240,8 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
 
     CURL *c = api.easy_init();
     if (!c) return gmd_errf(err, "cannot initialise libcurl");
-    body_buf b = {.max = max_bytes};
     head_state h = {0};
+    body_buf b = {.max = max_bytes, .stream = stream, .curl = c, .head = &h};
     char curl_msg[CURL_ERROR_SIZE] = "";
     /* Redirects are followed here, not by libcurl, to refuse the ones that
      * leave the host and port the user named. */
@@ -224,6 +255,7 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
     api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout_sec * 1000.0));
     api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     api.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api.easy_setopt(c, CURLOPT_XFERINFODATA, (void *)stream);
     api.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     api.easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -239,6 +271,7 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
         api.easy_setopt(c, CURLOPT_URL, cur);
         b.len = 0;
         b.too_big = false;
+        b.decided = b.streaming = false;
         h.bytes = 0;
         h.too_big = false;
         h.encoding[0] = '\0';
@@ -256,7 +289,10 @@ int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
                 gmd_errf(err, "could not resolve the host name '%s'%s (is the URL right? is DNS reachable?)", where, via);
                 break;
             case CURLE_OPERATION_TIMEDOUT:
-                if (h.bytes == 0)
+                if (b.streaming)
+                    gmd_errf(err, "timed out after %g s with %llu bytes of the body received%s", timeout_sec,
+                             (unsigned long long)b.streamed, via);
+                else if (h.bytes == 0)
                     gmd_errf(err, "no response after %g s%s (for ?seconds=N profiles use a longer --timeout)",
                              timeout_sec, via);
                 else
@@ -357,4 +393,158 @@ out:
     free(cur);
     api.easy_cleanup(c);
     return ret;
+}
+
+int gmd_http_get(const char *url, double timeout_sec, uint64_t max_bytes,
+                 uint8_t **body, size_t *body_len, char *content_type, size_t ct_size,
+                 gmd_err *err)
+{
+    return http_fetch(url, timeout_sec, max_bytes, NULL, body, body_len, content_type, ct_size, err);
+}
+
+/* ------------------------------------------------------------- streaming */
+
+/* The transfer runs on a thread of its own and writes the body into one end
+ * of a socket pair as it arrives; the caller reads the other end like any
+ * stream. Open waits until the response is known to be a 200 (or failed),
+ * so "connection refused" or "HTTP 404" stay errors of the open. */
+struct gmd_http_stream {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int wfd, rfd;
+    char *url;
+    double timeout;
+    uint64_t max;
+    enum { ST_WAITING, ST_STREAMING, ST_FAILED } state;
+    bool done;
+    _Atomic int abort;
+    gmd_err err;                 /* how the transfer ended (valid when done) */
+    int rc;
+};
+
+static bool stream_aborted(const struct gmd_http_stream *st) { return st->abort != 0; }
+
+static void stream_set_state(struct gmd_http_stream *st, int state)
+{
+    pthread_mutex_lock(&st->mu);
+    if (st->state == ST_WAITING) st->state = state;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* The first body bytes: stream only a plain 200 (an error page, a redirect's
+ * body or a gzip encoding is buffered and handled as gmd_http_get does). */
+static bool stream_begin(struct gmd_http_stream *st, CURL *c, const struct head_state *h)
+{
+    long status = 0;
+    api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200 || (h->encoding[0] && strcmp(h->encoding, "identity"))) return false;
+    stream_set_state(st, ST_STREAMING);
+    return true;
+}
+
+/* False when the reader went away (its end closed): the transfer stops. */
+static bool stream_write(struct gmd_http_stream *st, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(st->wfd, p, n, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static void *stream_main(void *arg)
+{
+    struct gmd_http_stream *st = arg;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    gmd_err e;
+    gmd_err_clear(&e);
+    int rc = http_fetch(st->url, st->timeout, st->max, st, &body, &len, NULL, 0, &e);
+    /* A body that was not streamed (gzip-encoded, say) is written whole now. */
+    if (rc == 0 && len > 0) {
+        stream_set_state(st, ST_STREAMING);
+        stream_write(st, (const char *)body, len);
+    }
+    free(body);
+    pthread_mutex_lock(&st->mu);
+    st->rc = rc;
+    st->err = e;
+    st->done = true;
+    if (st->state == ST_WAITING) st->state = rc < 0 ? ST_FAILED : ST_STREAMING;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    shutdown(st->wfd, SHUT_WR);   /* the reader sees the end */
+    return NULL;
+}
+
+gmd_http_stream *gmd_http_stream_open(const char *url, double timeout_sec, uint64_t max_bytes, int *fd, gmd_err *err)
+{
+    *fd = -1;
+    if (load_curl(err) < 0) return NULL;   /* here, not on the thread: loading is not thread-safe */
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        gmd_errf(err, "socketpair: %s", strerror(errno));
+        return NULL;
+    }
+    struct gmd_http_stream *st = gmd_xcalloc(1, sizeof *st);
+    st->rfd = sv[0];
+    st->wfd = sv[1];
+    st->url = gmd_xstrdup(url);
+    st->timeout = timeout_sec;
+    st->max = gmd_max_fetch(max_bytes);
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    int prc = pthread_create(&st->thread, NULL, stream_main, st);
+    if (prc != 0) {
+        gmd_errf(err, "cannot start a thread for %s: %s", url, strerror(prc));
+        close(sv[0]), close(sv[1]);
+        pthread_mutex_destroy(&st->mu);
+        pthread_cond_destroy(&st->cv);
+        free(st->url);
+        free(st);
+        return NULL;
+    }
+    pthread_mutex_lock(&st->mu);
+    while (st->state == ST_WAITING) pthread_cond_wait(&st->cv, &st->mu);
+    bool failed = st->state == ST_FAILED;
+    if (failed) *err = st->err;
+    pthread_mutex_unlock(&st->mu);
+    if (failed) {
+        gmd_http_stream_close(st, NULL);
+        return NULL;
+    }
+    *fd = st->rfd;
+    return st;
+}
+
+int gmd_http_stream_result(gmd_http_stream *st, gmd_err *err)
+{
+    pthread_mutex_lock(&st->mu);
+    int rc = st->done ? st->rc : 0;
+    if (rc < 0 && err) *err = st->err;
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+int gmd_http_stream_close(gmd_http_stream *st, gmd_err *err)
+{
+    if (!st) return 0;
+    st->abort = 1;
+    close(st->rfd);   /* a send() blocked on a full socket fails now */
+    pthread_join(st->thread, NULL);
+    int rc = st->rc;
+    if (rc < 0 && err) *err = st->err;
+    close(st->wfd);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+    free(st->url);
+    free(st);
+    return rc;
 }
