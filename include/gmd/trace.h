@@ -80,6 +80,12 @@ enum {
 typedef struct gmd_trace_event {
     uint8_t type;             /* GMD_TEV_* */
     uint8_t old_state;        /* GoStatus: GMD_TGS_UNDETERMINED at trace start, else the same status */
+    /* A small number for the goroutine whose state the event changes (the
+     * one gmd_trace_go_transition names), unique among the goroutines that
+     * exist at that moment and reused once one ends: a consumer can keep
+     * per-goroutine state in an array instead of a table keyed by id.
+     * UINT32_MAX on events that change no goroutine's state. */
+    uint32_t gslot;
     int64_t time;             /* nanoseconds on the trace clock; strictly increasing */
     uint64_t g, p, m;         /* context before the event, GMD_TRACE_NONE when absent */
     uint64_t args[4];         /* wire arguments after the timestamp delta */
@@ -142,6 +148,7 @@ const gmd_trace_frame *gmd_trace_stack(const gmd_trace_reader *r, uint64_t id, s
 enum { GMD_TGS_NOTEXIST = 6 };
 typedef struct gmd_trace_gotrans {
     uint64_t g;
+    uint32_t slot;            /* the event's gslot */
     uint8_t from, to;
     const char *reason;       /* "" when none */
     uint64_t stack;           /* transition stack id (see above), 0 = none */

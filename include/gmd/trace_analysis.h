@@ -102,10 +102,11 @@ typedef struct gmd_trace_analysis {
     gmd_u64tab gen_stacks;    /* generation stack id -> stacks index (big ids) */
     uint32_t *gen_flat; uint32_t ngen_flat;   /* small ids: stacks index + 1, 0 unknown */
     gmd_u64tab site_cache;    /* (start stack << 32 | creating stack) -> site */
-    gmd_u64tab reason_cache;  /* the reader's reason string pointer -> reason index + 1 */
-    gmd_u64tab gors;          /* goroutine id -> state */
+    struct { const char *s; uint16_t ix; } reason_cache[64];   /* the reader's reason pointer -> reason index + 1 */
+    struct gmd_tgor *gors; uint32_t ngors;   /* per goroutine, by the event's gslot */
     gmd_index site_ix;
-    gmd_u64tab block_ix, cpu_ix;
+    uint32_t *block_next;     /* per block: the next block of the same stack */
+    struct gmd_tstack_aux { uint32_t block, cpu; } *stack_aux; uint32_t nstack_aux;   /* by stack + 1: first block, CPU entry + 1 */
     const char **reasons; uint32_t nreasons, capreasons;
     uint32_t counts[7];       /* goroutines by GMD_TGS_* */
 } gmd_trace_analysis;

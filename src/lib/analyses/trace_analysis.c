@@ -8,7 +8,10 @@
 #include "gmd/trace_analysis.h"
 #include "gmd/xalloc.h"
 
-typedef struct gor {
+/* Per goroutine, in an array by the reader's dense goroutine number
+ * (gmd_trace_event.gslot): no hashing of goroutine ids per event. */
+typedef struct gmd_tgor {
+    uint64_t id;
     uint32_t site;            /* GMD_TNONE until known */
     uint32_t sstack;          /* stack of the event that entered the state */
     uint32_t wstack;          /* the goroutine's own stack when it blocked */
@@ -16,6 +19,7 @@ typedef struct gor {
     uint8_t state, created;
     uint8_t ran;              /* has been running in the trace */
     uint8_t counts;           /* the current state's time counts (see leave_state) */
+    uint8_t live;             /* the slot holds a goroutine that exists */
     int64_t since;
 } gor;
 
@@ -162,10 +166,10 @@ static uint32_t site_for(gmd_trace_analysis *a, const char *start, const char *b
 static uint16_t reason_ix(gmd_trace_analysis *a, const char *reason)
 {
     if (!reason || !*reason) return 0;
-    /* The reader's strings stay put for a generation: look the pointer up
-     * before hashing the text (cleared at each Sync). */
-    uint16_t *cached = gmd_u64tab_get(&a->reason_cache, (uint64_t)(uintptr_t)reason);
-    if (cached) return *cached;
+    /* The reader's strings stay put for a generation: a small direct-mapped
+     * cache by pointer before hashing the text (cleared at each Sync). */
+    unsigned h = (unsigned)(((uintptr_t)reason >> 3) ^ ((uintptr_t)reason >> 9)) & 63;
+    if (a->reason_cache[h].s == reason) return a->reason_cache[h].ix;
     uint16_t ix = 0;
     const char *s = gmd_intern_str(&a->strings, reason);
     for (uint32_t i = 0; i < a->nreasons && !ix; i++)
@@ -174,23 +178,46 @@ static uint16_t reason_ix(gmd_trace_analysis *a, const char *reason)
         GMD_VEC_PUSH(a->reasons, a->nreasons, a->capreasons, s);
         ix = (uint16_t)a->nreasons;
     }
-    *(uint16_t *)gmd_u64tab_put(&a->reason_cache, (uint64_t)(uintptr_t)reason, NULL) = ix;
+    a->reason_cache[h].s = reason;
+    a->reason_cache[h].ix = ix;
     return ix;
 }
+
+/* Per-stack state (first block, CPU entry) in an array by stack index + 1
+ * (0: no stack). */
+static struct gmd_tstack_aux *aux_of(gmd_trace_analysis *a, uint32_t s)
+{
+    uint32_t i = s == GMD_TNONE ? 0 : s + 1;
+    if (i >= a->nstack_aux) {
+        uint32_t n = a->nstack_aux ? a->nstack_aux : 256;
+        while (n <= i) n *= 2;
+        a->stack_aux = gmd_xrealloc(a->stack_aux, n * sizeof *a->stack_aux);
+        memset(a->stack_aux + a->nstack_aux, 0, (n - a->nstack_aux) * sizeof *a->stack_aux);
+        a->nstack_aux = n;
+    }
+    return &a->stack_aux[i];
+}
+
+static const char no_reason[] = "";
 
 static void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint32_t stack, int64_t ns)
 {
     if (ns <= 0) return;   /* as go tool trace: only time actually spent counts */
-    uint64_t key = (uint64_t)stack << 32 | (uint64_t)kind << 16 | reason;
-    uint32_t *ix = gmd_u64tab_get(&a->block_ix, key);
-    if (!ix) {
+    /* A stack's blocks are chained from its aux entry: almost always one. */
+    const char *rs = reason ? a->reasons[reason - 1] : no_reason;
+    struct gmd_tstack_aux *x = aux_of(a, stack);
+    uint32_t b = x->block;
+    while (b && (a->blocks[b - 1].kind != kind || a->blocks[b - 1].reason != rs)) b = a->block_next[b - 1];
+    if (!b) {
+        uint32_t cap = a->capblocks;
         GMD_VEC_RESERVE1(a->blocks, a->nblocks, a->capblocks);
-        a->blocks[a->nblocks] = (gmd_trace_block){kind, reason ? a->reasons[reason - 1] : "", stack, 0, 0};
-        ix = gmd_u64tab_put(&a->block_ix, key, NULL);
-        *ix = a->nblocks++;
+        if (cap != a->capblocks) a->block_next = gmd_xrealloc(a->block_next, a->capblocks * sizeof *a->block_next);
+        a->blocks[a->nblocks] = (gmd_trace_block){kind, rs, stack, 0, 0};
+        a->block_next[a->nblocks] = x->block;
+        b = x->block = ++a->nblocks;
     }
-    a->blocks[*ix].count++;
-    a->blocks[*ix].ns = gmd_trace_ns_add(a->blocks[*ix].ns, ns);
+    a->blocks[b - 1].count++;
+    a->blocks[b - 1].ns = gmd_trace_ns_add(a->blocks[b - 1].ns, ns);
 }
 
 static void add_named(gmd_trace_analysis *a, gmd_trace_named **arr, uint32_t *n, uint32_t *cap, const char *name, int64_t ns, bool count)
@@ -233,14 +260,18 @@ static void sample_counts(gmd_trace_analysis *a, int64_t t)
 
 static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, const gmd_trace_event *ev, const gmd_trace_gotrans *tr)
 {
-    bool existed;
-    gor *g = gmd_u64tab_get(&a->gors, tr->g);
-    existed = g != NULL;
-    if (!g) g = gmd_u64tab_put(&a->gors, tr->g, NULL);
+    if (tr->slot == UINT32_MAX) return;   /* (every transition has one) */
+    if (tr->slot >= a->ngors) {
+        uint32_t n = a->ngors ? a->ngors : 1024;
+        while (n <= tr->slot) n *= 2;
+        a->gors = gmd_xrealloc(a->gors, (size_t)n * sizeof *a->gors);
+        memset(a->gors + a->ngors, 0, (size_t)(n - a->ngors) * sizeof *a->gors);
+        a->ngors = n;
+    }
+    gor *g = &a->gors[tr->slot];
+    bool existed = g->live && g->id == tr->g;
     if (!existed) {
-        g->site = GMD_TNONE;
-        g->sstack = g->wstack = GMD_TNONE;
-        g->state = GMD_TGS_NOTEXIST;
+        *g = (gor){.id = tr->g, .live = 1, .site = GMD_TNONE, .sstack = GMD_TNONE, .wstack = GMD_TNONE, .state = GMD_TGS_NOTEXIST};
         if (tr->from != GMD_TGS_NOTEXIST) a->goroutines_at_start++;
     }
     uint32_t tstack = stack_of(a, r, tr->stack);
@@ -283,7 +314,7 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
         a->ended++;
         if (g->site == GMD_TNONE) g->site = site_for(a, "", "");
         a->sites[g->site].ended++;
-        gmd_u64tab_del(&a->gors, tr->g);
+        g->live = 0;
     } else a->counts[tr->to]++;
 }
 
@@ -297,19 +328,39 @@ static int cmp_site(const void *x, const void *y)
     return c ? c : strcmp(a->created_by, b->created_by);
 }
 
+/* Blocking rows: most time first; ties by count, kind, reason, then the
+ * stack's first-seen order (a total order: no two rows share all three). */
 static int cmp_block(const void *x, const void *y)
 {
     const gmd_trace_block *a = x, *b = y;
     if (a->ns != b->ns) return a->ns > b->ns ? -1 : 1;
-    return a->count > b->count ? -1 : a->count < b->count;
+    if (a->count != b->count) return a->count > b->count ? -1 : 1;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    int c = strcmp(a->reason, b->reason);
+    if (c) return c;
+    return a->stack < b->stack ? -1 : a->stack > b->stack;
+}
+
+/* A site's states at the end: most goroutines first, then the longest
+ * wait, then by name. */
+static bool state_before(const gmd_trace_state_count *x, const gmd_trace_state_count *y)
+{
+    if (x->count != y->count) return x->count > y->count;
+    if (x->longest_ns != y->longest_ns) return x->longest_ns > y->longest_ns;
+    return strcmp(x->state, y->state) < 0;
 }
 
 static void finish(gmd_trace_analysis *a)
 {
-    /* Goroutines alive at the end: their site's states. */
-    for (size_t i = 0; i < a->gors.cap; i++) {
-        gor *g = gmd_u64tab_at(&a->gors, i, NULL);
-        if (!g || g->state == GMD_TGS_NOTEXIST) continue;
+    /* Goroutines alive at the end: their site's states. Nothing below
+     * depends on the order they are visited in: states are sorted by a
+     * total order, and a site's wait stack is its longest waiter's (ties:
+     * the least goroutine id). */
+    int64_t *wsince = NULL;
+    uint64_t *wid = NULL;
+    for (uint32_t i = 0; i < a->ngors; i++) {
+        gor *g = &a->gors[i];
+        if (!g->live || g->state == GMD_TGS_NOTEXIST) continue;
         if (g->site == GMD_TNONE) {
             g->site = site_for(a, "", "");
             a->sites[g->site].existed_at_start++;
@@ -332,12 +383,28 @@ static void finish(gmd_trace_analysis *a)
         }
         s->states[k].count++;
         if (d > s->states[k].longest_ns) s->states[k].longest_ns = d;
-        if (s->wait_stack == GMD_TNONE && g->state == GMD_TGS_WAITING) s->wait_stack = g->wstack;
     }
+    if (a->nsites) {
+        wsince = gmd_xcalloc(a->nsites, sizeof *wsince);
+        wid = gmd_xcalloc(a->nsites, sizeof *wid);
+    }
+    for (uint32_t i = 0; i < a->ngors; i++) {
+        const gor *g = &a->gors[i];
+        if (!g->live || g->state != GMD_TGS_WAITING || g->wstack == GMD_TNONE || g->site == GMD_TNONE) continue;
+        gmd_trace_site *s = &a->sites[g->site];
+        uint32_t si = g->site;
+        if (s->wait_stack == GMD_TNONE || g->since < wsince[si] || (g->since == wsince[si] && g->id < wid[si])) {
+            s->wait_stack = g->wstack;
+            wsince[si] = g->since;
+            wid[si] = g->id;
+        }
+    }
+    free(wsince);
+    free(wid);
     for (uint32_t i = 0; i < a->nsites; i++) {
         gmd_trace_site *s = &a->sites[i];
         for (uint32_t x = 1; x < s->nstates; x++)   /* most common state first */
-            for (uint32_t y = x; y > 0 && s->states[y].count > s->states[y - 1].count; y--) {
+            for (uint32_t y = x; y > 0 && state_before(&s->states[y], &s->states[y - 1]); y--) {
                 gmd_trace_state_count t = s->states[y];
                 s->states[y] = s->states[y - 1];
                 s->states[y - 1] = t;
@@ -356,12 +423,8 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
     gmd_index_init(&a->frame_ix);
     gmd_index_init(&a->stack_ix);
     gmd_u64tab_init(&a->gen_stacks, sizeof(uint32_t));
-    gmd_u64tab_init(&a->reason_cache, sizeof(uint16_t));
     gmd_u64tab_init(&a->site_cache, sizeof(uint32_t));
-    gmd_u64tab_init(&a->gors, sizeof(gor));
     gmd_index_init(&a->site_ix);
-    gmd_u64tab_init(&a->block_ix, sizeof(uint32_t));
-    gmd_u64tab_init(&a->cpu_ix, sizeof(uint32_t));
     series_init(&a->heap_alloc);
     series_init(&a->heap_goal);
     series_init(&a->g_running);
@@ -382,7 +445,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
         case GMD_TEV_SYNC:
             gmd_u64tab_clear(&a->gen_stacks);
             if (a->ngen_flat) memset(a->gen_flat, 0, a->ngen_flat * sizeof *a->gen_flat);
-            gmd_u64tab_clear(&a->reason_cache);
+            memset(a->reason_cache, 0, sizeof a->reason_cache);
             break;
         case GMD_TEV_GC_BEGIN:
             GMD_VEC_PUSH(a->gcs, a->ngcs, a->capgcs, ((gmd_trace_gc){ev.args[0], ev.time, 0, 0}));
@@ -432,19 +495,23 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
         case GMD_TEV_CPU_SAMPLE: {
             a->cpu_samples++;
             uint32_t s = stack_of(a, r, ev.stack);
-            uint32_t *ix = gmd_u64tab_get(&a->cpu_ix, s);
-            if (!ix) {
+            struct gmd_tstack_aux *x = aux_of(a, s);
+            if (!x->cpu) {
                 GMD_VEC_RESERVE1(a->cpu_stacks, a->ncpu, a->capcpu);
                 a->cpu_counts = gmd_xrealloc(a->cpu_counts, a->capcpu * sizeof *a->cpu_counts);
                 a->cpu_stacks[a->ncpu] = s;
                 a->cpu_counts[a->ncpu] = 0;
-                ix = gmd_u64tab_put(&a->cpu_ix, s, NULL);
-                *ix = a->ncpu++;
+                x->cpu = ++a->ncpu;
             }
-            a->cpu_counts[*ix]++;
+            a->cpu_counts[x->cpu - 1]++;
             break;
         }
-        default:
+        case GMD_TEV_GO_CREATE: case GMD_TEV_GO_CREATE_BLOCKED: case GMD_TEV_GO_CREATE_SYSCALL:
+        case GMD_TEV_GO_START: case GMD_TEV_GO_DESTROY: case GMD_TEV_GO_DESTROY_SYSCALL:
+        case GMD_TEV_GO_STOP: case GMD_TEV_GO_BLOCK: case GMD_TEV_GO_UNBLOCK:
+        case GMD_TEV_GO_SWITCH: case GMD_TEV_GO_SWITCH_DESTROY:
+        case GMD_TEV_GO_SYSCALL_BEGIN: case GMD_TEV_GO_SYSCALL_END: case GMD_TEV_GO_SYSCALL_END_BLOCKED:
+        case GMD_TEV_GO_STATUS: case GMD_TEV_GO_STATUS_STACK:
             if (gmd_trace_go_transition(r, &ev, &tr)) {
                 on_transition(a, r, &ev, &tr);
                 /* goroutine counts, at most once per 100 us of trace time */
@@ -453,6 +520,9 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
                     last_sample = ev.time;
                 }
             }
+            break;
+        default:
+            break;
         }
     }
     a->generations = gmd_trace_generations(r);
@@ -483,11 +553,10 @@ void gmd_trace_analysis_free(gmd_trace_analysis *a)
     gmd_index_free(&a->site_ix);
     gmd_u64tab_free(&a->gen_stacks);
     free(a->gen_flat);
-    gmd_u64tab_free(&a->reason_cache);
     gmd_u64tab_free(&a->site_cache);
-    gmd_u64tab_free(&a->gors);
-    gmd_u64tab_free(&a->block_ix);
-    gmd_u64tab_free(&a->cpu_ix);
+    free(a->gors);
+    free(a->block_next);
+    free(a->stack_aux);
     gmd_intern_free(&a->strings);
     gmd_arena_free(&a->arena);
     memset(a, 0, sizeof *a);

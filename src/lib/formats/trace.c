@@ -136,6 +136,7 @@ typedef struct gstate {
     uint8_t status;           /* wire GoStatus */
     uint8_t ranges;           /* bit 0 STW in flight, bit 1 mark assist */
     uint8_t used;             /* (gtab's slot flag) */
+    uint32_t slot;            /* dense number while it exists (gmd_trace_event.gslot) */
     uint64_t seq_gen, seq, stw_kind;
 } gstate;
 
@@ -146,7 +147,10 @@ typedef struct gstate {
  * backward-shift deletion: it never grows with the ids ever seen. Pointers
  * stay valid until the next put or delete. */
 typedef struct gslot { uint64_t id; gstate st; } gslot;
-typedef struct gtab { gslot *s; size_t cap, count; unsigned shift; } gtab;
+typedef struct gtab {
+    gslot *s; size_t cap, count; unsigned shift;
+    uint32_t *free, nfree, capfree, nextslot;   /* dense numbers of ended goroutines, to reuse */
+} gtab;
 
 static inline size_t g_home(const gtab *t, uint64_t id) { return (size_t)((id * 0x9E3779B97F4A7C15ull) >> t->shift); }
 
@@ -163,7 +167,9 @@ static inline gstate *g_get(const gtab *t, uint64_t id)
 
 static void g_grow(gtab *t)
 {
-    gtab n = {.cap = t->cap ? t->cap * 2 : 64, .shift = t->cap ? t->shift - 1 : 58, .count = t->count};
+    gtab n = *t;
+    n.cap = t->cap ? t->cap * 2 : 64;
+    n.shift = t->cap ? t->shift - 1 : 58;
     n.s = gmd_xcalloc(n.cap, sizeof *n.s);
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->s[i].st.used) continue;
@@ -184,7 +190,7 @@ static gstate *g_put(gtab *t, uint64_t id, bool *existed)
     size_t j = g_home(t, id);
     while (t->s[j].st.used) j = (j + 1) & (t->cap - 1);
     t->s[j].id = id;
-    t->s[j].st = (gstate){.used = 1};
+    t->s[j].st = (gstate){.used = 1, .slot = t->nfree ? t->free[--t->nfree] : t->nextslot++};
     t->count++;
     return &t->s[j].st;
 }
@@ -197,6 +203,7 @@ static void g_del(gtab *t, uint64_t id)
         if (!t->s[j].st.used) return;
         if (t->s[j].id == id) break;
     }
+    GMD_VEC_PUSH(t->free, t->nfree, t->capfree, t->s[j].st.slot);
     size_t hole = j;
     for (size_t k = (j + 1) & mask; t->s[k].st.used; k = (k + 1) & mask) {
         size_t h = g_home(t, t->s[k].id);
@@ -774,6 +781,7 @@ static void push(gmd_trace_reader *r, const cursor *c, ctx cx, int typ, const ui
     r->lastpush = e;
     e->type = (uint8_t)typ;
     e->old_state = 0;
+    e->gslot = UINT32_MAX;
     e->time = c->time;
     e->g = cx.g;
     e->p = cx.p;
@@ -846,6 +854,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
     int t = c->typ;
     gstate *gs;
     pstate *ps;
+    uint32_t slot;
     switch (t) {
     case GMD_TEV_PROC_STATUS: {
         uint64_t pid = a[0], st = a[1];
@@ -951,8 +960,10 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
                 ms = c->m != NONE ? &r->mst[c->mi] : NULL;   /* the put may have moved it */
             }
         }
+        slot = gs->slot;
         push(r, c, cx, t, a);
         r->lastpush->old_state = old;
+        r->lastpush->gslot = slot;
         break;
     }
     case GMD_TEV_GO_CREATE:
@@ -966,6 +977,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->status = t == GMD_TEV_GO_CREATE_BLOCKED ? GMD_TGS_WAITING : GMD_TGS_RUNNABLE;
         gs->seq_gen = gen;
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     }
     case GMD_TEV_GO_DESTROY:
@@ -975,10 +987,12 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs = g_get(&r->gs, cx.g);
         if (!gs) return FAIL("%s for goroutine %llu, which does not exist", specs[t].name, (unsigned long long)cx.g);
         if (gs->status != GMD_TGS_RUNNING) return FAIL("%s for goroutine %llu, which is not running", specs[t].name, (unsigned long long)cx.g);
+        slot = gs->slot;
         if (t == GMD_TEV_GO_DESTROY) g_del(&r->gs, cx.g);
         else gs->status = t == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
         nc.g = NONE;
         push(r, c, cx, t, a);
+        r->lastpush->gslot = slot;
         break;
     case GMD_TEV_GO_START:
         gs = g_get(&r->gs, a[0]);
@@ -989,6 +1003,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->seq = a[1];
         nc.g = a[0];
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     case GMD_TEV_GO_UNBLOCK:
         gs = g_get(&r->gs, a[0]);
@@ -997,6 +1012,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->seq_gen = gen;
         gs->seq = a[1];
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     case GMD_TEV_GO_SWITCH:
     case GMD_TEV_GO_SWITCH_DESTROY: {
@@ -1008,7 +1024,10 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         if (!next || next->status != GMD_TGS_WAITING || !seq_next(gen, a[1], next->seq_gen, next->seq)) return 0;
         /* Surfaces as: the target unblocked, the current goroutine blocked
          * (or gone), the target started (as Go's reader has it). */
+        slot = gs->slot;
+        uint32_t nslot = next->slot;
         push(r, c, cx, t, a);
+        r->lastpush->gslot = nslot;
         if (t == GMD_TEV_GO_SWITCH) {
             gs->status = GMD_TGS_WAITING;
             push(r, c, cx, GMD_TEV_GO_BLOCK, NULL);
@@ -1016,6 +1035,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             g_del(&r->gs, cx.g);
             push(r, c, cx, GMD_TEV_GO_DESTROY, NULL);
         }
+        r->lastpush->gslot = slot;
         next = g_get(&r->gs, a[0]);
         next->status = GMD_TGS_RUNNING;
         next->seq_gen = gen;
@@ -1025,6 +1045,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         sc.g = NONE;
         uint64_t sa[4] = {a[0], a[1], 0, 0};
         push(r, c, sc, GMD_TEV_GO_START, sa);
+        r->lastpush->gslot = nslot;
         break;
     }
     case GMD_TEV_GO_SYSCALL_BEGIN:
@@ -1039,6 +1060,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         ps->status = P_SYSCALL;
         ps->seq = a[0];
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     case GMD_TEV_GO_SYSCALL_END:
         NEED(2, 2, 2);
@@ -1049,6 +1071,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->status = GMD_TGS_RUNNING;
         ps->status = P_RUNNING;
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     case GMD_TEV_GO_SYSCALL_END_BLOCKED:
         if (cx.p != NONE) {
@@ -1062,6 +1085,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->status = GMD_TGS_RUNNABLE;
         nc.g = NONE;
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     case GMD_TEV_GO_CREATE_SYSCALL: {
         NEED(2, 1, 0);
@@ -1072,12 +1096,14 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
         gs->seq_gen = gen;
         nc.g = a[0];
         push(r, c, cx, t, a);
+        r->lastpush->gslot = gs->slot;
         break;
     }
     case GMD_TEV_GO_DESTROY_SYSCALL:
         NEED(2, 1, 2);
         gs = g_get(&r->gs, cx.g);
         if (!gs || gs->status != GMD_TGS_SYSCALL) return FAIL("GoDestroySyscall for goroutine %llu, which is not in a syscall", (unsigned long long)cx.g);
+        slot = gs->slot;
         g_del(&r->gs, cx.g);
         nc.g = NONE;
         if (cx.p != NONE) {
@@ -1089,6 +1115,7 @@ static int advance(gmd_trace_reader *r, cursor *c, gmd_err *err)
             push(r, c, cx, GMD_TEV_PROC_STEAL, sa);
         }
         push(r, c, cx, t, a);
+        r->lastpush->gslot = slot;
         break;
     case GMD_TEV_GC_ACTIVE:
         if (gen == r->initial_gen) {
@@ -1263,14 +1290,14 @@ static int produce(gmd_trace_reader *r, gmd_trace_event *ev, gmd_err *err)
             if (rc == 0) { r->done = true; return 0; }
             r->loaded = true;
             gmd_trace_event *e = &r->q[(r->qhead + r->qn++) & 3];
-            *e = (gmd_trace_event){.type = GMD_TEV_SYNC, .time = ticks_ns(r, r->min_ts), .g = NONE, .p = NONE, .m = NONE,
+            *e = (gmd_trace_event){.type = GMD_TEV_SYNC, .gslot = UINT32_MAX, .time = ticks_ns(r, r->min_ts), .g = NONE, .p = NONE, .m = NONE,
                                    .gen = r->gen, .offset = (int64_t)r->gen_off};
             continue;
         }
         if (r->nextsample < r->nsamples && (r->nfrontier == 0 || r->samples[r->nextsample].time < r->frontier[0]->time)) {
             const sample *s = &r->samples[r->nextsample++];
             gmd_trace_event *e = &r->q[(r->qhead + r->qn++) & 3];
-            *e = (gmd_trace_event){.type = GMD_TEV_CPU_SAMPLE, .time = s->time, .g = s->g, .p = s->p, .m = s->m,
+            *e = (gmd_trace_event){.type = GMD_TEV_CPU_SAMPLE, .gslot = UINT32_MAX, .time = s->time, .g = s->g, .p = s->p, .m = s->m,
                                    .stack = s->stack, .gen = r->gen, .offset = s->off};
             continue;
         }
@@ -1430,7 +1457,7 @@ void gmd_trace_set_threaded(gmd_trace_reader *r, bool on)
 
 bool gmd_trace_go_transition(const gmd_trace_reader *r, const gmd_trace_event *ev, gmd_trace_gotrans *o)
 {
-    *o = (gmd_trace_gotrans){.g = ev->g, .reason = ""};
+    *o = (gmd_trace_gotrans){.g = ev->g, .slot = ev->gslot, .reason = ""};
     switch (ev->type) {
     case GMD_TEV_GO_CREATE:
     case GMD_TEV_GO_CREATE_BLOCKED:
@@ -1622,6 +1649,7 @@ void gmd_trace_close(gmd_trace_reader *r)
         gmd_u64tab_free(&r->tabs[i].stks);
     }
     free(r->gs.s);
+    free(r->gs.free);
     gmd_u64tab_free(&r->ps);
     gmd_u64tab_free(&r->mix);
     free(r->mst);
