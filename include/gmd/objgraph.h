@@ -106,6 +106,12 @@ typedef struct gmd_objgraph {
     uint64_t *obj_rec;          /* [nobjects] byte offset of the object's record */
     uint32_t *page_first;       /* [npages + 1] first object at or above each 8 KiB page from obj_addr[0]; NULL when sparse */
     uint64_t npages;
+    /* Word index: per 64 words (512 bytes) from obj_addr[0], which words
+     * start an object and which lie in one, and the objects before; finding
+     * an object is then two bit tests and a popcount. NULL when sparse or
+     * when objects are not word-aligned (then page_first is used). */
+    struct gmd_obj_block { uint64_t starts, covered; uint32_t rank, pad; } *blocks;
+    uint64_t nblocks;
     uint64_t heap_bytes;
 
     uint32_t *out_start;        /* [nnodes + 1] CSR (fewer than 4 billion edges) */

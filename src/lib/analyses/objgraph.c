@@ -121,6 +121,59 @@ static void sort_objects(builder *b)
     free(tmp);
 }
 
+/* Sets bits [from, to) of a bitmap of 64-bit words spread over blocks. */
+static void set_bits(struct gmd_obj_block *blk, uint64_t from, uint64_t to, bool starts)
+{
+    while (from < to) {
+        uint64_t w = from >> 6, bit = from & 63;
+        uint64_t n = to - from < 64 - bit ? to - from : 64 - bit;
+        uint64_t mask = (n == 64 ? ~0ull : ((1ull << n) - 1)) << bit;
+        if (starts) blk[w].starts |= mask;
+        else blk[w].covered |= mask;
+        from += n;
+    }
+}
+
+/* Random pointer lookups dominate the graph build (a binary search per
+ * pointer cost a third of `dump top`); heap objects are word-aligned, so a
+ * rank over a bitmap of object starts answers in one or two cache misses. */
+static void build_word_index(gmd_objgraph *g)
+{
+    uint32_t n = g->nobjects;
+    if (!n) return;
+    for (uint32_t i = 0; i < n; i++)
+        if ((g->obj_addr[i] | g->obj_size[i]) & 7) return;   /* not a Go heap layout: keep the page index */
+    uint64_t lo = g->obj_addr[0];
+    uint64_t words = (g->obj_addr[n - 1] + g->obj_size[n - 1] - lo) >> 3;
+    uint64_t nblocks = (words + 63) >> 6;
+    if (nblocks > (uint64_t)n * 2 + 1024) return;   /* sparse: the index would outweigh the objects */
+    struct gmd_obj_block *blk = gmd_xcalloc((size_t)nblocks, sizeof *blk);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t w = (g->obj_addr[i] - lo) >> 3;
+        blk[w >> 6].starts |= 1ull << (w & 63);
+        set_bits(blk, w, w + (g->obj_size[i] >> 3), false);
+    }
+    uint32_t rank = 0;
+    for (uint64_t k = 0; k < nblocks; k++) {
+        blk[k].rank = rank;
+        rank += (uint32_t)__builtin_popcountll(blk[k].starts);
+    }
+    g->blocks = blk;
+    g->nblocks = nblocks;
+}
+
+static inline uint32_t word_find(const gmd_objgraph *g, uint64_t a)
+{
+    uint64_t lo = g->obj_addr[0];
+    if (a < lo) return UINT32_MAX;
+    uint64_t w = (a - lo) >> 3;
+    if ((w >> 6) >= g->nblocks) return UINT32_MAX;
+    const struct gmd_obj_block *blk = &g->blocks[w >> 6];
+    unsigned bit = (unsigned)(w & 63);
+    if (!((blk->covered >> bit) & 1)) return UINT32_MAX;
+    return blk->rank + (uint32_t)__builtin_popcountll(blk->starts & (~0ull >> (63 - bit))) - 1;
+}
+
 static int build_page_index(builder *b, gmd_err *err)
 {
     gmd_objgraph *g = b->g;
@@ -148,6 +201,7 @@ static int build_page_index(builder *b, gmd_err *err)
     g->obj_size = b->size;
     g->obj_rec = b->rec;
     g->nobjects = b->n;
+    build_word_index(g);
     return 0;
 }
 
@@ -176,6 +230,10 @@ static uint32_t find_object(const uint64_t *addr, const uint32_t *size, uint32_t
 uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr)
 {
     if (!g->nobjects) return GMD_NO_NODE;
+    if (g->blocks) {
+        uint32_t i = word_find(g, addr);
+        return i == UINT32_MAX ? GMD_NO_NODE : g->nroots + i;
+    }
     uint64_t hi = g->obj_addr[g->nobjects - 1] + g->obj_size[g->nobjects - 1];
     uint32_t i = find_object(g->obj_addr, g->obj_size, g->nobjects, g->page_first, g->npages, g->obj_addr[0], hi, addr);
     return i == UINT32_MAX ? GMD_NO_NODE : g->nroots + i;
@@ -184,6 +242,7 @@ uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr)
 /* Object index containing a, or UINT32_MAX. */
 static uint32_t resolve_obj(const builder *b, uint64_t a)
 {
+    if (b->g->blocks) return word_find(b->g, a);
     return find_object(b->addr, b->size, b->n, b->page_first, b->npages, b->lo, b->hi, a);
 }
 
@@ -745,6 +804,7 @@ void gmd_objgraph_free(gmd_objgraph *g)
     free(g->itabs);
     free(g->obj_type);
     free(g->page_first);
+    free(g->blocks);
     gmd_arena_free(&g->arena);
     free(g);
 }
