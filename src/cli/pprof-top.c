@@ -23,9 +23,9 @@ int pprof_run_report(pprof_opts *o, pprof_report_fn report, const char *symbol, 
     gmd_profile *p = pprof_load(o, o->args + first, o->nargs - first);
     if (!p) return CLI_FAIL;
     gmd_stackset s;
-    /* Only traces reads each stack's own frames; the graph reports walk the
+    /* Only traces --json reads each stack's own frames; the others walk the
      * per-location tables and skip the big per-stack copy. */
-    o->select.location_frames_only = report != gmd_report_traces;
+    o->select.location_frames_only = report != gmd_report_traces || !o->json;
     if (pprof_stacks(o, p, &s) < 0) {
         gmd_profile_free(p);
         return CLI_FAIL;

@@ -380,13 +380,11 @@ static void trace_labels(tbuf *t, const gmd_sample *sm, bool numeric)
     free(lines);
 }
 
-/* Whether frame k was inlined into its caller: the caller frame is a later
- * (outer) line of the same location. */
-static bool frame_inlined(const gmd_stackset *s, const gmd_stack *st, uint32_t k)
+/* Whether frame f was inlined into its caller c (NULL: f is outermost): the
+ * caller frame is a later (outer) line of the same location. */
+static bool frame_inlined_into(const gmd_stackset *s, const gmd_frame *f, const gmd_frame *c)
 {
-    if (k + 1 >= st->nframes) return false;
-    const gmd_frame *f = &st->frames[k], *c = &st->frames[k + 1];
-    if (f->location != c->location) return false;
+    if (!c || f->location != c->location) return false;
     const gmd_location *l = &s->profile->locations[f->location];
     uint32_t fi = 0, ci = 0;
     for (uint32_t j = 0; j < l->nlines; j++) {
@@ -394,6 +392,11 @@ static bool frame_inlined(const gmd_stackset *s, const gmd_stack *st, uint32_t k
         if (l->lines[j].function == c->function && l->lines[j].line == c->line) ci = j;
     }
     return ci > fi;
+}
+
+static bool frame_inlined(const gmd_stackset *s, const gmd_stack *st, uint32_t k)
+{
+    return frame_inlined_into(s, &st->frames[k], k + 1 < st->nframes ? &st->frames[k + 1] : NULL);
 }
 
 static const char *frame_label(const gmd_stackset *s, const gmd_frame *f, gmd_granularity gran, char *buf, size_t size)
@@ -534,6 +537,13 @@ typedef struct value_slot {
     char text[VBUF + 16];       /* "%10s   " of the formatted value */
 } value_slot;
 
+static void reserve_frames(const gmd_frame ***a, size_t *cap, size_t need)
+{
+    if (need <= *cap) return;
+    *cap = need * 2;
+    *a = gmd_xrealloc(*a, *cap * sizeof **a);
+}
+
 static size_t hash_ptr(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 32); }
 
 int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o, gmd_err *err)
@@ -554,6 +564,8 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
     label_slot *ls = gmd_xcalloc(TRACE_CACHE, sizeof *ls);
     value_slot *vs = gmd_xcalloc(TRACE_CACHE, sizeof *vs);
     uint32_t *fnlen = gmd_xcalloc(p->nfunctions ? p->nfunctions : 1, sizeof *fnlen); /* length + 1; 0 = not yet */
+    const gmd_frame **fr = NULL;
+    size_t capfr = 0;
     char v[VBUF], buf[1024];
     for (uint32_t i = 0; i < s->nstacks; i++) {
         const gmd_stack *st = &s->stacks[i];
@@ -579,8 +591,24 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
             vl->value = st->value;
             vl->used = true;
         }
-        for (uint32_t k = 0; k < st->nframes; k++) {
-            const gmd_frame *f = &st->frames[k];
+        /* The stack's frames, leaf first: its own list, or (built with
+         * location_frames_only, which spares the big per-stack copy) its
+         * locations' frames from the per-location tables. */
+        uint32_t nf = 0;
+        if (st->frames) {
+            reserve_frames(&fr, &capfr, st->nframes);
+            for (uint32_t k = 0; k < st->nframes; k++) fr[nf++] = &st->frames[k];
+        } else {
+            for (uint32_t k = 0; k < sm->nlocations; k++) {
+                uint32_t loc = sm->locations[k];
+                const gmd_frame *lf = s->loc_frames + s->loc_first[loc];
+                uint32_t c = s->loc_nframes[loc];
+                reserve_frames(&fr, &capfr, (size_t)nf + c);
+                for (uint32_t j = 0; j < c; j++) fr[nf++] = &lf[j];
+            }
+        }
+        for (uint32_t k = 0; k < nf; k++) {
+            const gmd_frame *f = fr[k];
             if (k == 0) tout_put(t, vl->text, vl->len);
             else tout_put(t, pad, sizeof pad - 1);
             const char *name = frame_label(s, f, o->granularity, buf, sizeof buf);
@@ -592,7 +620,7 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
                 n = strlen(name);
             }
             tout_put(t, name, n);
-            if (frame_inlined(s, st, k)) tout_put(t, " (inline)", 9);
+            if (frame_inlined_into(s, f, k + 1 < nf ? fr[k + 1] : NULL)) tout_put(t, " (inline)", 9);
             tout_put(t, "\n", 1);
         }
     }
@@ -602,6 +630,7 @@ int gmd_report_traces(FILE *out, const gmd_stackset *s, const gmd_report_opts *o
     free(ls);
     free(vs);
     free(fnlen);
+    free(fr);
     free(t);
     return 0;
 }
