@@ -208,6 +208,12 @@ static void node_close(flame *f, uint32_t i)
     nd->w = own > nd->children_w ? own : nd->children_w;
     if (nd->parent == UINT32_MAX) return;
     fnode *p = &f->nodes[nd->parent];
+    /* A stack's value is added to its deepest node only; each node hands
+     * its sums to its parent when it closes (after all its children). */
+    p->cur_abs = sat_add(p->cur_abs, nd->cur_abs);
+    p->cur_net = sat_add(p->cur_net, nd->cur_net);
+    p->base_abs = sat_add(p->base_abs, nd->base_abs);
+    p->base_net = sat_add(p->base_net, nd->base_net);
     p->children_w += nd->w;
     p->children_cur = sat_add(p->children_cur, nd->cur_abs);
     if (nd->w >= f->thr && nd->w > 0) {
@@ -286,7 +292,7 @@ static void flame_build(flame *f, const gmd_stackset *cur, const gmd_stackset *b
             uint32_t c = node_open(f, path[plen - 1], st->seq[j]);
             GMD_VEC_PUSH(path, plen, pcap, c);
         }
-        for (size_t k = 0; k < plen; k++) node_add(&f->nodes[path[k]], st->value, st->is_base);
+        node_add(&f->nodes[path[plen - 1]], st->value, st->is_base);
     }
     while (plen > 0) node_close(f, path[--plen]);
     free(path);
