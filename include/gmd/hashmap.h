@@ -9,9 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A slot holds the element and the low 32 bits of its hash side by side, so
+ * a probe touches one cache line (the table is at most 2^32 slots, so those
+ * bits also give the position). */
+typedef struct gmd_index_slot {
+    uint32_t element;   /* element index + 1; 0 = empty */
+    uint32_t hash;      /* low 32 bits of the hash */
+} gmd_index_slot;
+
 typedef struct gmd_index {
-    uint32_t *slot;     /* element index + 1; 0 = empty */
-    uint64_t *hash;
+    gmd_index_slot *slot;
     size_t cap, count;
 } gmd_index;
 

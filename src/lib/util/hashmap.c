@@ -8,7 +8,6 @@ void gmd_index_init(gmd_index *m) { memset(m, 0, sizeof *m); }
 void gmd_index_free(gmd_index *m)
 {
     free(m->slot);
-    free(m->hash);
     memset(m, 0, sizeof *m);
 }
 
@@ -16,29 +15,26 @@ uint32_t gmd_index_find(const gmd_index *m, uint64_t h, gmd_index_eq eq, const v
 {
     if (!m->cap) return UINT32_MAX;
     size_t mask = m->cap - 1;
-    for (size_t j = h & mask;; j = (j + 1) & mask) {
-        uint32_t s = m->slot[j];
-        if (!s) return UINT32_MAX;
-        if (m->hash[j] == h && eq(ctx, s - 1)) return s - 1;
+    uint32_t lo = (uint32_t)h;
+    for (size_t j = lo & mask;; j = (j + 1) & mask) {
+        const gmd_index_slot *s = &m->slot[j];
+        if (!s->element) return UINT32_MAX;
+        if (s->hash == lo && eq(ctx, s->element - 1)) return s->element - 1;
     }
 }
 
 static void index_grow(gmd_index *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 256;
-    uint32_t *slot = gmd_xcalloc(ncap, sizeof *slot);
-    uint64_t *hash = gmd_xmalloc(ncap * sizeof *hash);
+    gmd_index_slot *slot = gmd_xcalloc(ncap, sizeof *slot);
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i]) continue;
-        size_t j = m->hash[i] & (ncap - 1);
-        while (slot[j]) j = (j + 1) & (ncap - 1);
+        if (!m->slot[i].element) continue;
+        size_t j = m->slot[i].hash & (ncap - 1);
+        while (slot[j].element) j = (j + 1) & (ncap - 1);
         slot[j] = m->slot[i];
-        hash[j] = m->hash[i];
     }
     free(m->slot);
-    free(m->hash);
     m->slot = slot;
-    m->hash = hash;
     m->cap = ncap;
 }
 
@@ -46,10 +42,10 @@ void gmd_index_insert(gmd_index *m, uint64_t h, uint32_t element)
 {
     if ((m->count + 1) * 4 >= m->cap * 3) index_grow(m);
     size_t mask = m->cap - 1;
-    size_t j = h & mask;
-    while (m->slot[j]) j = (j + 1) & mask;
-    m->slot[j] = element + 1;
-    m->hash[j] = h;
+    size_t j = (uint32_t)h & mask;
+    while (m->slot[j].element) j = (j + 1) & mask;
+    m->slot[j].element = element + 1;
+    m->slot[j].hash = (uint32_t)h;
     m->count++;
 }
 
