@@ -176,6 +176,12 @@ const char *gmd_bucket_site(const gmd_memprof_bucket *b, const char **file, uint
 
 /* Dominator tree over all nodes from node 0 (semi-NCA, iterative). */
 int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err);
+/* The same on a second thread, so that type propagation (which neither
+ * reads nor writes the dominator fields) runs meanwhile on the first; join
+ * before using idom, retained or dom_*. Runs inline if no thread starts. */
+typedef struct gmd_dom_job gmd_dom_job;
+gmd_dom_job *gmd_objgraph_dominators_start(gmd_objgraph *g);
+int gmd_objgraph_dominators_join(gmd_dom_job *job, gmd_err *err);
 
 /* Shortest path from the super-root to `target` (breadth-first). Fills
  * path[0..n-1] from a root node to target; returns n, 0 if unreachable.

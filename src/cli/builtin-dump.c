@@ -207,6 +207,7 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         go.ctx = l;
     }
     l->g = gmd_objgraph_build(l->file.data, l->file.len, &go, &err);
+    gmd_dom_job *dom = l->g ? gmd_objgraph_dominators_start(l->g) : NULL;   /* types meanwhile, on this thread */
     if (l->g && l->bin) {
         /* Types from DWARF, related to the dump by the data segment's address (a PIE's bias). */
         uint64_t da, dn;
@@ -217,7 +218,7 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         }
         gmd_err_clear(&err);
     }
-    if (!l->g || gmd_objgraph_dominators(l->g, &err) < 0) {
+    if (!l->g || gmd_objgraph_dominators_join(dom, &err) < 0) {
         gmd_err_set_source(&err, path);
         unload(l);
         return cli_error(&err);

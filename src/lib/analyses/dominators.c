@@ -3,6 +3,7 @@
  * and shortest paths from the roots. Everything is iterative: a linked list
  * of a million nodes is a million-deep DFS. Per node the computation uses
  * six uint32 arrays plus the reverse edges, freed before returning. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/objgraph.h"
@@ -101,10 +102,12 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
     uint32_t *in;
     reverse_edges(g, &in_start, &in);
 
-    /* Semi-dominators, in preorder numbers. */
-    uint32_t *semi = gmd_xmalloc((size_t)count * sizeof *semi);
-    uint32_t *label = gmd_xmalloc((size_t)count * sizeof *label);
-    uint32_t *ancestor = gmd_xmalloc((size_t)count * sizeof *ancestor);
+    /* Semi-dominators, in preorder numbers. The arrays are node-sized so
+     * that they can become the graph's own arrays afterwards: on a big dump
+     * fresh pages (zeroed by the kernel) cost more than the algorithm. */
+    uint32_t *semi = gmd_xmalloc((size_t)n * sizeof *semi);
+    uint32_t *label = gmd_xmalloc((size_t)n * sizeof *label);
+    uint32_t *ancestor = gmd_xmalloc((size_t)n * sizeof *ancestor);
     for (uint32_t i = 0; i < count; i++) {
         semi[i] = i;
         label[i] = i;
@@ -124,9 +127,6 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
         ancestor[w] = parent[w];
     }
     free(stack);
-    free(in_start);
-    free(in);
-    free(ancestor);
 
     /* idom by walking up from the DFS parent until below the semi-dominator. */
     uint32_t *idom = label;   /* reuse */
@@ -136,17 +136,22 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
         while (d > semi[w]) d = idom[d];
         idom[w] = d;
     }
-    free(semi);
-    free(parent);
 
-    g->idom = gmd_xmalloc((size_t)n * sizeof *g->idom);
+    g->idom = semi;   /* reuse: semi is no longer needed */
     memset(g->idom, 0xff, (size_t)n * sizeof *g->idom);
     for (uint32_t w = 0; w < count; w++) g->idom[vertex[w]] = vertex[idom[w]];
     free(idom);
 
     /* Retained sizes: children come after their idom in preorder. */
-    g->retained = gmd_xcalloc((size_t)n, sizeof *g->retained);
-    g->retained_count = gmd_xcalloc((size_t)n, sizeof *g->retained_count);
+    if (g->nedges >= 2 * (uint64_t)n) {   /* the reverse edges have room for them */
+        g->retained = gmd_xrealloc(in, (size_t)n * sizeof *g->retained);
+        memset(g->retained, 0, (size_t)n * sizeof *g->retained);
+    } else {
+        free(in);
+        g->retained = gmd_xcalloc((size_t)n, sizeof *g->retained);
+    }
+    g->retained_count = parent;   /* reuse */
+    memset(g->retained_count, 0, (size_t)n * sizeof *g->retained_count);
     g->reachable_objects = 0;
     g->reachable_bytes = 0;
     for (uint32_t w = 0; w < count; w++) {
@@ -166,10 +171,11 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
     }
 
     /* Dominator-tree children, CSR, in preorder (so stable across runs). */
-    g->dom_start = gmd_xcalloc((size_t)n + 1, sizeof *g->dom_start);
+    g->dom_start = in_start;   /* reuse: n + 1 entries */
+    memset(g->dom_start, 0, ((size_t)n + 1) * sizeof *g->dom_start);
     for (uint32_t w = 1; w < count; w++) g->dom_start[g->idom[vertex[w]] + 1]++;
     for (uint32_t v = 0; v < n; v++) g->dom_start[v + 1] += g->dom_start[v];
-    g->dom_kids = gmd_xmalloc((size_t)(count ? count : 1) * sizeof *g->dom_kids);
+    g->dom_kids = ancestor;   /* reuse: count <= n entries */
     uint32_t *fill = dfn;   /* reuse as cursor */
     for (uint32_t v = 0; v < n; v++) fill[v] = g->dom_start[v];
     for (uint32_t w = 1; w < count; w++) {
@@ -179,6 +185,41 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
     free(dfn);
     free(vertex);
     return 0;
+}
+
+struct gmd_dom_job {
+    gmd_objgraph *g;
+    pthread_t thread;
+    bool threaded;
+    int rc;
+    gmd_err err;
+};
+
+static void *dom_thread(void *arg)
+{
+    gmd_dom_job *j = arg;
+    j->rc = gmd_objgraph_dominators(j->g, &j->err);
+    return NULL;
+}
+
+gmd_dom_job *gmd_objgraph_dominators_start(gmd_objgraph *g)
+{
+    gmd_dom_job *j = gmd_xcalloc(1, sizeof *j);
+    j->g = g;
+    gmd_err_clear(&j->err);
+    j->threaded = pthread_create(&j->thread, NULL, dom_thread, j) == 0;
+    if (!j->threaded) dom_thread(j);
+    return j;
+}
+
+int gmd_objgraph_dominators_join(gmd_dom_job *j, gmd_err *err)
+{
+    if (!j) return gmd_errf(err, "no dominator computation was started");
+    if (j->threaded) pthread_join(j->thread, NULL);
+    int rc = j->rc;
+    if (rc < 0 && err) *err = j->err;
+    free(j);
+    return rc;
 }
 
 uint32_t gmd_objgraph_path_avoiding(const gmd_objgraph *g, uint32_t target, const uint8_t *skip_root, uint32_t *path,

@@ -121,6 +121,15 @@ static void sort_objects(builder *b)
     free(tmp);
 }
 
+/* Without -mpopcnt the builtin is a libgcc call; this is inlined. */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 /* Sets bits [from, to) of a bitmap of 64-bit words spread over blocks. */
 static void set_bits(struct gmd_obj_block *blk, uint64_t from, uint64_t to, bool starts)
 {
@@ -156,7 +165,7 @@ static void build_word_index(gmd_objgraph *g)
     uint32_t rank = 0;
     for (uint64_t k = 0; k < nblocks; k++) {
         blk[k].rank = rank;
-        rank += (uint32_t)__builtin_popcountll(blk[k].starts);
+        rank += popcount64(blk[k].starts);
     }
     g->blocks = blk;
     g->nblocks = nblocks;
@@ -171,7 +180,7 @@ static inline uint32_t word_find(const gmd_objgraph *g, uint64_t a)
     const struct gmd_obj_block *blk = &g->blocks[w >> 6];
     unsigned bit = (unsigned)(w & 63);
     if (!((blk->covered >> bit) & 1)) return UINT32_MAX;
-    return blk->rank + (uint32_t)__builtin_popcountll(blk->starts & (~0ull >> (63 - bit))) - 1;
+    return blk->rank + popcount64(blk->starts & (~0ull >> (63 - bit))) - 1;
 }
 
 static int build_page_index(builder *b, gmd_err *err)
