@@ -76,8 +76,16 @@ void gmd_dump_span_tails(const gmd_objgraph *g, uint64_t *objects, uint64_t *byt
     int major = 0, minor = 0;
     if (!g->idom || !g->goversion || sscanf(g->goversion, "go%d.%d", &major, &minor) != 2 || major != 1 || minor < 22) return;
     uint64_t ps = g->ptr_size ? g->ptr_size : 8, small = ps * 8 * ps, bits = 8192 / ps / 8;
+    uint64_t passed = 0, dropped = 0;
     for (uint32_t o = 0; o < g->nobjects; o++) {
         uint64_t size = g->obj_size[o];
+        /* span_scans reads records all over the mapped dump: release them
+         * as the walk moves on (the dump's size in RSS otherwise). */
+        passed += size;
+        if (g->file && passed - dropped > (64ull << 20)) {
+            gmd_hd_file_drop(g->file, 0, g->file->len);
+            dropped = passed;
+        }
         if (size > small || g->idom[g->nroots + o] != GMD_NO_NODE) continue;
         /* Every span of objects up to 512 B is one 8 KiB page (runtime sizeclasses). */
         uint64_t index = (g->obj_addr[o] & 8191) / size;
@@ -87,6 +95,7 @@ void gmd_dump_span_tails(const gmd_objgraph *g, uint64_t *objects, uint64_t *byt
         (*objects)++;
         *bytes += size;
     }
+    if (g->file) gmd_hd_file_drop(g->file, 0, g->file->len);
 }
 
 uint64_t gmd_dump_shared_bytes(const gmd_objgraph *g, uint32_t *count)

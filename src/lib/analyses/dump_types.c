@@ -445,12 +445,19 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
 void gmd_dump_typed(const gmd_objgraph *g, uint64_t *objects, uint64_t *bytes)
 {
     *objects = *bytes = 0;
+    uint64_t passed = 0, dropped = 0;
     for (uint32_t o = 0; o < g->nobjects; o++) {
+        passed += g->obj_size[o];   /* untyped objects' headers are read from the mapping: release it as we go */
+        if (g->file && passed - dropped > (64ull << 20)) {
+            gmd_hd_file_drop(g->file, 0, g->file->len);
+            dropped = passed;
+        }
         if (g->idom && g->idom[g->nroots + o] == GMD_NO_NODE) continue;
         if (!gmd_object_type(g, o)) continue;
         (*objects)++;
         *bytes += g->obj_size[o];
     }
+    if (g->file) gmd_hd_file_drop(g->file, 0, g->file->len);
 }
 
 /* ---------------------------------------------------------- gmd dump show */
