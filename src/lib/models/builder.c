@@ -168,15 +168,26 @@ uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t 
     return i;
 }
 
+/* An empty array is a small arena block, never NULL, as before. */
+static void *adopt(gmd_arena *a, void *malloced)
+{
+    if (!malloced) return gmd_arena_alloc(a, 0);
+    gmd_arena_adopt(a, malloced);
+    return malloced;
+}
+
 void gmd_builder_finish(gmd_builder *b)
 {
     gmd_profile *p = b->p;
     gmd_arena *a = &p->arena;
+    /* The arrays and pools become the profile's as they are (the arena
+     * frees them): copying them was a second pass over the largest memory
+     * of a merge, and fresh pages for it. */
     p->nmappings = (uint32_t)b->nmaps;
-    p->mappings = gmd_arena_memdup(a, b->maps, b->nmaps * sizeof *b->maps);
+    p->mappings = adopt(a, b->maps);
     p->nfunctions = (uint32_t)b->nfuncs;
-    p->functions = gmd_arena_memdup(a, b->funcs, b->nfuncs * sizeof *b->funcs);
-    gmd_line *lines = gmd_arena_memdup(a, b->lines, b->nlines * sizeof *b->lines);
+    p->functions = adopt(a, b->funcs);
+    gmd_line *lines = adopt(a, b->lines);
     p->nlocations = (uint32_t)b->nlocs;
     p->locations = gmd_arena_alloc(a, b->nlocs * sizeof *p->locations);
     for (size_t i = 0; i < b->nlocs; i++) {
@@ -187,9 +198,9 @@ void gmd_builder_finish(gmd_builder *b)
         l->lines = lines + b->locs[i].line_off;
         l->nlines = b->locs[i].nlines;
     }
-    uint32_t *locpool = gmd_arena_memdup(a, b->locpool, b->nlocpool * sizeof *b->locpool);
-    int64_t *valpool = gmd_arena_memdup(a, b->valpool, b->nvalpool * sizeof *b->valpool);
-    gmd_label *labpool = gmd_arena_memdup(a, b->labpool, b->nlabpool * sizeof *b->labpool);
+    uint32_t *locpool = adopt(a, b->locpool);
+    int64_t *valpool = adopt(a, b->valpool);
+    gmd_label *labpool = adopt(a, b->labpool);
     p->nsamples = (uint32_t)b->nsamples;
     p->samples = gmd_arena_alloc(a, b->nsamples * sizeof *p->samples);
     for (size_t i = 0; i < b->nsamples; i++) {
@@ -200,8 +211,8 @@ void gmd_builder_finish(gmd_builder *b)
         s->labels = labpool + b->samples[i].lab_off;
         s->nlabels = b->samples[i].nlabels;
     }
-    free(b->maps); free(b->funcs); free(b->locs); free(b->lines); free(b->samples);
-    free(b->locpool); free(b->valpool); free(b->labpool);
+    free(b->locs);
+    free(b->samples);
     gmd_index_free(&b->func_ix);
     gmd_index_free(&b->loc_ix);
     gmd_index_free(&b->sample_ix);
