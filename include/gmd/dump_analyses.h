@@ -10,6 +10,9 @@ void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t 
 uint32_t gmd_dump_top_roots(const gmd_objgraph *g, uint32_t **out);
 /* Objects directly under a root (or shared by several roots) in the dominator tree. */
 uint32_t gmd_dump_top_objects(const gmd_objgraph *g, uint32_t **out);
+/* The same, with only the first `max` (0 = all) in order: the rest follow
+ * unordered. Returns the count of all of them. */
+uint32_t gmd_dump_top_objects_n(const gmd_objgraph *g, uint32_t max, uint32_t **out);
 /* Unreachable objects that are span tails: slots at the end of a span of
  * small objects where the runtime keeps the span's pointer bitmap (Go
  * 1.22+) and mark bits (Go 1.26+), which runtime.WriteHeapDump writes as

@@ -212,7 +212,7 @@ void gmd_dump_report_top(FILE *out, const gmd_objgraph *g, const gmd_dump_report
 {
     uint32_t *roots, *objs;
     uint32_t nr = gmd_dump_top_roots(g, &roots);
-    uint32_t no = gmd_dump_top_objects(g, &objs);
+    uint32_t no = gmd_dump_top_objects_n(g, o->rows > 0 ? (uint32_t)o->rows : 0, &objs);
     gmd_dump_sites_result sites;
     gmd_dump_sites(g, false, &sites);
     uint32_t shared_n;
