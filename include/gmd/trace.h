@@ -150,10 +150,76 @@ typedef struct gmd_trace_gotrans {
     uint64_t g;
     uint32_t slot;            /* the event's gslot */
     uint8_t from, to;
-    const char *reason;       /* "" when none */
+    bool has_reason;          /* a block or stop: reason_id names the reason */
+    uint64_t reason_id;       /* string id of the reason (this generation's) */
+    const char *reason;       /* "" when none (gmd_trace_go_transition only) */
     uint64_t stack;           /* transition stack id (see above), 0 = none */
 } gmd_trace_gotrans;
 bool gmd_trace_go_transition(const gmd_trace_reader *r, const gmd_trace_event *ev, gmd_trace_gotrans *out);
+
+/* The same without the reason's text (reason is ""), inline: for consumers
+ * that look at every event and resolve reasons by id themselves. */
+static inline bool gmd_trace_go_transition_ids(const gmd_trace_event *ev, gmd_trace_gotrans *o)
+{
+    o->g = ev->g;
+    o->slot = ev->gslot;
+    o->has_reason = false;
+    o->reason_id = 0;
+    o->reason = "";
+    o->stack = 0;
+    switch (ev->type) {
+    case GMD_TEV_GO_CREATE:
+    case GMD_TEV_GO_CREATE_BLOCKED:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_NOTEXIST;
+        o->to = ev->type == GMD_TEV_GO_CREATE ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_CREATE_SYSCALL:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_NOTEXIST;
+        o->to = GMD_TGS_SYSCALL;
+        return true;
+    case GMD_TEV_GO_START:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_RUNNABLE;
+        o->to = GMD_TGS_RUNNING;
+        return true;
+    case GMD_TEV_GO_DESTROY: o->from = GMD_TGS_RUNNING; o->to = GMD_TGS_NOTEXIST; return true;
+    case GMD_TEV_GO_DESTROY_SYSCALL: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_NOTEXIST; return true;
+    case GMD_TEV_GO_STOP:
+    case GMD_TEV_GO_BLOCK:
+        o->from = GMD_TGS_RUNNING;
+        o->to = ev->type == GMD_TEV_GO_STOP ? GMD_TGS_RUNNABLE : GMD_TGS_WAITING;
+        o->has_reason = true;
+        o->reason_id = ev->args[0];
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_UNBLOCK:
+    case GMD_TEV_GO_SWITCH:
+    case GMD_TEV_GO_SWITCH_DESTROY:
+        o->g = ev->args[0];
+        o->from = GMD_TGS_WAITING;
+        o->to = GMD_TGS_RUNNABLE;
+        return true;
+    case GMD_TEV_GO_SYSCALL_BEGIN:
+        o->from = GMD_TGS_RUNNING;
+        o->to = GMD_TGS_SYSCALL;
+        o->stack = ev->args[1];
+        return true;
+    case GMD_TEV_GO_SYSCALL_END: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_RUNNING; return true;
+    case GMD_TEV_GO_SYSCALL_END_BLOCKED: o->from = GMD_TGS_SYSCALL; o->to = GMD_TGS_RUNNABLE; return true;
+    case GMD_TEV_GO_STATUS:
+    case GMD_TEV_GO_STATUS_STACK:
+        o->g = ev->args[0];
+        o->from = ev->old_state;
+        o->to = (uint8_t)ev->args[2];
+        o->stack = ev->type == GMD_TEV_GO_STATUS_STACK ? ev->args[3] : 0;
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* "GoBlock", ... for messages and dumps. */
 const char *gmd_trace_event_name(int type);

@@ -103,6 +103,7 @@ typedef struct gmd_trace_analysis {
     uint32_t *gen_flat; uint32_t ngen_flat;   /* small ids: stacks index + 1, 0 unknown */
     gmd_u64tab site_cache;    /* (start stack << 32 | creating stack) -> site */
     struct { const char *s; uint16_t ix; } reason_cache[64];   /* the reader's reason pointer -> reason index + 1 */
+    uint16_t *reason_by_id;   /* this generation's small string ids -> reason_ix + 1, 0 not yet known */
     struct gmd_tgor *gors; uint32_t ngors;   /* per goroutine, by the event's gslot */
     gmd_index site_ix;
     uint32_t *block_next;     /* per block: the next block of the same stack */

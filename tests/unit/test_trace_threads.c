@@ -3,7 +3,8 @@
  * with string and stack tables that resolve to the same text while the
  * reading thread is already a generation ahead; a consumer that stops at any
  * point (the reading thread blocked on a full ring or waiting for the
- * tables) and closes; the same error at the same event on corrupt input. */
+ * tables) and closes; the same error at the same event on corrupt input;
+ * the dense goroutine numbers the analyses index by (gslot). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -44,6 +45,7 @@ static uint64_t digest(const gmd_trace_reader *r, const gmd_trace_event *e)
     uint64_t h = 0xcbf29ce484222325ull;
     h = mix(h, e->type);
     h = mix(h, e->old_state);
+    h = mix(h, e->gslot);
     h = mix(h, (uint64_t)e->time);
     h = mix(h, e->g);
     h = mix(h, e->p);
@@ -122,6 +124,64 @@ static void test_same_events(void **state)
     assert_true(found >= 2);
 }
 
+/* The dense goroutine numbers (gmd_trace_event.gslot) on real traces: every
+ * transition has one and other events none; no two existing goroutines
+ * share one; an ended goroutine's number is reused, so they stay below the
+ * most goroutines that existed at once. */
+static void test_gslot(void **state)
+{
+    (void)state;
+    int found = 0;
+    for (size_t i = 0; i < sizeof traces / sizeof *traces; i++) {
+        size_t len;
+        uint8_t *d = slurp(traces[i], &len);
+        if (!d) continue;
+        found++;
+        gmd_err err;
+        gmd_err_clear(&err);
+        gmd_trace_reader *r = gmd_trace_open_mem(d, len, "t", false, &err);
+        assert_non_null(r);
+        uint64_t *owner = NULL;   /* slot -> goroutine id + 1, 0 free */
+        uint32_t cap = 0, maxslot = 0;
+        uint64_t live = 0, peak = 0, ended = 0;
+        gmd_trace_event e;
+        gmd_trace_gotrans tr;
+        while (gmd_trace_next(r, &e, &err) > 0) {
+            if (!gmd_trace_go_transition(r, &e, &tr)) {
+                assert_int_equal(e.gslot, UINT32_MAX);
+                continue;
+            }
+            assert_int_equal(tr.slot, e.gslot);
+            assert_true(tr.slot < 1000000);
+            if (tr.slot >= cap) {
+                uint32_t n = cap ? cap : 64;
+                while (n <= tr.slot) n *= 2;
+                owner = realloc(owner, n * sizeof *owner);
+                assert_non_null(owner);
+                memset(owner + cap, 0, (n - cap) * sizeof *owner);
+                cap = n;
+            }
+            if (tr.from == GMD_TGS_NOTEXIST || tr.from == GMD_TGS_UNDETERMINED) {
+                assert_true(owner[tr.slot] == 0);
+                owner[tr.slot] = tr.g + 1;
+                if (++live > peak) peak = live;
+            } else assert_true(owner[tr.slot] == tr.g + 1);
+            if (tr.slot > maxslot) maxslot = tr.slot;
+            if (tr.to == GMD_TGS_NOTEXIST) {
+                owner[tr.slot] = 0;
+                live--;
+                ended++;
+            }
+        }
+        assert_true(ended > 0);
+        assert_true(maxslot < peak);
+        free(owner);
+        gmd_trace_close(r);
+        free(d);
+    }
+    assert_true(found >= 2);
+}
+
 /* Stop after k events for k across the whole stream (at chunk and
  * generation boundaries too), and close: no hang, no leak (ASan). */
 static void test_early_close(void **state)
@@ -178,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_events),
+        cmocka_unit_test(test_gslot),
         cmocka_unit_test(test_early_close),
         cmocka_unit_test(test_bad_input),
     };

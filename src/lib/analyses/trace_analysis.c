@@ -83,10 +83,8 @@ static bool stack_eq(const void *ctx, uint32_t i)
  * Go numbers a generation's stacks 1, 2, 3...: small ids are looked up in
  * a flat array (two lookups per goroutine transition), others hashed. */
 #define GEN_STACK_FLAT (1u << 20)
-static uint32_t stack_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint64_t id)
+static uint32_t stack_of_slow(gmd_trace_analysis *a, const gmd_trace_reader *r, uint64_t id)
 {
-    if (!id) return GMD_TNONE;
-    if (id < a->ngen_flat && a->gen_flat[id]) return a->gen_flat[id] - 1;
     if (id >= GEN_STACK_FLAT) {
         uint32_t *cached = gmd_u64tab_get(&a->gen_stacks, id);
         if (cached) return *cached;
@@ -127,6 +125,13 @@ static uint32_t stack_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint6
         a->gen_flat[id] = s + 1;
     } else *(uint32_t *)gmd_u64tab_put(&a->gen_stacks, id, NULL) = s;
     return s;
+}
+
+static inline uint32_t stack_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint64_t id)
+{
+    if (!id) return GMD_TNONE;
+    if (id < a->ngen_flat && a->gen_flat[id]) return a->gen_flat[id] - 1;
+    return stack_of_slow(a, r, id);
 }
 
 static const char *stack_top(const gmd_trace_analysis *a, uint32_t s)
@@ -199,6 +204,22 @@ static struct gmd_tstack_aux *aux_of(gmd_trace_analysis *a, uint32_t s)
 }
 
 static const char no_reason[] = "";
+
+/* The reason of a block by its string id: a flat array per generation for
+ * small ids (Go numbers a generation's strings 1, 2, 3...). */
+#define REASON_FLAT 4096
+static uint16_t reason_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint64_t id)
+{
+    if (id < REASON_FLAT) {
+        if (!a->reason_by_id) a->reason_by_id = gmd_xcalloc(REASON_FLAT, sizeof *a->reason_by_id);
+        uint16_t v = a->reason_by_id[id];
+        if (v) return (uint16_t)(v - 1);
+        uint16_t ix = reason_ix(a, gmd_trace_string(r, id));
+        a->reason_by_id[id] = (uint16_t)(ix + 1);
+        return ix;
+    }
+    return reason_ix(a, gmd_trace_string(r, id));
+}
 
 static void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint32_t stack, int64_t ns)
 {
@@ -308,7 +329,7 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
     g->counts = g->ran;
     if (tr->to == GMD_TGS_RUNNING) g->ran = 1;
     g->sstack = stack_of(a, r, ev->stack);
-    g->reason = tr->to == GMD_TGS_WAITING ? reason_ix(a, tr->reason) : 0;
+    g->reason = tr->to == GMD_TGS_WAITING && tr->has_reason ? reason_of(a, r, tr->reason_id) : 0;
     if (tr->to == GMD_TGS_WAITING && tstack != GMD_TNONE) g->wstack = tstack;
     if (tr->to == GMD_TGS_NOTEXIST) {
         a->ended++;
@@ -446,6 +467,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
             gmd_u64tab_clear(&a->gen_stacks);
             if (a->ngen_flat) memset(a->gen_flat, 0, a->ngen_flat * sizeof *a->gen_flat);
             memset(a->reason_cache, 0, sizeof a->reason_cache);
+            if (a->reason_by_id) memset(a->reason_by_id, 0, REASON_FLAT * sizeof *a->reason_by_id);
             break;
         case GMD_TEV_GC_BEGIN:
             GMD_VEC_PUSH(a->gcs, a->ngcs, a->capgcs, ((gmd_trace_gc){ev.args[0], ev.time, 0, 0}));
@@ -512,7 +534,7 @@ int gmd_trace_analyse(gmd_trace_reader *r, gmd_trace_analysis *a, gmd_err *err)
         case GMD_TEV_GO_SWITCH: case GMD_TEV_GO_SWITCH_DESTROY:
         case GMD_TEV_GO_SYSCALL_BEGIN: case GMD_TEV_GO_SYSCALL_END: case GMD_TEV_GO_SYSCALL_END_BLOCKED:
         case GMD_TEV_GO_STATUS: case GMD_TEV_GO_STATUS_STACK:
-            if (gmd_trace_go_transition(r, &ev, &tr)) {
+            if (gmd_trace_go_transition_ids(&ev, &tr)) {
                 on_transition(a, r, &ev, &tr);
                 /* goroutine counts, at most once per 100 us of trace time */
                 if (last_sample == INT64_MIN || ev.time - last_sample >= 100000) {
@@ -557,6 +579,7 @@ void gmd_trace_analysis_free(gmd_trace_analysis *a)
     free(a->gors);
     free(a->block_next);
     free(a->stack_aux);
+    free(a->reason_by_id);
     gmd_intern_free(&a->strings);
     gmd_arena_free(&a->arena);
     memset(a, 0, sizeof *a);
