@@ -7,6 +7,7 @@
  * this address" a short binary search. Pass 2 walks objects in address order
  * and appends each one's resolved pointer targets to one CSR edge array, so
  * nothing is allocated per object. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,8 +659,64 @@ static int make_roots(builder *b, gmd_err *err)
     return 0;
 }
 
+/* Edges of a range of objects, appended to one growing array. */
+typedef struct edge_scan {
+    builder *b;
+    gmd_hd_reader reader;    /* a copy per thread: reads save and restore its position */
+    uint32_t from, to;       /* object indices */
+    uint32_t *start;         /* start[nroots + i] = index in out (relative to this scan's array) */
+    uint32_t *out;
+    uint64_t n, cap;
+    int rc;
+    gmd_err err;
+} edge_scan;
+
+static int scan_edges(edge_scan *s)
+{
+    builder *b = s->b;
+    uint32_t nroots = b->nroots;
+    uint64_t processed = 0, dropped = 0;
+    for (uint32_t i = s->from; i < s->to; i++) {
+        s->start[nroots + i] = (uint32_t)s->n;
+        gmd_hd_record rec;
+        if (gmd_hd_read_at(&s->reader, b->rec[i], &rec, &s->err) < 0) return -1;
+        gmd_hd_fields f = rec.u.obj.fields;
+        uint64_t off;
+        uint32_t last = UINT32_MAX;
+        while (gmd_hd_field_next(&f, &off)) {
+            uint32_t to = resolve_obj(b, gmd_hd_word(&s->reader, rec.u.obj.contents, off));
+            if (to == UINT32_MAX || to == i || to == last) continue;
+            last = to;
+            if (s->n >= UINT32_MAX - 1)
+                return gmd_err_at(&s->err, (int64_t)b->rec[i], "more than 4 billion pointers between objects");
+            if (s->n == s->cap) {
+                s->cap *= 2;
+                s->out = gmd_xrealloc(s->out, s->cap * sizeof *s->out);
+            }
+            s->out[s->n++] = nroots + to;
+        }
+        /* Objects come in address order, not file order: release the whole
+         * mapping now and then, whatever was touched. */
+        processed += b->size[i];
+        if (b->opts && b->opts->file && processed > dropped + DROP_EVERY) {
+            gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
+            dropped = processed;
+        }
+    }
+    return 0;
+}
+
+static void *scan_thread(void *arg)
+{
+    edge_scan *s = arg;
+    s->rc = scan_edges(s);
+    return NULL;
+}
+
 /* Sort the pending root edges into CSR rows 0..nroots-1, then append one
- * row per object, in address order. */
+ * row per object, in address order. Each pointer is a random lookup, so the
+ * objects are scanned in two halves on two threads and the second half's
+ * edges appended to the first's. */
 static int pass2(builder *b, gmd_err *err)
 {
     gmd_objgraph *g = b->g;
@@ -671,56 +728,51 @@ static int pass2(builder *b, gmd_err *err)
     for (uint64_t i = 0; i < b->nredges; i++) start[b->redges[i].from + 1]++;
     for (uint32_t r = 0; r < nroots; r++) start[r + 1] += start[r];
     uint64_t nroot_edges = start[nroots];
-    uint64_t processed = 0;
-    size_t cap = (size_t)nroot_edges + (size_t)b->n * 2 + 16;
-    g->out = gmd_xmalloc(cap * sizeof *g->out);
+    uint32_t mid = b->n >= (1u << 16) ? b->n / 2 : b->n;   /* small dumps: one thread */
+    edge_scan s1 = {.b = b, .reader = g->reader, .from = 0, .to = mid, .start = start};
+    edge_scan s2 = {.b = b, .reader = g->reader, .from = mid, .to = b->n, .start = start};
+    s1.cap = (size_t)nroot_edges + (size_t)mid * 2 + 16;
+    s1.out = gmd_xmalloc(s1.cap * sizeof *s1.out);
     uint32_t *fill = gmd_xmalloc((size_t)nroots * sizeof *fill);
     memcpy(fill, start, (size_t)nroots * sizeof *fill);
     for (uint64_t i = 0; i < b->nredges; i++) {
         const pending_edge *e = &b->redges[i];
-        g->out[fill[e->from]++] = e->to_object ? e->to + nroots : e->to;
+        s1.out[fill[e->from]++] = e->to_object ? e->to + nroots : e->to;
     }
     free(fill);
     free(b->redges);
     b->redges = NULL;
-    g->nedges = nroot_edges;
-    uint64_t dropped = 0;
-    for (uint32_t i = 0; i < b->n; i++) {
-        uint32_t node = nroots + i;
-        start[node] = (uint32_t)g->nedges;
-        gmd_hd_record rec;
-        if (gmd_hd_read_at(&g->reader, b->rec[i], &rec, err) < 0) {
-            free(start);
-            return -1;
-        }
-        gmd_hd_fields f = rec.u.obj.fields;
-        uint64_t off;
-        uint32_t last = UINT32_MAX;
-        while (gmd_hd_field_next(&f, &off)) {
-            uint32_t to = resolve_obj(b, gmd_hd_word(&g->reader, rec.u.obj.contents, off));
-            if (to == UINT32_MAX || to == i || to == last) continue;
-            last = to;
-            if (g->nedges == UINT32_MAX - 1) {
-                free(start);
-                return gmd_err_at(err, (int64_t)b->rec[i], "more than 4 billion pointers between objects");
-            }
-            if (g->nedges == cap) {
-                cap *= 2;
-                g->out = gmd_xrealloc(g->out, cap * sizeof *g->out);
-            }
-            g->out[g->nedges++] = nroots + to;
-        }
-        /* Objects come in address order, not file order: release the whole
-         * mapping now and then, whatever was touched. */
-        processed += b->size[i];
-        if (b->opts && b->opts->file && processed > dropped + DROP_EVERY) {
-            gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
-            dropped = processed;
-        }
+    s1.n = nroot_edges;
+    pthread_t th;
+    bool threaded = false;
+    if (mid < b->n) {
+        s2.cap = (size_t)(b->n - mid) * 2 + 16;
+        s2.out = gmd_xmalloc(s2.cap * sizeof *s2.out);
+        threaded = pthread_create(&th, NULL, scan_thread, &s2) == 0;
     }
+    s1.rc = scan_edges(&s1);
+    if (threaded) pthread_join(th, NULL);
+    else if (mid < b->n) s2.rc = scan_edges(&s2);
+    int rc = 0;
+    if (s1.rc < 0 || s2.rc < 0) {
+        *err = s1.rc < 0 ? s1.err : s2.err;
+        rc = -1;
+    } else if (s1.n + s2.n >= UINT32_MAX - 1) {
+        rc = gmd_err_at(err, (int64_t)b->rec[mid], "more than 4 billion pointers between objects");
+    }
+    if (rc < 0) {
+        free(start);
+        free(s1.out);
+        free(s2.out);
+        return -1;
+    }
+    g->nedges = s1.n + s2.n;
+    for (uint32_t i = mid; i < b->n; i++) start[nroots + i] += (uint32_t)s1.n;
     start[g->nnodes] = (uint32_t)g->nedges;
+    g->out = gmd_xrealloc(s1.out, (size_t)(g->nedges ? g->nedges : 1) * sizeof *g->out);
+    if (s2.n) memcpy(g->out + s1.n, s2.out, (size_t)s2.n * sizeof *g->out);
+    free(s2.out);
     if (b->opts && b->opts->file) gmd_hd_file_drop(b->opts->file, 0, b->opts->file->len);
-    g->out = gmd_xrealloc(g->out, (size_t)(g->nedges ? g->nedges : 1) * sizeof *g->out);
     g->out_start = start;
     return 0;
 }
