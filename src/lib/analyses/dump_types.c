@@ -273,6 +273,35 @@ static void walk_object(prop *p, uint32_t o)
     for (uint64_t k = 0; k < n; k++) walk_value(p, id, rec.u.obj.contents, off + k * size, g->obj_addr[o], 0);
 }
 
+/* Object ids sorted by an LSD radix sort (a round can hold millions; qsort's
+ * comparator calls cost more than the walk). */
+static void sort_ids(uint32_t *v, uint32_t n)
+{
+    if (n < 2) return;
+    uint32_t max = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i] > max) max = v[i];
+    uint32_t *tmp = gmd_xmalloc((size_t)n * sizeof *tmp);
+    uint32_t *src = v, *dst = tmp;
+    uint32_t count[1 << 11];
+    for (unsigned shift = 0; shift < 32 && (max >> shift); shift += 11) {
+        memset(count, 0, sizeof count);
+        for (uint32_t i = 0; i < n; i++) count[(src[i] >> shift) & 2047]++;
+        uint32_t sum = 0;
+        for (unsigned k = 0; k < 2048; k++) {
+            uint32_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & 2047]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v) memcpy(v, src, (size_t)n * sizeof *v);
+    free(tmp);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -407,7 +436,8 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
         p.work = t_;
         p.capwork = c_;
         p.nwork = 0;
-        qsort(cur, ncur, sizeof *cur, cmp_u32);
+        if (ncur < 1024) qsort(cur, ncur, sizeof *cur, cmp_u32);
+        else sort_ids(cur, ncur);
         for (uint32_t i = 0; i < ncur; i++)
             if (!i || cur[i] != cur[i - 1]) walk_object(&p, cur[i]);
     }
