@@ -128,6 +128,33 @@ static bool sample_eq(const void *ctx, uint32_t i)
     return true;
 }
 
+/* labs: interned. One multiply a location (a full mix per location was a
+ * long chain of dependent multiplies, a visible part of a merge), then one
+ * full mix so the low bits, which pick the slot, depend on every input. */
+static uint64_t sample_hash(const uint32_t *locations, uint32_t nlocations, const gmd_label *labs, uint32_t nlabels)
+{
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t h = nlocations + ((uint64_t)nlabels << 32);
+    for (uint32_t j = 0; j < nlocations; j++) h = (h ^ locations[j]) * k;
+    for (uint32_t j = 0; j < nlabels; j++)
+        h = (h ^ (uintptr_t)labs[j].key ^ gmd_mix64((uintptr_t)labs[j].str + (uint64_t)labs[j].num)) * k;
+    return gmd_mix64(h);
+}
+
+void gmd_builder_sample_prefetch(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
+                                 const gmd_label *labels, uint32_t nlabels)
+{
+    gmd_label labs[4];
+    if (!b->sample_ix.cap || nlabels > 4) return;
+    for (uint32_t j = 0; j < nlabels; j++) {
+        labs[j] = labels[j];
+        labs[j].key = in(b, labels[j].key);
+        labs[j].str = in(b, labels[j].str);
+    }
+    uint64_t h = sample_hash(locations, nlocations, labs, nlabels);
+    __builtin_prefetch(&b->sample_ix.slot[(uint32_t)h & (b->sample_ix.cap - 1)]);
+}
+
 uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
                             const int64_t *values, const gmd_label *labels, uint32_t nlabels,
                             bool merge)
@@ -144,10 +171,7 @@ uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t 
     uint64_t h = 0;
     uint32_t i = UINT32_MAX;
     if (merge) {
-        h = gmd_mix64(nlocations + ((uint64_t)nlabels << 32));
-        for (uint32_t j = 0; j < nlocations; j++) h = gmd_mix64(h ^ locations[j]);
-        for (uint32_t j = 0; j < nlabels; j++)
-            h = gmd_mix64(h ^ (uintptr_t)labs[j].key ^ gmd_mix64((uintptr_t)labs[j].str + (uint64_t)labs[j].num));
+        h = sample_hash(locations, nlocations, labs, nlabels);
         sample_key k = {b, locations, nlocations, labs, nlabels};
         i = gmd_index_find(&b->sample_ix, h, sample_eq, &k);
     }

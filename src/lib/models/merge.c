@@ -88,9 +88,19 @@ int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
         lmap[i] = gmd_builder_location(b, mi, l->address, lines, l->nlines);
     }
     free(lines);
-    uint32_t *locs = NULL;
-    size_t caplocs = 0;
+    uint32_t *locs = NULL, *ahead = NULL;
+    size_t caplocs = 0, capahead = 0;
+    enum { AHEAD = 8 };   /* samples between a prefetch and its use */
     for (uint32_t s = 0; s < p->nsamples; s++) {
+        if (s + AHEAD < p->nsamples) {
+            const gmd_sample *sa = &p->samples[s + AHEAD];
+            if (sa->nlocations > capahead) {
+                capahead = sa->nlocations;
+                ahead = gmd_xrealloc(ahead, capahead * sizeof *ahead);
+            }
+            for (uint32_t k = 0; k < sa->nlocations; k++) ahead[k] = lmap[sa->locations[k]];
+            gmd_builder_sample_prefetch(b, ahead, sa->nlocations, sa->labels, sa->nlabels);
+        }
         const gmd_sample *sm = &p->samples[s];
         if (sm->nlocations > caplocs) {
             caplocs = sm->nlocations;
@@ -101,6 +111,7 @@ int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
         gmd_builder_sample(b, locs, sm->nlocations, vals, sm->labels, sm->nlabels, true);
     }
     free(locs);
+    free(ahead);
     free(lmap);
     free(fmap);
     free(mapmap);
