@@ -153,10 +153,15 @@ out:
 
 int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err)
 {
+    /* Level 6 is a good size/speed balance; Go itself writes BestSpeed. */
+    return gmd_gzip_level(in, len, 6, out, out_len, err);
+}
+
+int gmd_gzip_level(const uint8_t *in, size_t len, int level, uint8_t **out, size_t *out_len, gmd_err *err)
+{
     *out = NULL;
     *out_len = 0;
-    /* Level 6 is a good size/speed balance; Go itself writes BestSpeed. */
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
     if (!c) return gmd_errf(err, "out of memory allocating the gzip compressor");
     size_t bound = libdeflate_gzip_compress_bound(c, len);
     uint8_t *buf = gmd_xmalloc(bound);
