@@ -69,26 +69,86 @@ uint64_t gmd_node_size(const gmd_objgraph *g, uint32_t n)
     return n >= g->nroots && n < g->nnodes ? g->obj_size[n - g->nroots] : 0;
 }
 
-/* Radix sort of object indices by address; the dump lists objects span by
- * span, so runs are sorted but spans come in allocation order. */
+typedef struct obj_run {
+    uint64_t first;
+    uint32_t start, len;
+} obj_run;
+
+static int by_first(const void *x, const void *y)
+{
+    const obj_run *a = x, *c = y;
+    return a->first < c->first ? -1 : a->first > c->first;
+}
+
+static void copy_runs(void *dst, const void *src, size_t elem, const obj_run *runs, uint32_t nruns)
+{
+    size_t at = 0;
+    for (uint32_t k = 0; k < nruns; k++) {
+        memcpy((char *)dst + at * elem, (const char *)src + (size_t)runs[k].start * elem, (size_t)runs[k].len * elem);
+        at += runs[k].len;
+    }
+}
+
+/* The dump lists objects span by span: sorted runs, the spans in allocation
+ * order. When the runs do not interleave, sorting the runs and copying them
+ * in order is a sequential pass (the radix sort's gathers miss the cache on
+ * every object), and each array moves into the one freed before it. */
+static bool sort_runs(builder *b)
+{
+    uint32_t n = b->n, nruns = 1;
+    for (uint32_t i = 1; i < n; i++)
+        if (b->addr[i] <= b->addr[i - 1]) nruns++;
+    if (nruns > n / 4) return false;
+    obj_run *runs = gmd_xmalloc((size_t)nruns * sizeof *runs);
+    uint32_t k = 0;
+    runs[0] = (obj_run){b->addr[0], 0, 0};
+    for (uint32_t i = 1; i < n; i++) {
+        if (b->addr[i] > b->addr[i - 1]) continue;
+        runs[k].len = i - runs[k].start;
+        runs[++k] = (obj_run){b->addr[i], i, 0};
+    }
+    runs[k].len = n - runs[k].start;
+    qsort(runs, nruns, sizeof *runs, by_first);
+    for (k = 0; k + 1 < nruns; k++) {
+        if (b->addr[runs[k].start + runs[k].len - 1] >= runs[k + 1].first) {
+            free(runs);
+            return false;
+        }
+    }
+    uint64_t *addr = gmd_xmalloc((size_t)n * sizeof *addr);
+    copy_runs(addr, b->addr, sizeof *addr, runs, nruns);
+    uint64_t *rec = b->addr;   /* free now */
+    copy_runs(rec, b->rec, sizeof *rec, runs, nruns);
+    uint32_t *size = (uint32_t *)b->rec;   /* free now, twice as large as needed */
+    copy_runs(size, b->size, sizeof *size, runs, nruns);
+    free(b->size);
+    free(runs);
+    b->addr = addr;
+    b->rec = rec;
+    b->size = gmd_xrealloc(size, (size_t)n * sizeof *size);
+    b->cap = n;
+    return true;
+}
+
+/* Radix sort of object indices by address, when the runs interleave. */
 static void sort_objects(builder *b)
 {
     uint32_t n = b->n;
+    bool sorted = true;
+    for (uint32_t i = 1; i < n && sorted; i++)
+        if (b->addr[i] < b->addr[i - 1]) sorted = false;
+    if (sorted || sort_runs(b)) return;
     uint32_t *idx = gmd_xmalloc((size_t)n * sizeof *idx);
     uint32_t *tmp = gmd_xmalloc((size_t)n * sizeof *tmp);
-    bool sorted = true;
-    for (uint32_t i = 0; i < n; i++) {
-        idx[i] = i;
-        if (i && b->addr[i] < b->addr[i - 1]) sorted = false;
-    }
-    if (!sorted) {
+    for (uint32_t i = 0; i < n; i++) idx[i] = i;
+    {
         uint64_t lo = UINT64_MAX, hi = 0;
         for (uint32_t i = 0; i < n; i++) {
             if (b->addr[i] < lo) lo = b->addr[i];
             if (b->addr[i] > hi) hi = b->addr[i];
         }
         uint64_t span = hi - lo;
-        static uint32_t count[1 << 11];
+        uint32_t count[1 << 11];
         for (unsigned shift = 0; shift < 64 && (span >> shift); shift += 11) {
             memset(count, 0, sizeof count);
             for (uint32_t i = 0; i < n; i++) count[((b->addr[idx[i]] - lo) >> shift) & 2047]++;
