@@ -242,6 +242,7 @@ struct gmd_trace_reader {
     /* the current generation */
     uint64_t gen_off, next_gen_off, gen, min_ts;
     double freq;              /* ns per tick */
+    uint64_t ifreq, ifreq_max;   /* freq when a whole number (64 on Linux), ticks below ifreq_max convert exactly */
     bool has_freq, has_snapshot, loaded, done;
     batch *batches; uint32_t nbatches, capbatches;
     gmd_u64tab mcur;          /* M -> cursor index */
@@ -382,6 +383,9 @@ static int64_t sat_add(int64_t a, int64_t b)
  * give the same times. */
 static inline int64_t ticks_ns(const gmd_trace_reader *r, uint64_t t)
 {
+    /* Integer fast path: the same value as the double product below while
+     * that is exact (< 2^53), without a uint64-to-double conversion. */
+    if (t < r->ifreq_max) return (int64_t)(t * r->ifreq);
     double x = (double)t * r->freq;
     if (!(x < 9.2e18)) return INT64_MAX / 2;
     return (int64_t)x;
@@ -511,6 +515,10 @@ static int set_sync(gmd_trace_reader *r, const batch *b, gmd_err *err)
             if (v[0] == 0) return gmd_err_at(err, off, "trace clock frequency is 0");
             r->freq = 1.0 / ((double)v[0] / 1e9);
             r->has_freq = true;
+            if (r->freq >= 1 && r->freq <= 1e6 && r->freq == (double)(uint64_t)r->freq) {
+                r->ifreq = (uint64_t)r->freq;
+                r->ifreq_max = (UINT64_C(1) << 53) / r->ifreq;
+            }
         } else {
             if (r->has_snapshot) return gmd_err_at(err, off, "two clock snapshots in generation %llu", (unsigned long long)r->gen);
             r->has_snapshot = true;
@@ -624,6 +632,7 @@ static void reset_generation(gmd_trace_reader *r)
     r->gen = r->min_ts = 0;
     r->has_freq = r->has_snapshot = false;
     r->freq = 0;
+    r->ifreq = r->ifreq_max = 0;
 }
 
 static void set_truncated(gmd_trace_reader *r, uint64_t cut)
