@@ -1,0 +1,190 @@
+/* The object graph's fast paths on synthetic dumps: objects in span-like runs
+ * (sorted by copying runs) and in interleaved runs (radix sort), the word
+ * index against interior and stray addresses, pass 2 on two threads (over
+ * 65,536 objects), and the top-objects selection against a full sort. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "gmd/dump_analyses.h"
+#include "gmd/heapdump.h"
+#include "gmd/objgraph.h"
+
+typedef struct buf {
+    uint8_t *b;
+    size_t n, cap;
+} buf;
+
+static void put(buf *w, const void *p, size_t n)
+{
+    if (w->n + n > w->cap) {
+        w->cap = (w->n + n) * 2 + 1024;
+        w->b = realloc(w->b, w->cap);
+    }
+    memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void uv(buf *w, uint64_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (uint8_t)v;
+    put(w, t, n);
+}
+
+static void str(buf *w, const char *s)
+{
+    uv(w, strlen(s));
+    put(w, s, strlen(s));
+}
+
+static void header(buf *w)
+{
+    put(w, "go1.7 heap dump\n", 16);
+    uv(w, GMD_HD_PARAMS);
+    uv(w, 0);   /* little endian */
+    uv(w, 8);
+    uv(w, 0x100000);
+    uv(w, 0x40000000);
+    str(w, "amd64");
+    str(w, "go1.26.8");
+    uv(w, 2);
+}
+
+/* An object of `size` bytes whose first word points at `ptr` (0: none). */
+static void object(buf *w, uint64_t tag, uint64_t addr, uint64_t size, uint64_t ptr)
+{
+    uv(w, tag);
+    uv(w, addr);
+    uv(w, size);
+    uint8_t c[4096] = {0};
+    memcpy(c, &ptr, 8);
+    put(w, c, size);
+    if (ptr) {
+        uv(w, 1);
+        uv(w, 0);
+    }
+    uv(w, 0);
+}
+
+/* A chain of n 16-byte objects in address order, written as runs of 64
+ * (spans) in a scrambled order, or interleaved (even slots, then odd). */
+static void chain_dump(buf *w, uint32_t n, bool interleaved)
+{
+    const uint64_t base = 0x200000;
+    header(w);
+    uint32_t nruns = (n + 63) / 64;
+    for (uint32_t pass = 0; pass < (interleaved ? 2u : 1u); pass++) {
+        for (uint32_t r = 0; r < nruns; r++) {
+            uint32_t run = interleaved ? r : (uint32_t)(((uint64_t)r * 7919) % nruns);
+            for (uint32_t i = run * 64; i < n && i < run * 64 + 64; i++) {
+                if (interleaved && i % 2 != pass) continue;
+                object(w, GMD_HD_OBJECT, base + (uint64_t)i * 16, 16, i + 1 < n ? base + (uint64_t)(i + 1) * 16 + 8 : 0);
+            }
+        }
+    }
+    object(w, GMD_HD_DATA, 0x1000, 8, base);   /* a global holds the head */
+    uv(w, GMD_HD_EOF);
+}
+
+static void check_chain(bool interleaved)
+{
+    enum { N = 100000 };   /* over 65,536: pass 2 runs on two threads */
+    static buf w;
+    w.n = 0;
+    chain_dump(&w, N, interleaved);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_objgraph *g = gmd_objgraph_build(w.b, w.n, NULL, &err);
+    assert_non_null(g);
+    assert_int_equal(g->nobjects, N);
+    for (uint32_t i = 1; i < N; i++) assert_true(g->obj_addr[i] == g->obj_addr[i - 1] + 16);
+    assert_int_equal(g->nedges - g->out_start[g->nroots], N - 1);
+    for (uint32_t i = 0; i + 1 < N; i++) {
+        uint32_t v = g->nroots + i;
+        assert_int_equal(g->out_start[v + 1] - g->out_start[v], 1);
+        assert_int_equal(g->out[g->out_start[v]], v + 1);
+    }
+    /* interior pointers, gaps and addresses outside the heap */
+    assert_int_equal(gmd_objgraph_find(g, 0x200000 + 5 * 16 + 15), g->nroots + 5);
+    assert_int_equal(gmd_objgraph_find(g, 0x200000 + (uint64_t)N * 16), GMD_NO_NODE);
+    assert_int_equal(gmd_objgraph_find(g, 0x1fffff), GMD_NO_NODE);
+    gmd_dom_job *job = gmd_objgraph_dominators_start(g);
+    assert_int_equal(gmd_objgraph_dominators_join(job, &err), 0);
+    uint32_t head = gmd_objgraph_find(g, 0x200000);
+    assert_int_equal(g->retained[head], (uint64_t)N * 16);
+    assert_int_equal(g->retained_count[head], N);
+    assert_int_equal(g->idom[head + 1], head);
+    gmd_objgraph_free(g);
+}
+
+static void test_span_runs(void **state)
+{
+    (void)state;
+    check_chain(false);
+}
+
+static void test_interleaved_runs(void **state)
+{
+    (void)state;
+    check_chain(true);
+}
+
+/* Objects each held by two globals (so under the super-root), of sizes
+ * with ties: the first N of the selection are the first N of a full sort. */
+static void test_top_selection(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static buf w;
+    w.n = 0;
+    header(&w);
+    for (uint32_t i = 0; i < N; i++) object(&w, GMD_HD_OBJECT, 0x200000 + (uint64_t)i * 512, 16 + 16 * ((i * 37) % 23), 0);
+    uv(&w, GMD_HD_DATA);
+    uv(&w, 0x1000);
+    uv(&w, (uint64_t)N * 16);
+    for (uint32_t i = 0; i < 2 * N; i++) {
+        uint64_t a = 0x200000 + (uint64_t)(i % N) * 512;
+        put(&w, &a, 8);
+    }
+    for (uint32_t i = 0; i < 2 * N; i++) {
+        uv(&w, 1);
+        uv(&w, (uint64_t)i * 8);
+    }
+    uv(&w, 0);
+    uv(&w, GMD_HD_EOF);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_objgraph *g = gmd_objgraph_build(w.b, w.n, NULL, &err);
+    assert_non_null(g);
+    assert_int_equal(gmd_objgraph_dominators(g, &err), 0);
+    uint32_t *all, *some;
+    uint32_t n = gmd_dump_top_objects(g, &all);
+    assert_int_equal(n, N);
+    const uint32_t ks[] = {1, 2, 7, 50, 999, 1000, 2000};
+    for (size_t k = 0; k < sizeof ks / sizeof *ks; k++) {
+        assert_int_equal(gmd_dump_top_objects_n(g, ks[k], &some), N);
+        for (uint32_t i = 0; i < ks[k] && i < N; i++) assert_int_equal(some[i], all[i]);
+        free(some);
+    }
+    free(all);
+    gmd_objgraph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_span_runs),
+        cmocka_unit_test(test_interleaved_runs),
+        cmocka_unit_test(test_top_selection),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
