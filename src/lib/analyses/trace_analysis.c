@@ -221,7 +221,7 @@ static uint16_t reason_of(gmd_trace_analysis *a, const gmd_trace_reader *r, uint
     return reason_ix(a, gmd_trace_string(r, id));
 }
 
-static void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint32_t stack, int64_t ns)
+__attribute__((always_inline)) static inline void add_block(gmd_trace_analysis *a, uint8_t kind, uint16_t reason, uint32_t stack, int64_t ns)
 {
     if (ns <= 0) return;   /* as go tool trace: only time actually spent counts */
     /* A stack's blocks are chained from its aux entry: almost always one. */
@@ -266,9 +266,13 @@ static void leave_state(gmd_trace_analysis *a, gor *g, int64_t now)
 {
     int64_t d = now - g->since;
     if (!g->counts) return;
-    if (g->state == GMD_TGS_WAITING && g->reason) add_block(a, GMD_TBLOCK_WAIT, g->reason, g->sstack, d);
-    else if (g->state == GMD_TGS_SYSCALL) add_block(a, GMD_TBLOCK_SYSCALL, 0, g->sstack, d);
-    else if (g->state == GMD_TGS_RUNNABLE) add_block(a, GMD_TBLOCK_SCHED, 0, g->sstack, d);
+    uint8_t kind;
+    uint16_t reason = 0;
+    if (g->state == GMD_TGS_WAITING && g->reason) kind = GMD_TBLOCK_WAIT, reason = g->reason;
+    else if (g->state == GMD_TGS_SYSCALL) kind = GMD_TBLOCK_SYSCALL;
+    else if (g->state == GMD_TGS_RUNNABLE) kind = GMD_TBLOCK_SCHED;
+    else return;
+    add_block(a, kind, reason, g->sstack, d);   /* inlined: once per transition */
 }
 
 static void sample_counts(gmd_trace_analysis *a, int64_t t)
