@@ -263,19 +263,29 @@ static int run_top(dump_opts *o)
     return finish(out, o, &l);
 }
 
-static int run_path(dump_opts *o)
+/* path and show: the dump loaded and the object holding ADDR (args[1]) found.
+ * Returns the CLI status to exit with, or -1 when *l and *target are set. */
+static int load_object(dump_opts *o, const char *verb, loaded *l, uint32_t *target)
 {
     const char *s = o->args[1];
     char *end;
     unsigned long long addr = strtoull(s, &end, 16);
-    if (!*s || *end) return cli_usage_error("dump path", "ADDR must be a hex address like 0xc000123450, not '%s'", s);
-    loaded l;
-    if (load(o, o->args[0], &l)) return CLI_FAIL;
-    uint32_t target = gmd_objgraph_find(l.g, addr);
-    if (target == GMD_NO_NODE) {
-        unload(&l);
+    if (!*s || *end) return cli_usage_error(verb, "ADDR must be a hex address like 0xc000123450, not '%s'", s);
+    if (load(o, o->args[0], l)) return CLI_FAIL;
+    *target = gmd_objgraph_find(l->g, addr);
+    if (*target == GMD_NO_NODE) {
+        unload(l);
         return cli_fail("%s: no heap object contains the address 0x%llx", o->args[0], addr);
     }
+    return -1;
+}
+
+static int run_path(dump_opts *o)
+{
+    loaded l;
+    uint32_t target;
+    int rc = load_object(o, "dump path", &l, &target);
+    if (rc >= 0) return rc;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
     gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
@@ -285,17 +295,10 @@ static int run_path(dump_opts *o)
 
 static int run_show(dump_opts *o)
 {
-    const char *s = o->args[1];
-    char *end;
-    unsigned long long addr = strtoull(s, &end, 16);
-    if (!*s || *end) return cli_usage_error("dump show", "ADDR must be a hex address like 0xc000123450, not '%s'", s);
     loaded l;
-    if (load(o, o->args[0], &l)) return CLI_FAIL;
-    uint32_t target = gmd_objgraph_find(l.g, addr);
-    if (target == GMD_NO_NODE) {
-        unload(&l);
-        return cli_fail("%s: no heap object contains the address 0x%llx", o->args[0], addr);
-    }
+    uint32_t target;
+    int rc = load_object(o, "dump show", &l, &target);
+    if (rc >= 0) return rc;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
     gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
