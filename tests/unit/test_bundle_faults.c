@@ -73,7 +73,7 @@ static void test_write_limit(void **state)
     assert_int_equal(gmd_bundle_close(&w, &err), 0);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 
-    size_t n;
+    size_t n = 0;   /* slurp leaves it unset when the file is missing */
     snprintf(path, sizeof path, "%s/gctrace.log", sub);
     char *log = slurp(path, &n);
     assert_non_null(log);
