@@ -6,9 +6,10 @@
 # interleaved (run 1 of each, run 2 of each, ...: the machine is shared, so
 # its load moves all of them alike):
 #   gmd trace count     the reader alone (every event ordered, nothing kept), one thread
-#   gmd trace summary   the reader plus every analysis gmd trace does: as gmd
-#                       runs it (one thread), and with GMD_TRACE_THREADS=1
-#                       (the reader on a second thread)
+#   gmd trace summary   the reader plus every analysis gmd trace does: on one
+#                       thread (GMD_TRACE_THREADS=0) and with the reader on a
+#                       second thread (=1: gmd's default for a trace of 8 MB
+#                       or more when the load average leaves half a core idle)
 #   readevents          x/exp/trace's ReadEvent loop
 # and reports events/s, bytes/event, peak RSS (GNU time's maximum RSS) and
 # CPU time (user + sys, all threads; the least of the runs: on a shared

@@ -116,9 +116,10 @@ gmd_trace_reader *gmd_trace_open_fd(int fd, const char *name, gmd_err *err);
 gmd_trace_reader *gmd_trace_open(const char *spec, gmd_err *err);
 void gmd_trace_close(gmd_trace_reader *r);
 /* Whether a second thread reads and orders the events while the caller
- * consumes them (only for a trace in memory; same events either way). Off
- * by default; GMD_TRACE_THREADS=1 in the environment turns it on (see
- * trace.c for why it is not the default). Before the first
+ * consumes them (only for a trace in memory; same events either way). On
+ * by default for a trace of 8 MB or more when the load average leaves
+ * half a core or more idle; GMD_TRACE_THREADS=0|1 in the environment decides instead (see
+ * trace.c). Before the first
  * gmd_trace_next. While it runs, gmd_trace_generations, _bytes, _truncated
  * and _peak_generation_bytes are only meaningful once gmd_trace_next has
  * returned 0 or -1. */
