@@ -17,6 +17,7 @@ typedef struct gmd_leak_report_info {
     int exit_status;             /* -1 when unknown or still running */
     bool interrupted;
     const char *html;            /* path of report.html, NULL if none */
+    const char *incomplete;      /* why collection stopped early (a full disk), NULL if it did not */
 } gmd_leak_report_info;
 
 void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_report_info *info);

@@ -120,7 +120,17 @@ int observe_report(const char *dir, bool json, bool no_html, const char *html_pa
     return observe_report_ex(dir, json, no_html, html_path, false);
 }
 
+static int report(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak,
+                  const char *incomplete);
+
 int observe_report_ex(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak)
+{
+    return report(dir, json, no_html, html_path, fail_on_leak, NULL);
+}
+
+/* incomplete: why collection stopped early, said with the verdict (exit 4). */
+static int report(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak,
+                  const char *incomplete)
 {
     gmd_err err;
     gmd_err_clear(&err);
@@ -147,13 +157,14 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
     char html[4200];
     gmd_leak_report_info info = {.bundle = dir, .command = b.command, .pprof_url = b.pprof_url,
                                  .interval_sec = b.interval_sec, .exit_status = b.exit_status,
-                                 .interrupted = b.interrupted};
+                                 .interrupted = b.interrupted, .incomplete = incomplete};
     /* A bundle that cannot take report.html (read-only, full) gets it elsewhere; the verdict prints regardless. */
     bool html_failed = !no_html && bundle_write_html(dir, html_path, &r, &info, html, sizeof html) < 0;
     if (json) gmd_leak_write_json(stdout, &r, &info);
     else gmd_leak_write_text(stdout, &r, &info);
     if (fflush(stdout) != 0 || html_failed) rc = CLI_FAIL;
     if (rc == CLI_OK && fail_on_leak && r.leak) rc = CLI_LEAK_FOUND;
+    if (rc == CLI_OK && incomplete) rc = CLI_INCOMPLETE;
 out:
     gmd_leak_result_free(&r);
     gmd_leak_tracker_free(tr);
@@ -247,7 +258,15 @@ int observe_collect_and_report(observe_opts *o)
         if (res.nprofiles + res.ngclines + res.nproc + res.traces == 0) gmd_bundle_discard(&w, dir);
         return cli_error(&err);
     }
-    if (w.failed) bundle_print_write_failure(&w, o->cmd);
+    /* Collection cut short by a failed write (not just meta.json, written after it). */
+    char incomplete[1200] = "";
+    if (w.failed) {
+        bundle_print_write_failure(&w, o->cmd);
+        size_t n = strlen(w.fail_path);
+        if (!(n >= 10 && !strcmp(w.fail_path + n - 10, "/meta.json")))
+            snprintf(incomplete, sizeof incomplete, "collection stopped at %.1f s: %s writing %s", w.fail_t,
+                     gmd_errno_is_disk_full(w.fail_errno) ? "disk full" : strerror(w.fail_errno), w.fail_path);
+    }
 
     if (res.fetches_skipped)
         fprintf(stderr, "gmd %s: %u samples took no profiles: the endpoint was still answering (or hanging on) an "
@@ -284,7 +303,7 @@ int observe_collect_and_report(observe_opts *o)
     else if (res.exited_by_itself && o->collect.pid)
         fprintf(stderr, "gmd %s: process %d exited after %.1f s; what was collected until then is judged\n", o->cmd,
                 o->collect.pid, res.elapsed);
-    int rc = observe_report_ex(dir, o->json, o->no_html, NULL, o->fail_on_leak);
+    int rc = report(dir, o->json, o->no_html, NULL, o->fail_on_leak, incomplete[0] ? incomplete : NULL);
     gmd_collect_quiesce(2.0);
     return rc;
 }

@@ -34,5 +34,9 @@ int observe_report(const char *dir, bool json, bool no_html, const char *html_pa
 /* The same; with fail_on_leak a leak verdict exits with CLI_LEAK_FOUND (3). */
 #define CLI_LEAK_FOUND 3
 int observe_report_ex(const char *dir, bool json, bool no_html, const char *html_path, bool fail_on_leak);
+/* run/watch whose collection a failed bundle write (full disk) stopped exit
+ * with this, after the verdict; a leak with --fail-on-leak (3) and an error
+ * (1) win over it. */
+#define CLI_INCOMPLETE 4
 
 #endif

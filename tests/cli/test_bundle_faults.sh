@@ -7,8 +7,8 @@
 #  - a read-only bundle: report.html goes to a temp file, the verdict prints.
 #  - gmd run into a place that fills up (a small tmpfs as root, and a
 #    file-size limit, `ulimit -f`, for anyone): collection stops, the verdict
-#    prints from what was saved, the bundle has only whole lines and files,
-#    and gmd report reads it.
+#    prints from what was saved and says the bundle is incomplete (exit 4),
+#    the bundle has only whole lines and files, and gmd report reads it.
 . "$(dirname "$0")/lib.sh"
 : "${GO:?GO must name the go binary}"
 : "${SRCDIR:?SRCDIR must name the repo root}"
@@ -154,11 +154,16 @@ if mount_small "$F" 64k; then
         --pprof "http://127.0.0.1:$port" -- "$T/heapleak" >"$T/full.json" 2>"$T/full.err"
     RC=$?
     cp "$T/full.err" "$T/err"
-    assert_rc 0
+    assert_rc 4   # collection stopped early: not a plain success
     assert_err_contains "gmd run: disk full writing $F/b/"
     assert_err_contains "the verdict below uses what was saved"
     assert_err_contains "the HTML report is at $T/tmp2/gmd-report-"
     json_get "$T/full.json" 'j["verdict"]' >/dev/null || fail "full tmpfs: no verdict"; pass
+    assert_eq "$(json_get "$T/full.json" 'j["bundle_incomplete"], j["incomplete_reason"].startswith("collection stopped at ")')" \
+        "(True, True)" "full tmpfs: --json says the bundle is incomplete"
+    json_get "$T/full.json" 'j["incomplete_reason"]' | grep -q "disk full writing $F/b/" || fail "full tmpfs: reason names the file"; pass
+    html=$(ls "$T"/tmp2/gmd-report-*.html | head -1)
+    grep -q "Incomplete bundle:" "$html" || fail "full tmpfs: report.html does not say the bundle is incomplete"; pass
     check_bundle "$F/b"
 else
     echo "note: tmpfs case skipped (not root or no mount); the file-size limit case below covers it"
@@ -172,10 +177,12 @@ port=$(free_port)
     --pprof "http://127.0.0.1:$port" -- "$T/heapleak" 2>&1 ) | cat >"$T/lim.out"
 RC=${PIPESTATUS[0]}
 cp "$T/lim.out" "$T/err"
-assert_rc 0
+assert_rc 4
 assert_err_contains "gmd run: disk full writing $T/lim/"
 assert_err_contains "the verdict below uses what was saved"
 grep -qE "^(LEAK|No leak found|INCONCLUSIVE)" "$T/lim.out" || fail "file-size limit: no verdict: $(head -c 600 "$T/lim.out")"; pass
+grep -qE "^INCOMPLETE BUNDLE: collection stopped at [0-9.]+ s: disk full writing $T/lim/.*; the verdict uses what was saved before$" "$T/lim.out" \
+    || fail "file-size limit: the verdict does not say the bundle is incomplete"; pass
 check_bundle "$T/lim"
 
 done_ok

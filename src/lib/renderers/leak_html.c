@@ -262,7 +262,13 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
         gmd_put_xml_str(out, info->bundle);
         fputs("</code>", out);
     }
-    fputs("</p>\n<div id=errors></div>\n", out);
+    fputs("</p>\n", out);
+    if (info && info->incomplete) {
+        fputs("<p class=leak><b>Incomplete bundle:</b> ", out);
+        gmd_put_xml_str(out, info->incomplete);
+        fputs("; the verdict uses what was saved before.</p>\n", out);
+    }
+    fputs("<div id=errors></div>\n", out);
 
     /* The charts first: they show at a glance what the verdict says. */
     fprintf(out, "<h2>Over time</h2>\n<p class=dim>One time axis for all charts (hover one, all follow); dashed lines mark "

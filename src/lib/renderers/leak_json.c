@@ -245,6 +245,10 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         else gmd_json_null(&j);
         gmd_json_key(&j, "exit_status");
         gmd_json_int(&j, info->exit_status);
+        gmd_json_key(&j, "bundle_incomplete");
+        gmd_json_bool(&j, info->incomplete != NULL);
+        gmd_json_key(&j, "incomplete_reason");
+        gmd_json_string(&j, info->incomplete ? info->incomplete : "");
     }
     gmd_json_object_end(&j);
     gmd_json_finish(&j);

@@ -49,6 +49,8 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
         fprintf(out, "No leak found over %.1f s: no allocation site, goroutine stack or off-heap memory grows steadily "
                 "beyond sampling noise to the end.\n", r->duration);
     }
+    if (info && info->incomplete)
+        fprintf(out, "INCOMPLETE BUNDLE: %s; the verdict uses what was saved before\n", info->incomplete);
     fprintf(out, "Snapshots: %u heap, %u goroutine, %u GC cycles, %u /proc samples", r->nheap, r->ngoroutine,
             r->ngc, r->nproc);
     if (r->ntraces) {
