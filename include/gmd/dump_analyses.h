@@ -5,6 +5,41 @@
 
 #include "gmd/objgraph.h"
 
+/* Goroutine groups. Goroutines alike -- the same creation site (gopc), state
+ * and innermost user frame (function and pc) -- are what a Go engineer
+ * recognises as one thing ("8,800 goroutines blocked in chan send at
+ * main.publish.func1"). Each group of two or more gets a GMD_NODE_GROUP root
+ * between the super-root and its goroutines, so the dominator tree gives
+ * its exact retained size: the goroutines' own and what they share.
+ *
+ * Called by gmd_objgraph_build once the frames are read: sets each
+ * goroutine's group to a group index (0..n-1; GMD_NO_NODE when alone) and
+ * *names to the groups' root names. Returns the number of groups. */
+uint32_t gmd_dump_group_goroutines(gmd_objgraph *g, const char ***names);
+/* Called by gmd_objgraph_build after the edges, before the dominators: a
+ * goroutine's runtime.g (its root points at it) and the sudogs it waits
+ * with belong to it. The runtime's lists (allgs, run and wait queues, Ms)
+ * point at them too, but would drop them with the goroutine; edges into
+ * them from anything but their goroutine are removed. */
+void gmd_dump_own_goroutine_objects(gmd_objgraph *g);
+/* The innermost frame of the goroutine that is the user's (main or a
+ * package whose path starts with a domain), else the innermost outside
+ * runtime and internal packages, else the outermost; NULL without frames. */
+const gmd_dump_frame *gmd_dump_goroutine_frame(const gmd_objgraph *g, const gmd_dump_goroutine *gr);
+
+typedef struct gmd_dump_group {
+    uint32_t node;          /* its root node */
+    uint32_t count;         /* goroutines */
+    uint32_t first;         /* its first goroutine (index into graph->goroutines) */
+    const char *state;      /* wait reason, else status */
+    bool waiting;
+    const gmd_dump_frame *frame;   /* innermost user frame of the first goroutine, or NULL */
+    uint64_t gopc;
+    uint64_t stack_bytes;   /* the goroutines' stacks (runtime.g stack.hi - stack.lo): memory outside the heap */
+} gmd_dump_group;
+/* A group root (GMD_NODE_GROUP) or a goroutine root (a group of one). */
+bool gmd_dump_group_info(const gmd_objgraph *g, uint32_t node, gmd_dump_group *out);
+
 void gmd_dump_sort_by_retained(const gmd_objgraph *g, uint32_t *nodes, uint32_t n);
 /* Root nodes (globals, goroutines, finalizers) by retained size; caller frees *out. */
 uint32_t gmd_dump_top_roots(const gmd_objgraph *g, uint32_t **out);

@@ -25,6 +25,7 @@ typedef enum gmd_node_kind {
     GMD_NODE_FRAME,        /* one stack frame of a goroutine */
     GMD_NODE_FINALIZER,    /* registered or queued finalizer: keeps its object and closure */
     GMD_NODE_OTHER,        /* other-root records (none since Go 1.4) */
+    GMD_NODE_GROUP,        /* goroutines alike (start, state, blocking frame): between the super-root and them */
     GMD_NODE_OBJECT,       /* a heap object */
 } gmd_node_kind;
 
@@ -34,6 +35,7 @@ typedef struct gmd_dump_goroutine {
     bool system;
     uint32_t node;              /* its root node */
     uint32_t first_frame, nframes;   /* into graph->frames, innermost first */
+    uint32_t group;             /* its group's root node, GMD_NO_NODE when alone (see dump_analyses.h) */
 } gmd_dump_goroutine;
 
 typedef struct gmd_dump_frame {

@@ -444,3 +444,217 @@ void gmd_dump_histogram_free(gmd_dump_histogram_result *res)
     free(res->rows);
     memset(res, 0, sizeof *res);
 }
+
+/* ------------------------------------------------------ goroutine groups */
+
+/* Whether a function is the user's: package main, or a package whose path
+ * starts with a domain (github.com/...). The standard library's first path
+ * element has no dot. */
+static bool user_func(const char *f)
+{
+    size_t n = strcspn(f, "/.[(");
+    if (f[n] != '.') return false;   /* "net/http.x": a standard path */
+    if (n == 4 && !strncmp(f, "main", 4)) return true;
+    return f[strcspn(f, "/[(")] == '/';   /* "github.com/x.F", not "sync.(*Mutex).Lock" */
+}
+
+static bool runtime_func(const char *f) { return !strncmp(f, "runtime.", 8) || !strncmp(f, "internal/", 9); }
+
+const gmd_dump_frame *gmd_dump_goroutine_frame(const gmd_objgraph *g, const gmd_dump_goroutine *gr)
+{
+    if (!gr->nframes) return NULL;
+    const gmd_dump_frame *f = &g->frames[gr->first_frame];
+    for (uint32_t k = 0; k < gr->nframes; k++)
+        if (user_func(f[k].func)) return &f[k];
+    for (uint32_t k = 0; k < gr->nframes; k++)
+        if (!runtime_func(f[k].func)) return &f[k];
+    /* A runtime goroutine: its start function, below runtime.goexit. */
+    uint32_t k = gr->nframes - 1;
+    if (k && !strcmp(f[k].func, "runtime.goexit")) k--;
+    return &f[k];
+}
+
+static bool same_group(const gmd_objgraph *g, const gmd_dump_goroutine *a, const gmd_dump_goroutine *b)
+{
+    const gmd_dump_frame *fa = gmd_dump_goroutine_frame(g, a), *fb = gmd_dump_goroutine_frame(g, b);
+    if (a->gopc != b->gopc || strcmp(gmd_goroutine_state(a), gmd_goroutine_state(b))) return false;
+    if (!fa || !fb) return fa == fb;
+    return fa->pc == fb->pc && !strcmp(fa->func, fb->func);
+}
+
+static uint64_t group_hash(const gmd_objgraph *g, const gmd_dump_goroutine *gr)
+{
+    const gmd_dump_frame *f = gmd_dump_goroutine_frame(g, gr);
+    uint64_t h = gmd_mix64(gr->gopc) ^ gmd_mix64(f ? f->pc : 0) * 3;
+    for (const char *s = gmd_goroutine_state(gr); *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+    return gmd_mix64(h);
+}
+
+uint32_t gmd_dump_group_goroutines(gmd_objgraph *g, const char ***names)
+{
+    *names = NULL;
+    if (g->ngoroutines < 2) {
+        for (uint32_t i = 0; i < g->ngoroutines; i++) g->goroutines[i].group = GMD_NO_NODE;
+        return 0;
+    }
+    /* First pass: a candidate group per goroutine (the first one alike), by hash then comparison. */
+    uint32_t *first = gmd_xmalloc((size_t)g->ngoroutines * sizeof *first);
+    uint32_t *count = gmd_xcalloc(g->ngoroutines, sizeof *count);
+    gmd_u64map map;
+    gmd_u64map_init(&map);
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        uint64_t h = group_hash(g, &g->goroutines[i]);
+        for (;; h++) {   /* a hash shared by goroutines not alike moves on to the next key */
+            uint32_t r = gmd_u64map_get(&map, h);
+            if (r == UINT32_MAX) {
+                gmd_u64map_put(&map, h, i);
+                first[i] = i;
+                break;
+            }
+            if (same_group(g, &g->goroutines[r], &g->goroutines[i])) {
+                first[i] = r;
+                break;
+            }
+        }
+        count[first[i]]++;
+    }
+    gmd_u64map_free(&map);
+    /* Groups of two or more get indices in the order of their first goroutine. */
+    uint32_t n = 0, cap = 0;
+    const char **v = NULL;
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        gmd_dump_goroutine *gr = &g->goroutines[i];
+        if (count[first[i]] < 2) {
+            gr->group = GMD_NO_NODE;
+            continue;
+        }
+        if (first[i] != i) {
+            gr->group = g->goroutines[first[i]].group;
+            continue;
+        }
+        const gmd_dump_frame *f = gmd_dump_goroutine_frame(g, gr);
+        char c[32];
+        snprintf(c, sizeof c, "%u", count[i]);
+        /* "8,800 goroutines [chan send] in main.publish.func1" */
+        char num[32];
+        size_t len = strlen(c), k = 0;
+        for (size_t j = 0; j < len; j++) {
+            if (j && (len - j) % 3 == 0) num[k++] = ',';
+            num[k++] = c[j];
+        }
+        num[k] = '\0';
+        GMD_VEC_PUSH(v, n, cap, gmd_arena_printf(&g->arena, "%s goroutines [%s]%s%s", num, gmd_goroutine_state(gr),
+                                                  f ? " in " : "", f ? f->func : ""));
+        gr->group = n - 1;
+    }
+    free(first);
+    free(count);
+    if (n) {   /* the names live in the graph's arena; the array too */
+        const char **a = gmd_arena_alloc(&g->arena, (size_t)n * sizeof *a);
+        memcpy(a, v, (size_t)n * sizeof *a);
+        *names = a;
+    }
+    free(v);
+    return n;
+}
+
+static inline bool bit_test(const uint64_t *bits, uint32_t i) { return bits[i >> 6] >> (i & 63) & 1; }
+
+void gmd_dump_own_goroutine_objects(gmd_objgraph *g)
+{
+    if (!g->ngoroutines || !g->nobjects) return;
+    uint32_t nr = g->nroots;
+    uint64_t *bits = gmd_xcalloc(((size_t)g->nobjects + 63) / 64, sizeof *bits);
+    gmd_u64map owner;   /* object index -> goroutine index */
+    gmd_u64map_init(&owner);
+    uint32_t nowned = 0, *work = NULL, nwork = 0, capwork = 0;
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        const gmd_dump_goroutine *gr = &g->goroutines[i];
+        if (gr->node == GMD_NO_NODE) continue;
+        /* Its runtime.g: the goroutine root's edge to the object at its address. */
+        uint32_t gobj = GMD_NO_NODE;
+        for (uint32_t e = g->out_start[gr->node]; e < g->out_start[gr->node + 1]; e++) {
+            uint32_t t = g->out[e];
+            if (gmd_node_is_object(g, t) && g->obj_addr[t - nr] == gr->addr) gobj = t - nr;
+        }
+        if (gobj == GMD_NO_NODE || bit_test(bits, gobj)) continue;
+        bits[gobj >> 6] |= 1ull << (gobj & 63);
+        gmd_u64map_put(&owner, gobj, i);
+        nowned++;
+        /* Its sudogs: reached from the g (g.waiting, then waitlink) and
+         * starting with a pointer to it (sudog.g is the first field). */
+        nwork = 0;
+        GMD_VEC_PUSH(work, nwork, capwork, gobj);
+        while (nwork) {
+            uint32_t o = work[--nwork];
+            for (uint32_t e = g->out_start[nr + o]; e < g->out_start[nr + o + 1]; e++) {
+                uint32_t t = g->out[e];
+                uint64_t w0;
+                if (!gmd_node_is_object(g, t) || bit_test(bits, t - nr)) continue;
+                if (!gmd_object_word(g, t - nr, 0, &w0) || w0 != gr->addr) continue;
+                bits[(t - nr) >> 6] |= 1ull << ((t - nr) & 63);
+                gmd_u64map_put(&owner, t - nr, i);
+                nowned++;
+                if (nwork < 1024) GMD_VEC_PUSH(work, nwork, capwork, t - nr);
+            }
+        }
+    }
+    free(work);
+    if (nowned) {
+        /* Compact the edge array in place, dropping edges into an owned
+         * object from anything but its goroutine, its frames and its
+         * other owned objects. */
+        uint32_t *start = g->out_start, *out = g->out;
+        uint64_t w = 0, begin = start[0];
+        for (uint32_t v = 0; v < g->nnodes; v++) {
+            uint32_t from = UINT32_MAX;
+            if (v < nr) {
+                if (g->roots[v].kind == GMD_NODE_GOROUTINE) from = g->roots[v].index;
+                else if (g->roots[v].kind == GMD_NODE_FRAME) from = g->frames[g->roots[v].index].goroutine;
+            } else if (bit_test(bits, v - nr)) {
+                from = gmd_u64map_get(&owner, v - nr);
+            }
+            uint64_t end = start[v + 1];
+            start[v] = (uint32_t)w;
+            for (uint64_t e = begin; e < end; e++) {
+                uint32_t t = out[e];
+                if (t >= nr && bit_test(bits, t - nr) && gmd_u64map_get(&owner, t - nr) != from) continue;
+                out[w++] = t;
+            }
+            begin = end;
+        }
+        start[g->nnodes] = (uint32_t)w;
+        g->nedges = w;
+    }
+    gmd_u64map_free(&owner);
+    free(bits);
+}
+
+bool gmd_dump_group_info(const gmd_objgraph *g, uint32_t node, gmd_dump_group *out)
+{
+    memset(out, 0, sizeof *out);
+    if (node >= g->nroots) return false;
+    gmd_node_kind k = g->roots[node].kind;
+    if (k != GMD_NODE_GROUP && k != GMD_NODE_GOROUTINE) return false;
+    out->node = node;
+    out->first = UINT32_MAX;
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        const gmd_dump_goroutine *gr = &g->goroutines[i];
+        if (k == GMD_NODE_GROUP ? gr->group != node : gr->node != node) continue;
+        if (out->first == UINT32_MAX) out->first = i;
+        out->count++;
+        /* runtime.g starts with stack.lo, stack.hi (runtime/runtime2.go). */
+        uint32_t o = gmd_objgraph_find(g, gr->addr);
+        uint64_t lo, hi;
+        if (o != GMD_NO_NODE && gmd_object_word(g, gmd_node_object(g, o), 0, &lo) &&
+            gmd_object_word(g, gmd_node_object(g, o), g->ptr_size, &hi) && hi > lo && hi - lo <= (1ull << 30))
+            out->stack_bytes += hi - lo;
+    }
+    if (out->first == UINT32_MAX) return false;
+    const gmd_dump_goroutine *gr = &g->goroutines[out->first];
+    out->state = gmd_goroutine_state(gr);
+    out->waiting = (gr->status & ~0x1000ull) == 4;
+    out->frame = gmd_dump_goroutine_frame(g, gr);
+    out->gopc = gr->gopc;
+    return true;
+}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gmd/dump_analyses.h"
 #include "gmd/hashmap.h"
 #include "gmd/intern.h"
 #include "gmd/objgraph.h"
@@ -671,12 +672,18 @@ static int make_roots(builder *b, gmd_err *err)
     gmd_u64map_free(&by_key);
     if (rc) return -1;
 
+    /* Goroutines alike get a group root above them (dump_analyses.c). */
+    const char **gnames;
+    uint32_t ngroups = gmd_dump_group_goroutines(g, &gnames), group_base = b->nroots;
+    for (uint32_t k = 0; k < ngroups; k++) edge_to_root(b, 0, new_root(b, GMD_NODE_GROUP, gnames[k], 0, k));
     gmd_u64map gmap;
     gmd_u64map_init(&gmap);
     for (uint32_t i = 0; i < g->ngoroutines; i++) {
         gmd_dump_goroutine *gr = &g->goroutines[i];
         const char *name = gmd_arena_printf(&g->arena, "goroutine %llu", (unsigned long long)gr->goid);
         gr->node = new_root(b, GMD_NODE_GOROUTINE, name, gr->goid, i);
+        if (gr->group != GMD_NO_NODE) edge_to_root(b, gr->group += group_base, gr->node);
+        edge_to_object(b, gr->node, resolve_obj(b, gr->addr));   /* its runtime.g (see gmd_dump_own_goroutine_objects) */
         gmd_u64map_put(&gmap, gr->addr, gr->node);
         for (uint32_t k = 0; k < gr->nframes; k++) {
             gmd_dump_frame *f = &g->frames[gr->first_frame + k];
@@ -714,8 +721,12 @@ static int make_roots(builder *b, gmd_err *err)
         uint32_t r = new_root(b, GMD_NODE_OTHER, b->others[i].desc, b->others[i].ptr, i);
         edge_to_object(b, r, resolve_obj(b, b->others[i].ptr));
     }
-    for (uint32_t r = 1; r < b->nroots; r++)
-        if (g->roots[r].kind != GMD_NODE_FRAME) edge_to_root(b, 0, r);
+    for (uint32_t r = 1; r < b->nroots; r++) {
+        const gmd_dump_root *rt = &g->roots[r];
+        if (rt->kind == GMD_NODE_FRAME || rt->kind == GMD_NODE_GROUP) continue;
+        if (rt->kind == GMD_NODE_GOROUTINE && g->goroutines[rt->index].group != GMD_NO_NODE) continue;
+        edge_to_root(b, 0, r);
+    }
     return 0;
 }
 
@@ -877,6 +888,7 @@ gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_ob
     if (opts && opts->segments && opts->segments(opts->ctx, g->data_addr, g->data_len, err) < 0) goto out;
     if (make_roots(&b, err) < 0) goto out;
     if (pass2(&b, err) < 0) goto out;
+    gmd_dump_own_goroutine_objects(g);
     attach_samples(&b);
     rc = 0;
 out:

@@ -153,6 +153,7 @@ static const char *kind_name(gmd_node_kind k)
     case GMD_NODE_FRAME: return "frame";
     case GMD_NODE_FINALIZER: return "finalizer";
     case GMD_NODE_OTHER: return "other";
+    case GMD_NODE_GROUP: return "goroutines";
     case GMD_NODE_OBJECT: return "object";
     }
     return "?";
