@@ -76,6 +76,9 @@ typedef struct gmd_gctrace_counts {
     uint64_t restarts;        /* cycle numbers went backwards: a new process in the same log */
     uint64_t timestamped;     /* gctrace lines that carried a wall-clock prefix */
     uint64_t first_malformed; /* offset of the first malformed line (valid if malformed > 0) */
+    uint64_t implausible;     /* followed the grammar but with values no process reaches: skipped */
+    uint64_t first_implausible;      /* offset of the first (valid if implausible > 0) */
+    uint64_t first_implausible_line; /* its line number, from 1 */
 } gmd_gctrace_counts;
 
 /* The scavenger, from its last line. */
@@ -115,7 +118,8 @@ void gmd_gctrace_finish(gmd_gctrace *p);
 
 /* Parse one line (without its newline) as a per-cycle line. Returns 1 and
  * fills *c on success, 0 if the line is not a gc line, -1 if it starts like
- * one but does not follow the grammar. For tests and the fuzzer. */
+ * one but does not follow the grammar, -2 if it does but a value is one no
+ * process reaches (a heap over 1 PiB, a phase over a year). */
 int gmd_gctrace_parse_gc_line(const char *s, size_t len, gmd_gc_cycle *c);
 
 /* Parse a wall-clock prefix at the start of a line: RFC 3339 or syslog

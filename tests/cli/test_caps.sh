@@ -49,21 +49,27 @@ wait "$Z"; RC=$?
 assert_rc 1
 assert_err_contains "no GODEBUG=gctrace=1 lines"
 
-# --- gctrace values no process reaches are malformed lines, not data.
+# --- gctrace values no process reaches are skipped, not data, and named apart from cut lines.
 { cat "$LOG"; echo "gc 999 @9.000s 4%: 0.10+0.24+0.001 ms clock, 0.20+0.010/0.054/0.055+0.003 ms cpu, 999999999999->999999999999->999999999999 MB, 999999999999 MB goal, 0 MB stacks, 0 MB globals, 2 P"
   echo "gc 1000 @9.001s 4%: 99999999999999+0.24+0.001 ms clock, 0.20+0.010/0.054/0.055+0.003 ms cpu, 1->1->1 MB, 1 MB goal, 0 MB stacks, 0 MB globals, 2 P"
 } >"$T/absurd.log"
 run "$GMD" gc --json "$T/absurd.log"
 assert_rc 0
-python3 - "$T/out" <<'PY' || fail "absurd gctrace values were accepted: $(head -c 300 "$T/out")"
+python3 - "$T/out" "$(wc -l <"$LOG")" <<'PY' || fail "absurd gctrace values were accepted: $(head -c 300 "$T/out")"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["input"]["malformed_lines"] == 2, d["input"]
+assert d["input"]["malformed_lines"] == 0, d["input"]        # not called cut or interleaved
+assert d["input"]["implausible_lines"] == 2, d["input"]
+assert d["input"]["first_implausible_line"] == int(sys.argv[2]) + 1, d["input"]
 assert d["input"]["gc_lines"] == 191, d["input"]
 assert max(c["live_mb"] for c in d["cycles"]) < 1000, "absurd cycle kept"
 assert max(c["stw_ms"] for c in d["cycles"]) < 1000, "absurd cycle kept"
 PY
 pass
+run "$GMD" gc "$T/absurd.log"
+assert_rc 0
+assert_out_contains "; 2 lines with impossible values skipped (first at line $(( $(wc -l <"$LOG") + 1 )), byte $(wc -c <"$LOG"))"
+grep -q "cut or interleaved" "$T/out" && fail "impossible values called cut or interleaved"; pass
 
 # --- limits: GMD_MAX_INPUT is the knob the errors name, and it works.
 run env GMD_MAX_INPUT=100 "$GMD" pprof top "$FIXTURES/heap-1.pb.gz"

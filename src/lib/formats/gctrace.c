@@ -91,7 +91,7 @@ static bool seps_are(const char *seps, const char *want)
 
 /* Bounds no real process reaches: a heap of 1 PiB (in MiB), a GC phase of a
  * year, a process older than a century. A line past them is damage (or a
- * hostile log), not data, and is counted as malformed like a cut line, so
+ * hostile log), not data: skipped and counted apart from cut lines (-2), so
  * that charts and trends never see "931 PiB". */
 #define MAX_MB        (1ll << 30)
 #define MAX_PHASE_MS  (366.0 * 86400 * 1000)
@@ -170,7 +170,7 @@ int gmd_gctrace_parse_gc_line(const char *s, size_t len, gmd_gc_cycle *out)
     y.procs = (int)v;
     if (LIT(&c, " (forced)")) y.forced = true;
     if (c.p != c.end) return -1;
-    if (!plausible(&y)) return -1;
+    if (!plausible(&y)) return -2;
     *out = y;
     return 1;
 }
@@ -193,9 +193,9 @@ static int parse_scav_line(const char *s, size_t len, gmd_gc_scav *sc)
         return -1;
     }
     if (!uint_field(&c, &util) || !LIT(&c, "% util")) return -1;
-    if (a > MAX_MB << 10 || b > MAX_MB << 10 || now > MAX_MB << 10) return -1;   /* KiB over 1 PiB */
     if (!LIT(&c, " (forced)")) LIT(&c, " [controller reset]");
     if (c.p != c.end) return -1;
+    if (a > MAX_MB << 10 || b > MAX_MB << 10 || now > MAX_MB << 10) return -2;   /* KiB over 1 PiB */
     sc->seen = true;
     sc->released_kib = now;
     sc->util_pct = util;
@@ -222,7 +222,7 @@ static int parse_scvg_line(const char *s, size_t len, gmd_gc_scav *sc)
             !uint_field(&c, &sys) || !LIT(&c, ", released: ") || !uint_field(&c, &released) ||
             !LIT(&c, ", consumed: ") || !uint_field(&c, &consumed) || !LIT(&c, " (MB)") || c.p != c.end)
             return -1;
-        if (inuse > MAX_MB || sys > MAX_MB || released > MAX_MB || consumed > MAX_MB) return -1;
+        if (inuse > MAX_MB || sys > MAX_MB || released > MAX_MB || consumed > MAX_MB) return -2;
         (void)idle;
         sc->seen = true;
         sc->released_kib = released << 10;
@@ -232,7 +232,8 @@ static int parse_scvg_line(const char *s, size_t len, gmd_gc_scav *sc)
     if (!uint_field(&c, &n)) return -1;
     if (LIT(&c, " MB released")) n <<= 10;
     else if (!LIT(&c, " KB released")) return -1;
-    if (c.p != c.end || n > MAX_MB << 10) return -1;
+    if (c.p != c.end) return -1;
+    if (n > MAX_MB << 10) return -2;
     sc->work_kib_total += n;
     return 1;
 }
@@ -500,6 +501,11 @@ static void process_line(gmd_gctrace *p, const char *s, size_t len, uint64_t off
     if (r == 0) r = find_midline(p, s, len, offset, ts);
     if (r == 0) {
         p->counts.foreign++;
+    } else if (r == -2) {
+        if (p->counts.implausible++ == 0) {
+            p->counts.first_implausible = offset;
+            p->counts.first_implausible_line = p->counts.lines;
+        }
     } else if (r < 0) {
         if (p->counts.malformed++ == 0) p->counts.first_malformed = offset;
     }

@@ -227,6 +227,10 @@ void gmd_gc_write_text(FILE *out, const char *source, const gmd_gctrace *t, cons
     if (k->malformed)
         fprintf(out, "; %llu cut or interleaved gctrace lines skipped (first at byte %llu)",
                 (unsigned long long)k->malformed, (unsigned long long)k->first_malformed);
+    if (k->implausible)
+        fprintf(out, "; %llu line%s with impossible values skipped (first at line %llu, byte %llu)",
+                (unsigned long long)k->implausible, k->implausible == 1 ? "" : "s",
+                (unsigned long long)k->first_implausible_line, (unsigned long long)k->first_implausible);
     if (k->long_lines) fprintf(out, "; %llu over-long lines", (unsigned long long)k->long_lines);
     fprintf(out, "\n");
     if (a->n == 0)
@@ -338,6 +342,10 @@ void gmd_gc_write_json(FILE *out, const char *source, const gmd_gctrace *t, cons
     gmd_json_key(&j, "scan_lines"); gmd_json_uint(&j, k->scan_lines);
     gmd_json_key(&j, "other_runtime_lines"); gmd_json_uint(&j, k->other_runtime);
     gmd_json_key(&j, "malformed_lines"); gmd_json_uint(&j, k->malformed);
+    gmd_json_key(&j, "implausible_lines"); gmd_json_uint(&j, k->implausible);
+    if (k->implausible) {
+        gmd_json_key(&j, "first_implausible_line"); gmd_json_uint(&j, k->first_implausible_line);
+    }
     gmd_json_key(&j, "foreign_lines"); gmd_json_uint(&j, k->foreign);
     gmd_json_key(&j, "long_lines"); gmd_json_uint(&j, k->long_lines);
     gmd_json_key(&j, "restarts"); gmd_json_uint(&j, k->restarts);
