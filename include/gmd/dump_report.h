@@ -10,6 +10,10 @@ typedef struct gmd_dump_report_opts {
     bool json;
     int rows;              /* rows per table; 0 = all */
     const char *source;    /* file name shown in headers */
+    /* Optional: the function, file and line of a PC from the binary's
+     * pclntab (goroutine groups: where they block, where they were created). */
+    bool (*pcline)(void *ctx, uint64_t pc, bool return_address, const char **func, const char **file, uint64_t *line);
+    void *pcline_ctx;
 } gmd_dump_report_opts;
 
 void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o);

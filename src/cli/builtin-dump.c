@@ -228,9 +228,31 @@ static int load(const dump_opts *o, const char *path, loaded *l)
 
 static FILE *open_out(const dump_opts *o) { return cli_open_output(o->output); }
 
+/* A dump PC as function, file and line, from the binary's pclntab. */
+static bool cb_pcline(void *ctx, uint64_t pc, bool ret, const char **func, const char **file, uint64_t *line)
+{
+    const loaded *l = ctx;
+    gmd_goframe fr[8];
+    if (!l->bin || gmd_gobin_frames(l->bin, pc - l->bias, ret, fr, 8) <= 0) return false;
+    *func = fr[0].function;
+    *file = fr[0].file;
+    *line = fr[0].line > 0 ? (uint64_t)fr[0].line : 0;
+    return true;
+}
+
 static gmd_dump_report_opts report_opts(const dump_opts *o, const char *source, int default_rows)
 {
-    gmd_dump_report_opts r = {o->json, o->rows >= 0 ? o->rows : default_rows, source};
+    gmd_dump_report_opts r = {o->json, o->rows >= 0 ? o->rows : default_rows, source, NULL, NULL};
+    return r;
+}
+
+static gmd_dump_report_opts report_opts_for(const dump_opts *o, const char *source, int default_rows, loaded *l)
+{
+    gmd_dump_report_opts r = report_opts(o, source, default_rows);
+    if (l->bin) {
+        r.pcline = cb_pcline;
+        r.pcline_ctx = l;
+    }
     return r;
 }
 
@@ -247,7 +269,7 @@ static int run_summary(dump_opts *o)
     if (load(o, o->args[0], &l)) return CLI_FAIL;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 0, &l);
     gmd_dump_report_summary(out, l.g, &r);
     return finish(out, o, &l);
 }
@@ -258,7 +280,7 @@ static int run_top(dump_opts *o)
     if (load(o, o->args[0], &l)) return CLI_FAIL;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 15);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 15, &l);
     gmd_dump_report_top(out, l.g, &r);
     return finish(out, o, &l);
 }
@@ -288,7 +310,7 @@ static int run_path(dump_opts *o)
     if (rc >= 0) return rc;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 0, &l);
     gmd_dump_report_path(out, l.g, target, o->paths, &r);
     return finish(out, o, &l);
 }
@@ -301,7 +323,7 @@ static int run_show(dump_opts *o)
     if (rc >= 0) return rc;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 0);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 0, &l);
     gmd_dump_report_show(out, l.g, l.types, l.bias, target, &r);
     return finish(out, o, &l);
 }
@@ -312,7 +334,7 @@ static int run_suspects(dump_opts *o)
     if (load(o, o->args[0], &l)) return CLI_FAIL;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 5);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 5, &l);
     gmd_dump_report_suspects(out, l.g, o->threshold, &r);
     return finish(out, o, &l);
 }
@@ -326,7 +348,7 @@ static int run_histogram(dump_opts *o)
     if (load(o, o->args[0], &l)) return CLI_FAIL;
     FILE *out = open_out(o);
     if (!out) return unload(&l), CLI_FAIL;
-    gmd_dump_report_opts r = report_opts(o, o->args[0], 30);
+    gmd_dump_report_opts r = report_opts_for(o, o->args[0], 30, &l);
     gmd_dump_report_histogram(out, l.g, by_type, &r);
     return finish(out, o, &l);
 }

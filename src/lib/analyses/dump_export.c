@@ -113,6 +113,22 @@ gmd_profile *gmd_dump_profile(const gmd_objgraph *g, bool by_root)
                 }
                 continue;
             }
+            if (k == GMD_NODE_GROUP) {
+                /* What a group's goroutines share; each one's own is under its goroutine. */
+                uint64_t sb = 0, sn = 0;
+                for (uint32_t c = g->dom_start[r]; c < g->dom_start[r + 1]; c++) {
+                    uint32_t f = g->dom_kids[c];
+                    if (gmd_node_is_object(g, f)) sb += g->retained[f], sn += g->retained_count[f];
+                }
+                if (!sb) continue;
+                locs[0] = frame_loc(b, "(shared by the group's goroutines)", "", 0);
+                locs[1] = frame_loc(b, g->roots[r].name, "", 0);
+                locs[2] = frame_loc(b, "goroutines", "", 0);
+                v[0] = (int64_t)sb;
+                v[1] = (int64_t)sn;
+                gmd_builder_sample(b, locs, 3, v, NULL, 0, true);
+                continue;
+            }
             locs[0] = frame_loc(b, g->roots[r].name, "", 0);
             locs[1] = frame_loc(b, k == GMD_NODE_GLOBAL ? "globals" : k == GMD_NODE_FINALIZER ? "finalizers" : "other roots", "", 0);
             v[0] = (int64_t)g->retained[r];

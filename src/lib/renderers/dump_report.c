@@ -183,6 +183,13 @@ static void json_node(gmd_json *j, const gmd_objgraph *g, uint32_t n)
         gmd_json_array_end(j);
     } else if (gmd_node_kind_of(g, n) == GMD_NODE_GLOBAL) {
         gmd_json_key(j, "address"); gmd_json_uint(j, g->roots[n].addr);
+    } else if (gmd_node_kind_of(g, n) == GMD_NODE_GROUP) {
+        gmd_dump_group gi;
+        if (gmd_dump_group_info(g, n, &gi)) {
+            gmd_json_key(j, "goroutines"); gmd_json_uint(j, gi.count);
+            gmd_json_key(j, "state"); gmd_json_string(j, gi.state);
+            gmd_json_key(j, "function"); gmd_json_string(j, gi.frame ? gi.frame->func : "");
+        }
     }
     if (g->retained && g->idom[n] != GMD_NO_NODE) {
         gmd_json_key(j, "retained"); gmd_json_uint(j, g->retained[n]);
@@ -439,6 +446,80 @@ static void suspect_types(FILE *out, gmd_json *j, const gmd_objgraph *g, double 
     gmd_dump_histogram_free(&h);
 }
 
+/* A PC as a user reads it: function (file:line), from the binary when it can say. */
+typedef struct where {
+    const char *func, *file;
+    uint64_t line;
+} where;
+
+static where locate(const gmd_dump_report_opts *o, uint64_t pc, bool return_address, const char *func)
+{
+    where w = {func, NULL, 0};
+    const char *f = NULL, *file = NULL;
+    uint64_t line = 0;
+    if (o->pcline && pc && o->pcline(o->pcline_ctx, pc, return_address, &f, &file, &line)) {
+        if (f) w.func = f;
+        w.file = file;
+        w.line = line;
+    }
+    return w;
+}
+
+static void print_where(FILE *out, where w)
+{
+    const char *base = w.file ? strrchr(w.file, '/') : NULL;
+    fprintf(out, "%s", w.func ? w.func : "?");
+    if (w.file) fprintf(out, " (%s:%llu)", base ? base + 1 : w.file, (unsigned long long)w.line);
+}
+
+static where group_frame(const gmd_objgraph *g, const gmd_dump_group *gi, const gmd_dump_report_opts *o)
+{
+    (void)g;
+    if (!gi->frame) return (where){NULL, NULL, 0};
+    return locate(o, gi->frame->pc, gi->frame->depth > 0, gi->frame->func);
+}
+
+/* "8,800 goroutines blocked in chan send at main.publish.func1 (main.go:47),
+ * created at main.publish (main.go:50)" */
+static void print_group(FILE *out, const gmd_objgraph *g, const gmd_dump_group *gi, const gmd_dump_report_opts *o)
+{
+    char a[32];
+    fprintf(out, "%s goroutines %s %s", commas(gi->count, a, sizeof a), gi->waiting ? "blocked in" : "", gi->state);
+    if (gi->frame) {
+        fprintf(out, " at ");
+        print_where(out, group_frame(g, gi, o));
+    }
+    where c = locate(o, gi->gopc, true, NULL);
+    if (c.func) {
+        fprintf(out, ", created at ");
+        print_where(out, c);
+    }
+}
+
+static void json_group(gmd_json *j, const gmd_objgraph *g, const gmd_dump_group *gi, const gmd_dump_report_opts *o)
+{
+    const gmd_dump_goroutine *gr = &g->goroutines[gi->first];
+    where f = group_frame(g, gi, o), c = locate(o, gi->gopc, true, NULL);
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "count"); gmd_json_uint(j, gi->count);
+    gmd_json_key(j, "state"); gmd_json_string(j, gi->state);
+    gmd_json_key(j, "waiting"); gmd_json_bool(j, gi->waiting);
+    gmd_json_key(j, "function"); gmd_json_string(j, f.func ? f.func : "");
+    gmd_json_key(j, "file"); gmd_json_string(j, f.file ? f.file : "");
+    gmd_json_key(j, "line"); gmd_json_uint(j, f.line);
+    gmd_json_key(j, "created_by"); gmd_json_string(j, c.func ? c.func : "");
+    gmd_json_key(j, "created_file"); gmd_json_string(j, c.file ? c.file : "");
+    gmd_json_key(j, "created_line"); gmd_json_uint(j, c.line);
+    gmd_json_key(j, "gopc"); gmd_json_uint(j, gi->gopc);
+    gmd_json_key(j, "stack_bytes"); gmd_json_uint(j, gi->stack_bytes);
+    gmd_json_key(j, "example_goid"); gmd_json_uint(j, gr->goid);
+    gmd_json_key(j, "example_frames");
+    gmd_json_array_begin(j);
+    for (uint32_t k = 0; k < gr->nframes; k++) gmd_json_string(j, g->frames[gr->first_frame + k].func);
+    gmd_json_array_end(j);
+    gmd_json_object_end(j);
+}
+
 /* ", mostly 999 objects of 1.0 KiB (999.0 KiB, main.node)"; sizes left out when they vary. */
 static void print_common(FILE *out, const gmd_dump_suspect *x)
 {
@@ -476,6 +557,8 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
         uint32_t len = gmd_objgraph_path(g, x->point, path, g->nnodes);
         /* The root actually named: for a shared object, the first root of its shortest path. */
         uint32_t via = len ? path[0] : x->root;
+        gmd_dump_group gi;
+        bool is_group = gmd_node_kind_of(g, x->root) == GMD_NODE_GROUP && gmd_dump_group_info(g, x->root, &gi);
         if (o->json) {
             gmd_json_object_begin(&j);
             gmd_json_key(&j, "root"); json_node(&j, g, x->root);
@@ -494,12 +577,38 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
             else gmd_json_null(&j);
             gmd_json_key(&j, "entries"); gmd_json_uint(&j, x->entries);
             gmd_json_key(&j, "path"); json_path(&j, g, path, len);
+            gmd_json_key(&j, "goroutine_group");
+            if (is_group) json_group(&j, g, &gi, o);
+            else gmd_json_null(&j);
             gmd_json_object_end(&j);
             continue;
         }
         uint32_t p = x->point;
         fprintf(out, "Suspect %u: ", i + 1);
-        if (gmd_node_is_object(g, x->root)) {
+        if (is_group) {
+            print_group(out, g, &gi, o);
+            fprintf(out, ", retain %s (%.1f%% of the heap)\n", iec(g->retained[x->root], a, sizeof a),
+                    pct(g->retained[x->root], total));
+            if (p == x->root) {
+                /* What they hold between them, their stacks, and one of them. */
+                fprintf(out, "  They hold %s objects", commas(g->retained_count[x->root], b, sizeof b));
+                if (x->common_count) print_common(out, x);
+                fprintf(out, ".\n");
+                if (gi.stack_bytes)
+                    fprintf(out, "  Their stacks take another %s outside the heap.\n", iec(gi.stack_bytes, a, sizeof a));
+                const gmd_dump_goroutine *gr = &g->goroutines[gi.first];
+                fprintf(out, "  Goroutine %llu, one of them:\n", (unsigned long long)gr->goid);
+                for (uint32_t k = 0; k < gr->nframes && k < 16; k++) {
+                    const gmd_dump_frame *f = &g->frames[gr->first_frame + k];
+                    fprintf(out, "    ");
+                    print_where(out, locate(o, f->pc, f->depth > 0, f->func));
+                    fputc('\n', out);
+                }
+                if (gr->nframes > 16) fprintf(out, "    ... %u more frames\n", gr->nframes - 16);
+                fputc('\n', out);
+                continue;
+            }
+        } else if (gmd_node_is_object(g, x->root)) {
             fprintf(out, "an object shared by several roots (first reached from %s) retains %.1f%% of the heap (%s in %s objects)\n",
                     node_label(g, via, name, sizeof name), pct(g->retained[x->root], total),
                     iec(g->retained[x->root], a, sizeof a), commas(g->retained_count[x->root], b, sizeof b));
@@ -643,6 +752,11 @@ void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k)
             const gmd_dump_goroutine *gr = &g->goroutines[g->roots[r].index];
             /* Goroutines match across dumps by id and creator. */
             snprintf(name, sizeof name, "goroutine %llu", (unsigned long long)gr->goid);
+        } else if (kind == GMD_NODE_GROUP) {
+            /* Groups match by what they are, not how many (the name leads with the count). */
+            gmd_dump_group gi;
+            if (!gmd_dump_group_info(g, r, &gi)) continue;
+            snprintf(name, sizeof name, "goroutines [%s] in %s", gi.state, gi.frame ? gi.frame->func : "?");
         } else {
             snprintf(name, sizeof name, "%s", g->roots[r].name);
         }
