@@ -90,6 +90,14 @@ static void copy_runs(void *dst, const void *src, size_t elem, const obj_run *ru
     }
 }
 
+/* A new run starts where the address goes down or enters another 8 KiB
+ * page: spans own whole pages, so runs cut at pages never interleave even
+ * when the spans listed one after another climb over spans listed later. */
+static inline bool run_breaks(const uint64_t *addr, uint32_t i)
+{
+    return addr[i] <= addr[i - 1] || (addr[i] >> PAGE_SHIFT) != (addr[i - 1] >> PAGE_SHIFT);
+}
+
 /* The dump lists objects span by span: sorted runs, the spans in allocation
  * order. When the runs do not interleave, sorting the runs and copying them
  * in order is a sequential pass (the radix sort's gathers miss the cache on
@@ -97,14 +105,13 @@ static void copy_runs(void *dst, const void *src, size_t elem, const obj_run *ru
 static bool sort_runs(builder *b)
 {
     uint32_t n = b->n, nruns = 1;
-    for (uint32_t i = 1; i < n; i++)
-        if (b->addr[i] <= b->addr[i - 1]) nruns++;
-    if (nruns > n / 4) return false;
+    for (uint32_t i = 1; i < n; i++) nruns += run_breaks(b->addr, i);
+    if (nruns > n / 2) return false;
     obj_run *runs = gmd_xmalloc((size_t)nruns * sizeof *runs);
     uint32_t k = 0;
     runs[0] = (obj_run){b->addr[0], 0, 0};
     for (uint32_t i = 1; i < n; i++) {
-        if (b->addr[i] > b->addr[i - 1]) continue;
+        if (!run_breaks(b->addr, i)) continue;
         runs[k].len = i - runs[k].start;
         runs[++k] = (obj_run){b->addr[i], i, 0};
     }

@@ -53,7 +53,7 @@ static int fail(cursor *c, const char *what)
     return -1;
 }
 
-static uint64_t uv(cursor *c, const char *what)
+static uint64_t uv_slow(cursor *c, const char *what)
 {
     if (c->failed) return 0;
     uint64_t v = 0;
@@ -73,6 +73,14 @@ static uint64_t uv(cursor *c, const char *what)
     snprintf(msg, sizeof msg, "varint overflows 64 bits in %s", what);
     fail(c, msg);
     return 0;
+}
+
+/* Most varints in a dump are one byte (tags, kinds, small lengths and
+ * offsets): those are read inline, the rest with every check. */
+static inline uint64_t uv(cursor *c, const char *what)
+{
+    if (__builtin_expect(!c->failed && c->p < c->end && *c->p < 0x80, 1)) return *c->p++;
+    return uv_slow(c, what);
 }
 
 static bool boolean(cursor *c, const char *what)
@@ -108,6 +116,30 @@ static gmd_hd_bytes bytes(cursor *c, const char *what)
 static gmd_hd_fields fields(cursor *c, gmd_hd_bytes contents, unsigned ptr_size)
 {
     gmd_hd_fields f = {c->p, c->p};
+    /* The common case in one tight loop: kind 1 and an offset of up to three
+     * bytes inside the contents; anything else (the end, an error) is left
+     * to the careful loop below, from where it was seen. */
+    if (!c->failed && contents.len >= ptr_size) {
+        const uint8_t *p = c->p;
+        uint64_t last = contents.len - ptr_size;
+        while (c->end - p >= 4 && p[0] == 1) {
+            uint64_t off = p[1];
+            unsigned n = 2;
+            if (off & 0x80) {
+                if (p[2] & 0x80) {
+                    if (p[3] & 0x80) break;
+                    off = (off & 0x7f) | (uint64_t)(p[2] & 0x7f) << 7 | (uint64_t)p[3] << 14;
+                    n = 4;
+                } else {
+                    off = (off & 0x7f) | (uint64_t)p[2] << 7;
+                    n = 3;
+                }
+            }
+            if (off > last) break;
+            p += n;
+        }
+        c->p = f.end = p;
+    }
     while (!c->failed) {
         const uint8_t *at = c->p;
         uint64_t kind = uv(c, "field kind");
