@@ -139,8 +139,35 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
     fprintf(out, "\n");
 }
 
+/* The options of the report being written, for node_label: a group's
+ * blocking frame is named from the binary when it can (the dump names the
+ * physical function, "main.spawn.gowrap1" for an inlined main.sender). */
+static const gmd_dump_report_opts *label_opts;
+
+static const char *group_func(const gmd_objgraph *g, uint32_t n)
+{
+    for (uint32_t i = 0; i < g->ngoroutines; i++) {
+        if (g->goroutines[i].group != n) continue;
+        const gmd_dump_frame *f = gmd_dump_goroutine_frame(g, &g->goroutines[i]);
+        const char *fn = NULL, *file;
+        uint64_t line;
+        if (!f) return NULL;
+        if (label_opts && label_opts->pcline && label_opts->pcline(label_opts->pcline_ctx, f->pc, f->depth > 0, &fn, &file, &line) && fn)
+            return fn;
+        return f->func;
+    }
+    return NULL;
+}
+
 static const char *node_label(const gmd_objgraph *g, uint32_t n, char *buf, size_t size)
 {
+    if (gmd_node_kind_of(g, n) == GMD_NODE_GROUP) {
+        const char *name = g->roots[n].name, *in = strstr(name, "] in "), *fn = group_func(g, n);
+        if (in && fn) {
+            snprintf(buf, size, "%.*s] in %s", (int)(in - name), name, fn);
+            return buf;
+        }
+    }
     return gmd_node_describe(g, n, buf, size);
 }
 
@@ -188,7 +215,8 @@ static void json_node(gmd_json *j, const gmd_objgraph *g, uint32_t n)
         if (gmd_dump_group_info(g, n, &gi)) {
             gmd_json_key(j, "goroutines"); gmd_json_uint(j, gi.count);
             gmd_json_key(j, "state"); gmd_json_string(j, gi.state);
-            gmd_json_key(j, "function"); gmd_json_string(j, gi.frame ? gi.frame->func : "");
+            const char *fn = group_func(g, n);
+            gmd_json_key(j, "function"); gmd_json_string(j, fn ? fn : "");
         }
     }
     if (g->retained && g->idom[n] != GMD_NO_NODE) {
@@ -218,6 +246,7 @@ static void print_site(FILE *out, const gmd_memprof_bucket *b)
 
 void gmd_dump_report_top(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o)
 {
+    label_opts = o;
     uint32_t *roots, *objs;
     uint32_t nr = gmd_dump_top_roots(g, &roots);
     uint32_t no = gmd_dump_top_objects_n(g, o->rows > 0 ? (uint32_t)o->rows : 0, &objs);
@@ -347,6 +376,7 @@ static void json_path(gmd_json *j, const gmd_objgraph *g, const uint32_t *path, 
 
 void gmd_dump_report_path(FILE *out, const gmd_objgraph *g, uint32_t target, int npaths, const gmd_dump_report_opts *o)
 {
+    label_opts = o;
     uint32_t *path = gmd_xmalloc((size_t)g->nnodes * sizeof *path);
     uint8_t *skip = gmd_xcalloc(g->nroots ? g->nroots : 1, 1);
     char name[512], a[32];
@@ -535,6 +565,7 @@ static void print_common(FILE *out, const gmd_dump_suspect *x)
 
 void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o)
 {
+    label_opts = o;
     gmd_dump_suspect *s;
     uint32_t n = gmd_dump_suspects(g, threshold, &s);
     uint32_t *path = gmd_xmalloc((size_t)g->nnodes * sizeof *path);
@@ -996,6 +1027,7 @@ static void field_value(const gmd_objgraph *g, const gmd_dump_field *f, char *bu
 void gmd_dump_report_show(FILE *out, gmd_objgraph *g, gmd_gotypes *t, uint64_t bias, uint32_t node,
                           const gmd_dump_report_opts *o)
 {
+    label_opts = o;
     uint32_t obj = gmd_node_object(g, node);
     enum { MAXF = 256, MAXR = 20 };
     gmd_dump_field *fields = gmd_xmalloc(MAXF * sizeof *fields);
