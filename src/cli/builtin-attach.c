@@ -55,8 +55,9 @@ static int run(int argc, char **argv, const char *cmd)
         {"binary", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     optind = 1;
+    opterr = 0;   /* one line from us, naming the option, instead of getopt's plus ours */
     int c;
-    while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {   /* options on either side */
+    while ((c = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {   /* options on either side */
         switch (c) {
         case 'b': binary = optarg; break;
         case 'j': json = true; break;
@@ -68,7 +69,8 @@ static int run(int argc, char **argv, const char *cmd)
             break;
         }
         case 'h': usage(stdout, cmd); return CLI_OK;
-        default: return cli_usage_error(cmd, "unknown option");
+        case ':': return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc) {

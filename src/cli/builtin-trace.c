@@ -40,7 +40,7 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  --json               JSON instead of text (summary, goroutines, blocking, gc)\n"
-    "  --top N              rows per table (default 20)\n"
+    "  -n, --top N          rows per table (default 20)\n"
     "  --frames N           stack frames per row (default 6)\n"
     "  --pprof KIND         export: sync, net, syscall, sched or cpu\n"
     "  --no-gzip            export: write profile.proto uncompressed\n"
@@ -165,13 +165,15 @@ int cmd_trace(int argc, char **argv)
     bool gzip = true;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ho:", long_opts, NULL)) != -1) {
+    opterr = 0;   /* one line from us, naming the option, instead of getopt's plus ours */
+    while ((c = getopt_long(argc, argv, "+:hn:o:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
         case 'o': output = optarg; break;
         case OPT_JSON: ro.json = true; break;
+        case 'n':   /* as in gmd pprof and gmd attach */
         case OPT_TOP:
             if (parse_count(optarg, &ro.top) < 0) return cli_usage_error("trace", "--top wants a positive number, not '%s'", optarg);
             break;
@@ -180,7 +182,8 @@ int cmd_trace(int argc, char **argv)
             break;
         case OPT_PPROF: kind = optarg; break;
         case OPT_NOGZIP: gzip = false; break;
-        default: return cli_usage_error("trace", "unknown option");
+        case ':': return cli_usage_error("trace", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("trace", "unknown option '%s'", argv[optind - 1]);
         }
     }
     /* The view may come before or after the options: gmd trace --json goroutines t.trace */
@@ -194,13 +197,14 @@ int cmd_trace(int argc, char **argv)
     argc -= optind - 1;
     argv += optind - 1;
     optind = 0;   /* GNU getopt: start afresh */
-    while ((c = getopt_long(argc, argv, "ho:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hn:o:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(help, stdout);
             return CLI_OK;
         case 'o': output = optarg; break;
         case OPT_JSON: ro.json = true; break;
+        case 'n':   /* as in gmd pprof and gmd attach */
         case OPT_TOP:
             if (parse_count(optarg, &ro.top) < 0) return cli_usage_error("trace", "--top wants a positive number, not '%s'", optarg);
             break;
@@ -209,7 +213,8 @@ int cmd_trace(int argc, char **argv)
             break;
         case OPT_PPROF: kind = optarg; break;
         case OPT_NOGZIP: gzip = false; break;
-        default: return cli_usage_error("trace", "unknown option");
+        case ':': return cli_usage_error("trace", "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error("trace", "unknown option '%s'", argv[optind - 1]);
         }
     }
     bool known = !strcmp(view, "summary") || !strcmp(view, "goroutines") || !strcmp(view, "blocking") || !strcmp(view, "gc") ||
