@@ -30,6 +30,21 @@ assert_rc 0
 grep -E '^ +[0-9.]+ [KM]iB +[0-9.]+% +[0-9,]+ +main\.registry -> static main\.SessionRegistry$' "$T/out" >/dev/null ||
     fail "main.registry is not the top root: $(head -c 600 "$T/out")"; pass
 
+# Globals at the very start of .data and .bss (main.first, main.router; the
+# fixture declares them so) are named: a root at a segment's offset 0.
+seg_first() {   # runtime.data|runtime.bss -> "HEXADDR NAME" of the sized symbol at the segment's start
+    "$GO" tool nm -n -size "$BIN" | awk -v m="$1" '{a[NR] = $1; s[NR] = $2; n[NR] = $4} $4 == m {at = $1}
+        END {for (i = 1; i <= NR; i++) if (a[i] == at && s[i] > 0) {print a[i], n[i]; exit}}'
+}
+read -r DA DN <<<"$(seg_first runtime.data)"
+read -r BA BN <<<"$(seg_first runtime.bss)"
+assert_eq "$DN" main.first "first symbol of .data"
+assert_eq "$BN" main.router "first symbol of .bss"
+run "$GMD" dump top --json -n 0 --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains "{\"kind\":\"global\",\"name\":\"main.first\",\"address\":$((16#$DA)),"
+assert_out_contains "{\"kind\":\"global\",\"name\":\"main.router\",\"address\":$((16#$BA)),"
+
 # Typed share: at least 90% of reachable bytes.
 run "$GMD" dump summary --json --binary "$BIN" "$H"
 assert_rc 0
@@ -65,6 +80,19 @@ check_type events "[]main.Event"
 check_type shapes "[]main.Shape"
 check_type router "main.Router"
 check_type queue "chan *main.Event"
+
+# Strings from strings.Fields share one backing array: the first and the last word are in one
+# "string data" object as long as the text (4,600 bytes, in a 4,864-byte slot).
+run "$GMD" dump path --paths 1 --binary "$BIN" "$H" "$(fact word0)"
+assert_rc 0
+W0=$(head -1 "$T/out")
+run "$GMD" dump path --paths 1 --binary "$BIN" "$H" "$(fact wordN)"
+assert_rc 0
+assert_eq "$(head -1 "$T/out")" "$W0" "the object holding the last word"
+echo "$W0" | grep -qE '^object 0x[0-9a-f]+ \(4864 B, string data\) retains 4\.8 KiB$' || fail "words' backing array: $W0"; pass
+assert_out_contains "Path 1 from main.words (2 steps):"
+# main.first points from .data to a heap main.User: typed and retained
+check_type first "main.User"
 
 # histogram by type: the map's groups, interface dynamic types, string bytes
 run "$GMD" dump histogram --by type --json -n 0 --binary "$BIN" "$H"
@@ -123,5 +151,33 @@ run "$GMD" dump summary --json --binary "$D/service-nodwarf" "$H"
 assert_rc 0
 TBW=$(grep -o '"typed_bytes":[0-9]*' "$T/out" | cut -d: -f2)
 [ "${TBW:-0}" -lt $((RB / 2)) ] || fail "typed without DWARF: $TBW"; pass
+
+# A dump from Go 1.22 (map buckets before Go 1.24's swiss tables): types from that binary's
+# DWARF, never the newer layout's. Skipped when the toolchain cannot be had (no network).
+if timeout 300 env GOTOOLCHAIN=go1.22.12 "$GO" build -o "$D/service122" "$SRCDIR/tests/dump-fixtures/service/main.go" 2>"$D/go122.log"; then
+    mkdir -p "$D/122"
+    (cd "$D/122" && "$D/service122" "$D/122" >"$D/122/facts") || fail "Go 1.22 fixture program failed"
+    H122="$D/122/heap.dump"
+    run "$GMD" dump summary --binary "$D/service122" "$H122"
+    assert_rc 0
+    assert_out_contains "go1.22.12 amd64"
+    run "$GMD" dump histogram --by type --json -n 0 --binary "$D/service122" "$H122"
+    assert_rc 0
+    assert_out_lacks 'map.group['
+    assert_out_lacks '"type":"table<'
+    assert_out_contains '{"type":"main.Session","objects":2000,'
+    assert_out_contains '{"type":"main.User","objects":'
+    assert_out_contains '{"type":"map[string]*main.Session","objects":1,'
+    assert_out_contains '{"type":"closure main.build.func1","objects":50,'
+    run "$GMD" dump suspects --binary "$D/service122" "$H122"
+    assert_rc 0
+    assert_out_contains "map[string]*main.Session reached from main.registry -> static main.SessionRegistry holds 2,000 entries retaining"
+    assert_out_lacks "bucket<string,*main.Session> retain"
+    run "$GMD" dump path --paths 1 --binary "$D/service122" "$H122" "$(awk '$1 == "session" {print $2}' "$D/122/facts")"
+    assert_rc 0
+    head -1 "$T/out" | grep -qF -- "main.Session)" || fail "Go 1.22 session type: $(head -1 "$T/out")"; pass
+else
+    echo "test_dump_types: WARNING: SKIPPED the Go 1.22 dump: GOTOOLCHAIN=go1.22.12 failed ($(tail -1 "$D/go122.log"))" >&2
+fi
 
 done_ok

@@ -316,7 +316,7 @@ static const char *container_kind(const gmd_objgraph *g, uint32_t node)
     if (!strncmp(t, "chan ", 5)) return "chan";
     /* A map's own internals are not what the user declared. */
     if (!strncmp(t, "[]map.group[", 12) || !strncmp(t, "map.group[", 10) || !strncmp(t, "[]*table<", 9) ||
-        !strncmp(t, "table<", 6))
+        !strncmp(t, "table<", 6) || !strncmp(t, "[]bucket<", 9) || !strncmp(t, "bucket<", 7))   /* bucket<: before Go 1.24 */
         return "internal";
     if (!strncmp(t, "[]", 2) && !strstr(t, "(slice header)")) return "slice";
     return NULL;

@@ -442,7 +442,7 @@ static void suspect_types(FILE *out, gmd_json *j, const gmd_objgraph *g, double 
         if (!t || h.rows[i].retained < (min ? min : 1)) continue;
         /* A map's tables and groups are its insides: the map itself is listed. */
         t += strspn(t, "[]*");
-        if (!strncmp(t, "table<", 6) || !strncmp(t, "map.group[", 10)) continue;
+        if (!strncmp(t, "table<", 6) || !strncmp(t, "map.group[", 10) || !strncmp(t, "bucket<", 7)) continue;   /* bucket<: before Go 1.24 */
         idx[n++] = i;
     }
     sort_rows = h.rows;

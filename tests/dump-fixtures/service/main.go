@@ -6,8 +6,9 @@
 //     sessions, each with strings, a slice of structs, a map and an interface;
 //   - shapes: a slice of interfaces; handlers: a slice of closures;
 //   - words: strings sharing one backing array; queue: a buffered channel;
-//   - main.registry and main.router happen to be the first symbols of .data
-//     and .bss (the test checks every root is named, wherever they land).
+//   - main.first is the first symbol of .data (declared first) and points
+//     to the heap, main.router the first of .bss: roots at a segment's very
+//     start are named (the test checks that they are still first).
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"unsafe"
 )
 
 type Event struct {
@@ -75,6 +77,9 @@ type Circle struct {
 
 func (c *Circle) Area() float64 { return 3 * c.R * c.R }
 
+// first starts as a static literal in .data; build points it to the heap.
+var first = &User{Name: "static"}
+
 var registry = &SessionRegistry{name: "sessions"}
 
 var (
@@ -125,6 +130,7 @@ func build() {
 		k := i
 		handlers = append(handlers, func() int { return k * 2 })
 	}
+	first = &User{Name: "first", Email: fmt.Sprint("first@", len(shapes))}
 	text := strings.Repeat("alpha beta gamma delta ", 200)
 	words = strings.Fields(text)
 	queue = make(chan *Event, 64)
@@ -159,5 +165,10 @@ func main() {
 	fmt.Printf("shapes %p\n", &shapes[0])
 	fmt.Printf("router %p\n", router)
 	fmt.Printf("queue %p\n", queue)
+	// words share text's backing array: its first and last word's bytes
+	fmt.Printf("word0 %p\n", unsafe.StringData(words[0]))
+	fmt.Printf("wordN %p\n", unsafe.StringData(words[len(words)-1]))
+	fmt.Printf("nwords %d\n", len(words))
+	fmt.Printf("first %p\n", first)
 	runtime.KeepAlive(handlers)
 }
