@@ -48,6 +48,7 @@ typedef struct gmd_bundle_meta {
     uint32_t gc_forced;          /* heap fetches with ?gc=1 */
     double trace_every_sec;      /* execution traces asked for this often; 0 = none */
     double trace_seconds;        /* ... each this long */
+    uint32_t traces_partial;     /* traces kept cut off (still downloading when collection ended) */
 } gmd_bundle_meta;
 
 /* --- writing --------------------------------------------------------- */
@@ -102,6 +103,10 @@ int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const
  * {"t":T_START,"wall":WALL_START_NS,"kind":"trace","file":"trace/NNNN.trace","t_end":T_END}. */
 int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
                          const uint8_t *data, size_t len, gmd_err *err);
+/* The same for a download cut off (the bytes that had arrived), indexed with
+ * "partial":true after t_end. */
+int gmd_bundle_add_trace_partial(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                                 const uint8_t *data, size_t len, gmd_err *err);
 int gmd_bundle_add_proc(gmd_bundle_writer *w, double t, int64_t wall_ns, const gmd_proc_stats *s,
                         gmd_err *err);
 int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_err *err);

@@ -122,6 +122,8 @@ typedef struct gmd_collect_result {
     uint32_t gclines_too_long;    /* --gctrace lines over the length cap, dropped */
     char last_fetch_error[400];
     uint32_t traces, traces_failed;   /* execution traces recorded; failed or abandoned */
+    uint32_t traces_partial;      /* of the recorded, cut off when collection ended (kept up to
+                                   * the last complete generation the reader accepts) */
     char last_trace_error[400];
 } gmd_collect_result;
 

@@ -235,7 +235,7 @@ int observe_collect_and_report(observe_opts *o)
                             .memprofilerate = o->collect.argv ? res.memprofilerate : 0,
                             .gc_forced = res.gc_forced,
                             .trace_every_sec = o->collect.pprof_url ? o->collect.trace_every_sec : 0,
-                            .trace_seconds = o->collect.trace_seconds};
+                            .trace_seconds = o->collect.trace_seconds, .traces_partial = res.traces_partial};
     gmd_err merr;
     gmd_err_clear(&merr);
     if (gmd_bundle_write_meta(&w, &meta, &merr) < 0 && crc == 0) {
@@ -273,6 +273,9 @@ int observe_collect_and_report(observe_opts *o)
                 "earlier request\n", o->cmd, res.fetches_skipped);
     if (res.traces || res.traces_failed) {
         fprintf(stderr, "gmd %s: %u execution trace%s recorded", o->cmd, res.traces, res.traces == 1 ? "" : "s");
+        if (res.traces_partial)
+            fprintf(stderr, " (%u partial: cut off when collection ended, kept up to the last complete generation)",
+                    res.traces_partial);
         if (res.traces_failed) fprintf(stderr, ", %u failed (last: %s)", res.traces_failed, res.last_trace_error);
         fputc('\n', stderr);
     }

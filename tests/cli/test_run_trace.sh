@@ -4,7 +4,8 @@
 # trace/NNNN.trace files, each indexed by one record of the agreed form
 # {"t","wall","kind":"trace","file","t_end"}, and `gmd trace summary` reads
 # each; --no-trace and memory mode (no --pprof) record none. The last
-# sample is taken at --duration itself, not an interval before.
+# sample is taken at --duration itself, not an interval before. A trace
+# still downloading when collection ends is kept as far as it reads.
 . "$(dirname "$0")/lib.sh"
 : "${GO:?GO must name the go binary}"
 : "${SRCDIR:?SRCDIR must name the repo root}"
@@ -65,6 +66,48 @@ assert_rc 0
 PORT=0 run "$GMD" run --duration 3s --trace-every 1s --no-html --quiet -o "$T/m" -- "$T/heapleak"
 assert_rc 0
 [ ! -e "$T/m/trace" ] || fail "memory mode recorded traces"; pass
+
+# 5. A trace still downloading when collection ends (Ctrl-C) is kept up to
+# its last complete generation: indexed "partial":true, counted in the
+# summary and meta.json, read by gmd trace and used by gmd report. The
+# SIGINT waits (polling) until a heap sample at 6 s or later is indexed:
+# the trace, asked for 60 s right after the first sample, has by then run
+# for seconds, and the runtime ends a generation about every second.
+port=$(free_port)
+PORT=$port "$GMD" run --trace-every 1h --trace-seconds 60 --interval 0.5s --no-html --quiet -o "$T/p" \
+    --pprof "http://127.0.0.1:$port" -- "$T/heapleak" >"$T/out" 2>"$T/err" &
+G=$!
+late_heap() { python3 - "$T/p/index.jsonl" <<'PY'
+import json, sys
+try:
+    recs = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
+except (OSError, ValueError):
+    sys.exit(1)
+sys.exit(0 if any(r["kind"] == "heap" and r["t"] >= 6 for r in recs) else 1)
+PY
+}
+for i in $(seq 1200); do late_heap && break; sleep 0.1; done
+late_heap || fail "no heap sample at 6 s after 120 s: $(tail -c 300 "$T/err")"
+kill -INT $G
+wait $G
+RC=$?
+assert_rc 0
+assert_err_contains "1 execution trace recorded (1 partial: cut off when collection ended, kept up to the last complete generation)"
+assert_eq "$(python3 - "$T/p" <<'PY'
+import json, sys
+b = sys.argv[1]
+tr = [json.loads(l) for l in open(b + "/index.jsonl") if '"kind":"trace"' in l]
+m = json.load(open(b + "/meta.json"))
+print(len(tr), tr[0].get("partial"), list(tr[0])[-1], m.get("traces_partial"))
+PY
+)" "1 True partial 1" "partial trace: indexed with partial:true, meta traces_partial"
+run "$GMD" trace summary "$T/p/trace/0001.trace"
+assert_rc 0
+assert_out_contains "trace cut off at byte"
+run "$GMD" report --json --no-html "$T/p"
+assert_rc 0
+assert_eq "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); w=j["traces"]["windows"]; print(len(w), w[0]["partial"], w[0]["events"] > 0)' "$T/out")" \
+    "1 True True" "partial trace: used by the verdict as a cut trace"
 
 # 4. The options are in --help.
 run "$GMD" run --help

@@ -326,8 +326,8 @@ int gmd_bundle_add_gcline(gmd_bundle_writer *w, double t, int64_t wall_ns, const
 /* An execution trace fetched in the background (helper A's): written whole
  * (temp + rename, like every profile), then its index line (t and t_end:
  * when the request was sent and the body was complete). */
-int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
-                         const uint8_t *data, size_t len, gmd_err *err)
+static int add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                     const uint8_t *data, size_t len, bool partial, gmd_err *err)
 {
     w->last_t = t_start;
     if (w->failed) return writer_stopped(w, err);
@@ -344,7 +344,23 @@ int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_star
     gmd_json_string(&j, file);
     gmd_json_key(&j, "t_end");
     gmd_json_double(&j, round(t_end * 1e6) / 1e6);
+    if (partial) {
+        gmd_json_key(&j, "partial");
+        gmd_json_bool(&j, true);
+    }
     return index_end(w, &j, err);
+}
+
+int gmd_bundle_add_trace(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                         const uint8_t *data, size_t len, gmd_err *err)
+{
+    return add_trace(w, t_start, wall_start_ns, t_end, data, len, false, err);
+}
+
+int gmd_bundle_add_trace_partial(gmd_bundle_writer *w, double t_start, int64_t wall_start_ns, double t_end,
+                                 const uint8_t *data, size_t len, gmd_err *err)
+{
+    return add_trace(w, t_start, wall_start_ns, t_end, data, len, true, err);
 }
 
 static void proc_fields(gmd_json *j, const gmd_proc_stats *s)
@@ -443,6 +459,10 @@ int gmd_bundle_write_meta(gmd_bundle_writer *w, const gmd_bundle_meta *m, gmd_er
         gmd_json_double(&j, m->trace_every_sec);
         gmd_json_key(&j, "trace_seconds");
         gmd_json_double(&j, m->trace_seconds);
+    }
+    if (m->traces_partial) {
+        gmd_json_key(&j, "traces_partial");
+        gmd_json_int(&j, m->traces_partial);
     }
     gmd_json_object_end(&j);
     gmd_json_finish(&j);

@@ -24,6 +24,7 @@
 #include "gmd/gctrace.h"
 #include "gmd/input.h"
 #include "gmd/proctree.h"
+#include "gmd/trace.h"
 #include "gmd/xalloc.h"
 
 extern char **environ;
@@ -339,10 +340,12 @@ typedef struct job {
     uint32_t round;
     double timeout;
     uint64_t max_bytes;
-    /* Filled in by the thread. */
+    /* Filled in by the thread (a trace's body grows under the fetcher's
+     * lock, so what has arrived can be kept when collection ends). */
     double t0, t1;               /* run clock: request sent, body complete */
+    double t_last;               /* a trace: when its last bytes arrived */
     uint8_t *body;
-    size_t len;
+    size_t len, cap;
     int rc;
     char msg[1200];
 } job;
@@ -354,6 +357,7 @@ typedef struct fetcher {
     bool stop;
     double start;                /* the session's monotonic start */
     job *head[NLANES], *tail[NLANES];
+    job *running[NLANES];        /* the job each lane's thread is fetching */
     job *done, *done_tail;
     int notify[2];
 } fetcher;
@@ -392,6 +396,35 @@ static void fetcher_release(fetcher *f)
     if (last) fetcher_free(f);
 }
 
+/* A trace is read as a stream, appended to j->body under the lock as it
+ * arrives: a download cut off (the program exits, collection ends) keeps
+ * the bytes that arrived, and the loop can copy them while it still runs. */
+static int fetch_trace(fetcher *f, job *j, gmd_err *e)
+{
+    int fd;
+    gmd_http_stream *st = gmd_http_stream_open(j->url, j->timeout, j->max_bytes, &fd, e);
+    if (!st) return -1;
+    uint8_t *buf = gmd_xmalloc(64 << 10);
+    for (;;) {
+        ssize_t n = read(fd, buf, 64 << 10);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        pthread_mutex_lock(&f->mu);
+        if (j->len + (size_t)n > j->cap) {
+            j->cap = (j->len + (size_t)n) * 2;
+            j->body = gmd_xrealloc(j->body, j->cap);
+        }
+        memcpy(j->body + j->len, buf, (size_t)n);
+        j->len += (size_t)n;
+        j->t_last = now_mono() - f->start;
+        pthread_mutex_unlock(&f->mu);
+    }
+    free(buf);
+    int rc = gmd_http_stream_close(st, e);
+    if (rc == 0 && !j->body) j->body = gmd_xmalloc(1);
+    return rc;
+}
+
 static void *lane_main(void *arg)
 {
     lane_arg a = *(lane_arg *)arg;
@@ -405,12 +438,14 @@ static void *lane_main(void *arg)
         f->head[a.lane] = j->next;
         if (!f->head[a.lane]) f->tail[a.lane] = NULL;
         j->next = NULL;
+        j->t0 = now_mono() - f->start;
+        f->running[a.lane] = j;
         pthread_mutex_unlock(&f->mu);
 
         gmd_err e;
         gmd_err_clear(&e);
-        j->t0 = now_mono() - f->start;
-        j->rc = gmd_http_get(j->url, j->timeout, j->max_bytes, &j->body, &j->len, NULL, 0, &e);
+        if (a.lane == LANE_TRACE) j->rc = fetch_trace(f, j, &e);
+        else j->rc = gmd_http_get(j->url, j->timeout, j->max_bytes, &j->body, &j->len, NULL, 0, &e);
         j->t1 = now_mono() - f->start;
         if (j->rc < 0) {
             gmd_err_set_source(&e, j->url);
@@ -418,6 +453,7 @@ static void *lane_main(void *arg)
         }
 
         pthread_mutex_lock(&f->mu);
+        f->running[a.lane] = NULL;
         if (f->stop) {   /* abandoned meanwhile: nobody wants it */
             free_jobs(j);
             break;
@@ -1086,6 +1122,42 @@ static void queue_fetch(session *s, int lane, const char *name, const char *quer
     fetcher_push(s->fx, j);
 }
 
+/* A trace download cut off (the program exited, collection ended): kept up
+ * to its last complete generation when the reader accepts the bytes that
+ * arrived (the analyses read it as a cut trace, "partial" in the index),
+ * else dropped and counted as failed. */
+static void keep_partial_trace(session *s, double t0, double t_end, const uint8_t *data, size_t len,
+                               const char *why)
+{
+    gmd_err e;
+    gmd_err_clear(&e);
+    uint64_t gens = 0;
+    int rc = -1;
+    gmd_trace_reader *rd = len ? gmd_trace_open_mem(data, len, "trace", false, &e) : NULL;
+    if (rd) {
+        gmd_trace_set_threaded(rd, false);
+        gmd_trace_event ev;
+        while ((rc = gmd_trace_next(rd, &ev, &e)) == 1) {}
+        gens = gmd_trace_generations(rd);
+        gmd_trace_close(rd);
+    }
+    if (rc != 0 || gens == 0) {
+        s->r->traces_failed++;
+        snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error,
+                 "%.300s; the %zu bytes that arrived hold no complete generation (dropped)", why, len);
+        return;
+    }
+    int64_t wall = s->r->start_wall_ns + (int64_t)(t0 * 1e9);
+    if (gmd_bundle_add_trace_partial(s->w, t0, wall, t_end > t0 ? t_end : t0, data, len, s->err) < 0) {
+        s->failed = true;
+        return;
+    }
+    s->r->traces++;
+    s->r->traces_partial++;
+    gmd_collect_event ev = {.kind = GMD_EV_TRACE, .name = "trace", .data = data, .len = len};
+    emit_at(s, &ev, t0);
+}
+
 /* A finished fetch, back on the loop's thread: into the bundle, stamped
  * with the time its request was sent (when the runtime took the profile). */
 static void fetch_done(session *s, job *j)
@@ -1095,7 +1167,9 @@ static void fetch_done(session *s, job *j)
     if (s->failed) return;
     int64_t wall = s->r->start_wall_ns + (int64_t)(j->t0 * 1e9);
     if (j->lane == LANE_TRACE) {
-        if (j->rc < 0) {
+        if (j->rc < 0 && j->len) {
+            keep_partial_trace(s, j->t0, j->t_last, j->body, j->len, j->msg);
+        } else if (j->rc < 0) {
             s->r->traces_failed++;
             snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error, "%.*s",
                      (int)sizeof s->r->last_trace_error - 1, j->msg);
@@ -1153,10 +1227,32 @@ static void abandon_fetches(session *s)
                  t - s->busy_since[LANE_PROFILE]);
     }
     if (s->busy[LANE_TRACE]) {
-        s->r->traces_failed += s->busy[LANE_TRACE];
-        snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error,
-                 "%.300s: not complete after %.1f s (abandoned when collection ended)", s->busy_url[LANE_TRACE],
-                 t - s->busy_since[LANE_TRACE]);
+        /* The trace downloading now: what has arrived may be kept. */
+        uint8_t *got = NULL;
+        size_t n = 0;
+        double t0 = 0, t_last = 0;
+        pthread_mutex_lock(&s->fx->mu);
+        job *j = s->fx->running[LANE_TRACE];
+        if (j && j->len) {
+            got = gmd_xmalloc(j->len);
+            memcpy(got, j->body, j->len);
+            n = j->len, t0 = j->t0, t_last = j->t_last;
+        }
+        pthread_mutex_unlock(&s->fx->mu);
+        char why[600];
+        snprintf(why, sizeof why, "%.300s: not complete after %.1f s (abandoned when collection ended)",
+                 s->busy_url[LANE_TRACE], t - s->busy_since[LANE_TRACE]);
+        uint32_t cut = s->busy[LANE_TRACE];
+        if (got && !s->failed) {
+            keep_partial_trace(s, t0, t_last, got, n, why);
+            cut--;
+        }
+        free(got);
+        if (cut) {
+            s->r->traces_failed += cut;
+            snprintf(s->r->last_trace_error, sizeof s->r->last_trace_error, "%.*s",
+                     (int)sizeof s->r->last_trace_error - 1, why);
+        }
     }
     s->busy[LANE_PROFILE] = s->busy[LANE_TRACE] = 0;
     fetcher_abandon(s->fx);
