@@ -638,10 +638,13 @@ bool gmd_dump_group_info(const gmd_objgraph *g, uint32_t node, gmd_dump_group *o
     if (k != GMD_NODE_GROUP && k != GMD_NODE_GOROUTINE) return false;
     out->node = node;
     out->first = UINT32_MAX;
-    for (uint32_t i = 0; i < g->ngoroutines; i++) {
-        const gmd_dump_goroutine *gr = &g->goroutines[i];
-        if (k == GMD_NODE_GROUP ? gr->group != node : gr->node != node) continue;
-        if (out->first == UINT32_MAX) out->first = i;
+    /* A group's edges lead to its goroutines' roots, and only there. */
+    uint32_t from = k == GMD_NODE_GROUP ? g->out_start[node] : 0, to = k == GMD_NODE_GROUP ? g->out_start[node + 1] : 1;
+    for (uint32_t e = from; e < to; e++) {
+        uint32_t r = k == GMD_NODE_GROUP ? g->out[e] : node;
+        if (r >= g->nroots || g->roots[r].kind != GMD_NODE_GOROUTINE) continue;
+        const gmd_dump_goroutine *gr = &g->goroutines[g->roots[r].index];
+        if (out->first == UINT32_MAX) out->first = g->roots[r].index;
         out->count++;
         /* runtime.g starts with stack.lo, stack.hi (runtime/runtime2.go). */
         uint32_t o = gmd_objgraph_find(g, gr->addr);

@@ -146,17 +146,16 @@ static const gmd_dump_report_opts *label_opts;
 
 static const char *group_func(const gmd_objgraph *g, uint32_t n)
 {
-    for (uint32_t i = 0; i < g->ngoroutines; i++) {
-        if (g->goroutines[i].group != n) continue;
-        const gmd_dump_frame *f = gmd_dump_goroutine_frame(g, &g->goroutines[i]);
-        const char *fn = NULL, *file;
-        uint64_t line;
-        if (!f) return NULL;
-        if (label_opts && label_opts->pcline && label_opts->pcline(label_opts->pcline_ctx, f->pc, f->depth > 0, &fn, &file, &line) && fn)
-            return fn;
-        return f->func;
-    }
-    return NULL;
+    /* The group's first edge leads to its first goroutine. */
+    uint32_t e = g->out_start[n];
+    if (e == g->out_start[n + 1] || g->out[e] >= g->nroots || g->roots[g->out[e]].kind != GMD_NODE_GOROUTINE) return NULL;
+    const gmd_dump_frame *f = gmd_dump_goroutine_frame(g, &g->goroutines[g->roots[g->out[e]].index]);
+    const char *fn = NULL, *file;
+    uint64_t line;
+    if (!f) return NULL;
+    if (label_opts && label_opts->pcline && label_opts->pcline(label_opts->pcline_ctx, f->pc, f->depth > 0, &fn, &file, &line) && fn)
+        return fn;
+    return f->func;
 }
 
 static const char *node_label(const gmd_objgraph *g, uint32_t n, char *buf, size_t size)
