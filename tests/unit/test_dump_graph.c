@@ -1,7 +1,8 @@
 /* The object graph's fast paths on synthetic dumps: objects in span-like runs
  * (sorted by copying runs) and in interleaved runs (radix sort), the word
  * index against interior and stray addresses, pass 2 on two threads (over
- * 65,536 objects), and the top-objects selection against a full sort. */
+ * 65,536 objects), the top-objects selection against a full sort, and
+ * goroutine groups with the runtime.g and sudogs each goroutine owns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,12 +180,139 @@ static void test_top_selection(void **state)
     gmd_objgraph_free(g);
 }
 
+/* An object of `size` bytes with pointers ptrs[0..n) at offsets 0, 8, ... */
+static void object_ptrs(buf *w, uint64_t tag, uint64_t addr, uint64_t size, const uint64_t *ptrs, int n)
+{
+    uv(w, tag);
+    uv(w, addr);
+    uv(w, size);
+    uint8_t c[4096] = {0};
+    memcpy(c, ptrs, (size_t)n * 8);
+    put(w, c, size);
+    for (int i = 0; i < n; i++) {
+        uv(w, 1);
+        uv(w, (uint64_t)i * 8);
+    }
+    uv(w, 0);
+}
+
+static void goroutine(buf *w, uint64_t addr, uint64_t goid, uint64_t gopc, const char *reason)
+{
+    uv(w, GMD_HD_GOROUTINE);
+    uv(w, addr); uv(w, 0x7000000 + goid * 0x1000); uv(w, goid); uv(w, gopc);
+    uv(w, 4); uv(w, 0); uv(w, 0); uv(w, 0);   /* waiting, not system, not background, waitsince */
+    str(w, reason);
+    uv(w, 0); uv(w, 0); uv(w, 0); uv(w, 0);   /* ctxt, m, defer, panic */
+}
+
+/* The innermost frame of the goroutine just written, holding ptrs. */
+static void frame(buf *w, uint64_t goid, const char *fn, uint64_t pc, const uint64_t *ptrs, int n)
+{
+    uint8_t c[64] = {0};
+    memcpy(c, ptrs, (size_t)n * 8);
+    uv(w, GMD_HD_FRAME);
+    uv(w, 0x7000000 + goid * 0x1000); uv(w, 0); uv(w, 0);
+    uv(w, 64);
+    put(w, c, 64);
+    uv(w, pc & ~0xfffull); uv(w, pc); uv(w, pc);
+    str(w, fn);
+    for (int i = 0; i < n; i++) {
+        uv(w, 1);
+        uv(w, (uint64_t)i * 8);
+    }
+    uv(w, 0);
+}
+
+/* Three goroutines alike (same creation site, state and frame) and one
+ * other. Each of the three has a runtime.g (512 B, also in an allgs array
+ * held by a global), a sudog (64 B, starting with its g, also on a global
+ * channel's queue) and a 1 KiB payload on its frame; the first two share a
+ * 256 B object. Their group retains exactly those: 3 * 1600 + 256 bytes. */
+static void test_goroutine_group(void **state)
+{
+    (void)state;
+    static buf w;
+    w.n = 0;
+    header(&w);
+    const uint64_t G[3] = {0x300000, 0x300200, 0x300400}, S[3] = {0x310000, 0x310040, 0x310080},
+                   P[3] = {0x320000, 0x320400, 0x320800}, G4 = 0x300600, ALLGS = 0x330000, HCHAN = 0x340000,
+                   SHARED = 0x350000;
+    for (int i = 0; i < 3; i++) {
+        object_ptrs(&w, GMD_HD_OBJECT, G[i], 512, &S[i], 1);
+        object_ptrs(&w, GMD_HD_OBJECT, S[i], 64, &G[i], 1);
+        object_ptrs(&w, GMD_HD_OBJECT, P[i], 1024, NULL, 0);
+    }
+    object_ptrs(&w, GMD_HD_OBJECT, G4, 512, NULL, 0);
+    uint64_t allgs[4] = {G[0], G[1], G[2], G4};
+    object_ptrs(&w, GMD_HD_OBJECT, ALLGS, 32, allgs, 4);
+    object_ptrs(&w, GMD_HD_OBJECT, HCHAN, 96, &S[0], 1);
+    object_ptrs(&w, GMD_HD_OBJECT, SHARED, 256, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        goroutine(&w, G[i], 10 + (uint64_t)i, 0x401234, "chan send");
+        uint64_t held[2] = {P[i], SHARED};
+        frame(&w, 10 + (uint64_t)i, "main.sender", 0x402345, held, i < 2 ? 2 : 1);
+    }
+    goroutine(&w, G4, 20, 0x401300, "select");
+    frame(&w, 20, "main.other", 0x403456, NULL, 0);
+    uint64_t globals[2] = {ALLGS, HCHAN};
+    object_ptrs(&w, GMD_HD_DATA, 0x1000, 16, globals, 2);
+    uv(&w, GMD_HD_EOF);
+
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_objgraph *g = gmd_objgraph_build(w.b, w.n, NULL, &err);
+    assert_non_null(g);
+    assert_int_equal(gmd_objgraph_dominators(g, &err), 0);
+    uint32_t grp = g->goroutines[0].group;
+    assert_int_not_equal(grp, GMD_NO_NODE);
+    assert_int_equal(gmd_node_kind_of(g, grp), GMD_NODE_GROUP);
+    assert_int_equal(g->goroutines[1].group, grp);
+    assert_int_equal(g->goroutines[2].group, grp);
+    assert_int_equal(g->goroutines[3].group, GMD_NO_NODE);
+    assert_int_equal(g->idom[grp], 0);
+    for (int i = 0; i < 3; i++) {
+        uint32_t gn = gmd_objgraph_find(g, G[i]);
+        assert_int_equal(g->idom[g->goroutines[i].node], grp);
+        assert_int_equal(g->idom[gn], g->goroutines[i].node);   /* not allgs */
+        assert_int_equal(g->idom[gmd_objgraph_find(g, S[i])], gn);   /* not the channel */
+    }
+    assert_int_equal(g->idom[gmd_objgraph_find(g, SHARED)], grp);
+    assert_int_equal(g->retained[grp], 3 * (512 + 64 + 1024) + 256);
+    assert_int_equal(g->retained_count[grp], 10);
+    assert_int_equal(g->retained[gmd_objgraph_find(g, ALLGS)], 32);
+    assert_int_equal(g->retained[gmd_objgraph_find(g, HCHAN)], 96);
+    /* the lone goroutine keeps its own runtime.g */
+    assert_int_equal(g->retained[g->goroutines[3].node], 512);
+    assert_string_equal(g->roots[grp].name, "3 goroutines [chan send] in main.sender");
+
+    gmd_dump_group gi;
+    assert_true(gmd_dump_group_info(g, grp, &gi));
+    assert_int_equal(gi.count, 3);
+    assert_int_equal(gi.first, 0);
+    assert_string_equal(gi.state, "chan send");
+    assert_true(gi.waiting);
+    assert_non_null(gi.frame);
+    assert_string_equal(gi.frame->func, "main.sender");
+    assert_int_equal(gi.gopc, 0x401234);
+
+    gmd_dump_suspect *sus;
+    uint32_t ns = gmd_dump_suspects(g, 0.5, &sus);
+    assert_int_equal(ns, 1);
+    assert_int_equal(sus[0].root, grp);
+    free(sus);
+    gmd_objgraph_free(g);
+    free(w.b);
+    w.b = NULL;
+    w.cap = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_span_runs),
         cmocka_unit_test(test_interleaved_runs),
         cmocka_unit_test(test_top_selection),
+        cmocka_unit_test(test_goroutine_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
