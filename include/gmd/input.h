@@ -46,6 +46,11 @@ int gmd_blob_load(const char *spec, const gmd_load_opts *opts, gmd_blob *out, gm
 int gmd_blob_from_memory(const void *data, size_t len, const char *name,
                          const gmd_load_opts *opts, gmd_blob *out, gmd_err *err);
 void gmd_blob_free(gmd_blob *b);
+/* A reader that went through [p, p+n) of its input front to back and only
+ * rarely looks back: when those bytes are a mapped file, drop their pages
+ * from memory (touching them again reads them back), so a big text input
+ * costs no more memory than what is built from it. A no-op otherwise. */
+void gmd_input_release(const void *p, size_t n);
 /* Whether the blob's bytes are (still) gzip, and decompress them in place. */
 bool gmd_blob_is_gzip(const gmd_blob *b);
 int gmd_blob_gunzip(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err);

@@ -37,19 +37,17 @@ typedef struct cont_state {
     bool in_record;
     int64_t values[2];
     uint64_t *addrs; size_t naddrs, capaddrs;
-    text_frame *frames; size_t nframes, capframes;
-    uint32_t *locs; size_t caplocs;
-    gmd_line *lines; size_t caplines;
+    text_frame_line *frames; size_t nframes, capframes;
+    text_stacks stacks;
 } cont_state;
 
 static int flush(cont_state *st, gmd_err *err)
 {
     if (!st->in_record) return 0;
     st->in_record = false;
-    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, &st->locs,
-                             &st->caplocs, &st->lines, &st->caplines, err) < 0)
+    if (text_build_locations(&st->stacks, st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, err) < 0)
         return -1;
-    gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, st->values, NULL, 0, false);
+    gmd_builder_sample(st->b, st->stacks.locs, (uint32_t)st->naddrs, st->values, NULL, 0, false);
     return 0;
 }
 
@@ -104,7 +102,7 @@ bool gmd_pprof_contention_text_detect(const uint8_t *data, size_t len)
 
 gmd_profile *gmd_pprof_contention_text_parse(const uint8_t *data, size_t len, gmd_err *err)
 {
-    text_reader r = {(const char *)data, len, 0};
+    text_reader r = {(const char *)data, len, 0, 0};
     text_line l;
     bool got;
     while ((got = text_next_line(&r, &l)) && text_is_blank(&l)) {}
@@ -164,8 +162,8 @@ gmd_profile *gmd_pprof_contention_text_parse(const uint8_t *data, size_t len, gm
                 gmd_err_at(err, (int64_t)l.off, "frame line outside a record (no '@' line above it)");
                 goto fail;
             }
-            text_frame f;
-            if (text_parse_frame(&l, &f, err) < 0) goto fail;
+            text_frame_line f;
+            if (text_read_frame(&l, &f, err) < 0) goto fail;
             GMD_VEC_PUSH(st.frames, st.nframes, st.capframes, f);
             continue;
         }
@@ -177,11 +175,11 @@ gmd_profile *gmd_pprof_contention_text_parse(const uint8_t *data, size_t len, gm
     }
     if (flush(&st, err) < 0) goto fail;
     gmd_builder_finish(st.b);
-    free(st.addrs); free(st.frames); free(st.locs); free(st.lines);
+    free(st.addrs); free(st.frames); text_stacks_free(&st.stacks);
     return p;
 fail:
     gmd_builder_finish(st.b);
-    free(st.addrs); free(st.frames); free(st.locs); free(st.lines);
+    free(st.addrs); free(st.frames); text_stacks_free(&st.stacks);
     gmd_profile_free(p);
     return NULL;
 }

@@ -50,10 +50,9 @@ typedef struct text1_state {
     bool in_record;
     int64_t count;
     uint64_t *addrs; size_t naddrs, capaddrs;
-    text_frame *frames; size_t nframes, capframes;
+    text_frame_line *frames; size_t nframes, capframes;
     gmd_label *labels; size_t nlabels, caplabels;
-    uint32_t *locs; size_t caplocs;
-    gmd_line *lines; size_t caplines;
+    text_stacks stacks;
     char *scratch; size_t capscratch;
 } text1_state;
 
@@ -61,10 +60,9 @@ static int text1_flush(text1_state *st, gmd_err *err)
 {
     if (!st->in_record) return 0;
     st->in_record = false;
-    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, &st->locs,
-                             &st->caplocs, &st->lines, &st->caplines, err) < 0)
+    if (text_build_locations(&st->stacks, st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, err) < 0)
         return -1;
-    gmd_builder_sample(st->b, st->locs, (uint32_t)st->naddrs, &st->count, st->labels, (uint32_t)st->nlabels, false);
+    gmd_builder_sample(st->b, st->stacks.locs, (uint32_t)st->naddrs, &st->count, st->labels, (uint32_t)st->nlabels, false);
     return 0;
 }
 
@@ -142,7 +140,7 @@ static int text1_record(text1_state *st, const text_line *l, gmd_err *err)
 
 gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gmd_err *err)
 {
-    text_reader r = {(const char *)data, len, 0};
+    text_reader r = {(const char *)data, len, 0, 0};
     text_line l;
     bool got;
     while ((got = text_next_line(&r, &l)) && (text_is_blank(&l) || l.s[0] == '#')) {}
@@ -166,14 +164,17 @@ gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gm
         if (text_is_frame_line(&l)) {
             if (!st.in_record)
                 { gmd_err_at(err, (int64_t)l.off, "frame line outside a group (no '@' line above it)"); goto fail; }
-            text_frame f;
-            if (text_parse_frame(&l, &f, err) < 0) goto fail;
+            text_frame_line f;
+            if (text_read_frame(&l, &f, err) < 0) goto fail;
             GMD_VEC_PUSH(st.frames, st.nframes, st.capframes, f);
             continue;
         }
         if (text_has_prefix(&l, "# labels: {")) {
-            if (!st.in_record || st.nframes || st.nlabels)
-                { gmd_err_at(err, (int64_t)l.off, "labels line must follow a group's '@' line"); goto fail; }
+            if (!st.in_record || st.nframes || st.nlabels) {
+                if (text_check_frames(st.frames, st.nframes, err) == 0)   /* a bad frame line above goes first */
+                    gmd_err_at(err, (int64_t)l.off, "labels line must follow a group's '@' line");
+                goto fail;
+            }
             size_t i = strlen("# labels: {");
             if (parse_label_set(st.p, l.s, l.n, &i, l.off, &st.labels, &st.nlabels, &st.caplabels,
                                 &st.scratch, &st.capscratch, err) < 0)
@@ -190,11 +191,11 @@ gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gm
     }
     if (text1_flush(&st, err) < 0) goto fail;
     gmd_builder_finish(st.b);
-    free(st.addrs); free(st.frames); free(st.labels); free(st.locs); free(st.lines); free(st.scratch);
+    free(st.addrs); free(st.frames); free(st.labels); text_stacks_free(&st.stacks); free(st.scratch);
     return st.p;
 fail:
     gmd_builder_finish(st.b);
-    free(st.addrs); free(st.frames); free(st.labels); free(st.locs); free(st.lines); free(st.scratch);
+    free(st.addrs); free(st.frames); free(st.labels); text_stacks_free(&st.stacks); free(st.scratch);
     gmd_profile_free(st.p);
     return NULL;
 }
@@ -262,7 +263,7 @@ typedef struct tb_dump {
  * Goroutine 0 (a thread's system stack) repeats within one dump. */
 static size_t find_dumps(const char *s, size_t len, tb_dump **out)
 {
-    text_reader r = {s, len, 0};
+    text_reader r = {s, len, 0, 0};
     text_line l;
     tb_dump *d = NULL;
     size_t nd = 0, cap = 0;
@@ -539,7 +540,7 @@ static const char *reason_text(gmd_profile *p, const char *s, size_t len, size_t
 {
     char buf[512];
     size_t n = 0;
-    text_reader r = {s, len, off};
+    text_reader r = {s, len, off, off};
     text_line l;
     for (bool first = true; text_next_line(&r, &l); first = false) {
         text_line t = rtrim(&l);
@@ -558,7 +559,7 @@ static gmd_profile *parse_range(const uint8_t *data, size_t len, const tb_dump *
                                 uint32_t count, gmd_err *err)
 {
     size_t start = d ? d->start : 0, end = d ? d->end : len;
-    text_reader r = {(const char *)data, end, start};
+    text_reader r = {(const char *)data, end, start, start};
     text2_state st;
     memset(&st, 0, sizeof st);
     gmd_u64tab_init(&st.ids, 1);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "formats/pprof_text.h"
+#include "gmd/input.h"
 #include "gmd/xalloc.h"
 
 /* ---- shared helpers ---- */
@@ -34,6 +35,13 @@ bool text_next_line(text_reader *r, text_line *l)
     return true;
 }
 
+void text_release_before(text_reader *r, size_t upto)
+{
+    if (upto - r->released < ((size_t)2 << 20)) return;
+    gmd_input_release(r->data + r->released, upto - r->released);
+    r->released = upto;
+}
+
 bool text_has_prefix(const text_line *l, const char *prefix)
 {
     size_t n = strlen(prefix);
@@ -47,12 +55,18 @@ bool text_is_blank(const text_line *l)
     return true;
 }
 
+/* Digit value + 1, 0 for a non-hex byte: addresses are most of a profile's
+ * numbers, and a table keeps their loop to one load per digit. */
+static const uint8_t hex_digit[256] = {
+    ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
+    ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
+    ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1,
+    ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
+};
+
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return (int)hex_digit[(unsigned char)c] - 1;
 }
 
 bool text_parse_hex(const char *s, size_t n, size_t *i, uint64_t *out)
@@ -62,9 +76,9 @@ bool text_parse_hex(const char *s, size_t n, size_t *i, uint64_t *out)
     j += 2;
     uint64_t v = 0;
     size_t start = j;
-    for (; j < n && hexval(s[j]) >= 0; j++) {
+    for (unsigned d; j < n && (d = hex_digit[(unsigned char)s[j]]) != 0; j++) {
         if (v >> 60) return false;
-        v = v << 4 | (uint64_t)hexval(s[j]);
+        v = v << 4 | (d - 1);
     }
     if (j == start) return false;
     *i = j;
@@ -235,38 +249,121 @@ int text_parse_frame(const text_line *l, text_frame *f, gmd_err *err)
     return 0;
 }
 
-int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
-                         const text_frame *frames, size_t nframes, uint32_t **locs, size_t *locs_cap,
-                         gmd_line **scratch, size_t *scratch_cap, gmd_err *err)
+int text_read_frame(const text_line *l, text_frame_line *f, gmd_err *err)
 {
-    if (naddrs > *locs_cap) {   /* *locs receives one location per address */
-        *locs_cap = naddrs;
-        *locs = gmd_xrealloc(*locs, *locs_cap * sizeof **locs);
+    size_t i = skip_tabs(l->s, l->n, 1);
+    if (!text_parse_hex(l->s, l->n, &i, &f->addr))
+        return gmd_err_at(err, (int64_t)(l->off + i), "frame line: expected a 0x address after '#'");
+    f->s = l->s;
+    f->n = l->n;
+    f->off = l->off;
+    return 0;
+}
+
+static int parse_frame_line(const text_frame_line *fl, text_frame *f, gmd_err *err)
+{
+    text_line l = {fl->s, fl->n, fl->off};
+    return text_parse_frame(&l, f, err);
+}
+
+int text_check_frames(const text_frame_line *frames, size_t n, gmd_err *err)
+{
+    text_frame f;
+    for (size_t i = 0; i < n; i++)
+        if (parse_frame_line(&frames[i], &f, err) < 0) return -1;
+    return 0;
+}
+
+static size_t loc_slot(const text_stacks *ts, uint64_t addr)
+{
+    size_t mask = ts->cap - 1, i = (size_t)((addr * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (ts->tab[i].loc != UINT32_MAX && ts->tab[i].addr != addr) i = (i + 1) & mask;
+    return i;
+}
+
+static void loc_table_grow(text_stacks *ts)
+{
+    text_loc_ent *old = ts->tab;
+    size_t oldcap = ts->cap;
+    ts->cap = oldcap ? oldcap * 2 : 1024;
+    ts->tab = gmd_xmalloc(ts->cap * sizeof *ts->tab);
+    for (size_t i = 0; i < ts->cap; i++) ts->tab[i].loc = UINT32_MAX;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].loc != UINT32_MAX) ts->tab[loc_slot(ts, old[i].addr)] = old[i];
+    free(old);
+}
+
+int text_build_locations(text_stacks *ts, gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
+                         const text_frame_line *frames, size_t nframes, gmd_err *err)
+{
+    if (naddrs > ts->capout) {   /* one location per address */
+        ts->capout = naddrs;
+        ts->locs = gmd_xrealloc(ts->locs, ts->capout * sizeof *ts->locs);
+        ts->named = gmd_xrealloc(ts->named, ts->capout * sizeof *ts->named);
     }
     size_t j = 0;
     for (size_t i = 0; i < naddrs; i++) {
         uint64_t pc = addrs[i] - 1;   /* return address -> inside the call, as pprof does */
         /* A 0x0 padding address (threadcreate) has a "#\t0x0" line, not 0x0 - 1. */
         uint64_t shown = addrs[i] ? pc : 0;
-        size_t nl = 0;
-        for (; j < nframes && frames[j].addr == shown; j++) {
-            if (!frames[j].has_func) continue;
-            if (nl >= *scratch_cap) {
-                *scratch_cap = *scratch_cap ? *scratch_cap * 2 : 16;
-                *scratch = gmd_xrealloc(*scratch, *scratch_cap * sizeof **scratch);
-            }
-            const char *name = text_intern(p, frames[j].func, frames[j].func_n);
-            const char *file = text_intern(p, frames[j].file, frames[j].file_n);
-            gmd_line ln = {gmd_builder_function(b, name, name, file, 0), frames[j].line, 0};
-            (*scratch)[nl++] = ln;
+        size_t j0 = j;
+        while (j < nframes && frames[j].addr == shown) j++;
+        const char *text = j > j0 ? frames[j0].s : NULL;
+        size_t text_n = j > j0 ? (size_t)(frames[j - 1].s + frames[j - 1].n - text) : 0;
+        if (2 * (ts->count + 1) > ts->cap) loc_table_grow(ts);
+        text_loc_ent *e = &ts->tab[loc_slot(ts, addrs[i])];
+        if (e->loc != UINT32_MAX && e->text_n == text_n && (text_n == 0 || memcmp(ts->pool + e->text_at, text, text_n) == 0)) {
+            ts->locs[i] = e->loc;
+            ts->named[i] = e->named;
+            continue;
         }
-        (*locs)[i] = gmd_builder_location(b, GMD_NONE, pc, *scratch, (uint32_t)nl);
+        /* New to this profile (or, oddly, with other frame lines than
+         * before: the builder dedups it against the earlier one). */
+        size_t nl = 0;
+        for (size_t k = j0; k < j; k++) {
+            text_frame f;
+            if (parse_frame_line(&frames[k], &f, err) < 0) return -1;
+            if (!f.has_func) continue;
+            if (nl >= ts->caplines) {
+                ts->caplines = ts->caplines ? ts->caplines * 2 : 16;
+                ts->lines = gmd_xrealloc(ts->lines, ts->caplines * sizeof *ts->lines);
+            }
+            const char *name = text_intern(p, f.func, f.func_n);
+            const char *file = text_intern(p, f.file, f.file_n);
+            gmd_line ln = {gmd_builder_function(b, name, name, file, 0), f.line, 0};
+            ts->lines[nl++] = ln;
+        }
+        uint32_t loc = gmd_builder_location(b, GMD_NONE, pc, ts->lines, (uint32_t)nl);
+        if (e->loc == UINT32_MAX) ts->count++;
+        if (ts->npool + text_n > ts->cappool) {
+            ts->cappool = ts->npool + text_n > 2 * ts->cappool ? ts->npool + text_n : 2 * ts->cappool;
+            ts->pool = gmd_xrealloc(ts->pool, ts->cappool);
+        }
+        if (text_n) memcpy(ts->pool + ts->npool, text, text_n);
+        *e = (text_loc_ent){addrs[i], ts->npool, text_n, loc, nl > 0};
+        ts->npool += text_n;
+        ts->locs[i] = loc;
+        ts->named[i] = nl > 0;
     }
-    if (j < nframes)
+    if (j < nframes) {
+        /* The reader used to parse each frame line as it came: a bad one
+         * before this still goes first. */
+        if (text_check_frames(frames + j, nframes - j, err) < 0) return -1;
         return gmd_err_at(err, (int64_t)frames[j].off,
                           "frame address 0x%llx is not in the record's @ list (or out of order)",
                           (unsigned long long)frames[j].addr);
+    }
     return 0;
+}
+
+void text_stacks_free(text_stacks *ts)
+{
+    free(ts->tab);
+    free(ts->pool);
+    free(ts->locs);
+    free(ts->named);
+    free(ts->lines);
+    memset(ts, 0, sizeof *ts);
 }
 
 /* ---- heap profile ---- */
@@ -346,9 +443,9 @@ typedef struct heap_state {
     int64_t values[4];
     int64_t blocksize;
     uint64_t *addrs; size_t naddrs, capaddrs;
-    text_frame *frames; size_t nframes, capframes;
-    uint32_t *locs; size_t caplocs;
-    gmd_line *lines; size_t caplines;
+    text_frame_line *frames; size_t nframes, capframes;
+    text_stacks stacks;
+    const char *bytes_key;   /* "bytes", the label of every sample */
     gmd_memstat *memstats; size_t nmemstats, capmemstats;
 } heap_state;
 
@@ -356,39 +453,35 @@ static int flush_record(heap_state *st, gmd_err *err)
 {
     if (!st->in_record) return 0;
     st->in_record = false;
-    if (text_build_locations(st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, &st->locs,
-                             &st->caplocs, &st->lines, &st->caplines, err) < 0)
+    text_stacks *ts = &st->stacks;
+    if (text_build_locations(ts, st->b, st->p, st->addrs, st->naddrs, st->frames, st->nframes, err) < 0)
         return -1;
     /* Leading addresses with no named '#' line are the malloc internals the
      * runtime hides; pprof symbolizing with the binary drops them too (its
      * legacy drop_frames), so the leaf is the first named frame, as in the
      * proto form. A record with no named frame at all keeps everything. */
-    size_t lead = 0, j = 0;
-    for (; lead < st->naddrs; lead++) {
-        uint64_t pc = st->addrs[lead] - 1;
-        bool named = false;
-        for (; j < st->nframes && st->frames[j].addr == pc; j++) named = named || st->frames[j].has_func;
-        if (named) break;
-    }
+    size_t lead = 0;
+    while (lead < st->naddrs && !ts->named[lead]) lead++;
     size_t end = st->naddrs;
     if (lead == st->naddrs) {
         lead = 0;
     } else {
-        /* Likewise the root: runtime.goexit is never shown. */
-        size_t k = st->nframes;
+        /* Likewise the root: runtime.goexit is never shown. The frames of a
+         * run of one repeated address (recursion) count for its last one
+         * here, its first one above. */
         while (end > lead + 1) {
-            uint64_t pc = st->addrs[end - 1] - 1;
-            bool named = false;
-            while (k > 0 && st->frames[k - 1].addr == pc) {
-                k--;
-                if (st->frames[k].has_func) named = true;   /* k moves every time: no short circuit */
+            size_t i = end - 1, first = i;
+            if (i + 1 < st->naddrs && st->addrs[i + 1] == st->addrs[i]) {   /* its run had no named frame */
+                end--;
+                continue;
             }
-            if (named) break;
+            while (first > 0 && st->addrs[first - 1] == st->addrs[i]) first--;
+            if (ts->named[first]) break;
             end--;
         }
     }
-    gmd_label lab = {text_intern(st->p, "bytes", 5), "", st->blocksize, ""};
-    gmd_builder_sample(st->b, st->naddrs ? st->locs + lead : NULL, (uint32_t)(end - lead), st->values, &lab, 1, false);
+    gmd_label lab = {st->bytes_key, "", st->blocksize, ""};
+    gmd_builder_sample(st->b, st->naddrs ? ts->locs + lead : NULL, (uint32_t)(end - lead), st->values, &lab, 1, false);
     return 0;
 }
 
@@ -513,8 +606,7 @@ static void heap_state_free(heap_state *st)
 {
     free(st->addrs);
     free(st->frames);
-    free(st->locs);
-    free(st->lines);
+    text_stacks_free(&st->stacks);
     free(st->memstats);
 }
 
@@ -673,7 +765,7 @@ static void attach_mappings(gmd_profile *p, gmd_mapping *ms, size_t n)
 
 gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err *err)
 {
-    text_reader r = {(const char *)data, len, 0};
+    text_reader r = {(const char *)data, len, 0, 0};
     text_line l;
     bool got;
     while ((got = text_next_line(&r, &l)) && text_is_blank(&l)) {}
@@ -690,6 +782,7 @@ gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err 
     st.p->format = GMD_FMT_HEAP_TEXT;
     if (parse_header(&st, &l, err) < 0) goto fail;
     st.b = gmd_builder_new(st.p);
+    st.bytes_key = text_intern(st.p, "bytes", 5);
     bool trailer = false;
     while (text_next_line(&r, &l)) {
         if (trailer) {
@@ -702,12 +795,13 @@ gmd_profile *gmd_pprof_heap_text_parse(const uint8_t *data, size_t len, gmd_err 
         if (text_is_frame_line(&l)) {
             if (!st.in_record)
                 { gmd_err_at(err, (int64_t)l.off, "frame line outside a record (no '@' line above it)"); goto fail; }
-            text_frame f;
-            if (text_parse_frame(&l, &f, err) < 0) goto fail;
+            text_frame_line f;
+            if (text_read_frame(&l, &f, err) < 0) goto fail;
             GMD_VEC_PUSH(st.frames, st.nframes, st.capframes, f);
             continue;
         }
         if (flush_record(&st, err) < 0) goto fail;
+        text_release_before(&r, l.off);
         if (text_is_blank(&l)) continue;
         if (text_has_prefix(&l, "# runtime.MemStats")) {
             trailer = true;

@@ -15,6 +15,7 @@
 typedef struct text_reader {
     const char *data;
     size_t len, pos;
+    size_t released;   /* bytes before this were handed to gmd_input_release */
 } text_reader;
 
 /* One line without its "\n" or "\r\n"; off is its byte offset. */
@@ -24,6 +25,10 @@ typedef struct text_line {
 } text_line;
 
 bool text_next_line(text_reader *r, text_line *l);
+/* Done with everything before offset `upto` (a record boundary): let the
+ * input's pages go every few MiB, so a big mapped text file is not held
+ * in memory whole (see gmd_input_release). */
+void text_release_before(text_reader *r, size_t upto);
 bool text_has_prefix(const text_line *l, const char *prefix);
 bool text_is_blank(const text_line *l);
 
@@ -52,13 +57,46 @@ typedef struct text_frame {
 bool text_is_frame_line(const text_line *l);
 int text_parse_frame(const text_line *l, text_frame *f, gmd_err *err);
 
+/* A frame line as first read: its address, and the line itself for
+ * text_parse_frame later, when the address turns out to be new. A large
+ * profile repeats the same few thousand PCs in every record; parsing and
+ * interning their names once is most of what makes the readers fast. */
+typedef struct text_frame_line {
+    uint64_t addr;
+    const char *s;
+    size_t n, off;
+} text_frame_line;
+
+int text_read_frame(const text_line *l, text_frame_line *f, gmd_err *err);
+/* Fully parse frames[0..n): the first error, as the reader would have met it. */
+int text_check_frames(const text_frame_line *frames, size_t n, gmd_err *err);
+
+/* What the stacks of one profile share: address -> location, keyed on the
+ * address and checked against the exact bytes of its frame lines (the
+ * same bytes make the same location, so a hit is exact), and the output
+ * arrays of text_build_locations. Zero-initialise; text_stacks_free. */
+typedef struct text_loc_ent {
+    uint64_t addr;
+    size_t text_at, text_n;   /* its frame lines, first to last, copied to pool */
+    uint32_t loc;             /* UINT32_MAX: an empty slot */
+    bool named;
+} text_loc_ent;
+
+typedef struct text_stacks {
+    text_loc_ent *tab; size_t cap, count;
+    char *pool; size_t npool, cappool;   /* copies: the input behind may be released */
+    uint32_t *locs; bool *named; size_t capout;   /* one per address of the last stack */
+    gmd_line *lines; size_t caplines;
+} text_stacks;
+
 /* Make one location per stack address (address - 1, as pprof does) and
  * attach the frame lines whose PC is that address - 1; several frames for
  * one address are its inlined calls, innermost first. Frames must follow
- * the order of the addresses. locs receives naddrs location indices. */
-int text_build_locations(gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
-                         const text_frame *frames, size_t nframes, uint32_t **locs, size_t *locs_cap,
-                         gmd_line **scratch, size_t *scratch_cap, gmd_err *err);
+ * the order of the addresses. ts->locs receives naddrs location indices,
+ * ts->named whether each has a named frame. */
+int text_build_locations(text_stacks *ts, gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
+                         const text_frame_line *frames, size_t nframes, gmd_err *err);
+void text_stacks_free(text_stacks *ts);
 
 /* Intern s[0..n) in the profile's table. */
 const char *text_intern(gmd_profile *p, const char *s, size_t n);

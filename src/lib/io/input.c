@@ -4,6 +4,7 @@
  * smaller of that and max_gzip_ratio x the compressed size. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +14,39 @@
 #include "gmd/xalloc.h"
 
 static const uint8_t empty_input[1];
+
+/* The files mapped now, for gmd_input_release: only their pages may be
+ * dropped (a private read-only file page comes back from the file when
+ * touched again; an anonymous one would come back zeroed). */
+static struct { const uint8_t *p; size_t n; } mapped[16];
+static pthread_mutex_t mapped_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void mapped_set(const void *p, size_t n, const void *old)
+{
+    pthread_mutex_lock(&mapped_mu);
+    for (size_t i = 0; i < sizeof mapped / sizeof *mapped; i++)
+        if (mapped[i].p == old) {
+            mapped[i].p = p;
+            mapped[i].n = n;
+            break;
+        }
+    pthread_mutex_unlock(&mapped_mu);
+}
+
+void gmd_input_release(const void *p, size_t n)
+{
+    const uint8_t *s = p;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    pthread_mutex_lock(&mapped_mu);
+    for (size_t i = 0; i < sizeof mapped / sizeof *mapped; i++)
+        if (mapped[i].p && mapped[i].p <= s && n <= mapped[i].n && (size_t)(s - mapped[i].p) <= mapped[i].n - n) {
+            uintptr_t a = ((uintptr_t)s + page - 1) & ~(uintptr_t)(page - 1);
+            uintptr_t e = ((uintptr_t)s + n) & ~(uintptr_t)(page - 1);
+            if (e > a) madvise((void *)a, e - a, MADV_DONTNEED);
+            break;
+        }
+    pthread_mutex_unlock(&mapped_mu);
+}
 
 bool gmd_is_url(const char *spec)
 {
@@ -152,6 +186,7 @@ static int load_file(const char *path, uint64_t max, gmd_blob *out, gmd_err *err
         goto out;
     }
     madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    mapped_set(m, (size_t)st.st_size, NULL);
     out->mapping = m;
     out->mapping_len = (size_t)st.st_size;
     out->data = m;
@@ -180,7 +215,10 @@ int gmd_blob_gunzip(gmd_blob *b, const gmd_load_opts *opts, gmd_err *err)
 
 void gmd_blob_set_inflated(gmd_blob *b, uint8_t *plain, size_t len)
 {
-    if (b->mapping) munmap(b->mapping, b->mapping_len);
+    if (b->mapping) {
+        mapped_set(NULL, 0, b->mapping);
+        munmap(b->mapping, b->mapping_len);
+    }
     free(b->owned);
     b->mapping = NULL;
     b->mapping_len = 0;
@@ -246,7 +284,10 @@ int gmd_blob_from_memory(const void *data, size_t len, const char *name,
 void gmd_blob_free(gmd_blob *b)
 {
     if (!b) return;
-    if (b->mapping) munmap(b->mapping, b->mapping_len);
+    if (b->mapping) {
+        mapped_set(NULL, 0, b->mapping);
+        munmap(b->mapping, b->mapping_len);
+    }
     free(b->owned);
     free(b->name);
     memset(b, 0, sizeof *b);
