@@ -81,6 +81,12 @@ typedef struct gmd_trace_analysis {
     uint64_t goroutines_at_start, created, ended, alive_at_end;
     gmd_trace_site *sites; uint32_t nsites, capsites;   /* ranked (see trace_analysis.c) */
     gmd_trace_block *blocks; uint32_t nblocks, capblocks;
+    /* Goroutines still blocked (waiting) at the end of the trace, by reason
+     * and stack, most time first: count = goroutines, ns = their time blocked
+     * so far (since the trace began for those blocked before it). Apart from
+     * blocks, which hold only waits that ended (as go tool trace -pprof
+     * counts). reason "" = the trace does not say (blocked before it began). */
+    gmd_trace_block *still; uint32_t nstill;
     gmd_trace_gc *gcs; uint32_t ngcs, capgcs;
     gmd_trace_stw *stws; uint32_t nstws, capstws;
     uint64_t gc_active_at_start;

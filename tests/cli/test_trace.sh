@@ -94,6 +94,29 @@ run "$GMD" trace blocking "$TR/go126.trace"
 assert_rc 0
 assert_out_contains "chan receive"
 assert_out_contains "sync.(*Cond).Wait"
+# The 200 leaked workers never stop waiting: no row above counts them (as
+# go tool trace -pprof does not); a section of their own does.
+assert_out_contains "still blocked at the end of the trace (waits that never ended, not counted above; time so far):"
+assert_out_contains "so far in 200 goroutines: chan receive"
+grep -A3 "so far in 200 goroutines: chan receive" "$T/out" | grep -q "main.leakWorker" || fail "blocking: the leaked workers' stack"; pass
+run "$GMD" trace blocking --json "$TR/go126.trace"
+assert_rc 0
+python3 - "$T/out" <<'EOF' || fail "blocking --json: still_blocked"
+import json, sys
+d = json.load(open(sys.argv[1]))["still_blocked"]
+tot = {t["reason"]: t for t in d["totals"]}
+assert tot["chan receive"]["goroutines"] >= 200 and tot["chan receive"]["class"] == "channel", tot
+assert d["goroutines"] == sum(t["goroutines"] for t in d["totals"]), d
+lw = [s for s in d["stacks"] if any(f["function"] == "main.leakWorker" for f in s["stack"])]
+assert len(lw) == 1 and lw[0]["goroutines"] == 200 and lw[0]["reason"] == "chan receive" and lw[0]["ns"] > 0, lw
+EOF
+pass
+run "$GMD" trace summary "$TR/go126.trace"
+assert_out_contains "still blocked at the end of the trace: "
+grep -A6 "^still blocked at the end" "$T/out" | grep -qE "^ +[0-9.]+[a-z]+ +20[0-9] goroutines  chan receive$" || fail "summary: still blocked by reason"; pass
+run "$GMD" trace summary --json "$TR/go126.trace"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["still_blocked"]; assert d["goroutines"] >= 200 and "stacks" not in d, d' "$T/out" || fail "summary --json: still_blocked"
+pass
 run "$GMD" trace gc --json "$TR/go126.trace"
 assert_rc 0
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["gc_cycles"] >= 2 and len(d["cycles"]) == d["gc_cycles"] and d["heap_live"], d' "$T/out" ||

@@ -20,6 +20,7 @@ typedef struct gmd_tgor {
     uint8_t ran;              /* has been running in the trace */
     uint8_t counts;           /* the current state's time counts (see leave_state) */
     uint8_t live;             /* the slot holds a goroutine that exists */
+    uint8_t at_start;         /* in its state since before the trace (no transition seen yet) */
     int64_t since;
 } gor;
 
@@ -298,6 +299,8 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
     if (!existed) {
         *g = (gor){.id = tr->g, .live = 1, .site = GMD_TNONE, .sstack = GMD_TNONE, .wstack = GMD_TNONE, .state = GMD_TGS_NOTEXIST};
         if (tr->from != GMD_TGS_NOTEXIST) a->goroutines_at_start++;
+        /* First seen by a status: it has been in that state since the trace began. */
+        g->at_start = tr->from == GMD_TGS_UNDETERMINED;
     }
     uint32_t tstack = stack_of(a, r, tr->stack);
     if (tr->from == GMD_TGS_NOTEXIST) {
@@ -324,6 +327,7 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
         a->sites[g->site].existed_at_start++;
     }
     if (tr->to == tr->from && existed) return;   /* a status at a generation boundary */
+    if (existed) g->at_start = 0;
     if (existed && g->state != GMD_TGS_NOTEXIST) {
         leave_state(a, g, ev->time);
         if (a->counts[g->state]) a->counts[g->state]--;
@@ -373,6 +377,34 @@ static bool state_before(const gmd_trace_state_count *x, const gmd_trace_state_c
     if (x->count != y->count) return x->count > y->count;
     if (x->longest_ns != y->longest_ns) return x->longest_ns > y->longest_ns;
     return strcmp(x->state, y->state) < 0;
+}
+
+/* Waits that never ended (leaked goroutines above all) are in no block row:
+ * count them apart, by reason and the stack where they wait. */
+static void still_blocked(gmd_trace_analysis *a)
+{
+    gmd_u64tab ix;
+    gmd_u64tab_init(&ix, sizeof(uint32_t));
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < a->ngors; i++) {
+        const gor *g = &a->gors[i];
+        if (!g->live || g->state != GMD_TGS_WAITING) continue;
+        uint32_t stack = g->sstack != GMD_TNONE ? g->sstack : g->wstack;
+        const char *reason = g->reason ? a->reasons[g->reason - 1] : no_reason;
+        bool existed;
+        uint32_t *row = gmd_u64tab_put(&ix, (uint64_t)g->reason << 32 | stack, &existed);
+        if (!existed) {
+            GMD_VEC_RESERVE1(a->still, a->nstill, cap);
+            a->still[a->nstill] = (gmd_trace_block){GMD_TBLOCK_WAIT, reason, stack, 0, 0};
+            *row = a->nstill++;
+        }
+        gmd_trace_block *b = &a->still[*row];
+        b->count++;
+        int64_t since = g->at_start ? a->start : g->since;
+        b->ns = gmd_trace_ns_add(b->ns, a->end > since ? a->end - since : 0);
+    }
+    gmd_u64tab_free(&ix);
+    if (a->nstill > 1) qsort(a->still, a->nstill, sizeof *a->still, cmp_block);
 }
 
 static void finish(gmd_trace_analysis *a)
@@ -426,6 +458,7 @@ static void finish(gmd_trace_analysis *a)
     }
     free(wsince);
     free(wid);
+    still_blocked(a);
     for (uint32_t i = 0; i < a->nsites; i++) {
         gmd_trace_site *s = &a->sites[i];
         for (uint32_t x = 1; x < s->nstates; x++)   /* most common state first */
@@ -563,6 +596,7 @@ void gmd_trace_analysis_free(gmd_trace_analysis *a)
 {
     free(a->sites);
     free(a->blocks);
+    free(a->still);
     free(a->gcs);
     free(a->stws);
     free(a->tasks);

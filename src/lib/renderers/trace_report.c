@@ -171,19 +171,19 @@ static const char *kind_name(const gmd_trace_block *b)
 
 typedef struct tot { const char *name; uint64_t count; int64_t ns; } tot;
 
-static uint32_t totals(const gmd_trace_analysis *a, tot *t, uint32_t max)
+static uint32_t block_totals(const gmd_trace_block *bl, uint32_t nbl, tot *t, uint32_t max)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < a->nblocks; i++) {
-        const char *k = kind_name(&a->blocks[i]);
+    for (uint32_t i = 0; i < nbl; i++) {
+        const char *k = kind_name(&bl[i]);
         uint32_t x = 0;
         while (x < n && strcmp(t[x].name, k)) x++;
         if (x == n) {
             if (n == max) continue;
             t[n++] = (tot){k, 0, 0};
         }
-        t[x].count += a->blocks[i].count;
-        t[x].ns = gmd_trace_ns_add(t[x].ns, a->blocks[i].ns);
+        t[x].count += bl[i].count;
+        t[x].ns = gmd_trace_ns_add(t[x].ns, bl[i].ns);
     }
     for (uint32_t x = 1; x < n; x++)
         for (uint32_t y = x; y > 0 && t[y].ns > t[y - 1].ns; y--) {
@@ -194,10 +194,59 @@ static uint32_t totals(const gmd_trace_analysis *a, tot *t, uint32_t max)
     return n;
 }
 
+static uint32_t totals(const gmd_trace_analysis *a, tot *t, uint32_t max)
+{
+    return block_totals(a->blocks, a->nblocks, t, max);
+}
+
+/* A wait whose reason the trace does not give: it began before the trace. */
+#define UNKNOWN_REASON "(reason not in the trace: blocked since before it began)"
+static const char *still_name(const char *reason) { return reason[0] ? reason : UNKNOWN_REASON; }
+
+/* Goroutines still blocked at the end: "still_blocked": {"goroutines", "ns",
+ * "totals": [{"reason","class","goroutines","ns"}], "stacks": [...]}. */
+static void json_still(gmd_json *j, const gmd_trace_analysis *a, const tot *t, uint32_t nt, unsigned max_stacks)
+{
+    uint64_t g = 0;
+    int64_t ns = 0;
+    for (uint32_t i = 0; i < nt; i++) g += t[i].count, ns = gmd_trace_ns_add(ns, t[i].ns);
+    gmd_json_key(j, "still_blocked");
+    gmd_json_object_begin(j);
+    gmd_json_key(j, "goroutines"); gmd_json_uint(j, g);
+    gmd_json_key(j, "ns"); gmd_json_int(j, ns);
+    gmd_json_key(j, "totals");
+    gmd_json_array_begin(j);
+    for (uint32_t i = 0; i < nt; i++) {
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "reason"); gmd_json_string(j, t[i].name);
+        gmd_json_key(j, "class"); gmd_json_string(j, t[i].name[0] ? gmd_trace_reason_class(t[i].name) : "unknown");
+        gmd_json_key(j, "goroutines"); gmd_json_uint(j, t[i].count);
+        gmd_json_key(j, "ns"); gmd_json_int(j, t[i].ns);
+        gmd_json_object_end(j);
+    }
+    gmd_json_array_end(j);
+    if (max_stacks) {
+        gmd_json_key(j, "stacks");
+        gmd_json_array_begin(j);
+        for (uint32_t i = 0; i < a->nstill && i < max_stacks; i++) {
+            const gmd_trace_block *b = &a->still[i];
+            gmd_json_object_begin(j);
+            gmd_json_key(j, "reason"); gmd_json_string(j, b->reason);
+            gmd_json_key(j, "goroutines"); gmd_json_uint(j, b->count);
+            gmd_json_key(j, "ns"); gmd_json_int(j, b->ns);
+            gmd_json_key(j, "stack"); json_stack(j, a, b->stack);
+            gmd_json_object_end(j);
+        }
+        gmd_json_array_end(j);
+    }
+    gmd_json_object_end(j);
+}
+
 void gmd_trace_report_blocking(FILE *out, const gmd_trace_analysis *a, const gmd_trace_report_opts *o)
 {
-    tot t[256];
+    tot t[256], st[256];
     uint32_t nt = totals(a, t, 256);
+    uint32_t nst = block_totals(a->still, a->nstill, st, 256);
     if (o->json) {
         gmd_json j;
         gmd_json_init(&j, out, false);
@@ -227,6 +276,7 @@ void gmd_trace_report_blocking(FILE *out, const gmd_trace_analysis *a, const gmd
             gmd_json_object_end(&j);
         }
         gmd_json_array_end(&j);
+        json_still(&j, a, st, nst, top_of(o) * 5);
         gmd_json_object_end(&j);
         gmd_json_finish(&j);
         return;
@@ -243,6 +293,18 @@ void gmd_trace_report_blocking(FILE *out, const gmd_trace_analysis *a, const gmd
         if (b->kind == GMD_TBLOCK_SCHED) continue;
         shown++;
         fprintf(out, "  %s in %llu blocks: %s\n", dur(b->ns, b1, sizeof b1), (unsigned long long)b->count, kind_name(b));
+        text_stack(out, a, b->stack, frames_of(o), "      ");
+    }
+    if (!nst) return;
+    fprintf(out, "\nstill blocked at the end of the trace (waits that never ended, not counted above; time so far):\n");
+    for (uint32_t i = 0; i < nst; i++)
+        fprintf(out, "  %12s %9llu goroutine%s  %s\n", dur(st[i].ns, b1, sizeof b1), (unsigned long long)st[i].count,
+                st[i].count == 1 ? " " : "s", still_name(st[i].name));
+    fprintf(out, "\ntop stacks still blocked at the end:\n");
+    for (uint32_t i = 0; i < a->nstill && i < top_of(o); i++) {
+        const gmd_trace_block *b = &a->still[i];
+        fprintf(out, "  %s so far in %llu goroutine%s: %s\n", dur(b->ns, b1, sizeof b1), (unsigned long long)b->count,
+                b->count == 1 ? "" : "s", still_name(b->reason));
         text_stack(out, a, b->stack, frames_of(o), "      ");
     }
 }
@@ -357,8 +419,9 @@ static void json_named(gmd_json *j, const char *key, const gmd_trace_named *n, u
 
 void gmd_trace_report_summary(FILE *out, const gmd_trace_analysis *a, const gmd_trace_report_opts *o)
 {
-    tot t[256];
+    tot t[256], st[256];
     uint32_t nt = totals(a, t, 256);
+    uint32_t nst = block_totals(a->still, a->nstill, st, 256);
     if (o->json) {
         gmd_json j;
         gmd_json_init(&j, out, false);
@@ -382,6 +445,7 @@ void gmd_trace_report_summary(FILE *out, const gmd_trace_analysis *a, const gmd_
             gmd_json_int(&j, t[i].ns);
         }
         gmd_json_object_end(&j);
+        json_still(&j, a, st, nst, 0);
         gmd_json_key(&j, "tasks"); gmd_json_uint(&j, a->task_count);
         gmd_json_key(&j, "regions"); gmd_json_uint(&j, a->region_count);
         gmd_json_key(&j, "logs"); gmd_json_uint(&j, a->log_count);
@@ -406,6 +470,15 @@ void gmd_trace_report_summary(FILE *out, const gmd_trace_analysis *a, const gmd_
     fprintf(out, "GC: %u cycles, %u stop-the-world pauses (gmd trace gc)\n", a->ngcs, a->nstws);
     fprintf(out, "not running, by reason (gmd trace blocking):\n");
     for (uint32_t i = 0; i < nt && i < 8; i++) fprintf(out, "  %12s  %s\n", dur(t[i].ns, b1, sizeof b1), t[i].name);
+    if (nst) {
+        uint64_t g = 0;
+        for (uint32_t i = 0; i < nst; i++) g += st[i].count;
+        fprintf(out, "still blocked at the end of the trace: %llu goroutine%s (time so far, not counted above):\n",
+                (unsigned long long)g, g == 1 ? "" : "s");
+        for (uint32_t i = 0; i < nst && i < 8; i++)
+            fprintf(out, "  %12s %9llu goroutine%s  %s\n", dur(st[i].ns, b1, sizeof b1), (unsigned long long)st[i].count,
+                    st[i].count == 1 ? " " : "s", still_name(st[i].name));
+    }
     fprintf(out, "user annotations: %llu tasks, %llu regions, %llu logs\n", (unsigned long long)a->task_count,
             (unsigned long long)a->region_count, (unsigned long long)a->log_count);
     fprintf(out, "CPU samples: %llu%s\n", (unsigned long long)a->cpu_samples, a->cpu_samples ? " (gmd trace export --pprof cpu)" : "");
