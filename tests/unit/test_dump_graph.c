@@ -187,7 +187,7 @@ static void object_ptrs(buf *w, uint64_t tag, uint64_t addr, uint64_t size, cons
     uv(w, addr);
     uv(w, size);
     uint8_t c[4096] = {0};
-    memcpy(c, ptrs, (size_t)n * 8);
+    if (n) memcpy(c, ptrs, (size_t)n * 8);
     put(w, c, size);
     for (int i = 0; i < n; i++) {
         uv(w, 1);
@@ -209,7 +209,7 @@ static void goroutine(buf *w, uint64_t addr, uint64_t goid, uint64_t gopc, const
 static void frame(buf *w, uint64_t goid, const char *fn, uint64_t pc, const uint64_t *ptrs, int n)
 {
     uint8_t c[64] = {0};
-    memcpy(c, ptrs, (size_t)n * 8);
+    if (n) memcpy(c, ptrs, (size_t)n * 8);
     uv(w, GMD_HD_FRAME);
     uv(w, 0x7000000 + goid * 0x1000); uv(w, 0); uv(w, 0);
     uv(w, 64);
