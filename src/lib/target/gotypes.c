@@ -285,7 +285,10 @@ static uint32_t parse(gmd_gotypes *t, Dwarf_Die *die, int depth)
             t->elem[id] = hdr;
             /* The header object is the map (or channel) the user declared: name it so. */
             t->types[hdr].name = name ? name : t->types[hdr].name;
-            if (kind == K_CHAN && ref_die(die, AT_GO_ELEM, &elem)) t->types[hdr].group = parse(t, &elem, depth + 1);
+            if (kind == K_CHAN && ref_die(die, AT_GO_ELEM, &elem)) {
+                uint32_t el = parse(t, &elem, depth + 1);   /* may grow t->types: assign after */
+                t->types[hdr].group = el;
+            }
             return id;
         }
         if (kind == K_FUNC) return new_type(t, off, name, GMD_GT_FUNC, 8);
