@@ -24,11 +24,20 @@ uint32_t gmd_builder_location(gmd_builder *b, uint32_t mapping, uint64_t address
 uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
                             const int64_t *values, const gmd_label *labels, uint32_t nlabels,
                             bool merge);
-/* A hint that a merged gmd_builder_sample with these locations and labels
- * comes soon: starts loading its place in the sample index, whose random
- * reads are most of a merge's time otherwise. */
-void gmd_builder_sample_prefetch(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
-                                 const gmd_label *labels, uint32_t nlabels);
+
+/* The same in steps, for merging many samples (gmd_merger). Labels become
+ * a label set number (0 for none), equal sets the same number; a sample's
+ * hash is computed once; and the two reads that find it are started ahead
+ * of use: prefetch_slot some samples ahead, prefetch_sample (after its
+ * slot has arrived) fewer, then merge_sample. Random reads were most of a
+ * merge's time otherwise. reserve() sizes the sample index for n samples. */
+uint32_t gmd_builder_label_set(gmd_builder *b, const gmd_label *labels, uint32_t nlabels);
+uint64_t gmd_builder_sample_hash(const uint32_t *locations, uint32_t nlocations, uint32_t label_set);
+void gmd_builder_reserve(gmd_builder *b, size_t nsamples);
+void gmd_builder_prefetch_slot(gmd_builder *b, uint64_t h);
+void gmd_builder_prefetch_sample(gmd_builder *b, uint64_t h);
+uint32_t gmd_builder_merge_sample(gmd_builder *b, uint64_t h, const uint32_t *locations, uint32_t nlocations,
+                                  const int64_t *values, uint32_t label_set);
 /* Copy everything into the profile's arena and free the builder. */
 void gmd_builder_finish(gmd_builder *b);
 

@@ -78,6 +78,8 @@ bool gmd_gunzip_finish(gmd_gunzip_job *j, uint8_t **out, size_t *out_len);
 int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
 /* The same at libdeflate's level 1 (fastest) to 12 (smallest); gmd_gzip is 6. */
 int gmd_gzip_level(const uint8_t *in, size_t len, int level, uint8_t **out, size_t *out_len, gmd_err *err);
+/* The fastest: ISA-L's level 2 (src/lib/io/gzip_fast.c), output about 5% larger than libdeflate's level 1. */
+int gmd_gzip_fast(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
 
 /* Fetch a URL into memory. HTTP errors, refused connections, timeouts and
  * oversize bodies become errors; `content_type` receives the response's type.

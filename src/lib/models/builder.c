@@ -5,10 +5,11 @@
 #include "gmd/xalloc.h"
 
 /* Samples and locations are kept in growable arrays with their variable
- * parts (lines, location lists, values, labels) in shared pools addressed by
+ * parts (lines, sample records, labels) in shared pools addressed by
  * offset, so a build is a handful of reallocs rather than one malloc each. */
 typedef struct bloc { uint32_t mapping; uint64_t address; size_t line_off; uint32_t nlines; } bloc;
-typedef struct bsample { size_t loc_off, val_off, lab_off; uint32_t nlocs, nlabels; } bsample;
+typedef struct labset { size_t off; uint32_t n; } labset;
+typedef struct sslot { uint64_t off; uint32_t hash, sample; } sslot;   /* sample: index + 1, 0 = empty */
 
 struct gmd_builder {
     gmd_profile *p;
@@ -16,11 +17,12 @@ struct gmd_builder {
     gmd_function *funcs; size_t nfuncs, capfuncs;
     bloc *locs; size_t nlocs, caplocs;
     gmd_line *lines; size_t nlines, caplines;
-    bsample *samples; size_t nsamples, capsamples;
-    uint32_t *locpool; size_t nlocpool, caplocpool;
-    int64_t *valpool; size_t nvalpool, capvalpool;
+    uint64_t *rec; size_t nrec, caprec;            /* sample records (see below) */
+    uint64_t *soff; size_t nsamples, capsamples;   /* sample -> its record's offset in rec */
+    sslot *sslots; size_t scap, scount;            /* the sample index */
     gmd_label *labpool; size_t nlabpool, caplabpool;
-    gmd_index func_ix, loc_ix, sample_ix;
+    labset *sets; size_t nsets, capsets;           /* label set n + 1 -> its labels in labpool */
+    gmd_index func_ix, loc_ix, set_ix;
 };
 
 gmd_builder *gmd_builder_new(gmd_profile *p)
@@ -29,7 +31,7 @@ gmd_builder *gmd_builder_new(gmd_profile *p)
     b->p = p;
     gmd_index_init(&b->func_ix);
     gmd_index_init(&b->loc_ix);
-    gmd_index_init(&b->sample_ix);
+    gmd_index_init(&b->set_ix);
     return b;
 }
 
@@ -113,83 +115,169 @@ uint32_t gmd_builder_location(gmd_builder *b, uint32_t mapping, uint64_t address
     return i;
 }
 
-typedef struct { gmd_builder *b; const uint32_t *locs; uint32_t nlocs; const gmd_label *labels; uint32_t nlabels; } sample_key;
-static bool sample_eq(const void *ctx, uint32_t i)
+/* ---- label sets ----
+ * Equal label sets are stored once and samples refer to them by number, so
+ * comparing two samples' labels is comparing two numbers. A Go heap profile
+ * gives every sample bytes=<size>, and there are few sizes. */
+typedef struct { gmd_builder *b; const gmd_label *labels; uint32_t n; } labset_key;
+static bool labset_eq(const void *ctx, uint32_t i)
 {
-    const sample_key *k = ctx;
-    const bsample *s = &k->b->samples[i];
-    if (s->nlocs != k->nlocs || s->nlabels != k->nlabels) return false;
-    if (k->nlocs && memcmp(&k->b->locpool[s->loc_off], k->locs, k->nlocs * sizeof(uint32_t))) return false;
-    for (uint32_t j = 0; j < k->nlabels; j++) {
-        const gmd_label *x = &k->b->labpool[s->lab_off + j], *y = &k->labels[j];
+    const labset_key *k = ctx;
+    const labset *set = &k->b->sets[i];
+    if (set->n != k->n) return false;
+    for (uint32_t j = 0; j < k->n; j++) {
+        const gmd_label *x = &k->b->labpool[set->off + j], *y = &k->labels[j];
         if (x->key != y->key || x->str != y->str || x->num != y->num || x->num_unit != y->num_unit)
             return false;
     }
     return true;
 }
 
-/* labs: interned. One multiply a location (a full mix per location was a
- * long chain of dependent multiplies, a visible part of a merge), then one
- * full mix so the low bits, which pick the slot, depend on every input. */
-static uint64_t sample_hash(const uint32_t *locations, uint32_t nlocations, const gmd_label *labs, uint32_t nlabels)
+uint32_t gmd_builder_label_set(gmd_builder *b, const gmd_label *labels, uint32_t nlabels)
 {
-    const uint64_t k = 0x9E3779B97F4A7C15ull;
-    uint64_t h = nlocations + ((uint64_t)nlabels << 32);
-    for (uint32_t j = 0; j < nlocations; j++) h = (h ^ locations[j]) * k;
-    for (uint32_t j = 0; j < nlabels; j++)
-        h = (h ^ (uintptr_t)labs[j].key ^ gmd_mix64((uintptr_t)labs[j].str + (uint64_t)labs[j].num)) * k;
-    return gmd_mix64(h);
-}
-
-void gmd_builder_sample_prefetch(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
-                                 const gmd_label *labels, uint32_t nlabels)
-{
-    gmd_label labs[4];
-    if (!b->sample_ix.cap || nlabels > 4) return;
+    if (!nlabels) return 0;
+    gmd_label small[4];
+    gmd_label *labs = nlabels <= 4 ? small : gmd_xmalloc(nlabels * sizeof *labs);
+    uint64_t h = nlabels;
     for (uint32_t j = 0; j < nlabels; j++) {
+        /* Interned, so equality below is by pointer. */
         labs[j] = labels[j];
         labs[j].key = in(b, labels[j].key);
         labs[j].str = in(b, labels[j].str);
+        labs[j].num_unit = in(b, labels[j].num_unit);
+        h = gmd_mix64(h ^ (uintptr_t)labs[j].key ^ gmd_mix64((uintptr_t)labs[j].str + (uint64_t)labs[j].num) ^
+                      ((uint64_t)(uintptr_t)labs[j].num_unit << 7));
     }
-    uint64_t h = sample_hash(locations, nlocations, labs, nlabels);
-    __builtin_prefetch(&b->sample_ix.slot[(uint32_t)h & (b->sample_ix.cap - 1)]);
+    labset_key k = {b, labs, nlabels};
+    uint32_t i = gmd_index_find(&b->set_ix, h, labset_eq, &k);
+    if (i == UINT32_MAX) {
+        labset set = {b->nlabpool, nlabels};
+        for (uint32_t j = 0; j < nlabels; j++) GMD_VEC_PUSH(b->labpool, b->nlabpool, b->caplabpool, labs[j]);
+        GMD_VEC_PUSH(b->sets, b->nsets, b->capsets, set);
+        i = (uint32_t)(b->nsets - 1);
+        gmd_index_insert(&b->set_ix, h, i);
+    }
+    if (labs != small) free(labs);
+    return i + 1;
+}
+
+/* ---- samples ----
+ * A sample is one record in a pool of 64-bit words: a header (location
+ * count, label set), its values, then its location indices two to a word.
+ * The sample index's slots hold the record's offset, so finding a sample is
+ * two memory reads (slot, record), which a merge prefetches in two steps
+ * ahead of use: those random reads were most of a merge's time. */
+static inline size_t rec_words(uint32_t nv, uint32_t nlocs) { return 1 + nv + ((size_t)nlocs + 1) / 2; }
+
+uint64_t gmd_builder_sample_hash(const uint32_t *locations, uint32_t nlocations, uint32_t label_set)
+{
+    /* One multiply a location (a full mix per location was a long chain of
+     * dependent multiplies), then one full mix so the low bits, which pick
+     * the slot, depend on every input. */
+    const uint64_t k = 0x9E3779B97F4A7C15ull;
+    uint64_t h = nlocations + ((uint64_t)label_set << 32);
+    for (uint32_t j = 0; j < nlocations; j++) h = (h ^ locations[j]) * k;
+    return gmd_mix64(h);
+}
+
+static void sindex_grow(gmd_builder *b, size_t want)
+{
+    size_t ncap = b->scap ? b->scap : 1024;
+    while (ncap < want * 2) ncap *= 2;   /* at most half full: short probes */
+    if (ncap == b->scap) return;
+    sslot *slot = gmd_xcalloc(ncap, sizeof *slot);
+    for (size_t i = 0; i < b->scap; i++) {
+        if (!b->sslots[i].sample) continue;
+        size_t j = b->sslots[i].hash & (ncap - 1);
+        while (slot[j].sample) j = (j + 1) & (ncap - 1);
+        slot[j] = b->sslots[i];
+    }
+    free(b->sslots);
+    b->sslots = slot;
+    b->scap = ncap;
+}
+
+void gmd_builder_reserve(gmd_builder *b, size_t nsamples)
+{
+    if (nsamples > b->scount) sindex_grow(b, nsamples);
+}
+
+void gmd_builder_prefetch_slot(gmd_builder *b, uint64_t h)
+{
+    if (b->scap) __builtin_prefetch(&b->sslots[(uint32_t)h & (b->scap - 1)]);
+}
+
+void gmd_builder_prefetch_sample(gmd_builder *b, uint64_t h)
+{
+    if (!b->scap) return;
+    size_t mask = b->scap - 1;
+    uint32_t lo = (uint32_t)h;
+    for (size_t j = lo & mask;; j = (j + 1) & mask) {
+        const sslot *s = &b->sslots[j];
+        if (!s->sample) return;
+        if (s->hash == lo) {
+            __builtin_prefetch(&b->rec[s->off]);
+            return;
+        }
+    }
+}
+
+static uint32_t append(gmd_builder *b, const uint32_t *locations, uint32_t nlocations, const int64_t *values,
+                       uint32_t label_set)
+{
+    uint32_t nv = b->p->nsample_types;
+    size_t w = rec_words(nv, nlocations);
+    if (b->caprec - b->nrec < w) {
+        size_t cap = b->caprec ? b->caprec : 4096;
+        while (cap - b->nrec < w) cap *= 2;
+        b->rec = gmd_xrealloc(b->rec, cap * sizeof *b->rec);
+        b->caprec = cap;
+    }
+    uint64_t *r = &b->rec[b->nrec];
+    r[0] = nlocations | (uint64_t)label_set << 32;
+    if (nv) memcpy(r + 1, values, nv * sizeof *values);
+    if (nlocations & 1) r[w - 1] = 0;   /* the padding after an odd count */
+    if (nlocations) memcpy(r + 1 + nv, locations, nlocations * sizeof *locations);
+    GMD_VEC_PUSH(b->soff, b->nsamples, b->capsamples, b->nrec);
+    b->nrec += w;
+    return (uint32_t)(b->nsamples - 1);
+}
+
+uint32_t gmd_builder_merge_sample(gmd_builder *b, uint64_t h, const uint32_t *locations, uint32_t nlocations,
+                                  const int64_t *values, uint32_t label_set)
+{
+    uint32_t nv = b->p->nsample_types;
+    if ((b->scount + 1) * 2 > b->scap) sindex_grow(b, b->scount + 1);
+    size_t mask = b->scap - 1;
+    uint32_t lo = (uint32_t)h;
+    uint64_t head = nlocations | (uint64_t)label_set << 32;
+    size_t j = lo & mask;
+    for (;; j = (j + 1) & mask) {
+        sslot *s = &b->sslots[j];
+        if (!s->sample) break;
+        if (s->hash != lo) continue;
+        uint64_t *r = &b->rec[s->off];
+        if (r[0] != head || (nlocations && memcmp(r + 1 + nv, locations, nlocations * sizeof *locations)))
+            continue;
+        for (uint32_t k = 0; k < nv; k++) r[1 + k] += (uint64_t)values[k];   /* wraps, as Go's int64 does */
+        return s->sample - 1;
+    }
+    uint32_t i = append(b, locations, nlocations, values, label_set);
+    b->sslots[j].off = b->soff[i];
+    b->sslots[j].hash = lo;
+    b->sslots[j].sample = i + 1;
+    b->scount++;
+    return i;
 }
 
 uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t nlocations,
                             const int64_t *values, const gmd_label *labels, uint32_t nlabels,
                             bool merge)
 {
-    uint32_t nv = b->p->nsample_types;
-    /* Intern label strings so equality below is by pointer. */
-    gmd_label *labs = nlabels ? gmd_xmalloc(nlabels * sizeof *labs) : NULL;
-    for (uint32_t j = 0; j < nlabels; j++) {
-        labs[j] = labels[j];
-        labs[j].key = in(b, labels[j].key);
-        labs[j].str = in(b, labels[j].str);
-        labs[j].num_unit = in(b, labels[j].num_unit);
-    }
-    uint64_t h = 0;
-    uint32_t i = UINT32_MAX;
-    if (merge) {
-        h = sample_hash(locations, nlocations, labs, nlabels);
-        sample_key k = {b, locations, nlocations, labs, nlabels};
-        i = gmd_index_find(&b->sample_ix, h, sample_eq, &k);
-    }
-    if (i != UINT32_MAX) {
-        int64_t *v = &b->valpool[b->samples[i].val_off];
-        for (uint32_t j = 0; j < nv; j++) v[j] += values[j];
-        free(labs);
-        return i;
-    }
-    bsample s = {b->nlocpool, b->nvalpool, b->nlabpool, nlocations, nlabels};
-    for (uint32_t j = 0; j < nlocations; j++) GMD_VEC_PUSH(b->locpool, b->nlocpool, b->caplocpool, locations[j]);
-    for (uint32_t j = 0; j < nv; j++) GMD_VEC_PUSH(b->valpool, b->nvalpool, b->capvalpool, values[j]);
-    for (uint32_t j = 0; j < nlabels; j++) GMD_VEC_PUSH(b->labpool, b->nlabpool, b->caplabpool, labs[j]);
-    free(labs);
-    GMD_VEC_PUSH(b->samples, b->nsamples, b->capsamples, s);
-    i = (uint32_t)(b->nsamples - 1);
-    if (merge) gmd_index_insert(&b->sample_ix, h, i);
-    return i;
+    uint32_t set = gmd_builder_label_set(b, labels, nlabels);
+    if (!merge) return append(b, locations, nlocations, values, set);
+    return gmd_builder_merge_sample(b, gmd_builder_sample_hash(locations, nlocations, set), locations, nlocations,
+                                    values, set);
 }
 
 /* An empty array is a small arena block, never NULL, as before. */
@@ -222,23 +310,27 @@ void gmd_builder_finish(gmd_builder *b)
         l->lines = lines + b->locs[i].line_off;
         l->nlines = b->locs[i].nlines;
     }
-    uint32_t *locpool = adopt(a, b->locpool);
-    int64_t *valpool = adopt(a, b->valpool);
     gmd_label *labpool = adopt(a, b->labpool);
+    uint64_t *rec = adopt(a, b->rec);
+    uint32_t nv = p->nsample_types;
     p->nsamples = (uint32_t)b->nsamples;
     p->samples = gmd_arena_alloc(a, b->nsamples * sizeof *p->samples);
     for (size_t i = 0; i < b->nsamples; i++) {
         gmd_sample *s = &p->samples[i];
-        s->locations = locpool + b->samples[i].loc_off;
-        s->nlocations = b->samples[i].nlocs;
-        s->values = valpool + b->samples[i].val_off;
-        s->labels = labpool + b->samples[i].lab_off;
-        s->nlabels = b->samples[i].nlabels;
+        uint64_t *r = rec + b->soff[i];
+        uint32_t set = (uint32_t)(r[0] >> 32);
+        s->values = (int64_t *)(r + 1);
+        s->locations = (uint32_t *)(r + 1 + nv);
+        s->nlocations = (uint32_t)r[0];
+        s->labels = set ? labpool + b->sets[set - 1].off : labpool;
+        s->nlabels = set ? b->sets[set - 1].n : 0;
     }
     free(b->locs);
-    free(b->samples);
+    free(b->soff);
+    free(b->sslots);
+    free(b->sets);
     gmd_index_free(&b->func_ix);
     gmd_index_free(&b->loc_ix);
-    gmd_index_free(&b->sample_ix);
+    gmd_index_free(&b->set_ix);
     free(b);
 }

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/builder.h"
+#include "gmd/hashmap.h"
 #include "gmd/merge.h"
 #include "gmd/xalloc.h"
 
@@ -46,6 +47,87 @@ static void start(gmd_merger *m, const gmd_profile *first)
     m->b = gmd_builder_new(out);
 }
 
+/* A sample on its way into the builder: its locations already in the
+ * builder's numbering, its label set and hash computed once. */
+typedef struct staged {
+    uint64_t h;
+    uint32_t *locs;
+    size_t cap;
+    uint32_t n, set;
+} staged;
+
+/* The input's label arrays (by address) to the builder's label sets. The
+ * proto reader stores equal label sets once, so a heap profile has a few
+ * dozen; a reader that does not share them gets no hits and, past the cap,
+ * no new entries, only the builder's own lookup. */
+enum { SETMAP_CAP = 4096 };
+typedef struct setmap {
+    const gmd_label *key[SETMAP_CAP];
+    uint32_t nlabels[SETMAP_CAP], set[SETMAP_CAP];
+    size_t count;
+} setmap;
+
+static uint32_t label_set_of(gmd_builder *b, setmap *sm, const gmd_label *labels, uint32_t nlabels)
+{
+    if (!nlabels) return 0;
+    size_t j = (size_t)(gmd_mix64((uintptr_t)labels) & (SETMAP_CAP - 1));
+    for (; sm->key[j]; j = (j + 1) & (SETMAP_CAP - 1))
+        if (sm->key[j] == labels && sm->nlabels[j] == nlabels) return sm->set[j];
+    uint32_t set = gmd_builder_label_set(b, labels, nlabels);
+    if (sm->count < SETMAP_CAP / 2) {
+        sm->key[j] = labels;
+        sm->nlabels[j] = nlabels;
+        sm->set[j] = set;
+        sm->count++;
+    }
+    return set;
+}
+
+/* Each sample passes three steps, AHEAD samples apart: staged (locations
+ * mapped, hash) and its index slot prefetched; its record prefetched; then
+ * merged. */
+enum { AHEAD = 8, RING = 32 };
+
+static void merge_samples(gmd_builder *b, const gmd_profile *p, const uint32_t *lmap, int sign)
+{
+    uint32_t nv = p->nsample_types;
+    int64_t *neg = sign < 0 ? gmd_xmalloc((nv ? nv : 1) * sizeof *neg) : NULL;
+    staged ring[RING];
+    memset(ring, 0, sizeof ring);
+    setmap *sm = gmd_xcalloc(1, sizeof *sm);
+    size_t ns = p->nsamples;
+    gmd_builder_reserve(b, ns);
+    for (size_t s = 0; s < ns + 2 * AHEAD; s++) {
+        if (s < ns) {
+            const gmd_sample *in = &p->samples[s];
+            staged *st = &ring[s & (RING - 1)];
+            if (in->nlocations > st->cap) {
+                st->cap = in->nlocations;
+                st->locs = gmd_xrealloc(st->locs, st->cap * sizeof *st->locs);
+            }
+            for (uint32_t k = 0; k < in->nlocations; k++) st->locs[k] = lmap[in->locations[k]];
+            st->n = in->nlocations;
+            st->set = label_set_of(b, sm, in->labels, in->nlabels);
+            st->h = gmd_builder_sample_hash(st->locs, st->n, st->set);
+            gmd_builder_prefetch_slot(b, st->h);
+        }
+        if (s >= AHEAD && s - AHEAD < ns) gmd_builder_prefetch_sample(b, ring[(s - AHEAD) & (RING - 1)].h);
+        if (s >= 2 * AHEAD && s - 2 * AHEAD < ns) {
+            size_t t = s - 2 * AHEAD;
+            const staged *st = &ring[t & (RING - 1)];
+            const int64_t *vals = p->samples[t].values;
+            if (neg) {
+                for (uint32_t k = 0; k < nv; k++) neg[k] = (int64_t)(0 - (uint64_t)vals[k]);
+                vals = neg;
+            }
+            gmd_builder_merge_sample(b, st->h, st->locs, st->n, vals, st->set);
+        }
+    }
+    for (size_t i = 0; i < RING; i++) free(ring[i].locs);
+    free(sm);
+    free(neg);
+}
+
 int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
 {
     if (m->n == 0) {
@@ -57,8 +139,6 @@ int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
     m->n++;
     gmd_profile *out = m->out;
     gmd_builder *b = m->b;
-    uint32_t nv = out->nsample_types;
-    int64_t *vals = gmd_xmalloc((nv ? nv : 1) * sizeof *vals);
     /* pprof keeps the largest period and the earliest time. */
     if (p->period > out->period) out->period = p->period;
     if (p->time_nanos && (!out->time_nanos || p->time_nanos < out->time_nanos)) out->time_nanos = p->time_nanos;
@@ -88,34 +168,10 @@ int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
         lmap[i] = gmd_builder_location(b, mi, l->address, lines, l->nlines);
     }
     free(lines);
-    uint32_t *locs = NULL, *ahead = NULL;
-    size_t caplocs = 0, capahead = 0;
-    enum { AHEAD = 8 };   /* samples between a prefetch and its use */
-    for (uint32_t s = 0; s < p->nsamples; s++) {
-        if (s + AHEAD < p->nsamples) {
-            const gmd_sample *sa = &p->samples[s + AHEAD];
-            if (sa->nlocations > capahead) {
-                capahead = sa->nlocations;
-                ahead = gmd_xrealloc(ahead, capahead * sizeof *ahead);
-            }
-            for (uint32_t k = 0; k < sa->nlocations; k++) ahead[k] = lmap[sa->locations[k]];
-            gmd_builder_sample_prefetch(b, ahead, sa->nlocations, sa->labels, sa->nlabels);
-        }
-        const gmd_sample *sm = &p->samples[s];
-        if (sm->nlocations > caplocs) {
-            caplocs = sm->nlocations;
-            locs = gmd_xrealloc(locs, caplocs * sizeof *locs);
-        }
-        for (uint32_t k = 0; k < sm->nlocations; k++) locs[k] = lmap[sm->locations[k]];
-        for (uint32_t k = 0; k < nv; k++) vals[k] = sign * sm->values[k];
-        gmd_builder_sample(b, locs, sm->nlocations, vals, sm->labels, sm->nlabels, true);
-    }
-    free(locs);
-    free(ahead);
+    merge_samples(b, p, lmap, sign);
     free(lmap);
     free(fmap);
     free(mapmap);
-    free(vals);
     return 0;
 }
 
