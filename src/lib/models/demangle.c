@@ -104,6 +104,52 @@ static void simplify(const char *full, char *out)
     if (name_start) memmove(out, out + name_start, o - name_start + 1);
 }
 
+/* pprof's guess that a name it could not demangle is demangled C++ already
+ * (symbolizer.looksLikeDemangledCPlusPlus). It catches Go generics too:
+ * "slices.Backward[...,go.shape.func(main.Handler) main.Handler]" has
+ * brackets, so pprof prints it without the parameter list; gmd follows, or
+ * its rows would differ from pprof's. */
+static bool looks_demangled(const char *s)
+{
+    if (strstr(s, ".<")) return false;    /* Java's "class.<init>" */
+    if (strstr(s, "]).")) return false;   /* Go's "pkg.(*T[...]).Method" */
+    return strpbrk(s, "<>[]") || strstr(s, "::");
+}
+
+/* Remove every outermost open..close group of s, in place, as pprof's
+ * removeMatching does: an unmatched close stops it, an unclosed open stays. */
+static void remove_matching(char *s, char open, char close)
+{
+    int nesting = 0;
+    size_t first = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == open) {
+            if (++nesting == 1) first = i;
+        } else if (s[i] == close) {
+            if (--nesting < 0) return;
+            if (nesting == 0) {
+                memmove(s + first, s + i + 1, strlen(s + i + 1) + 1);
+                i = first - 1;   /* (wraps at 0; i++ brings it back) */
+            }
+        }
+    }
+}
+
+/* The names pprof leaves mangled-or-not as they are, simplified as it
+ * simplifies them (NoParams, then NoTemplateParams). */
+static void simplify_plain(gmd_profile *p, gmd_function *f, const char *sys)
+{
+    if (!looks_demangled(sys)) return;
+    char *s = gmd_xstrdup(sys);
+    remove_matching(s, '(', ')');
+    remove_matching(s, '<', '>');
+    if (strcmp(s, sys)) {
+        f->name = gmd_intern_str(&p->strings, s);
+        if (!f->system_name[0]) f->system_name = sys;
+    }
+    free(s);
+}
+
 void gmd_profile_demangle(gmd_profile *p)
 {
     cxa_demangle_fn demangle = NULL;
@@ -115,7 +161,10 @@ void gmd_profile_demangle(gmd_profile *p)
         if (f->name[0] && strcmp(f->name, sys) != 0) continue;
         const char *m = sys;
         if (!has_prefix(m, "_Z")) {
-            if (!has_prefix(m, "__Z")) continue;   /* macOS adds an underscore */
+            if (!has_prefix(m, "__Z")) {   /* macOS adds an underscore */
+                simplify_plain(p, f, sys);
+                continue;
+            }
             m++;
         }
         /* Names are input: a crafted one can drive the demangler deep into
@@ -125,11 +174,12 @@ void gmd_profile_demangle(gmd_profile *p)
             tried = true;
             demangle = load_demangler();
         }
-        if (!demangle) return;   /* no libstdc++: names stay as they are */
+        if (!demangle) continue;   /* no libstdc++: mangled names stay as they are */
         int status = -1;
         char *full = demangle(m, NULL, NULL, &status);
         if (status != 0 || !full) {
             free(full);
+            simplify_plain(p, f, sys);   /* as pprof, when its demangler gives up */
             continue;
         }
         char *simple = gmd_xmalloc(strlen(full) + 1);
