@@ -262,15 +262,15 @@ static void walk_object(prop *p, uint32_t o)
     gmd_objgraph *g = p->g;
     uint32_t key = p->type[o];
     if (key == GMD_NO_NODE || key == STRDATA) return;
-    gmd_hd_record rec;
-    gmd_err err;
-    if (gmd_hd_read_at(&g->reader, g->obj_rec[o], &rec, &err) < 0) return;
+    gmd_hd_bytes contents;
+    gmd_hd_fields fields;
+    if (gmd_hd_object_at(&g->reader, g->obj_rec[o], &contents, &fields) < 0) return;
     maybe_drop(p, g->obj_rec[o]);
     uint32_t id = key / 2;
     uint64_t size = type_size(p, id), off = value_off(p, o);
     if (!size) return;
     uint64_t n = key & 1 ? (g->obj_size[o] - off) / size : 1;
-    for (uint64_t k = 0; k < n; k++) walk_value(p, id, rec.u.obj.contents, off + k * size, g->obj_addr[o], 0);
+    for (uint64_t k = 0; k < n; k++) walk_value(p, id, contents, off + k * size, g->obj_addr[o], 0);
 }
 
 /* Object ids sorted by an LSD radix sort (a round can hold millions; qsort's

@@ -756,13 +756,14 @@ static int scan_edges(edge_scan *s)
     uint64_t processed = 0, dropped = 0;
     for (uint32_t i = s->from; i < s->to; i++) {
         s->start[nroots + i] = (uint32_t)s->n;
-        gmd_hd_record rec;
-        if (gmd_hd_read_at(&s->reader, b->rec[i], &rec, &s->err) < 0) return -1;
-        gmd_hd_fields f = rec.u.obj.fields;
+        gmd_hd_bytes contents;
+        gmd_hd_fields f;
+        if (gmd_hd_object_at(&s->reader, b->rec[i], &contents, &f) < 0)
+            return gmd_err_at(&s->err, (int64_t)b->rec[i], "no object record at this offset");
         uint64_t off;
         uint32_t last = UINT32_MAX;
         while (gmd_hd_field_next(&f, &off)) {
-            uint32_t to = resolve_obj(b, gmd_hd_word(&s->reader, rec.u.obj.contents, off));
+            uint32_t to = resolve_obj(b, gmd_hd_word(&s->reader, contents, off));
             if (to == UINT32_MAX || to == i || to == last) continue;
             last = to;
             if (s->n >= UINT32_MAX - 1)
@@ -985,13 +986,12 @@ uint64_t gmd_object_type_addr(const gmd_objgraph *g, uint32_t obj)
     uint64_t size = g->obj_size[obj];
     uint64_t min = g->ptr_size == 8 ? 512 : 128;
     if (size <= min || size > 32768) return 0;
-    gmd_hd_record rec;
-    gmd_err err;
-    if (gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[obj], &rec, &err) < 0) return 0;
-    gmd_hd_fields f = rec.u.obj.fields;
+    gmd_hd_bytes contents;
+    gmd_hd_fields f;
+    if (gmd_hd_object_at(&g->reader, g->obj_rec[obj], &contents, &f) < 0) return 0;
     uint64_t off;
     if (!gmd_hd_field_next(&f, &off) || off == 0) return 0;   /* no pointers: no header */
-    return gmd_hd_word(&g->reader, rec.u.obj.contents, 0);
+    return gmd_hd_word(&g->reader, contents, 0);
 }
 
 const char *gmd_object_type(const gmd_objgraph *g, uint32_t obj)
@@ -1024,11 +1024,11 @@ const char *gmd_type_key_name(const gmd_objgraph *g, uint64_t key)
 
 bool gmd_object_word(const gmd_objgraph *g, uint32_t obj, uint64_t off, uint64_t *v)
 {
-    gmd_hd_record rec;
-    gmd_err err;
-    if (obj >= g->nobjects || gmd_hd_read_at((gmd_hd_reader *)&g->reader, g->obj_rec[obj], &rec, &err) < 0) return false;
-    if (off > rec.u.obj.contents.len || rec.u.obj.contents.len - off < g->ptr_size) return false;
-    *v = gmd_hd_word(&g->reader, rec.u.obj.contents, off);
+    gmd_hd_bytes contents;
+    gmd_hd_fields f;
+    if (obj >= g->nobjects || gmd_hd_object_at(&g->reader, g->obj_rec[obj], &contents, &f) < 0) return false;
+    if (off > contents.len || contents.len - off < g->ptr_size) return false;
+    *v = gmd_hd_word(&g->reader, contents, off);
     return true;
 }
 

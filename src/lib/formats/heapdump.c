@@ -75,11 +75,22 @@ static uint64_t uv_slow(cursor *c, const char *what)
     return 0;
 }
 
-/* Most varints in a dump are one byte (tags, kinds, small lengths and
- * offsets): those are read inline, the rest with every check. */
+/* Varints are read inline while ten bytes remain (none can run past the
+ * end); near the end, and on overflow, with every check. */
 static inline uint64_t uv(cursor *c, const char *what)
 {
-    if (__builtin_expect(!c->failed && c->p < c->end && *c->p < 0x80, 1)) return *c->p++;
+    const uint8_t *p = c->p;
+    if (__builtin_expect(!c->failed && c->end - p >= 10, 1)) {
+        uint64_t v = 0;
+        for (unsigned shift = 0; shift < 63; shift += 7) {   /* nine bytes; a tenth is checked below */
+            uint8_t b = *p++;
+            v |= (uint64_t)(b & 0x7f) << shift;
+            if (!(b & 0x80)) {
+                c->p = p;
+                return v;
+            }
+        }
+    }
     return uv_slow(c, what);
 }
 
@@ -359,6 +370,38 @@ int gmd_hd_read_at(gmd_hd_reader *r, uint64_t offset, gmd_hd_record *rec, gmd_er
     int rc = parse(r, rec, r->data + offset, err);
     r->pos = saved;
     return rc;
+}
+
+/* A varint that must end before `end`. */
+static bool bounded_uv(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    *v = 0;
+    for (unsigned shift = 0; shift < 64 && p < end; shift += 7) {
+        uint8_t b = *p++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+int gmd_hd_object_at(const gmd_hd_reader *r, uint64_t offset, gmd_hd_bytes *contents, gmd_hd_fields *fields)
+{
+    if (offset >= r->len) return -1;
+    const uint8_t *p = r->data + offset, *end = r->data + r->len;
+    uint8_t tag = *p++;
+    uint64_t addr, len;
+    if ((tag != GMD_HD_OBJECT && tag != GMD_HD_DATA && tag != GMD_HD_BSS) || !bounded_uv(&p, end, &addr) ||
+        !bounded_uv(&p, end, &len) || len >= (uint64_t)(end - p))
+        return -1;
+    contents->p = p;
+    contents->len = len;
+    fields->p = p + len;
+    fields->end = end;
+    return 0;
 }
 
 static uint64_t raw_uv(const uint8_t **pp)
