@@ -232,6 +232,8 @@ typedef struct gmd_leak_opts {
     uint32_t max_suspects;        /* 0 = 10 */
     bool program_exited;          /* run: the program ended by itself before collection was over */
     const char *pprof_url;        /* the endpoint profiles were fetched from; NULL = none given */
+    bool gmd_traced;              /* gmd took execution traces (also implied by traces in the bundle):
+                                   * the runtime's trace allocations are gmd's doing, not the program's */
 } gmd_leak_opts;
 
 int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_result *out, gmd_err *err);

@@ -1325,6 +1325,10 @@ static int cmp_dismissed(const void *a, const void *b)
 }
 
 typedef struct verdicts {
+    bool gmd_traced;              /* gmd took execution traces */
+    double trace_bytes;           /* the heap they held at peak (sites of the runtime's tracer) */
+    const char *trace_site;       /* the largest of those sites */
+    double trace_site_peak;
     gmd_leak_suspect *sus;
     uint32_t nsus, capsus;
     gmd_leak_dismissed *dis;
@@ -1334,6 +1338,14 @@ typedef struct verdicts {
     double near_z;
 } verdicts;
 
+/* The runtime's execution tracer (runtime.traceAdvance.func1 and kin) and
+ * the runtime/trace package that streams a trace out. */
+static bool is_tracer(const char *site)
+{
+    return !strncmp(site, "runtime.trace", 13) || !strncmp(site, "runtime.(*trace", 15) ||
+           !strncmp(site, "runtime/trace.", 14);
+}
+
 static void judge_kind(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_leak_kind kind, double *scratch,
                        verdicts *v)
 {
@@ -1342,6 +1354,13 @@ static void judge_kind(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, g
     for (uint32_t i = 0; i < k->n; i++) {
         judged j;
         judge(tr, r, k, kind, &k->s[i], vals, scratch, &j);
+        if ((j.suspect || j.dismissed) && v->gmd_traced && kind == GMD_LEAK_HEAP && is_tracer(j.s.site)) {
+            /* The buffers of the traces gmd itself took: not the program's growth. */
+            double peak = j.suspect ? fmax(j.s.current, j.s.first) : j.peak;
+            v->trace_bytes += peak;
+            if (peak > v->trace_site_peak) v->trace_site = j.s.site, v->trace_site_peak = peak;
+            continue;
+        }
         if (j.suspect) {
             GMD_VEC_PUSH(v->sus, v->nsus, v->capsus, j.s);
         } else if (j.dismissed) {
@@ -1637,7 +1656,7 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         r->gc_verdict = gmd_gc_verdict_name(gca.verdict);
     }
 
-    verdicts v = {0};
+    verdicts v = {.gmd_traced = (o && o->gmd_traced) || tr->nwins || tr->traces_unread};
     judge_kind(tr, r, &tr->heap, GMD_LEAK_HEAP, scratch, &v);
     judge_kind(tr, r, &tr->gor, GMD_LEAK_GOROUTINE, scratch, &v);
     unresolved_heap(tr, r, &v, scratch);
@@ -1656,6 +1675,12 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
             note(r, &notes, "%s is still warming up (%s so far, growing slower and slower): not called a leak; a longer run "
                  "tells a warm-up from a slow leak", v.dis[i].site, gmd_fmt_bytes_iec(v.dis[i].current - v.dis[i].first, a, sizeof a));
         }
+    if (v.trace_site) {
+        char a[64];
+        note(r, &notes, "the execution traces gmd took hold %s of heap at peak (%s%s): left out of the suspects and of "
+             "what grew", gmd_fmt_bytes_iec(v.trace_bytes, a, sizeof a), v.trace_site,
+             v.trace_bytes > v.trace_site_peak ? " and other sites of the runtime's tracer" : "");
+    }
     free(v.sus);
     free(v.dis);
 
