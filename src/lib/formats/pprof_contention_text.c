@@ -169,6 +169,7 @@ gmd_profile *gmd_pprof_contention_text_parse(const uint8_t *data, size_t len, gm
         }
         if (l.n && l.s[0] == '#') continue;
         if (flush(&st, err) < 0) goto fail;
+        text_release_before(&r, l.off);
         if (text_is_blank(&l)) continue;
         if (text_has_prefix(&l, "---")) break;   /* pprof stops at the next section */
         if (record(&st, &l, cpu_hz, err) < 0) goto fail;

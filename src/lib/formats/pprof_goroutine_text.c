@@ -185,6 +185,7 @@ gmd_profile *gmd_pprof_goroutine_text1_parse(const uint8_t *data, size_t len, gm
         }
         if (l.n && l.s[0] == '#') continue;   /* other comments */
         if (text1_flush(&st, err) < 0) goto fail;
+        text_release_before(&r, l.off);
         if (text_is_blank(&l)) continue;
         if (text_has_prefix(&l, "---")) break;   /* pprof stops at a "---" section too */
         if (text1_record(&st, &l, err) < 0) goto fail;
@@ -276,6 +277,7 @@ static size_t find_dumps(const char *s, size_t len, tb_dump **out)
     while (text_next_line(&r, &l)) {
         text_line t = rtrim(&l);
         if (is_header(&t)) {
+            text_release_before(&r, t.off);
             size_t i = 10;
             int64_t id = -1;
             text_parse_i64(t.s, t.n, &i, &id);
@@ -332,7 +334,62 @@ typedef struct text2_state {
     char *scratch; size_t capscratch;
     gmd_u64tab ids;
     const char *state_key, *wait_key, *minutes;
+    /* (function, file) as printed -> function: a dump prints the same few
+     * thousand of them over and over, and interning both names each time
+     * was most of the reading. */
+    struct text2_fn { uint64_t h; size_t at; uint32_t name_n, file_n, fn; } *fns;
+    size_t capfns, nfns;
+    char *pool; size_t npool, cappool;
 } text2_state;
+
+static size_t text2_fn_slot(const text2_state *st, uint64_t h, const char *name, size_t name_n,
+                            const char *file, size_t file_n)
+{
+    size_t mask = st->capfns - 1, i = (size_t)(h >> 20) & mask;
+    for (;; i = (i + 1) & mask) {
+        const struct text2_fn *e = &st->fns[i];
+        if (e->fn == UINT32_MAX) return i;
+        if (e->h == h && e->name_n == name_n && e->file_n == file_n && memcmp(st->pool + e->at, name, name_n) == 0 &&
+            memcmp(st->pool + e->at + name_n, file, file_n) == 0)
+            return i;
+    }
+}
+
+static uint32_t text2_function(text2_state *st, const char *name, size_t name_n, const char *file, size_t file_n)
+{
+    if (2 * (st->nfns + 1) > st->capfns) {
+        struct text2_fn *old = st->fns;
+        size_t oldcap = st->capfns;
+        st->capfns = oldcap ? 2 * oldcap : 1024;
+        st->fns = gmd_xmalloc(st->capfns * sizeof *st->fns);
+        for (size_t i = 0; i < st->capfns; i++) st->fns[i].fn = UINT32_MAX;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].fn != UINT32_MAX) {
+                size_t mask = st->capfns - 1, j = (size_t)(old[i].h >> 20) & mask;
+                while (st->fns[j].fn != UINT32_MAX) j = (j + 1) & mask;
+                st->fns[j] = old[i];
+            }
+        free(old);
+    }
+    uint64_t h = text_hash(name, name_n) ^ (text_hash(file, file_n) * 31);
+    size_t i = text2_fn_slot(st, h, name, name_n, file, file_n);
+    if (st->fns[i].fn != UINT32_MAX) return st->fns[i].fn;
+    gmd_profile *p = st->p;
+    /* The traceback prints runtime.gopanic as "panic"; use the real name like the proto form. */
+    const char *nm = span_is(name, name_n, "panic") ? gmd_intern_str(&p->strings, "runtime.gopanic")
+                                                   : text_intern(p, name, name_n);
+    uint32_t fn = gmd_builder_function(st->b, nm, nm, text_intern(p, file, file_n), 0);
+    if (st->npool + name_n + file_n > st->cappool) {
+        st->cappool = 2 * st->cappool > st->npool + name_n + file_n ? 2 * st->cappool : st->npool + name_n + file_n;
+        st->pool = gmd_xrealloc(st->pool, st->cappool);
+    }
+    memcpy(st->pool + st->npool, name, name_n);
+    memcpy(st->pool + st->npool + name_n, file, file_n);
+    st->fns[i] = (struct text2_fn){h, st->npool, (uint32_t)name_n, (uint32_t)file_n, fn};
+    st->npool += name_n + file_n;
+    st->nfns++;
+    return fn;
+}
 
 static void text2_close_frame(text2_state *st)
 {
@@ -431,9 +488,9 @@ static bool parse_file_line(const text_line *l, const char **file, size_t *file_
     const char *s = l->s;
     size_t n = l->n, b = skip_sp(s, l->n, 0);
     for (;;) {
-        size_t k = n;
-        while (k > b + 1 && s[k - 1] != ' ') k--;
-        if (k <= b + 1) break;
+        const char *sp = n > b + 1 ? memrchr(s + b + 1, ' ', n - b - 1) : NULL;
+        if (!sp) break;
+        size_t k = (size_t)(sp - s) + 1;
         const char *t = s + k;
         size_t tn = n - k;
         if ((tn > 3 && memcmp(t, "+0x", 3) == 0) ||
@@ -442,10 +499,9 @@ static bool parse_file_line(const text_line *l, const char **file, size_t *file_
         else
             break;
     }
-    size_t colon = n;
-    while (colon > b + 1 && s[colon - 1] != ':') colon--;
-    if (colon <= b + 1) return false;
-    size_t j = colon;
+    const char *c = n > b + 1 ? memrchr(s + b + 1, ':', n - b - 1) : NULL;
+    if (!c) return false;
+    size_t colon = (size_t)(c - s) + 1, j = colon;
     if (!text_parse_i64(s, n, &j, line) || j != n || *line < 0) return false;
     *file = s + b;
     *file_n = colon - 1 - b;
@@ -486,12 +542,9 @@ static int text2_frame(text2_state *st, const text_line *fl, const text_line *ll
     if (!parse_file_line(ll, &file, &file_n, &line))
         return gmd_err_at(err, (int64_t)ll->off, "goroutine %lld: expected '\\tfile:line' after the frame's function",
                           (long long)st->g.id);
-    gmd_profile *p = st->p;
-    /* The traceback prints runtime.gopanic as "panic"; use the real name like the proto form. */
-    const char *name = span_is(s, name_n, "panic") ? gmd_intern_str(&p->strings, "runtime.gopanic")
-                                                   : text_intern(p, s, name_n);
-    const char *fname = text_intern(p, file, file_n);
-    gmd_line ln = {gmd_builder_function(st->b, name, name, fname, 0), line, 0};
+    if (name_n > UINT32_MAX || file_n > UINT32_MAX)
+        return gmd_err_at(err, (int64_t)fl->off, "goroutine %lld: frame line too long", (long long)st->g.id);
+    gmd_line ln = {text2_function(st, s, name_n, file, file_n), line, 0};
     GMD_VEC_PUSH(st->pending, st->npending, st->cappending, ln);
     /* "(...)" marks a call inlined into the frame printed below it. */
     if (!inlined) text2_close_frame(st);
@@ -582,6 +635,7 @@ static gmd_profile *parse_range(const uint8_t *data, size_t len, const tb_dump *
         text_line l = rtrim(&raw);
         if (is_header(&l)) {
             text2_flush(&st);
+            text_release_before(&r, l.off);
             if (text2_header(&st, &l, err) < 0) goto fail;
             seen = true;
             continue;
@@ -689,11 +743,13 @@ static gmd_profile *parse_range(const uint8_t *data, size_t len, const tb_dump *
             p->traceback.goroutine = st.gs[0].id;
     }
     free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    free(st.fns); free(st.pool);
     gmd_u64tab_free(&st.ids);
     return p;
 fail:
     gmd_builder_finish(st.b);
     free(st.labels); free(st.locs); free(st.pending); free(st.gs); free(st.scratch);
+    free(st.fns); free(st.pool);
     gmd_u64tab_free(&st.ids);
     gmd_profile_free(p);
     return NULL;

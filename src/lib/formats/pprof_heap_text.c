@@ -42,12 +42,6 @@ void text_release_before(text_reader *r, size_t upto)
     r->released = upto;
 }
 
-bool text_has_prefix(const text_line *l, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    return l->n >= n && memcmp(l->s, prefix, n) == 0;
-}
-
 bool text_is_blank(const text_line *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -191,6 +185,21 @@ long text_go_unquote(const char *s, size_t n, size_t *i, char *out)
         }
     }
     return -1;
+}
+
+uint64_t text_hash(const char *s, size_t n)
+{
+    const uint64_t m = 0x9E3779B97F4A7C15ull;
+    uint64_t h = n * m, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * m;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * m;
+    return h ^ h >> 32;
 }
 
 const char *text_intern(gmd_profile *p, const char *s, size_t n)

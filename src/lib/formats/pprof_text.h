@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "gmd/builder.h"
 #include "gmd/err.h"
 #include "gmd/profile.h"
@@ -29,7 +30,13 @@ bool text_next_line(text_reader *r, text_line *l);
  * input's pages go every few MiB, so a big mapped text file is not held
  * in memory whole (see gmd_input_release). */
 void text_release_before(text_reader *r, size_t upto);
-bool text_has_prefix(const text_line *l, const char *prefix);
+/* Inline, so that the length of a literal prefix is a constant and most
+ * lines are told apart by their first byte. */
+static inline bool text_has_prefix(const text_line *l, const char *prefix)
+{
+    size_t n = __builtin_strlen(prefix);
+    return l->n >= n && (n == 0 || l->s[0] == prefix[0]) && __builtin_memcmp(l->s, prefix, n) == 0;
+}
 bool text_is_blank(const text_line *l);
 
 /* Parse a decimal (optionally signed) or 0x-hex number at s[*i], advancing
@@ -97,6 +104,10 @@ typedef struct text_stacks {
 int text_build_locations(text_stacks *ts, gmd_builder *b, gmd_profile *p, const uint64_t *addrs, size_t naddrs,
                          const text_frame_line *frames, size_t nframes, gmd_err *err);
 void text_stacks_free(text_stacks *ts);
+
+/* A hash of s[0..n), eight bytes a step: for the readers' own caches of
+ * text they meet again and again (gmd_hash_bytes goes a byte a step). */
+uint64_t text_hash(const char *s, size_t n);
 
 /* Intern s[0..n) in the profile's table. */
 const char *text_intern(gmd_profile *p, const char *s, size_t n);
