@@ -68,8 +68,15 @@ grep -E '^ +[0-9.]+ MiB +[0-9.]+% +9,000  3,000 goroutines \[chan send\] in main
     fail "top text: $(head -c 600 "$T/out")"; pass
 run "$GMD" dump summary --json "$H"
 assert_rc 0
-G=$(grep -o '"goroutines":[0-9]*' "$T/out" | cut -d: -f2)
+G=$(grep -o '"goroutines":[0-9]*' "$T/out" | head -1 | cut -d: -f2)
 [ "${G:-0}" -ge 3000 ] || fail "summary goroutines $G"; pass
+run "$GMD" dump summary --json --binary "$BIN" "$H"
+assert_rc 0
+assert_out_contains '"goroutine_groups":[{"name":"3,000 goroutines [chan send] in main.sender","goroutines":3000,"retained":'
+run "$GMD" dump summary --binary "$BIN" "$H"
+assert_rc 0
+grep -E '^  alike +3,000 goroutines \[chan send\] in main\.sender, retaining [0-9.]+ MiB$' "$T/out" >/dev/null ||
+    fail "summary groups: $(tail -4 "$T/out")"; pass
 run "$GMD" dump histogram --by type --json -n 0 --binary "$BIN" "$H"
 assert_rc 0
 assert_out_contains '"type":"runtime.g"'

@@ -43,8 +43,34 @@ static uint32_t count_kind(const gmd_objgraph *g, gmd_node_kind k)
     return n;
 }
 
+static const gmd_dump_report_opts *label_opts;   /* see node_label */
+static const gmd_objgraph *group_sort_graph;
+static int by_group_size(const void *a, const void *b)
+{
+    const gmd_objgraph *g = group_sort_graph;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t nx = g->out_start[x + 1] - g->out_start[x], ny = g->out_start[y + 1] - g->out_start[y];
+    return nx != ny ? (nx < ny ? 1 : -1) : (x > y) - (x < y);
+}
+
+/* Goroutine group roots, largest first (a group's edges are its goroutines). */
+static uint32_t groups_by_size(const gmd_objgraph *g, uint32_t **out)
+{
+    uint32_t *v = gmd_xmalloc(((size_t)g->nroots + 1) * sizeof *v), n = 0;
+    for (uint32_t r = 1; r < g->nroots; r++)
+        if (g->roots[r].kind == GMD_NODE_GROUP) v[n++] = r;
+    group_sort_graph = g;
+    if (n > 1) qsort(v, n, sizeof *v, by_group_size);
+    *out = v;
+    return n;
+}
+
+static const char *node_label(const gmd_objgraph *g, uint32_t n, char *buf, size_t size);
+
 void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o)
 {
+    label_opts = o;
+    uint32_t *groups, ngroups = groups_by_size(g, &groups);
     uint64_t unreach_n = g->nobjects - g->reachable_objects, unreach_b = g->heap_bytes - g->reachable_bytes;
     uint32_t shared_n;
     uint64_t shared = gmd_dump_shared_bytes(g, &shared_n);
@@ -72,6 +98,21 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
         gmd_json_key(&j, "edges"); gmd_json_uint(&j, g->nedges);
         gmd_json_key(&j, "globals"); gmd_json_uint(&j, count_kind(g, GMD_NODE_GLOBAL));
         gmd_json_key(&j, "goroutines"); gmd_json_uint(&j, g->ngoroutines);
+        /* Goroutines alike (creation site, state, blocking frame), largest first; at most 20. */
+        gmd_json_key(&j, "goroutine_groups");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; i < ngroups && i < 20; i++) {
+            char name[512];
+            uint32_t r = groups[i];
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "name"); gmd_json_string(&j, node_label(g, r, name, sizeof name));
+            gmd_json_key(&j, "goroutines"); gmd_json_uint(&j, g->out_start[r + 1] - g->out_start[r]);
+            if (g->retained && g->idom[r] != GMD_NO_NODE) {
+                gmd_json_key(&j, "retained"); gmd_json_uint(&j, g->retained[r]);
+            }
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
         gmd_json_key(&j, "frames"); gmd_json_uint(&j, g->nframes);
         gmd_json_key(&j, "finalizers"); gmd_json_uint(&j, g->nfinalizers);
         gmd_json_key(&j, "queued_finalizers"); gmd_json_uint(&j, g->nqfinalizers);
@@ -97,6 +138,7 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
         }
         gmd_json_object_end(&j);
         gmd_json_finish(&j);
+        free(groups);
         return;
     }
     char a[32], b[32], c[32], d[32];
@@ -137,6 +179,13 @@ void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_re
                 i + 1 < g->ngoroutines ? "," : "");
     if (g->ngoroutines > 8) fprintf(out, " ... (%u more)", g->ngoroutines - 8);
     fprintf(out, "\n");
+    for (uint32_t i = 0; i < ngroups && i < 5; i++) {
+        char name[512];
+        fprintf(out, "  %-12s %s, retaining %s\n", i ? "" : "alike", node_label(g, groups[i], name, sizeof name),
+                iec(g->retained[groups[i]], a, sizeof a));
+    }
+    if (ngroups > 5) fprintf(out, "  %-12s ... (%u more groups of goroutines alike)\n", "", ngroups - 5);
+    free(groups);
 }
 
 /* The options of the report being written, for node_label: a group's
