@@ -223,6 +223,21 @@ static bool find_load_in(gmd_target *t, const char *func, const region *in, uint
     return false;
 }
 
+/* runtime.memstats and runtime.gcController only: memstats has no shape
+ * before the first GC, so a program opened at its start (gmd run) is
+ * searched again later. */
+void gmd_gofind_stats(gmd_target *t, const int64_t *off, uint64_t *memstats, uint64_t *gccontroller)
+{
+    region bss, noptrbss;
+    load(t, ".bss", &bss);
+    load(t, ".noptrbss", &noptrbss);
+    uint64_t a;
+    if (!*gccontroller && (find_gccontroller(off, &noptrbss, &a) || find_gccontroller(off, &bss, &a))) *gccontroller = a;
+    if (!*memstats && (find_memstats(off, &noptrbss, &a) || find_memstats(off, &bss, &a))) *memstats = a;
+    free(bss.bytes);
+    free(noptrbss.bytes);
+}
+
 int gmd_gofind(gmd_target *t, const int64_t *off, const char *version, gmd_gofind_result *out)
 {
     memset(out, 0, sizeof *out);

@@ -15,5 +15,7 @@ typedef struct gmd_gofind_result {   /* runtime addresses; 0 = not found */
 /* off: the release's struct layout; version: the build info's ("go1.26.8").
  * -1 when runtime.allgs is not found (nothing can be read then). */
 int gmd_gofind(gmd_target *t, const int64_t *off, const char *version, gmd_gofind_result *out);
+/* Search again for those of runtime.memstats / runtime.gcController still 0. */
+void gmd_gofind_stats(gmd_target *t, const int64_t *off, uint64_t *memstats, uint64_t *gccontroller);
 
 #endif

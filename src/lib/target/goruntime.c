@@ -1026,6 +1026,14 @@ int gmd_goruntime_memstats(gmd_goruntime *rt, gmd_gomemstats *out, gmd_err *err)
     memset(out, 0, sizeof *out);
     gmd_target *t = rt->t;
     const int64_t *o = rt->off;
+    if (rt->found_by_shape && (!rt->sym[SYM_MEMSTATS] || !rt->sym[SYM_GCCONTROLLER]))
+        gmd_gofind_stats(t, o, &rt->sym[SYM_MEMSTATS], &rt->sym[SYM_GCCONTROLLER]);
+    if (rt->found_by_shape && !rt->sym[SYM_MEMSTATS]) {
+        gmd_errf(err, "%s is stripped and its runtime.memstats is found by its shape, which it has only after "
+                 "the first GC: none has finished yet", gmd_gobin_path(t->bin));
+        gmd_err_set_source(err, t->name);
+        return -1;
+    }
     if (!rt->sym[SYM_MEMSTATS] || !rt->sym[SYM_GCCONTROLLER]) {
         gmd_errf(err, "%s has no runtime.memstats / runtime.gcController symbols", gmd_gobin_path(t->bin));
         gmd_err_set_source(err, t->name);

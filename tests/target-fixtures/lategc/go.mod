@@ -1,0 +1,3 @@
+module lategc
+
+go 1.22
