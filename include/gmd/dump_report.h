@@ -34,7 +34,9 @@ typedef struct gmd_dump_keyed {
     uint64_t *bytes, *objects;
     uint32_t n;
 } gmd_dump_keyed;
-void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k);
+/* Roots by name; a group of goroutines by its state and blocking function
+ * (named from o->pcline when set; o may be NULL). */
+void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k, const gmd_dump_report_opts *o);
 void gmd_dump_keyed_sites(const gmd_objgraph *g, gmd_dump_keyed *k);
 /* Reachable bytes and objects per known type (none without types). */
 void gmd_dump_keyed_types(const gmd_objgraph *g, gmd_dump_keyed *k);

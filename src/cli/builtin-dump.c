@@ -368,7 +368,8 @@ static int run_diff(dump_opts *o)
             }
             return CLI_FAIL;
         }
-        gmd_dump_keyed_roots(l.g, &roots[i]);
+        gmd_dump_report_opts ro = report_opts_for(o, o->args[i], 0, &l);
+        gmd_dump_keyed_roots(l.g, &roots[i], &ro);
         gmd_dump_keyed_sites(l.g, &sites[i]);
         gmd_dump_keyed_types(l.g, &types[i]);
         totals[i] = l.g->reachable_bytes;

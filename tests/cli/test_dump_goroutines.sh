@@ -86,6 +86,15 @@ run "$GMD" pprof top -n 0 "$T/roots.pb.gz"
 assert_rc 0
 assert_out_contains "goroutines"
 
+# diff: the group grew from 1,000 to 3,000 goroutines; groups match by state and function, not count
+run "$GMD" dump diff --json --binary "$BIN" "$D/leak/heap1.dump" "$H"
+assert_rc 0
+grep -qE '\{"name":"goroutines \[chan send\] in main\.sender","old_bytes":[1-9][0-9]*,"new_bytes":[1-9][0-9]*,' "$T/out" ||
+    fail "diff lacks the group: $(head -c 600 "$T/out")"; pass
+OLDB=$(grep -o '"name":"goroutines \[chan send\] in main\.sender","old_bytes":[0-9]*,"new_bytes":[0-9]*' "$T/out" | sed 's/.*"old_bytes":\([0-9]*\),"new_bytes":\([0-9]*\)/\1 \2/')
+read -r OB NB <<<"$OLDB"
+[ $((OB * 3)) -eq "$NB" ] || fail "the group's retained size did not triple: $OB -> $NB"; pass
+
 # A normal program: three idle workers form a group, which is no suspect.
 H="$D/normal/heap.dump"
 run "$GMD" dump suspects --json --binary "$BIN" "$H"

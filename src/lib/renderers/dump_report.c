@@ -819,8 +819,9 @@ static void keyed_push(gmd_dump_keyed *k, uint32_t *cap, const char *name, uint6
     k->n++;
 }
 
-void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k)
+void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k, const gmd_dump_report_opts *o)
 {
+    label_opts = o;
     memset(k, 0, sizeof *k);
     uint32_t cap = 0;
     char name[512];
@@ -835,7 +836,8 @@ void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k)
             /* Groups match by what they are, not how many (the name leads with the count). */
             gmd_dump_group gi;
             if (!gmd_dump_group_info(g, r, &gi)) continue;
-            snprintf(name, sizeof name, "goroutines [%s] in %s", gi.state, gi.frame ? gi.frame->func : "?");
+            const char *fn = group_func(g, r);
+            snprintf(name, sizeof name, "goroutines [%s] in %s", gi.state, fn ? fn : "?");
         } else {
             snprintf(name, sizeof name, "%s", g->roots[r].name);
         }

@@ -9,7 +9,8 @@
 // cache: a program with a few goroutines, none of them a leak.
 //
 // It waits until every goroutine is parked, writes DIR/heap.dump and prints
-// "goroutines N" for the test.
+// "goroutines N" for the test. In leak mode it first writes DIR/heap1.dump
+// with a third of the senders, for diff.
 package main
 
 import (
@@ -81,7 +82,10 @@ func main() {
 	}
 	n := 3000
 	if mode == "leak" {
-		spawn(n)
+		spawn(n / 3)
+		waitParked(n/3, "chan send", "main.sender")
+		dump(filepath.Join(dir, "heap1.dump"))
+		spawn(n - n/3)
 		waitParked(n, "chan send", "main.sender")
 	} else {
 		n = 3
@@ -90,12 +94,16 @@ func main() {
 		}
 		waitParked(n, "chan receive", "main.worker")
 	}
-	f, err := os.Create(filepath.Join(dir, "heap.dump"))
+	dump(filepath.Join(dir, "heap.dump"))
+	fmt.Printf("goroutines %d\n", n)
+}
+
+func dump(path string) {
+	f, err := os.Create(path)
 	if err != nil {
 		panic(err)
 	}
 	runtime.GC()
 	debug.WriteHeapDump(f.Fd())
 	f.Close()
-	fmt.Printf("goroutines %d\n", n)
 }
