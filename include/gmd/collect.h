@@ -124,6 +124,15 @@ typedef struct gmd_collect_result {
     uint32_t traces, traces_failed;   /* execution traces recorded; failed or abandoned */
     uint32_t traces_partial;      /* of the recorded, cut off when collection ended (kept up to
                                    * the last complete generation the reader accepts) */
+    /* Many goroutines make goroutine profiles slow (the runtime walks every
+     * stack): a proto fetch that took GMD_GOROUTINE_SLOW_SEC or more and over
+     * half the interval thins them to every goroutine_every-th round, and
+     * debug=2 at the end is left out when slow or over GMD_DEBUG2_MAX_GOROUTINES. */
+    uint64_t goroutines_max;      /* the most goroutines a proto goroutine profile counted */
+    double goroutine_fetch_max;   /* the longest proto goroutine fetch, seconds */
+    uint32_t goroutine_every;     /* 1, or the thinning chosen */
+    uint32_t goroutine_rounds_thinned;   /* rounds that took no goroutine profile for it */
+    bool debug2_skipped;          /* the final goroutine?debug=2 was left out */
     char last_trace_error[400];
 } gmd_collect_result;
 
@@ -133,6 +142,11 @@ void gmd_pprof_base(const char *url, char *buf, size_t size);
 
 /* Rounds between forced GCs by default (besides the first and last). */
 #define GMD_HEAP_GC_EVERY 10
+/* See goroutine_every above. GMD_GOROUTINE_SLOW_SEC in the environment
+ * overrides the first (0: every fetch counts as slow, whatever the interval;
+ * for tests). */
+#define GMD_GOROUTINE_SLOW_SEC 1.0
+#define GMD_DEBUG2_MAX_GOROUTINES 10000
 /* The MemProfileRate `gmd run` gives the program (GODEBUG=memprofilerate)
  * unless told otherwise: see the overhead table in README (gmd run). */
 #define GMD_DEFAULT_MEMPROFILERATE 16384

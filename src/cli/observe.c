@@ -268,6 +268,16 @@ int observe_collect_and_report(observe_opts *o)
                      gmd_errno_is_disk_full(w.fail_errno) ? "disk full" : strerror(w.fail_errno), w.fail_path);
     }
 
+    if (res.goroutine_every > 1)
+        fprintf(stderr, "gmd %s: goroutine profiles took up to %.1f s (%llu goroutines): fetched every %u samples "
+                "instead of every one (%u samples without one; heap profiles were not thinned)\n", o->cmd,
+                res.goroutine_fetch_max, (unsigned long long)res.goroutines_max, res.goroutine_every,
+                res.goroutine_rounds_thinned);
+    if (res.debug2_skipped)
+        fprintf(stderr, "gmd %s: goroutine?debug=2 (goroutine states and wait times) not fetched at the end: %s "
+                "(%llu goroutines; it stops the program to print each one); the goroutine profiles' counts per stack "
+                "are judged\n", o->cmd, res.goroutine_every > 1 ? "goroutine profiles were slow" : "too many goroutines",
+                (unsigned long long)res.goroutines_max);
     if (res.fetches_skipped)
         fprintf(stderr, "gmd %s: %u samples took no profiles: the endpoint was still answering (or hanging on) an "
                 "earlier request\n", o->cmd, res.fetches_skipped);

@@ -6,6 +6,7 @@
  * on the network: libcurl runs on two threads (profiles, traces) that only
  * fetch into memory; the loop alone writes the bundle. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include "gmd/collect.h"
 #include "gmd/gctrace.h"
 #include "gmd/input.h"
+#include "gmd/profile.h"
 #include "gmd/proctree.h"
 #include "gmd/trace.h"
 #include "gmd/xalloc.h"
@@ -635,6 +637,8 @@ typedef struct session {
     bool ep_local;
     int ep_state;
     uint32_t heap_fetches;
+    uint32_t gor_rounds;          /* rounds that could take a goroutine profile */
+    double gor_slow_sec;          /* GMD_GOROUTINE_SLOW_SEC or its override */
 
     /* Fetches (see "fetch threads"). */
     fetcher *fx;                  /* started at the first fetch */
@@ -1158,6 +1162,39 @@ static void keep_partial_trace(session *s, double t0, double t_end, const uint8_
     emit_at(s, &ev, t0);
 }
 
+/* A proto goroutine profile costs the program a walk over every goroutine's
+ * stack (debug=2 one more, and text for each): with hundreds of thousands
+ * the fetch outlasts the interval and whole rounds go without profiles.
+ * So a slow one thins goroutine profiles to what half the interval allows;
+ * the heap profile stays every round. */
+static void goroutine_cost(session *s, const job *j)
+{
+    gmd_err e;
+    gmd_err_clear(&e);
+    const uint8_t *data = j->body;
+    size_t len = j->len;
+    uint8_t *plain = NULL;
+    if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b) {   /* the runtime gzips its protos */
+        if (gmd_gunzip(data, len, 0, MAX_PROFILE_BYTES, &plain, &len, &e) < 0) len = 0;
+        data = plain;
+    }
+    gmd_profile *p = len ? gmd_profile_parse(data, len, &e) : NULL;
+    if (p) {
+        uint64_t n = 0;
+        for (uint32_t i = 0; i < p->nsamples; i++)
+            if (p->nsample_types && p->samples[i].values[0] > 0) n += (uint64_t)p->samples[i].values[0];
+        if (n > s->r->goroutines_max) s->r->goroutines_max = n;
+        gmd_profile_free(p);
+    }
+    free(plain);
+    double took = j->t1 - j->t0, interval = s->o->interval_sec;
+    if (took > s->r->goroutine_fetch_max) s->r->goroutine_fetch_max = took;
+    if (s->gor_slow_sec > 0 && (took < s->gor_slow_sec || took * 2 <= interval)) return;
+    double every = ceil(took * 2 / interval);
+    uint32_t k = every < 2 ? 2 : every > 60 ? 60 : (uint32_t)every;
+    if (k > s->r->goroutine_every) s->r->goroutine_every = k;
+}
+
 /* A finished fetch, back on the loop's thread: into the bundle, stamped
  * with the time its request was sent (when the runtime took the profile). */
 static void fetch_done(session *s, job *j)
@@ -1196,6 +1233,7 @@ static void fetch_done(session *s, job *j)
     }
     s->r->nprofiles++;
     if (j->forced_gc) s->r->gc_forced++;
+    if (!strcmp(j->name, "goroutine") && j->debug == 0) goroutine_cost(s, j);
     mark_measured(s, j->round);
     gmd_collect_event ev = {.kind = GMD_EV_PROFILE, .name = j->name, .debug = j->debug, .data = j->body, .len = j->len};
     emit_at(s, &ev, j->t0);
@@ -1310,13 +1348,20 @@ static void sample_round(session *s, bool final)
             s->heap_fetches++;
             double timeout = s->o->interval_sec * 4 > 10 ? s->o->interval_sec * 4 : 10;
             queue_fetch(s, LANE_PROFILE, "heap", gc ? "?gc=1" : "", 0, gc, timeout, MAX_PROFILE_BYTES);
-            queue_fetch(s, LANE_PROFILE, "goroutine", "", 0, false, timeout, MAX_PROFILE_BYTES);
+            uint32_t gevery = s->r->goroutine_every > 1 ? s->r->goroutine_every : 1;
+            if (final || s->gor_rounds++ % gevery == 0)
+                queue_fetch(s, LANE_PROFILE, "goroutine", "", 0, false, timeout, MAX_PROFILE_BYTES);
+            else
+                s->r->goroutine_rounds_thinned++;
             for (uint32_t i = 0; i < s->o->nextra; i++)
                 queue_fetch(s, LANE_PROFILE, s->o->extra_profiles[i], "", 0, false, timeout, MAX_PROFILE_BYTES);
             /* States and wait reasons only exist in the debug=2 text: take
              * it once, at the end, since it stops the world for every
-             * goroutine. */
-            if (final) queue_fetch(s, LANE_PROFILE, "goroutine", "?debug=2", 2, false, timeout, MAX_PROFILE_BYTES);
+             * goroutine; not at all when goroutines are that many or slow. */
+            bool heavy = s->r->goroutine_every > 1 || s->r->goroutines_max > GMD_DEBUG2_MAX_GOROUTINES;
+            if (final && heavy) s->r->debug2_skipped = true;
+            if (final && !heavy)
+                queue_fetch(s, LANE_PROFILE, "goroutine", "?debug=2", 2, false, timeout, MAX_PROFILE_BYTES);
             if (final) s->final_queued = true;
         }
     }
@@ -1492,6 +1537,14 @@ int gmd_collect(const gmd_collect_opts *o, gmd_bundle_writer *w, gmd_collect_res
     s.gcfd = -1;
     s.out = (stream){.fd = -1};
     s.errs = (stream){.fd = -1, .is_stderr = true};
+    r->goroutine_every = 1;
+    s.gor_slow_sec = GMD_GOROUTINE_SLOW_SEC;
+    const char *slow = getenv("GMD_GOROUTINE_SLOW_SEC");
+    if (slow && *slow) {
+        char *end;
+        double v = strtod(slow, &end);
+        if (!*end && v >= 0 && v < 1e6) s.gor_slow_sec = v;
+    }
     if (o->pprof_url && o->pprof_url[0]) {
         gmd_pprof_base(o->pprof_url, s.base, sizeof s.base);
         endpoint_parse(&s);
