@@ -57,8 +57,9 @@ static const dump_verb verbs[] = {
      "text, lengths of slices, entries of maps, pointers as links) and the objects and roots pointing at it",
      "", "gmd dump show --binary ./server heap.dump 0xc0001a2000"},
     {"suspects", run_suspects, 1, 1, "suspects [--threshold F] [--json] [--binary EXE] DUMP",
-     "leak suspects: roots or shared objects that retain a large share of the heap, with the object "
-     "where it accumulates and the path to it",
+     "leak suspects: roots, shared objects or groups of goroutines alike (same creation site, state and "
+     "blocking frame) that retain a large share of the heap, with the object where it accumulates and "
+     "the path to it, or where the goroutines block and were created",
      "  --threshold F        report retainers of at least F of the reachable heap (default 0.1)\n"
      "  -n N                 at most N suspects (default 5)\n",
      "gmd dump suspects --binary ./server heap.dump"},
