@@ -27,6 +27,13 @@ run "$GMD" attach "$LP"
 assert_rc 0
 assert_out_contains "variables found by shape"
 assert_out_contains "found by its shape, which it has only after the first GC: none has finished yet"
+# lategc uses no runtime.MemProfile: the linker turned heap profiling off.
+# Without the symbol that says so, MemProfileRate 0 does (not a 1-sample
+# profile of runtime.schedinit with period 0).
+run "$GMD" pprof top "pid:$LP"
+assert_rc 1
+assert_err_contains "was compiled out"
+assert_err_one_line
 touch "$T/go1"
 ok=
 for _ in $(seq 300); do

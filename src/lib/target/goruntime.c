@@ -885,6 +885,16 @@ gmd_profile *gmd_goruntime_heap(gmd_goruntime *rt, gmd_err *err)
         return NULL;
     }
     int64_t rate = gmd_goruntime_memprofile_rate(rt);
+    if (rate == 0 && rt->found_by_shape) {
+        /* No runtime.disableMemoryProfiling symbol to ask; the runtime zeroes
+         * MemProfileRate at start when the linker set it. */
+        gmd_errf(err, "heap profiling is off in %s (runtime.MemProfileRate is 0): in a stripped binary that means it "
+                 "was compiled out, as nothing in it uses runtime.MemProfile (import _ \"net/http/pprof\" or "
+                 "runtime/pprof and use it), or that the program turned it off; goroutines and memory statistics "
+                 "are still read", gmd_gobin_path(t->bin));
+        gmd_err_set_source(err, t->name);
+        return NULL;
+    }
     uint64_t head;
     uint32_t cycleword = 0;
     if (rate < 0 || gmd_target_read_u64(t, rt->sym[SYM_MBUCKETS], &head, err) < 0 ||
