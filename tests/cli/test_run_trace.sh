@@ -109,6 +109,27 @@ assert_rc 0
 assert_eq "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); w=j["traces"]["windows"]; print(len(w), w[0]["partial"], w[0]["events"] > 0)' "$T/out")" \
     "1 True True" "partial trace: used by the verdict as a cut trace"
 
+# 6. The same when the program exits by itself while a trace downloads: the
+# command kills the program once a heap sample at 6 s or later is indexed
+# (polled, as above) and exits; the trace cut by the exit is kept.
+cat >"$T/late.py" <<'PY'
+import json, sys
+try:
+    recs = [json.loads(l) for l in open(sys.argv[1]) if l.endswith("\n")]
+except (OSError, ValueError):
+    sys.exit(1)
+sys.exit(0 if any(r["kind"] == "heap" and r["t"] >= 6 for r in recs) else 1)
+PY
+port=$(free_port)
+PORT=$port run timeout 300 "$GMD" run --trace-every 1h --trace-seconds 60 --interval 0.5s --no-html --quiet -o "$T/x" \
+    --pprof "http://127.0.0.1:$port" -- sh -c "\"$T/heapleak\" & p=\$!; i=0; until python3 \"$T/late.py\" \"$T/x/index.jsonl\"; do sleep 0.1; i=\$((i+1)); [ \$i -lt 1200 ] || break; done; kill \$p; wait \$p; exit 0"
+assert_rc 0
+assert_err_contains "(1 partial: cut off when collection ended, kept up to the last complete generation)"
+assert_eq "$(grep -c '"kind":"trace".*"partial":true' "$T/x/index.jsonl")" "1" "program exit: the cut trace indexed partial"
+run "$GMD" trace summary "$T/x/trace/0001.trace"
+assert_rc 0
+assert_out_contains "trace cut off at byte"
+
 # 4. The options are in --help.
 run "$GMD" run --help
 assert_out_contains "--trace-every"
