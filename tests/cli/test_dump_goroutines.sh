@@ -86,6 +86,17 @@ run "$GMD" pprof top -n 0 "$T/roots.pb.gz"
 assert_rc 0
 assert_out_contains "goroutines"
 
+# show: a runtime.g is its goroutine's, though allgs points at it too
+run "$GMD" dump suspects --json --binary "$BIN" "$H"
+assert_rc 0
+GA=$(grep -o '"example_g":[0-9]*' "$T/out" | head -1 | cut -d: -f2)
+[ -n "$GA" ] || fail "no example_g"; pass
+run "$GMD" dump show --binary "$BIN" "$H" "$(printf '0x%x' "$GA")"
+assert_rc 0
+assert_out_contains ": 480 B, runtime.g"
+assert_out_contains "It belongs to its goroutine"
+grep -qE '^    goroutine [0-9]+ \[chan send\]$' "$T/out" || fail "show: no goroutine among the referrers: $(tail -8 "$T/out")"; pass
+
 # diff: the group grew from 1,000 to 3,000 goroutines; groups match by state and function, not count
 run "$GMD" dump diff --json --binary "$BIN" "$D/leak/heap1.dump" "$H"
 assert_rc 0

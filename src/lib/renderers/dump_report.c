@@ -591,6 +591,7 @@ static void json_group(gmd_json *j, const gmd_objgraph *g, const gmd_dump_group 
     gmd_json_key(j, "gopc"); gmd_json_uint(j, gi->gopc);
     gmd_json_key(j, "stack_bytes"); gmd_json_uint(j, gi->stack_bytes);
     gmd_json_key(j, "example_goid"); gmd_json_uint(j, gr->goid);
+    gmd_json_key(j, "example_g"); gmd_json_uint(j, gr->addr);   /* its runtime.g, for show */
     gmd_json_key(j, "example_frames");
     gmd_json_array_begin(j);
     for (uint32_t k = 0; k < gr->nframes; k++) gmd_json_string(j, g->frames[gr->first_frame + k].func);
@@ -1159,5 +1160,21 @@ void gmd_dump_report_show(FILE *out, gmd_objgraph *g, gmd_gotypes *t, uint64_t b
         else fprintf(out, "    %s\n", node_label(g, refs[i], name, sizeof name));
     }
     if (total_refs > nref) fprintf(out, "    ... (%u more)\n", total_refs - nref);
+    /* A goroutine's runtime.g and sudogs are its own (gmd_dump_own_goroutine_objects). */
+    if (gmd_node_is_object(g, node)) {
+        uint32_t o = gmd_node_object(g, node), d = g->idom ? g->idom[node] : GMD_NO_NODE;
+        uint64_t w0 = 0;
+        bool owned = false;
+        gmd_object_word(g, o, 0, &w0);
+        for (uint32_t i = 0; i < g->ngoroutines && !owned; i++) {
+            uint64_t ga = g->goroutines[i].addr;
+            owned = g->obj_addr[o] == ga ||
+                    (w0 == ga && d != GMD_NO_NODE &&
+                     (d == g->goroutines[i].node || (gmd_node_is_object(g, d) && g->obj_addr[gmd_node_object(g, d)] == ga)));
+        }
+        if (owned)
+            fprintf(out, "  It belongs to its goroutine: the runtime's lists (allgs, run and wait queues) point at it\n"
+                         "  too, but would drop it with the goroutine, so they are not counted as holding it.\n");
+    }
     free(fields);
 }
