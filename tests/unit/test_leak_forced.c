@@ -11,41 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "gmd/builder.h"
 #include "gmd/leak.h"
+#include "heap_profile.h"
 
 /* A heap profile at MemProfileRate 1 (every allocation sampled: no sampling
  * noise) with two sites holding `kept` and `churn` bytes in 1 KiB objects. */
 static gmd_profile *heap(int64_t kept, int64_t churn)
 {
-    gmd_profile *p = gmd_profile_new();
-    p->format = GMD_FMT_PROTO;
-    static const char *const types[4][2] = {
-        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-    p->nsample_types = 4;
-    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
-    for (int k = 0; k < 4; k++) {
-        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
-        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
-    }
-    p->default_sample_type = -1;
-    p->period_type = p->sample_types[3];
-    p->period = 1;
-    gmd_builder *b = gmd_builder_new(p);
-    const char *names[2][2] = {{"main.keepRecord", "main.main"}, {"main.handleChurn", "main.main"}};
-    int64_t bytes[2] = {kept, churn};
-    for (int s = 0; s < 2; s++) {
-        uint32_t locs[2];
-        for (int f = 0; f < 2; f++) {
-            uint32_t fn = gmd_builder_function(b, names[s][f], names[s][f], "main.go", 10 + 10 * s + f);
-            gmd_line l = {fn, 10 + 10 * s + f, 0};
-            locs[f] = gmd_builder_location(b, GMD_NONE, 0x1000 + 16 * (uint64_t)(2 * s + f), &l, 1);
-        }
-        int64_t v[4] = {bytes[s] / 1024, bytes[s], bytes[s] / 1024, bytes[s]};
-        gmd_builder_sample(b, locs, 2, v, NULL, 0, false);
-    }
-    gmd_builder_finish(b);
-    return p;
+    static const char *const sites[2][2] = {{"main.keepRecord", "main.main"}, {"main.handleChurn", "main.main"}};
+    const int64_t bytes[2] = {kept, churn};
+    return test_heap_profile(sites, bytes, 2);
 }
 
 static const gmd_leak_dismissed *find_dismissed(const gmd_leak_result *r, const char *site)

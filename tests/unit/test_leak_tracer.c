@@ -10,41 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "gmd/builder.h"
 #include "gmd/leak.h"
+#include "heap_profile.h"
 
 #define MiB (1024 * 1024)
-
-/* Sites (leaf first), their bytes in 1 KiB objects. */
-static gmd_profile *heap(const char *const sites[][2], const int64_t *bytes, int nsites)
-{
-    gmd_profile *p = gmd_profile_new();
-    p->format = GMD_FMT_PROTO;
-    static const char *const types[4][2] = {
-        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-    p->nsample_types = 4;
-    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
-    for (int k = 0; k < 4; k++) {
-        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
-        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
-    }
-    p->default_sample_type = -1;
-    p->period_type = p->sample_types[3];
-    p->period = 1;
-    gmd_builder *b = gmd_builder_new(p);
-    for (int s = 0; s < nsites; s++) {
-        uint32_t locs[2];
-        for (int f = 0; f < 2; f++) {
-            uint32_t fn = gmd_builder_function(b, sites[s][f], sites[s][f], "x.go", 10 + 10 * s + f);
-            gmd_line l = {fn, 10 + 10 * s + f, 0};
-            locs[f] = gmd_builder_location(b, GMD_NONE, 0x1000 + 16 * (uint64_t)(2 * s + f), &l, 1);
-        }
-        int64_t v[4] = {bytes[s] / 1024, bytes[s], bytes[s] / 1024, bytes[s]};
-        gmd_builder_sample(b, locs, 2, v, NULL, 0, false);
-    }
-    gmd_builder_finish(b);
-    return p;
-}
 
 static const char *const SITES[][2] = {
     {"main.keepRecord", "main.main"},
@@ -61,7 +30,7 @@ static void run(bool traced, gmd_leak_result *r, gmd_leak_tracker **trp)
     gmd_err err;
     for (int i = 0; i <= 20; i++) {
         int64_t bytes[3] = {(int64_t)i * MiB / 2, (int64_t)(i % 5) * 2 * MiB, (int64_t)((i + 2) % 5) * MiB};
-        assert_int_equal(gmd_leak_add_heap(tr, 0.5 * i, heap(SITES, bytes, 3), &err), 0);
+        assert_int_equal(gmd_leak_add_heap(tr, 0.5 * i, test_heap_profile(SITES, bytes, 3), &err), 0);
     }
     gmd_leak_opts o = {.gmd_traced = traced};
     assert_int_equal(gmd_leak_analyze(tr, &o, r, &err), 0);
