@@ -348,13 +348,160 @@ static const char *intern_bytes(builder *b, gmd_hd_bytes s)
     return gmd_intern_n(&b->strings, (const char *)s.p, (size_t)s.len);
 }
 
+/* Pass 1 on two threads. Records carry no length, so the second thread
+ * guesses a record boundary in the middle of the dump (a place from which
+ * many object records in a row parse) and reads object records from there
+ * until anything else. Its guess is only used if the first thread, reading
+ * from the start, lands exactly on one of the records it read: parsing is
+ * the same from the same byte on, so the result is what one thread would
+ * have read, and a wrong guess only costs the time spent. */
+#define SPLIT_MIN (64ull << 20)     /* smaller dumps: one thread */
+#define SPLIT_SEARCH (1ull << 20)   /* bytes tried for a boundary */
+#define SPLIT_CHECK 64              /* object records in a row that make one */
+
+typedef struct obj_scan {
+    gmd_hd_reader reader;    /* a copy, once the params are known */
+    const gmd_hd_file *file;
+    uint64_t from;           /* where the search for a boundary starts */
+    uint64_t stop;           /* offset of the first record not taken */
+    uint64_t *addr, *rec;    /* every object record taken, zero-sized ones too */
+    uint32_t *size;
+    uint32_t n, cap;
+    pthread_t thread;
+    bool started, joined;
+} obj_scan;
+
+static bool scan_object(gmd_hd_reader *r, gmd_hd_record *rec, gmd_err *err)
+{
+    return gmd_hd_next(r, rec, err) > 0 && rec->tag == GMD_HD_OBJECT && rec->u.obj.contents.len <= UINT32_MAX &&
+           rec->u.obj.addr + rec->u.obj.contents.len >= rec->u.obj.addr && !(rec->u.obj.addr & (r->ptr_size - 1));
+}
+
+static void *scan_objects(void *arg)
+{
+    obj_scan *s = arg;
+    gmd_hd_reader *r = &s->reader;
+    gmd_hd_record rec;
+    gmd_err err;
+    uint64_t start = UINT64_MAX, end = s->from + SPLIT_SEARCH < r->len ? s->from + SPLIT_SEARCH : r->len;
+    for (uint64_t x = s->from; x < end && start == UINT64_MAX; x++) {
+        if (r->data[x] != GMD_HD_OBJECT) continue;
+        r->pos = x;
+        r->seen_eof = false;
+        int k = 0;
+        while (k < SPLIT_CHECK && scan_object(r, &rec, &err)) k++;
+        if (k == SPLIT_CHECK) start = x;
+    }
+    s->stop = start;
+    if (start == UINT64_MAX) return NULL;
+    r->pos = start;
+    r->seen_eof = false;
+    uint64_t dropped = start;
+    for (;;) {
+        uint64_t at = r->pos;
+        if (s->n == UINT32_MAX - 1024 || !scan_object(r, &rec, &err)) {
+            s->stop = at;
+            break;
+        }
+        if (s->n == s->cap) {
+            s->cap = s->cap ? (s->cap > (1u << 30) ? UINT32_MAX - 1 : s->cap * 2) : 1024;
+            s->addr = gmd_xrealloc(s->addr, (size_t)s->cap * sizeof *s->addr);
+            s->size = gmd_xrealloc(s->size, (size_t)s->cap * sizeof *s->size);
+            s->rec = gmd_xrealloc(s->rec, (size_t)s->cap * sizeof *s->rec);
+        }
+        s->addr[s->n] = rec.u.obj.addr;
+        s->size[s->n] = (uint32_t)rec.u.obj.contents.len;
+        s->rec[s->n] = at;
+        s->n++;
+        if (s->file && r->pos - dropped >= DROP_EVERY) {
+            gmd_hd_file_drop(s->file, dropped, at);
+            dropped = at;
+        }
+    }
+    return NULL;
+}
+
+static void scan_join(obj_scan *s)
+{
+    if (s->started && !s->joined) pthread_join(s->thread, NULL);
+    s->joined = true;
+}
+
+static void scan_free(obj_scan *s)
+{
+    scan_join(s);
+    free(s->addr);
+    free(s->size);
+    free(s->rec);
+    memset(s, 0, sizeof *s);
+}
+
+/* The first thread is at `pos`: take the second thread's objects if pos
+ * is one of them. True when taken (the reader then moves past them). */
+static bool scan_merge(builder *b, obj_scan *s)
+{
+    uint32_t lo = 0, hi = s->n;
+    uint64_t pos = b->g->reader.pos;
+    while (lo < hi) {
+        uint32_t m = lo + (hi - lo) / 2;
+        if (s->rec[m] < pos) lo = m + 1;
+        else hi = m;
+    }
+    if (lo == s->n || s->rec[lo] != pos) return false;
+    uint32_t k = lo, take = 0;
+    for (uint32_t i = k; i < s->n; i++) take += s->size[i] != 0;
+    if ((uint64_t)b->n + take >= UINT32_MAX - 1024) return false;   /* let one thread report it */
+    if (b->n + take > b->cap) {
+        b->cap = b->n + take;
+        b->addr = gmd_xrealloc(b->addr, (size_t)b->cap * sizeof *b->addr);
+        b->size = gmd_xrealloc(b->size, (size_t)b->cap * sizeof *b->size);
+        b->rec = gmd_xrealloc(b->rec, (size_t)b->cap * sizeof *b->rec);
+    }
+    for (uint32_t i = k; i < s->n; i++) {
+        if (!s->size[i]) continue;   /* zero-size slots hold nothing */
+        b->addr[b->n] = s->addr[i];
+        b->size[b->n] = s->size[i];
+        b->rec[b->n] = s->rec[i];
+        b->g->heap_bytes += s->size[i];
+        b->n++;
+    }
+    b->g->record_counts[GMD_HD_OBJECT] += s->n - k;
+    b->g->reader.pos = s->stop;
+    return true;
+}
+
+/* Taken, or not landed on within a while: the second thread's work is
+ * dropped (streams that disagree at its start rarely agree later). */
+static bool scan_merge_done(const builder *b, const obj_scan *s)
+{
+    uint64_t pos = b->g->reader.pos;
+    return pos >= s->stop || pos - s->rec[0] > SPLIT_SEARCH;
+}
+
+static int pass1_records(builder *b, obj_scan *scan, gmd_err *err);
+
 static int pass1(builder *b, gmd_err *err)
+{
+    obj_scan scan;
+    memset(&scan, 0, sizeof scan);
+    int rc = pass1_records(b, &scan, err);
+    scan_free(&scan);
+    return rc;
+}
+
+static int pass1_records(builder *b, obj_scan *scan, gmd_err *err)
 {
     gmd_objgraph *g = b->g;
     gmd_hd_record rec;
     uint64_t dropped = 0;
     int rc;
-    while ((rc = gmd_hd_next(&g->reader, &rec, err)) > 0) {
+    for (;;) {
+        if (scan->started && g->reader.pos >= scan->from && !scan->joined) scan_join(scan);
+        if (scan->joined && scan->n && g->reader.pos >= scan->rec[0]) {
+            if (scan_merge(b, scan)) dropped = scan->stop;
+            if (scan_merge_done(b, scan)) scan_free(scan);
+        }
+        if ((rc = gmd_hd_next(&g->reader, &rec, err)) <= 0) break;
         g->record_counts[rec.tag]++;
         switch (rec.tag) {
         case GMD_HD_OBJECT:
@@ -387,6 +534,13 @@ static int pass1(builder *b, gmd_err *err)
             g->ncpu = rec.u.params.ncpu;
             g->goarch = intern_bytes(b, rec.u.params.goarch);
             g->goversion = intern_bytes(b, rec.u.params.goversion);
+            if (g->reader.len >= SPLIT_MIN && !scan->started && !scan->joined) {
+                scan->reader = g->reader;
+                scan->file = b->opts ? b->opts->file : NULL;
+                scan->from = g->reader.len / 2;
+                scan->started = pthread_create(&scan->thread, NULL, scan_objects, scan) == 0;
+                scan->joined = !scan->started;
+            }
             break;
         case GMD_HD_GOROUTINE: {
             GMD_VEC_RESERVE1(g->goroutines, g->ngoroutines, b->capgs);
