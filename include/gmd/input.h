@@ -80,6 +80,15 @@ int gmd_gzip(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_
 int gmd_gzip_level(const uint8_t *in, size_t len, int level, uint8_t **out, size_t *out_len, gmd_err *err);
 /* The fastest: ISA-L's level 2 (src/lib/io/gzip_fast.c), output about 5% larger than libdeflate's level 1. */
 int gmd_gzip_fast(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len, gmd_err *err);
+/* The same in pieces, compressed as they come (on a second thread when
+ * `threaded`). put() hands over a malloc'd piece of n bytes with capacity
+ * *cap and returns a buffer to fill next (its capacity in *cap); finish()
+ * adds the last bytes (still the caller's) and frees the stream. */
+typedef struct gmd_gzip_stream gmd_gzip_stream;
+gmd_gzip_stream *gmd_gzip_stream_new(bool threaded);
+uint8_t *gmd_gzip_stream_put(gmd_gzip_stream *z, uint8_t *piece, size_t n, size_t *cap);
+int gmd_gzip_stream_finish(gmd_gzip_stream *z, const uint8_t *last, size_t n, uint8_t **out, size_t *out_len,
+                           gmd_err *err);
 
 /* Fetch a URL into memory. HTTP errors, refused connections, timeouts and
  * oversize bodies become errors; `content_type` receives the response's type.

@@ -172,6 +172,9 @@ void gmd_profile_demangle(gmd_profile *p);
 
 /* Serialize as profile.proto (uncompressed); gzip it with gmd_gzip. */
 int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err);
+/* The same gzipped (ISA-L's fast level, gmd_gzip_fast), compressed piece by
+ * piece on a second thread while the rest is serialized. */
+int gmd_pprof_proto_write_gzip(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err);
 
 /* Index of the sample type called `name` ("inuse_space", ...), or of the
  * profile's default when name is NULL or "" (the proto's default_sample_type,

@@ -1,4 +1,5 @@
-/* profile.proto writer: the model back to the wire format (uncompressed).
+/* profile.proto writer: the model back to the wire format, uncompressed
+ * or gzipped as it is written (the pieces compressed on a second thread).
  *
  * Ids are renumbered 1..n from array positions, repeated numbers are packed,
  * and a fresh string table (index 0 = "") is built as strings are met and
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gmd/hashmap.h"
+#include "gmd/input.h"
 #include "gmd/profile.h"
 #include "gmd/xalloc.h"
 
@@ -74,7 +76,19 @@ typedef struct writer {
     buf strtab;              /* the string_table fields, appended as strings are met */
     gmd_u64map str_ix;       /* string pointer -> index */
     uint32_t nstrings;
+    gmd_gzip_stream *z;      /* when gzipping: takes the output in pieces */
 } writer;
+
+/* Pieces of about this size go to the compressor as the output grows. */
+#define PIECE ((size_t)1 << 20)
+
+static inline void flush_piece(writer *w, buf *o)
+{
+    if (w->z && o->n >= PIECE) {
+        o->p = gmd_gzip_stream_put(w->z, o->p, o->n, &o->cap);
+        o->n = 0;
+    }
+}
 
 static uint64_t str_index(writer *w, const char *s)
 {
@@ -100,17 +114,20 @@ static void put_value_type(writer *w, buf *out, unsigned field, const gmd_value_
     put_msg(out, field, tmp);
 }
 
-int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err)
+/* Serialize into *out, handing full pieces to z when there is one (*out
+ * then holds the last piece). */
+static void write_profile(const gmd_profile *p, gmd_gzip_stream *z, buf *out)
 {
-    (void)err;   /* cannot fail: the model is valid by construction */
     writer w;
     memset(&w, 0, sizeof w);
+    w.z = z;
+    buf o = {0};
     gmd_u64map_init(&w.str_ix);
     put_key(&w.strtab, 6, 2);   /* string 0: "" */
     put_varint(&w.strtab, 0);
     w.nstrings = 1;
 
-    buf o = {0}, tmp = {0}, sub = {0};
+    buf tmp = {0}, sub = {0};
     for (uint32_t i = 0; i < p->nsample_types; i++) put_value_type(&w, &o, 1, &p->sample_types[i], &tmp);
 
     for (uint32_t i = 0; i < p->nsamples; i++) {
@@ -143,6 +160,7 @@ int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, 
             put_msg(&tmp, 3, &sub);
         }
         put_msg(&o, 2, &tmp);
+        flush_piece(&w, &o);
     }
 
     for (uint32_t i = 0; i < p->nmappings; i++) {
@@ -176,6 +194,7 @@ int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, 
         }
         put_uint(&tmp, 5, l->is_folded);
         put_msg(&o, 4, &tmp);
+        flush_piece(&w, &o);
     }
 
     for (uint32_t i = 0; i < p->nfunctions; i++) {
@@ -187,6 +206,7 @@ int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, 
         put_str(&w, &tmp, 4, f->filename);
         put_uint(&tmp, 5, (uint64_t)f->start_line);
         put_msg(&o, 5, &tmp);
+        flush_piece(&w, &o);
     }
 
     put_str(&w, &o, 7, p->drop_frames);
@@ -210,7 +230,25 @@ int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, 
     free(sub.p);
     gmd_u64map_free(&w.str_ix);
     if (!o.p) buf_reserve(&o, 1);
+    *out = o;
+}
+
+int gmd_pprof_proto_write(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err)
+{
+    (void)err;   /* cannot fail: the model is valid by construction */
+    buf o;
+    write_profile(p, NULL, &o);
     *out = o.p;
     *out_len = o.n;
     return 0;
+}
+
+int gmd_pprof_proto_write_gzip(const gmd_profile *p, uint8_t **out, size_t *out_len, gmd_err *err)
+{
+    gmd_gzip_stream *z = gmd_gzip_stream_new(true);
+    buf o;
+    write_profile(p, z, &o);
+    int rc = gmd_gzip_stream_finish(z, o.p, o.n, out, out_len, err);
+    free(o.p);
+    return rc;
 }

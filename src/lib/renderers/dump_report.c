@@ -562,7 +562,7 @@ static where group_frame(const gmd_objgraph *g, const gmd_dump_group *gi, const 
 static void print_group(FILE *out, const gmd_objgraph *g, const gmd_dump_group *gi, const gmd_dump_report_opts *o)
 {
     char a[32];
-    fprintf(out, "%s goroutines %s %s", commas(gi->count, a, sizeof a), gi->waiting ? "blocked in" : "", gi->state);
+    fprintf(out, "%s goroutines %s%s", commas(gi->count, a, sizeof a), gi->waiting ? "blocked in " : "", gi->state);
     if (gi->frame) {
         fprintf(out, " at ");
         print_where(out, group_frame(g, gi, o));
