@@ -141,6 +141,7 @@ typedef struct loaded {
     gmd_hd_file file;
     gmd_elfsyms *syms;
     gmd_gobin *bin;             /* the same binary's DWARF (types), NULL when it has none */
+    gmd_gobin *pcbin;           /* the binary without DWARF: its pclntab still gives file:line */
     gmd_gotypes *types;         /* its types, kept for show */
     uint64_t bias;              /* dump address - link-time address */
     gmd_objgraph *g;
@@ -166,6 +167,7 @@ static void unload(loaded *l)
     gmd_objgraph_free(l->g);
     gmd_gotypes_free(l->types);
     gmd_gobin_close(l->bin);
+    gmd_gobin_close(l->pcbin);
     gmd_elfsyms_close(l->syms);
     gmd_hd_file_close(&l->file);
     memset(l, 0, sizeof *l);
@@ -187,13 +189,14 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         gmd_err_clear(&derr);
         l->bin = gmd_gobin_open(o->binary, &derr);
         if (l->bin && !gmd_gobin_has_dwarf(l->bin)) {
-            gmd_gobin_close(l->bin);
+            l->pcbin = l->bin;
             l->bin = NULL;
         }
     }
     if (gmd_hd_file_open(&l->file, path, &err) < 0) {
         gmd_err_set_source(&err, path);
         gmd_gobin_close(l->bin);
+        gmd_gobin_close(l->pcbin);
         gmd_elfsyms_close(l->syms);
         return cli_error(&err);
     }
@@ -219,6 +222,8 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         }
         gmd_err_clear(&err);
     }
+    uint64_t pa, pn;
+    if (l->g && l->pcbin && gmd_gobin_section(l->pcbin, ".data", &pa, &pn)) l->bias = l->g->data_addr - pa;
     if (!l->g || gmd_objgraph_dominators_join(dom, &err) < 0) {
         gmd_err_set_source(&err, path);
         unload(l);
@@ -234,7 +239,8 @@ static bool cb_pcline(void *ctx, uint64_t pc, bool ret, const char **func, const
 {
     const loaded *l = ctx;
     gmd_goframe fr[8];
-    if (!l->bin || gmd_gobin_frames(l->bin, pc - l->bias, ret, fr, 8) <= 0) return false;
+    const gmd_gobin *b = l->bin ? l->bin : l->pcbin;
+    if (!b || gmd_gobin_frames(b, pc - l->bias, ret, fr, 8) <= 0) return false;
     *func = fr[0].function;
     *file = fr[0].file;
     *line = fr[0].line > 0 ? (uint64_t)fr[0].line : 0;
@@ -250,7 +256,7 @@ static gmd_dump_report_opts report_opts(const dump_opts *o, const char *source, 
 static gmd_dump_report_opts report_opts_for(const dump_opts *o, const char *source, int default_rows, loaded *l)
 {
     gmd_dump_report_opts r = report_opts(o, source, default_rows);
-    if (l->bin) {
+    if (l->bin || l->pcbin) {
         r.pcline = cb_pcline;
         r.pcline_ctx = l;
     }

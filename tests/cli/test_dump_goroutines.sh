@@ -51,6 +51,12 @@ STK=$(echo "$GG" | sed 's/.*"stack_bytes":\([0-9]*\).*/\1/')
 assert_eq "$(grep -o '"goroutine_group":{' "$T/out" | wc -l)" 1 "group suspects"
 assert_out_contains '"root":{"kind":"global","name":"main.cache"'
 
+# a binary without DWARF still has its pclntab: the same names and lines
+"$GO" build -ldflags=-w -o "$D/goleak-nodwarf" "$SRC" || fail "cannot build without DWARF"
+run "$GMD" dump suspects --binary "$D/goleak-nodwarf" "$H"
+assert_rc 0
+assert_out_contains "Suspect 1: 3,000 goroutines blocked in chan send at main.sender (main.go:$SEND), created at main.spawn (main.go:$GOLINE), retain"
+
 # without the binary: the dump's own function names, no lines
 run "$GMD" dump suspects "$H"
 assert_rc 0
