@@ -30,10 +30,11 @@ uint32_t gmd_builder_sample(gmd_builder *b, const uint32_t *locations, uint32_t 
  * hash is computed once; and the two reads that find it are started ahead
  * of use: prefetch_slot some samples ahead, prefetch_sample (after its
  * slot has arrived) fewer, then merge_sample. Random reads were most of a
- * merge's time otherwise. reserve() sizes the sample index for n samples. */
+ * merge's time otherwise. reserve() makes room for n samples of nlocations
+ * locations in all. */
 uint32_t gmd_builder_label_set(gmd_builder *b, const gmd_label *labels, uint32_t nlabels);
 uint64_t gmd_builder_sample_hash(const uint32_t *locations, uint32_t nlocations, uint32_t label_set);
-void gmd_builder_reserve(gmd_builder *b, size_t nsamples);
+void gmd_builder_reserve(gmd_builder *b, size_t nsamples, size_t nlocations);
 void gmd_builder_prefetch_slot(gmd_builder *b, uint64_t h);
 void gmd_builder_prefetch_sample(gmd_builder *b, uint64_t h);
 uint32_t gmd_builder_merge_sample(gmd_builder *b, uint64_t h, const uint32_t *locations, uint32_t nlocations,

@@ -200,9 +200,25 @@ static void sindex_grow(gmd_builder *b, size_t want)
     b->scap = ncap;
 }
 
-void gmd_builder_reserve(gmd_builder *b, size_t nsamples)
+void gmd_builder_reserve(gmd_builder *b, size_t nsamples, size_t nlocations)
 {
     if (nsamples > b->scount) sindex_grow(b, nsamples);
+    /* The first input of a merge gives most samples: room for them and an
+     * eighth more, so the record pool is not grown (copied, when it lives
+     * in the heap) while they go in. */
+    if (b->nsamples == 0) {
+        size_t words = nsamples * (1 + (size_t)b->p->nsample_types) + (nlocations + nsamples) / 2;
+        words += words / 8;
+        if (words > b->caprec) {
+            b->rec = gmd_xrealloc(b->rec, words * sizeof *b->rec);
+            b->caprec = words;
+        }
+        size_t n = nsamples + nsamples / 8;
+        if (n > b->capsamples) {
+            b->soff = gmd_xrealloc(b->soff, n * sizeof *b->soff);
+            b->capsamples = n;
+        }
+    }
 }
 
 void gmd_builder_prefetch_slot(gmd_builder *b, uint64_t h)

@@ -96,7 +96,9 @@ static void merge_samples(gmd_builder *b, const gmd_profile *p, const uint32_t *
     memset(ring, 0, sizeof ring);
     setmap *sm = gmd_xcalloc(1, sizeof *sm);
     size_t ns = p->nsamples;
-    gmd_builder_reserve(b, ns);
+    size_t nlocs = 0;
+    for (size_t s = 0; s < ns; s++) nlocs += p->samples[s].nlocations;
+    gmd_builder_reserve(b, ns, nlocs);
     for (size_t s = 0; s < ns + 2 * AHEAD; s++) {
         if (s < ns) {
             const gmd_sample *in = &p->samples[s];
