@@ -22,14 +22,15 @@
 
 #define STRDATA (UINT32_MAX - 1)   /* obj_type value for the bytes of strings, before naming */
 #define MAX_STATIC_DEPTH 4          /* static blocks pointing at static blocks */
+#define HAS_HEADER 1                /* the object starts with a malloc header word */
+#define FROM_HEADER 2               /* and that header gave its type */
 
 typedef struct prop {
     gmd_objgraph *g;
     gmd_gotypes *t;
     uint64_t bias;
     uint32_t *type;          /* [nobjects] id * 2 + array flag; GMD_NO_NODE; STRDATA */
-    uint8_t *from_header;    /* [nobjects] 1 when the malloc header gave the type */
-    uint8_t *has_header;     /* [nobjects] 1 when the object starts with a malloc header word */
+    uint8_t *hdr;            /* [nobjects] HAS_HEADER, FROM_HEADER (one array: a cache miss less per pointer) */
     uint32_t *work;
     uint32_t nwork, capwork;
     gmd_u64map itab;         /* itab address -> index into g->itabs */
@@ -80,7 +81,7 @@ static uint64_t type_size(prop *p, uint32_t id)
 }
 
 /* The offset of an object's value: past the malloc header word when it has one. */
-static uint64_t value_off(const prop *p, uint32_t o) { return p->has_header[o] ? p->g->ptr_size : 0; }
+static uint64_t value_off(const prop *p, uint32_t o) { return p->hdr[o] & HAS_HEADER ? p->g->ptr_size : 0; }
 
 /* Whether a value of the type holds anything to follow (else its objects are not read again). */
 static bool follows_any(const prop *p, uint32_t id)
@@ -100,8 +101,9 @@ static void push(prop *p, uint32_t o)
 /* Object o holds a `id` (or an array of them) at its value offset. */
 static void propose(prop *p, uint32_t o, uint32_t id)
 {
+    if (p->hdr[o] & FROM_HEADER) return;
     uint64_t size = type_size(p, id), room = p->g->obj_size[o] - value_off(p, o);
-    if (!size || size > room || p->from_header[o]) return;
+    if (!size || size > room) return;
     uint32_t cur = p->type[o];
     uint32_t key = id * 2 + (room >= 2 * size && gmd_gotypes_get(p->t, id)->special != GMD_GT_CLOSURE);
     if (cur == key) return;
@@ -126,12 +128,18 @@ static void in_static(prop *p, uint64_t a, uint32_t id, int depth)
 static void points_to(prop *p, uint64_t a, uint32_t id, bool array, int depth)
 {
     if (!a || id == GMD_GT_NONE) return;
-    uint32_t n = gmd_objgraph_find(p->g, a);
+    bool at_start;
+    uint32_t n = gmd_objgraph_find_start(p->g, a, &at_start);
     if (n == GMD_NO_NODE) {
         in_static(p, a, id, depth);
         return;
     }
     uint32_t o = gmd_node_object(p->g, n);
+    /* Most pointers hold an object's address: settled without obj_addr. */
+    if (at_start || (!array && !(p->hdr[o] & HAS_HEADER))) {
+        if (at_start && !(p->hdr[o] & HAS_HEADER)) propose(p, o, id);
+        return;
+    }
     uint64_t start = p->g->obj_addr[o] + value_off(p, o);
     if (a == start) {
         propose(p, o, id);
@@ -146,7 +154,7 @@ static void string_bytes(prop *p, uint64_t a)
     uint32_t n = a ? gmd_objgraph_find(p->g, a) : GMD_NO_NODE;
     if (n == GMD_NO_NODE) return;
     uint32_t o = gmd_node_object(p->g, n);
-    if (p->type[o] == GMD_NO_NODE && !p->from_header[o]) p->type[o] = STRDATA;   /* nothing to walk in bytes */
+    if (p->type[o] == GMD_NO_NODE && !(p->hdr[o] & FROM_HEADER)) p->type[o] = STRDATA;   /* nothing to walk in bytes */
 }
 
 /* The dynamic type of an interface: its type word, or its itab's type. */
@@ -392,8 +400,7 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
     uint32_t n = g->nobjects;
     p.type = gmd_xmalloc(((size_t)n + 1) * sizeof *p.type);
     memset(p.type, 0xff, (size_t)n * sizeof *p.type);
-    p.from_header = gmd_xcalloc((size_t)n + 1, 1);
-    p.has_header = gmd_xcalloc((size_t)n + 1, 1);
+    p.hdr = gmd_xcalloc((size_t)n + 1, 1);
     gmd_u64map_init(&p.itab);
     for (uint32_t i = 0; i < g->nitabs; i++) gmd_u64map_put(&p.itab, g->itabs[2 * i], i);
     gmd_hd_record rec;
@@ -406,12 +413,12 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
         if (g->obj_size[o] > g->ptr_size * 8 * g->ptr_size) maybe_drop(&p, g->obj_rec[o]);   /* header sizes are read */
         uint64_t ta = gmd_object_type_addr(g, o);
         if (!ta) continue;
-        p.has_header[o] = 1;
+        p.hdr[o] = HAS_HEADER;
         uint32_t id = gmd_gotypes_by_rtype(t, ta - bias);
         uint64_t size = type_size(&p, id);
         if (id == GMD_GT_NONE || !size) continue;
         p.type[o] = id * 2 + (g->obj_size[o] - g->ptr_size >= 2 * size);
-        p.from_header[o] = 1;
+        p.hdr[o] |= FROM_HEADER;
         if (follows_any(&p, id)) push(&p, o);
     }
     /* Globals with DWARF types, in data and bss. */
@@ -464,8 +471,7 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
     g->type_names[2 * nt] = "string data";
     free(g->obj_type);
     g->obj_type = p.type;
-    free(p.from_header);
-    free(p.has_header);
+    free(p.hdr);
     free(p.work);
     free(p.live[0].off);
     free(p.live[1].off);

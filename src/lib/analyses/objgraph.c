@@ -317,6 +317,22 @@ uint32_t gmd_objgraph_find(const gmd_objgraph *g, uint64_t addr)
     return i == UINT32_MAX ? GMD_NO_NODE : g->nroots + i;
 }
 
+uint32_t gmd_objgraph_find_start(const gmd_objgraph *g, uint64_t addr, bool *at_start)
+{
+    *at_start = false;
+    if (!g->blocks) {
+        uint32_t n = gmd_objgraph_find(g, addr);
+        *at_start = n != GMD_NO_NODE && g->obj_addr[n - g->nroots] == addr;
+        return n;
+    }
+    if (!g->nobjects) return GMD_NO_NODE;
+    uint32_t i = word_find(g, addr);
+    if (i == UINT32_MAX) return GMD_NO_NODE;
+    uint64_t w = (addr - g->obj_addr[0]) >> 3;
+    *at_start = !(addr & 7) && (g->blocks[w >> 6].starts >> (w & 63) & 1);   /* objects start on words */
+    return g->nroots + i;
+}
+
 /* Object index containing a, or UINT32_MAX. */
 static uint32_t resolve_obj(const builder *b, uint64_t a)
 {
