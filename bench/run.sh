@@ -5,11 +5,13 @@
 #
 #   bench/run.sh [RUNS]          RUNS timed runs of each command (default 5)
 #   VERBS="top traces" bench/run.sh   only these verbs (default: all; "text"
-#                                is the debug=1 text form of top)
+#                                is top on the text forms: heap, goroutine,
+#                                block, mutex debug=1, goroutine dumps)
 #
 # Env: GO (go binary), BUILD (gmd Release build dir, default build-bench),
 #      WALKS (samples in the proto profile, default 300000),
-#      TEXT_WALKS (samples in the debug=1 text profile, default 30000).
+#      TEXT_WALKS (samples in the debug=1 text profile, default 30000),
+#      TEXT_GOROUTINES (goroutines of the goroutine/block/mutex texts, default 100000).
 set -euo pipefail
 runs=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +20,7 @@ build=${BUILD:-$root/build-bench}
 out=$root/bench/out
 walks=${WALKS:-300000}
 text_walks=${TEXT_WALKS:-30000}
+text_goroutines=${TEXT_GOROUTINES:-100000}
 [ -x /usr/bin/time ] || { echo "bench: needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 
 echo "== building gmd (Release) in $build"
@@ -80,6 +83,8 @@ verb() {
   local gT gC gB gM pT pC pB pM
   gT=$(median "${gt[@]}"); gC=$(median "${gc[@]}"); gB=$(least "${gc[@]}"); gM=$(median "${gm[@]}")
   pT=$(median "${pt[@]}"); pC=$(median "${pc[@]}"); pB=$(least "${pc[@]}"); pM=$(median "${pm[@]}")
+  # GNU time counts CPU in 10 ms steps: a gmd run under that reads 0; count it as 5 ms.
+  gC=$(calc "$gC < 0.005 ? 0.005 : $gC"); gB=$(calc "$gB < 0.005 ? 0.005 : $gB")
   printf '  %-8s gmd   wall %6.3f s  cpu %6.2f s (best %5.2f)  RSS %6.1f MiB\n' "$name" "$gT" "$gC" "$gB" "$(calc "$gM / 1024")"
   printf '  %-8s pprof wall %6.3f s  cpu %6.2f s (best %5.2f)  RSS %6.1f MiB\n' "" "$pT" "$pC" "$pB" "$(calc "$pM / 1024")"
   printf '  %-8s => %.1fx faster (wall), %.1fx less CPU (median), %.1fx (best), %.1fx less memory\n' "" \
@@ -114,9 +119,42 @@ want dot && verb dot -- "$gmd" pprof dot "$h" -- "$GO" tool pprof -dot "$h"
 want flame && verb flame -- "$gmd" pprof flame -o "$out/.flame.svg" "$h" -- "$GO" tool pprof -svg -output "$out/.pprof.svg" "$h"
 want convert && verb convert -- "$gmd" pprof convert -o "$out/.merged.pb.gz" "${four[@]}" -- \
   "$GO" tool pprof -proto -output "$out/.pprof-merged.pb.gz" "${four[@]}"
+# alone NAME FILE -- GMD_CMD...: the readers pprof has none for (a goroutine
+# dump): median wall and CPU of RUNS * GMD_EACH runs, peak RSS, MB/s.
+alone() {
+  local name=$1 file=$2; shift 3
+  "$@" >/dev/null 2>&1 || { echo "bench: '$*' failed:" >&2; "$@" 2>&1 >/dev/null | head -5 >&2; exit 1; }
+  local gt=() gc=() gm=() i mb T C M
+  for ((i = 0; i < runs * gmd_each; i++)); do R_T=gt R_C=gc R_M=gm run1 "$@"; done
+  T=$(median "${gt[@]}"); C=$(median "${gc[@]}"); M=$(median "${gm[@]}")
+  mb=$(calc "$(wc -c <"$file") / 1e6")
+  printf '  %-8s gmd   wall %6.3f s  cpu %6.2f s  RSS %6.1f MiB  (%.0f MB: %.0f MB/s wall, %.0f MB/s CPU)\n' \
+    "$name" "$T" "$C" "$(calc "$M / 1024")" "$mb" "$(calc "$mb / $T")" "$(calc "$mb / $C")"
+  printf '| %s | %.3f s, %.2f s CPU, %.0f MB | (pprof cannot read it) | %.0f MB at %.0f MB/s wall, %.0f MB/s CPU |\n' \
+    "$name" "$T" "$C" "$(calc "$M * 1.024 / 1000")" "$mb" "$(calc "$mb / $T")" "$(calc "$mb / $C")" >>"$out/table.md"
+}
+
 if want text && "$gmd" pprof top "$out/heap-debug1.txt" >/dev/null 2>&1; then
   echo "== debug=1 text: $out/heap-debug1.txt ($(wc -c <"$out/heap-debug1.txt") bytes)"
   verb "top (text)" -- "$gmd" pprof top "$out/heap-debug1.txt" -- "$GO" tool pprof -top "$out/heap-debug1.txt"
+  # The other text forms, from bench/text: TEXT_GOROUTINES goroutines on
+  # 5000 call paths; goroutine, block and mutex debug=1 against pprof, the
+  # debug=2 dump (cut at 64 MiB by the runtime) and an uncut SIGQUIT dump alone.
+  td=$out/text
+  if [ ! -s "$td/goroutine-sigquit.txt" ] || [ ! -s "$td/mutex-debug1.txt" ]; then
+    echo "== generating the text profiles of $text_goroutines goroutines into $td (once; a minute or more)"
+    mkdir -p "$td"
+    (cd "$root/bench/text" && GOFLAGS=-mod=mod "$GO" build -o "$out/textprog" .)
+    (cd "$td" && GOTRACEBACK=all "$out/textprog" . "$text_goroutines" 5000 quit 2>goroutine-sigquit.txt) || true
+  fi
+  for k in goroutine block mutex; do
+    echo "== $td/$k-debug1.txt ($(wc -c <"$td/$k-debug1.txt") bytes)"
+    verb "$k (text)" -- "$gmd" pprof top "$td/$k-debug1.txt" -- "$GO" tool pprof -top "$td/$k-debug1.txt"
+  done
+  for k in debug2 sigquit; do
+    echo "== $td/goroutine-$k.txt ($(wc -c <"$td/goroutine-$k.txt") bytes, $(grep -c '^goroutine ' "$td/goroutine-$k.txt") goroutines)"
+    alone "goroutine $k" "$td/goroutine-$k.txt" -- "$gmd" pprof top "$td/goroutine-$k.txt"
+  done
 fi
 echo "== table rows (also in $out/table.md):"
 cat "$out/table.md"

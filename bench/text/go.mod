@@ -1,0 +1,3 @@
+module gmdtextbench
+
+go 1.22
