@@ -60,9 +60,7 @@ static void usage(FILE *out)
           "gctrace.log, proc.jsonl and index.jsonl (the time of each); 'gmd report DIR'\n"
           "analyses it again offline.\n"
           "\n"
-          "Exit status: 0 a verdict was given; 1 an error; 2 a usage error; 3 a leak with\n"
-          "--fail-on-leak; 4 a failed bundle write (a full disk) stopped collection early: the\n"
-          "verdict, from what was saved, says INCOMPLETE BUNDLE (3 and 1 win over 4).\n"
+          OBSERVE_EXIT_STATUS_HELP
           "\n"
           "Example:\n"
           "  gmd run --duration 1m -- ./server -config dev.yaml\n"

@@ -43,9 +43,7 @@ static void usage(FILE *out)
           "samples nor --duration or Ctrl-C (its requests are skipped while one hangs, and\n"
           "abandoned at the end). The bundle is laid out as for 'gmd run' (traces in trace/).\n"
           "\n"
-          "Exit status: 0 a verdict was given; 1 an error; 2 a usage error; 3 a leak with\n"
-          "--fail-on-leak; 4 a failed bundle write (a full disk) stopped collection early: the\n"
-          "verdict, from what was saved, says INCOMPLETE BUNDLE (3 and 1 win over 4).\n"
+          OBSERVE_EXIT_STATUS_HELP
           "\n"
           "Example:\n"
           "  gmd watch --pid $(pgrep myserver) --duration 10m\n"

@@ -38,5 +38,10 @@ int observe_report_ex(const char *dir, bool json, bool no_html, const char *html
  * with this, after the verdict; a leak with --fail-on-leak (3) and an error
  * (1) win over it. */
 #define CLI_INCOMPLETE 4
+/* The exit statuses, for run's and watch's --help. */
+#define OBSERVE_EXIT_STATUS_HELP                                                              \
+    "Exit status: 0 a verdict was given; 1 an error; 2 a usage error; 3 a leak with\n"        \
+    "--fail-on-leak; 4 a failed bundle write (a full disk) stopped collection early: the\n"  \
+    "verdict, from what was saved, says INCOMPLETE BUNDLE (3 and 1 win over 4).\n"
 
 #endif

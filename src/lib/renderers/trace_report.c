@@ -61,6 +61,14 @@ static void json_meta(gmd_json *j, const gmd_trace_analysis *a, const gmd_trace_
     else gmd_json_null(j);
 }
 
+/* Every view's JSON object starts the same: the trace's description. */
+static void json_open(gmd_json *j, FILE *out, const gmd_trace_analysis *a, const gmd_trace_report_opts *o)
+{
+    gmd_json_init(j, out, false);
+    gmd_json_object_begin(j);
+    json_meta(j, a, o);
+}
+
 static void text_meta(FILE *out, const gmd_trace_analysis *a, const gmd_trace_report_opts *o)
 {
     char b[32];
@@ -83,9 +91,7 @@ void gmd_trace_report_goroutines(FILE *out, const gmd_trace_analysis *a, const g
     double d = secs(a);
     if (o->json) {
         gmd_json j;
-        gmd_json_init(&j, out, false);
-        gmd_json_object_begin(&j);
-        json_meta(&j, a, o);
+        json_open(&j, out, a, o);
         gmd_json_key(&j, "goroutines");
         gmd_json_object_begin(&j);
         gmd_json_key(&j, "at_start"); gmd_json_uint(&j, a->goroutines_at_start);
@@ -249,9 +255,7 @@ void gmd_trace_report_blocking(FILE *out, const gmd_trace_analysis *a, const gmd
     uint32_t nst = block_totals(a->still, a->nstill, st, 256);
     if (o->json) {
         gmd_json j;
-        gmd_json_init(&j, out, false);
-        gmd_json_object_begin(&j);
-        json_meta(&j, a, o);
+        json_open(&j, out, a, o);
         gmd_json_key(&j, "totals");
         gmd_json_array_begin(&j);
         for (uint32_t i = 0; i < nt; i++) {
@@ -330,9 +334,7 @@ void gmd_trace_report_gc(FILE *out, const gmd_trace_analysis *a, const gmd_trace
         if (a->heap_goal.have[i]) last_goal = a->heap_goal.v[i];
     if (o->json) {
         gmd_json j;
-        gmd_json_init(&j, out, false);
-        gmd_json_object_begin(&j);
-        json_meta(&j, a, o);
+        json_open(&j, out, a, o);
         gmd_json_key(&j, "gc_cycles"); gmd_json_uint(&j, a->ngcs);
         gmd_json_key(&j, "gc_running_at_start"); gmd_json_bool(&j, a->gc_active_at_start > 0);
         gmd_json_key(&j, "stw_pauses"); gmd_json_uint(&j, a->nstws);
@@ -424,9 +426,7 @@ void gmd_trace_report_summary(FILE *out, const gmd_trace_analysis *a, const gmd_
     uint32_t nst = block_totals(a->still, a->nstill, st, 256);
     if (o->json) {
         gmd_json j;
-        gmd_json_init(&j, out, false);
-        gmd_json_object_begin(&j);
-        json_meta(&j, a, o);
+        json_open(&j, out, a, o);
         gmd_json_key(&j, "bytes"); gmd_json_uint(&j, a->bytes);
         gmd_json_key(&j, "goroutines");
         gmd_json_object_begin(&j);
