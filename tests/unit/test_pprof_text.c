@@ -235,6 +235,41 @@ static void test_heap_errors(void **state)
 
 /* ---- goroutine debug=1 ---- */
 
+/* A recursive call through one call site repeats its address: each
+ * repetition gets its own frame lines (the runtime prints them in turn), and
+ * an address seen again with other frame lines is not taken for the first. */
+static void test_heap_recursion_and_reuse(void **state)
+{
+    (void)state;
+    const char *t =
+        "heap profile: 2: 128 [2: 128] @ heap/1\n"
+        "1: 64 [1: 64] @ 0x11 0x21 0x21 0x21 0x31\n"
+        "#\t0x10\tmain.leaf+0x1\t/a.go:3\n"
+        "#\t0x20\tmain.rec+0x2\t/a.go:5\n"
+        "#\t0x20\tmain.rec+0x2\t/a.go:5\n"
+        "#\t0x20\tmain.rec+0x2\t/a.go:5\n"
+        "#\t0x30\tmain.main+0x3\t/a.go:9\n"
+        "\n"
+        "1: 64 [1: 64] @ 0x11 0x31\n"
+        "#\t0x10\tmain.leaf+0x1\t/a.go:4\n"
+        "#\t0x30\tmain.main+0x3\t/a.go:9\n";
+    gmd_profile *p = parse_ok(gmd_pprof_heap_text_parse, t);
+    assert_int_equal(p->nsamples, 2);
+    assert_int_equal(p->samples[0].nlocations, 5);
+    for (uint32_t i = 1; i <= 3; i++) {
+        assert_int_equal(loc(p, 0, i)->nlines, 1);
+        assert_string_equal(fname(p, loc(p, 0, i), 0), "main.rec");
+        assert_int_equal(p->samples[0].locations[i], p->samples[0].locations[1]);
+    }
+    assert_string_equal(fname(p, loc(p, 0, 4), 0), "main.main");
+    /* 0x11 again, but at line 4: a location of its own; 0x31 is shared. */
+    assert_int_not_equal(p->samples[1].locations[0], p->samples[0].locations[0]);
+    assert_int_equal(loc(p, 1, 0)->lines[0].line, 4);
+    assert_int_equal(loc(p, 0, 0)->lines[0].line, 3);
+    assert_int_equal(p->samples[1].locations[1], p->samples[0].locations[4]);
+    gmd_profile_free(p);
+}
+
 static const char g1_text[] =
     "goroutine profile: total 57\n"
     "50 @ 0x47dc0e 0x4158ee 0x4dc235 0x484121\n"
@@ -755,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_heap_basic),
         cmocka_unit_test(test_heap_crlf_and_variants),
         cmocka_unit_test(test_heap_errors),
+        cmocka_unit_test(test_heap_recursion_and_reuse),
         cmocka_unit_test(test_goroutine1),
         cmocka_unit_test(test_goroutine1_errors),
         cmocka_unit_test(test_goroutine2),

@@ -310,13 +310,22 @@ int text_build_locations(text_stacks *ts, gmd_builder *b, gmd_profile *p, const 
         ts->locs = gmd_xrealloc(ts->locs, ts->capout * sizeof *ts->locs);
         ts->named = gmd_xrealloc(ts->named, ts->capout * sizeof *ts->named);
     }
-    size_t j = 0;
+    size_t j = 0, per = 0;
     for (size_t i = 0; i < naddrs; i++) {
         uint64_t pc = addrs[i] - 1;   /* return address -> inside the call, as pprof does */
         /* A 0x0 padding address (threadcreate) has a "#\t0x0" line, not 0x0 - 1. */
         uint64_t shown = addrs[i] ? pc : 0;
         size_t j0 = j;
-        while (j < nframes && frames[j].addr == shown) j++;
+        if (i == 0 || addrs[i - 1] != addrs[i]) {
+            /* A run of one address (recursion through one call site) has the
+             * frame lines of each in turn: share them out evenly, or give
+             * all to the first when they do not divide. */
+            size_t r = 1, k = j;
+            while (i + r < naddrs && addrs[i + r] == addrs[i]) r++;
+            while (k < nframes && frames[k].addr == shown) k++;
+            per = (k - j) % r == 0 ? (k - j) / r : k - j;
+        }
+        for (size_t t = 0; t < per && j < nframes && frames[j].addr == shown; t++) j++;
         const char *text = j > j0 ? frames[j0].s : NULL;
         size_t text_n = j > j0 ? (size_t)(frames[j - 1].s + frames[j - 1].n - text) : 0;
         if (2 * (ts->count + 1) > ts->cap) loc_table_grow(ts);
@@ -475,19 +484,8 @@ static int flush_record(heap_state *st, gmd_err *err)
     if (lead == st->naddrs) {
         lead = 0;
     } else {
-        /* Likewise the root: runtime.goexit is never shown. The frames of a
-         * run of one repeated address (recursion) count for its last one
-         * here, its first one above. */
-        while (end > lead + 1) {
-            size_t i = end - 1, first = i;
-            if (i + 1 < st->naddrs && st->addrs[i + 1] == st->addrs[i]) {   /* its run had no named frame */
-                end--;
-                continue;
-            }
-            while (first > 0 && st->addrs[first - 1] == st->addrs[i]) first--;
-            if (ts->named[first]) break;
-            end--;
-        }
+        /* Likewise the root: runtime.goexit is never shown. */
+        while (end > lead + 1 && !ts->named[end - 1]) end--;
     }
     gmd_label lab = {st->bytes_key, "", st->blocksize, ""};
     gmd_builder_sample(st->b, st->naddrs ? ts->locs + lead : NULL, (uint32_t)(end - lead), st->values, &lab, 1, false);
