@@ -86,9 +86,41 @@ typedef struct gmd_dump_suspect {
      * elements queued, the array's dominator-tree children. */
     const char *container;
     uint64_t entries;
+    /* A type suspect (by_type): no root retains the objects of one type,
+     * but together they retain at least the threshold -- connections held
+     * by a reader goroutine, a writer goroutine and a map at once. root and
+     * point are then its largest object shared by several roots. */
+    bool by_type;
+    const char *type;
+    uint64_t type_key;
+    uint64_t type_objects, type_retained;      /* reachable objects; retained by the set, as histogram --by type */
+    uint64_t shared_objects, shared_retained;  /* those the super-root dominates (shared by several roots) */
+    struct gmd_dump_holder *holders;           /* by objects referenced, descending */
+    uint32_t nholders;
+    uint32_t more_holders;                     /* holders left out past GMD_DUMP_MAX_HOLDERS */
 } gmd_dump_suspect;
-/* Roots or shared objects retaining at least `threshold` (0..1) of the reachable heap. */
+
+/* Who references the objects of a type suspect, from outside them: the
+ * root above the referrer in the dominator tree (a global, a goroutine
+ * group, a goroutine, or a shared object -- these merged by type) and the
+ * nearest map or channel (else slice backing array) between that root and
+ * the objects. References from inside an object of the type do not count. */
+#define GMD_DUMP_MAX_HOLDERS 16
+typedef struct gmd_dump_holder {
+    uint32_t top;           /* child of the super-root: a root node or a shared object (an example) */
+    uint32_t container;     /* an example container node, GMD_NO_NODE when none */
+    const char *container_kind;   /* "map", "chan", "slice" or NULL */
+    uint32_t containers;    /* distinct containers merged in this holder (same type, same top) */
+    uint64_t entries;       /* their entries, summed */
+    uint32_t tops;          /* distinct shared objects merged (by type) when top is a shared object, else 1 */
+    uint64_t objects;       /* distinct objects of the type it references */
+} gmd_dump_holder;
+
+/* Roots or shared objects retaining at least `threshold` (0..1) of the
+ * reachable heap, and types whose shared objects together do; ranked by
+ * retained bytes. Free with gmd_dump_suspects_free. */
 uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out);
+void gmd_dump_suspects_free(gmd_dump_suspect *s, uint32_t n);
 
 typedef struct gmd_dump_hist_row {
     uint64_t key;           /* slot size, or gmd_object_type_key (0 = unknown type) */

@@ -299,7 +299,7 @@ static void test_goroutine_group(void **state)
     uint32_t ns = gmd_dump_suspects(g, 0.5, &sus);
     assert_int_equal(ns, 1);
     assert_int_equal(sus[0].root, grp);
-    free(sus);
+    gmd_dump_suspects_free(sus, ns);
     gmd_objgraph_free(g);
     free(w.b);
     w.b = NULL;

@@ -345,6 +345,268 @@ static void find_container(const gmd_objgraph *g, gmd_dump_suspect *s)
     }
 }
 
+/* ------------------------------------------------------ type suspects */
+
+#define MAX_TYPE_SUSPECTS 8
+
+/* What is above a referrer in the dominator tree: the child of the
+ * super-root it hangs from, the nearest map or channel and slice backing
+ * array on the way, and which candidate types' objects lie on it. */
+typedef struct climb {
+    uint32_t top, map, slice;
+    uint8_t mask;
+} climb;
+
+typedef struct climber {
+    const gmd_objgraph *g;
+    const uint8_t *cand_of;     /* [nobjects] 1 + candidate index, 0 for none */
+    gmd_u64map memo;            /* node -> index into memo_v */
+    climb *memo_v;
+    uint32_t nmemo, capmemo;
+    uint32_t *stack, nstack, capstack;
+} climber;
+
+static climb climb_from(climber *c, uint32_t v)
+{
+    const gmd_objgraph *g = c->g;
+    climb r = {GMD_NO_NODE, GMD_NO_NODE, GMD_NO_NODE, 0};
+    c->nstack = 0;
+    /* Up to a node already known or to the top, then down again, so each
+     * node is climbed once whatever the depth (iterative: lists are deep). */
+    for (;;) {
+        uint32_t m = gmd_u64map_get(&c->memo, v);
+        if (m != UINT32_MAX) {
+            r = c->memo_v[m];
+            break;
+        }
+        GMD_VEC_PUSH(c->stack, c->nstack, c->capstack, v);
+        if (g->idom[v] == 0) {
+            r.top = v;
+            break;
+        }
+        v = g->idom[v];
+    }
+    while (c->nstack) {
+        uint32_t u = c->stack[--c->nstack];
+        if (gmd_node_is_object(g, u)) {
+            uint8_t k = c->cand_of[gmd_node_object(g, u)];
+            if (k) r.mask |= (uint8_t)(1u << (k - 1));
+            const char *kind = container_kind(g, u);
+            if (kind && (!strcmp(kind, "map") || !strcmp(kind, "chan"))) r.map = u;
+            else if (kind && !strcmp(kind, "slice")) r.slice = u;
+        }
+        GMD_VEC_PUSH(c->memo_v, c->nmemo, c->capmemo, r);
+        gmd_u64map_put(&c->memo, u, c->nmemo - 1);
+    }
+    return r;
+}
+
+typedef struct holder_rec {
+    uint32_t cand;
+    uint64_t top_key, container_key;
+    gmd_dump_holder h;
+} holder_rec;
+
+typedef struct ref_pair {
+    uint32_t holder, obj;
+} ref_pair;
+
+static int by_pair(const void *a, const void *b)
+{
+    const ref_pair *x = a, *y = b;
+    if (x->holder != y->holder) return x->holder < y->holder ? -1 : 1;
+    return (x->obj > y->obj) - (x->obj < y->obj);
+}
+
+static const holder_rec *sort_holders;
+static int by_holder_objects(const void *a, const void *b)
+{
+    const holder_rec *x = &sort_holders[*(const uint32_t *)a], *y = &sort_holders[*(const uint32_t *)b];
+    /* Roots and containers first: a bare shared object referring back to
+     * one (a subscription to its client) holds it less than they do. */
+    bool bx = x->h.container == GMD_NO_NODE && x->top_key >> 63, by = y->h.container == GMD_NO_NODE && y->top_key >> 63;
+    if (bx != by) return bx ? 1 : -1;
+    if (x->h.objects != y->h.objects) return x->h.objects < y->h.objects ? 1 : -1;
+    if (x->h.top != y->h.top) return x->h.top < y->h.top ? -1 : 1;
+    return (x->h.container > y->h.container) - (x->h.container < y->h.container);
+}
+
+static uint64_t container_entries(const gmd_objgraph *g, uint32_t node, const char *kind)
+{
+    uint64_t w = 0;
+    if (!strcmp(kind, "slice")) return g->dom_start[node + 1] - g->dom_start[node];
+    /* internal/runtime/maps.Map starts with used (uint64); runtime.hchan with qcount. */
+    return gmd_object_word(g, gmd_node_object(g, node), 0, &w) ? w : 0;
+}
+
+static bool map_insides(const char *t)
+{
+    t += strspn(t, "[]*");
+    return !strncmp(t, "table<", 6) || !strncmp(t, "map.group[", 10) || !strncmp(t, "bucket<", 7);
+}
+
+/* Types whose objects together retain at least `min` bytes while most of
+ * that is shared by several roots (the super-root dominates them): no root
+ * suspect names them. Each with the holders of its objects, counted from
+ * one pass over the edges. */
+static uint32_t type_suspects(const gmd_objgraph *g, uint64_t min, gmd_dump_suspect **out)
+{
+    *out = NULL;
+    if (!g->nobjects) return 0;
+    uint32_t nr = g->nroots;
+    /* Shared objects by type: the children of the super-root. */
+    gmd_u64map shared;
+    gmd_u64map_init(&shared);
+    struct sh { uint64_t key, objects, retained; uint32_t example; } *sh = NULL;
+    uint32_t nsh = 0, capsh = 0;
+    for (uint32_t k = g->dom_start[0]; k < g->dom_start[1]; k++) {
+        uint32_t c = g->dom_kids[k];
+        if (!gmd_node_is_object(g, c)) continue;
+        uint64_t key = gmd_object_type_key(g, gmd_node_object(g, c));
+        if (!key) continue;
+        uint32_t i = gmd_u64map_get(&shared, key);
+        if (i == UINT32_MAX) {
+            i = nsh;
+            gmd_u64map_put(&shared, key, i);
+            GMD_VEC_PUSH(sh, nsh, capsh, ((struct sh){key, 0, 0, c}));
+        }
+        sh[i].objects++;
+        sh[i].retained += g->retained[c];
+        if (g->retained[c] > g->retained[sh[i].example]) sh[i].example = c;
+    }
+    gmd_dump_histogram_result h;
+    memset(&h, 0, sizeof h);
+    uint32_t ncand = 0;
+    gmd_dump_suspect cand[MAX_TYPE_SUSPECTS];
+    if (nsh) gmd_dump_histogram(g, true, &h);
+    /* The histogram is sorted by shallow bytes: keep the largest retained. */
+    for (uint32_t i = 0; i < h.n; i++) {
+        const gmd_dump_hist_row *r = &h.rows[i];
+        const char *name = gmd_type_key_name(g, r->key);
+        uint32_t si = gmd_u64map_get(&shared, r->key);
+        if (!name || si == UINT32_MAX || r->retained < min || map_insides(name)) continue;
+        if (sh[si].objects < 2 || sh[si].retained * 2 < r->retained) continue;
+        gmd_dump_suspect s;
+        memset(&s, 0, sizeof s);
+        s.by_type = true;
+        s.type = name;
+        s.type_key = r->key;
+        s.type_objects = r->reachable;
+        s.type_retained = r->retained;
+        s.shared_objects = sh[si].objects;
+        s.shared_retained = sh[si].retained;
+        s.root = s.point = sh[si].example;
+        uint32_t at = ncand < MAX_TYPE_SUSPECTS ? ncand++ : MAX_TYPE_SUSPECTS;
+        if (at == MAX_TYPE_SUSPECTS) {
+            if (cand[at - 1].type_retained >= s.type_retained) continue;
+            at--;
+        }
+        while (at && cand[at - 1].type_retained < s.type_retained) {   /* insertion, descending */
+            cand[at] = cand[at - 1];
+            at--;
+        }
+        cand[at] = s;
+    }
+    gmd_dump_histogram_free(&h);
+    gmd_u64map_free(&shared);
+    free(sh);
+    if (!ncand) return 0;
+
+    /* Membership, then the referrers of members: one pass over the edges. */
+    uint8_t *cand_of = gmd_xcalloc(g->nobjects, 1);
+    for (uint32_t o = 0; o < g->nobjects; o++) {
+        if (g->idom[nr + o] == GMD_NO_NODE) continue;
+        uint64_t key = gmd_object_type_key(g, o);
+        for (uint32_t k = 0; k < ncand; k++)
+            if (cand[k].type_key == key) cand_of[o] = (uint8_t)(k + 1);
+    }
+    climber c;
+    memset(&c, 0, sizeof c);
+    c.g = g;
+    c.cand_of = cand_of;
+    gmd_u64map_init(&c.memo);
+    holder_rec *hr = NULL;
+    uint32_t nh = 0, caph = 0;
+    gmd_u64map hmap, seen;
+    gmd_u64map_init(&hmap);
+    gmd_u64map_init(&seen);
+    ref_pair *pairs = NULL;
+    uint32_t np = 0, capp = 0;
+    for (uint32_t v = 1; v < g->nnodes; v++) {
+        if (g->idom[v] == GMD_NO_NODE || (v < nr && g->roots[v].kind == GMD_NODE_GROUP)) continue;
+        bool climbed = false;
+        climb r;
+        for (uint32_t e = g->out_start[v]; e < g->out_start[v + 1]; e++) {
+            uint32_t t = g->out[e];
+            if (t < nr || t == v || !cand_of[t - nr]) continue;
+            uint32_t k = cand_of[t - nr] - 1u;
+            if (!climbed) {
+                r = climb_from(&c, v);
+                climbed = true;
+            }
+            if (r.mask >> k & 1) continue;   /* from inside an object of the type */
+            uint32_t cont = r.map != GMD_NO_NODE ? r.map : r.slice;
+            const char *ckind = cont != GMD_NO_NODE ? container_kind(g, cont) : NULL;
+            /* Shared objects above merge by type; roots and containers by what they are. */
+            bool shared_top = gmd_node_is_object(g, r.top);
+            uint64_t top_key = shared_top ? (1ull << 63) | gmd_object_type_key(g, gmd_node_object(g, r.top)) : r.top;
+            uint64_t ckey = cont == GMD_NO_NODE ? 0 : gmd_object_type_key(g, gmd_node_object(g, cont));
+            if (cont != GMD_NO_NODE && !ckey) ckey = (1ull << 62) | cont;   /* untyped: itself */
+            uint64_t hash = gmd_mix64(top_key ^ gmd_mix64(ckey) * 3 ^ gmd_mix64(k + 1) * 5);
+            uint32_t idx;
+            for (;; hash++) {
+                idx = gmd_u64map_get(&hmap, hash);
+                if (idx == UINT32_MAX) {
+                    idx = nh;
+                    gmd_u64map_put(&hmap, hash, idx);
+                    holder_rec rec = {k, top_key, ckey, {r.top, cont, ckind, 0, 0, 0, 0}};
+                    GMD_VEC_PUSH(hr, nh, caph, rec);
+                    break;
+                }
+                if (hr[idx].cand == k && hr[idx].top_key == top_key && hr[idx].container_key == ckey) break;
+            }
+            /* Distinct containers and shared tops of the holder: counted once each. */
+            if (cont != GMD_NO_NODE && gmd_u64map_put(&seen, (uint64_t)idx << 32 | cont, 0)) {
+                hr[idx].h.containers++;
+                hr[idx].h.entries += container_entries(g, cont, ckind);
+            }
+            if (gmd_u64map_put(&seen, (1ull << 63) | (uint64_t)idx << 32 | r.top, 0)) hr[idx].h.tops++;
+            GMD_VEC_PUSH(pairs, np, capp, ((ref_pair){idx, t - nr}));
+        }
+    }
+    /* Distinct objects per holder. */
+    if (np) qsort(pairs, np, sizeof *pairs, by_pair);
+    for (uint32_t i = 0; i < np; i++)
+        if (!i || pairs[i].holder != pairs[i - 1].holder || pairs[i].obj != pairs[i - 1].obj) hr[pairs[i].holder].h.objects++;
+    uint32_t *order = gmd_xmalloc(((size_t)nh + 1) * sizeof *order);
+    for (uint32_t i = 0; i < nh; i++) order[i] = i;
+    sort_holders = hr;
+    if (nh > 1) qsort(order, nh, sizeof *order, by_holder_objects);
+    for (uint32_t k = 0; k < ncand; k++) {
+        gmd_dump_suspect *s = &cand[k];
+        s->holders = gmd_xmalloc(GMD_DUMP_MAX_HOLDERS * sizeof *s->holders);
+        for (uint32_t i = 0; i < nh; i++) {
+            const holder_rec *x = &hr[order[i]];
+            if (x->cand != k) continue;
+            if (s->nholders < GMD_DUMP_MAX_HOLDERS) s->holders[s->nholders++] = x->h;
+            else s->more_holders++;
+        }
+    }
+    free(order);
+    free(pairs);
+    gmd_u64map_free(&seen);
+    gmd_u64map_free(&hmap);
+    free(hr);
+    gmd_u64map_free(&c.memo);
+    free(c.memo_v);
+    free(c.stack);
+    free(cand_of);
+    gmd_dump_suspect *v = gmd_xmalloc(ncand * sizeof *v);
+    memcpy(v, cand, ncand * sizeof *v);
+    *out = v;
+    return ncand;
+}
+
 uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_suspect **out)
 {
     uint32_t n = 0, cap = 0;
@@ -392,8 +654,31 @@ uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_sus
         GMD_VEC_PUSH(v, n, cap, s);
     }
     free(cand);
+    /* Then types whose objects no root retains but together retain the
+     * threshold; merged with the roots by retained bytes (both lists are
+     * sorted, root suspects first on a tie). */
+    gmd_dump_suspect *t = NULL;
+    uint32_t nt = g->obj_type ? type_suspects(g, min, &t) : 0;
+    if (nt) {
+        gmd_dump_suspect *m = gmd_xmalloc((size_t)(n + nt) * sizeof *m);
+        uint32_t a = 0, b = 0, k = 0;
+        while (a < n || b < nt) {
+            if (b == nt || (a < n && g->retained[v[a].root] >= t[b].type_retained)) m[k++] = v[a++];
+            else m[k++] = t[b++];
+        }
+        free(v);
+        free(t);
+        v = m;
+        n += nt;
+    }
     *out = v;
     return n;
+}
+
+void gmd_dump_suspects_free(gmd_dump_suspect *s, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) free(s[i].holders);
+    free(s);
 }
 
 static int by_bytes_desc(const void *a, const void *b)

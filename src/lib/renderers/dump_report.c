@@ -612,6 +612,123 @@ static void print_common(FILE *out, const gmd_dump_suspect *x)
                 x->common_type ? x->common_type : "unknown type", iec(x->common_bytes, b, sizeof b));
 }
 
+/* Who holds a type suspect's objects, in the user's words: "600 goroutines
+ * [IO wait] in server.(*client).readLoop", "map[uint64]*server.client
+ * reached from server.Server (shared by several roots)". */
+static const char *holder_top_name(const gmd_objgraph *g, const gmd_dump_holder *h, char *buf, size_t size)
+{
+    if (!gmd_node_is_object(g, h->top)) return node_label(g, h->top, buf, size);
+    const char *t = gmd_object_type(g, gmd_node_object(g, h->top));
+    char a[32];
+    if (h->tops > 1) snprintf(buf, size, "%s %s objects (shared by several roots)", commas(h->tops, a, sizeof a), t ? t : "unknown type");
+    else snprintf(buf, size, "%s (shared by several roots)", t ? t : "an object of unknown type");
+    return buf;
+}
+
+static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, char *buf, size_t size)
+{
+    char top[512], a[32], b[32];
+    holder_top_name(g, h, top, sizeof top);
+    if (h->container == GMD_NO_NODE) {
+        snprintf(buf, size, "%s", top);
+        return buf;
+    }
+    const char *t = gmd_object_type(g, gmd_node_object(g, h->container));
+    const char *unit = !strcmp(h->container_kind, "map") ? "entries" : !strcmp(h->container_kind, "chan") ? "queued elements" : "elements";
+    if (h->containers > 1)
+        snprintf(buf, size, "%s %s (%s) reached from %s holding %s %s", commas(h->containers, a, sizeof a),
+                 !strcmp(h->container_kind, "map") ? "maps" : !strcmp(h->container_kind, "chan") ? "channels" : "backing arrays",
+                 t ? t : "?", top, commas(h->entries, b, sizeof b), unit);
+    else
+        snprintf(buf, size, "%s%s reached from %s holding %s %s", t ? t : "?",
+                 !strcmp(h->container_kind, "slice") ? " backing array" : "", top, commas(h->entries, b, sizeof b), unit);
+    return buf;
+}
+
+static void json_type_suspect(gmd_json *j, const gmd_objgraph *g, const gmd_dump_suspect *x, const uint32_t *path,
+                              uint32_t len, const gmd_dump_report_opts *o)
+{
+    uint64_t total = g->reachable_bytes;
+    char buf[1024];
+    gmd_json_object_begin(j);
+    /* The fields of root suspects first, for readers that expect them:
+     * the root is the type's largest shared object. */
+    gmd_json_key(j, "root"); json_node(j, g, x->root);
+    gmd_json_key(j, "shared"); gmd_json_bool(j, true);
+    gmd_json_key(j, "share"); gmd_json_double(j, pct(x->type_retained, total) / 100);
+    gmd_json_key(j, "accumulation_point"); json_node(j, g, x->point);
+    gmd_json_key(j, "chain"); gmd_json_bool(j, false);
+    gmd_json_key(j, "common_size"); gmd_json_uint(j, 0);
+    gmd_json_key(j, "common_count"); gmd_json_uint(j, x->type_objects);
+    gmd_json_key(j, "common_bytes"); gmd_json_uint(j, x->type_retained);
+    gmd_json_key(j, "common_type"); gmd_json_string(j, x->type);
+    gmd_json_key(j, "container"); gmd_json_null(j);
+    gmd_json_key(j, "entries"); gmd_json_uint(j, 0);
+    gmd_json_key(j, "path"); json_path(j, g, path, len);
+    gmd_json_key(j, "goroutine_group"); gmd_json_null(j);
+    gmd_json_key(j, "kind"); gmd_json_string(j, "type");
+    gmd_json_key(j, "type"); gmd_json_string(j, x->type);
+    gmd_json_key(j, "objects"); gmd_json_uint(j, x->type_objects);
+    gmd_json_key(j, "retained"); gmd_json_uint(j, x->type_retained);
+    gmd_json_key(j, "shared_objects"); gmd_json_uint(j, x->shared_objects);
+    gmd_json_key(j, "shared_retained"); gmd_json_uint(j, x->shared_retained);
+    gmd_json_key(j, "holders");
+    gmd_json_array_begin(j);
+    for (uint32_t k = 0; k < x->nholders; k++) {
+        const gmd_dump_holder *h = &x->holders[k];
+        gmd_json_object_begin(j);
+        gmd_json_key(j, "name"); gmd_json_string(j, holder_name(g, h, buf, sizeof buf));
+        gmd_json_key(j, "objects"); gmd_json_uint(j, h->objects);
+        gmd_json_key(j, "root"); json_node(j, g, h->top);
+        gmd_json_key(j, "roots"); gmd_json_uint(j, h->tops);
+        gmd_json_key(j, "container");
+        if (h->container_kind) gmd_json_string(j, h->container_kind);
+        else gmd_json_null(j);
+        const char *ct = h->container != GMD_NO_NODE ? gmd_object_type(g, gmd_node_object(g, h->container)) : NULL;
+        gmd_json_key(j, "container_type");
+        if (ct) gmd_json_string(j, ct);
+        else gmd_json_null(j);
+        gmd_json_key(j, "containers"); gmd_json_uint(j, h->containers);
+        gmd_json_key(j, "entries"); gmd_json_uint(j, h->entries);
+        gmd_json_key(j, "goroutine_group");
+        gmd_dump_group gi;
+        if (gmd_node_kind_of(g, h->top) == GMD_NODE_GROUP && gmd_dump_group_info(g, h->top, &gi)) json_group(j, g, &gi, o);
+        else gmd_json_null(j);
+        gmd_json_object_end(j);
+    }
+    gmd_json_array_end(j);
+    gmd_json_key(j, "more_holders"); gmd_json_uint(j, x->more_holders);
+    gmd_json_object_end(j);
+}
+
+static void print_type_suspect(FILE *out, const gmd_objgraph *g, uint32_t i, const gmd_dump_suspect *x,
+                               const uint32_t *path, uint32_t len, const gmd_dump_report_opts *o)
+{
+    uint64_t total = g->reachable_bytes;
+    char a[32], b[32], c[32], buf[1024];
+    fprintf(out, "Suspect %u: %s objects of %s retain %s (%.1f%% of the heap) together; no root retains them alone.\n",
+            i + 1, commas(x->type_objects, a, sizeof a), x->type, iec(x->type_retained, b, sizeof b),
+            pct(x->type_retained, total));
+    fprintf(out, "  %s of them (%s) are shared by several roots. They are referenced by:\n",
+            commas(x->shared_objects, a, sizeof a), iec(x->shared_retained, b, sizeof b));
+    uint32_t show = x->nholders < 6 ? x->nholders : 6;
+    for (uint32_t k = 0; k < show; k++) {
+        const gmd_dump_holder *h = &x->holders[k];
+        gmd_dump_group gi;
+        fprintf(out, "    %s from ", commas(h->objects, a, sizeof a));
+        if (h->container == GMD_NO_NODE && gmd_node_kind_of(g, h->top) == GMD_NODE_GROUP && gmd_dump_group_info(g, h->top, &gi))
+            print_group(out, g, &gi, o);
+        else
+            fputs(holder_name(g, h, buf, sizeof buf), out);
+        fputc('\n', out);
+    }
+    if (x->nholders + x->more_holders > show)
+        fprintf(out, "    ... and %s more holders\n", commas(x->nholders + x->more_holders - show, c, sizeof c));
+    fprintf(out, "  The largest of them (%s retained) is reached by:\n", iec(g->retained[x->point], a, sizeof a));
+    print_path(out, g, path, len);
+    fputc('\n', out);
+}
+
 void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold, const gmd_dump_report_opts *o)
 {
     label_opts = o;
@@ -635,6 +752,11 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
     for (uint32_t i = 0; i < rows_of(o, n); i++) {
         const gmd_dump_suspect *x = &s[i];
         uint32_t len = gmd_objgraph_path(g, x->point, path, g->nnodes);
+        if (x->by_type) {
+            if (o->json) json_type_suspect(&j, g, x, path, len, o);
+            else print_type_suspect(out, g, i, x, path, len, o);
+            continue;
+        }
         /* The root actually named: for a shared object, the first root of its shortest path. */
         uint32_t via = len ? path[0] : x->root;
         gmd_dump_group gi;
@@ -660,6 +782,7 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
             gmd_json_key(&j, "goroutine_group");
             if (is_group) json_group(&j, g, &gi, o);
             else gmd_json_null(&j);
+            gmd_json_key(&j, "kind"); gmd_json_string(&j, "root");
             gmd_json_object_end(&j);
             continue;
         }
@@ -741,7 +864,7 @@ void gmd_dump_report_suspects(FILE *out, const gmd_objgraph *g, double threshold
         gmd_json_finish(&j);
     }
     free(path);
-    free(s);
+    gmd_dump_suspects_free(s, n);
 }
 
 void gmd_dump_report_histogram(FILE *out, const gmd_objgraph *g, bool by_type, const gmd_dump_report_opts *o)
@@ -831,7 +954,9 @@ void gmd_dump_keyed_roots(const gmd_objgraph *g, gmd_dump_keyed *k, const gmd_du
         if (kind == GMD_NODE_FRAME || g->idom[r] == GMD_NO_NODE) continue;
         if (kind == GMD_NODE_GOROUTINE) {
             const gmd_dump_goroutine *gr = &g->goroutines[g->roots[r].index];
-            /* Goroutines match across dumps by id and creator. */
+            /* A group's goroutines are in its row (it dominates them). */
+            if (gr->group != GMD_NO_NODE) continue;
+            /* Goroutines alone match across dumps by id. */
             snprintf(name, sizeof name, "goroutine %llu", (unsigned long long)gr->goid);
         } else if (kind == GMD_NODE_GROUP) {
             /* Groups match by what they are, not how many (the name leads with the count). */
