@@ -2,7 +2,8 @@
  * (sorted by copying runs) and in interleaved runs (radix sort), the word
  * index against interior and stray addresses, pass 2 on two threads (over
  * 65,536 objects), the top-objects selection against a full sort, and
- * goroutine groups with the runtime.g and sudogs each goroutine owns. */
+ * goroutine groups with the runtime.g and sudogs each goroutine owns, and
+ * a type suspect (objects no root retains alone) with its holders. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -306,6 +307,99 @@ static void test_goroutine_group(void **state)
     w.cap = 0;
 }
 
+/* A connection leak: four 64 B connections, each with a 1 KiB buffer that
+ * points back at it, held by a reader goroutine (one group), a writer
+ * goroutine (another group) and a map (its group array below it) held by a
+ * global; a 2 KiB object under another global is unrelated. No root retains
+ * a connection, so the type is the first suspect, retaining exactly the
+ * connections and their buffers, with three holders of all four (the
+ * buffers' back pointers are inside and do not count); each connection,
+ * over 10% alone, is in it rather than a suspect of its own. Types are set by
+ * hand, as gmd_dump_types would from DWARF. */
+static void test_type_suspect(void **state)
+{
+    (void)state;
+    static buf w;
+    w.n = 0;
+    header(&w);
+    const uint64_t C = 0x200000, B = 0x210000, MAP = 0x220000, GROUPS = 0x220100, U = 0x230000;
+    for (int i = 0; i < 4; i++) {
+        uint64_t buf_ptr = B + (uint64_t)i * 1024, conn = C + (uint64_t)i * 64;
+        object_ptrs(&w, GMD_HD_OBJECT, conn, 64, &buf_ptr, 1);
+        object_ptrs(&w, GMD_HD_OBJECT, buf_ptr, 1024, &conn, 1);
+    }
+    uint64_t m[2] = {4, GROUPS};   /* maps.Map: used, then the groups (4 is no heap address: no edge) */
+    object_ptrs(&w, GMD_HD_OBJECT, MAP, 48, m, 2);
+    uint64_t conns[4] = {C, C + 64, C + 128, C + 192};
+    object_ptrs(&w, GMD_HD_OBJECT, GROUPS, 64, conns, 4);
+    object_ptrs(&w, GMD_HD_OBJECT, U, 2048, NULL, 0);
+    for (int i = 0; i < 4; i++) {
+        goroutine(&w, 0x600000 + (uint64_t)i * 0x1000, 10 + (uint64_t)i, 0x401000, "chan receive");
+        frame(&w, 10 + (uint64_t)i, "main.readLoop", 0x402345, &conns[i], 1);
+        goroutine(&w, 0x700000 + (uint64_t)i * 0x1000, 20 + (uint64_t)i, 0x401100, "select");
+        frame(&w, 20 + (uint64_t)i, "main.writeLoop", 0x403456, &conns[i], 1);
+    }
+    uint64_t globals[2] = {MAP, U};
+    object_ptrs(&w, GMD_HD_DATA, 0x1000, 16, globals, 2);
+    uv(&w, GMD_HD_EOF);
+
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_objgraph *g = gmd_objgraph_build(w.b, w.n, NULL, &err);
+    assert_non_null(g);
+    assert_int_equal(gmd_objgraph_dominators(g, &err), 0);
+    static const char *names[] = {"main.Conn", "main.buffer", "map[int]*main.Conn", "map.group[int]*main.Conn", "[]uint8"};
+    g->type_names = names;
+    g->ntype_names = 5;
+    g->obj_type = malloc(g->nobjects * sizeof *g->obj_type);
+    for (uint32_t o = 0; o < g->nobjects; o++) {
+        uint64_t a = g->obj_addr[o];
+        g->obj_type[o] = a < B ? 0 : a < MAP ? 1 : a == MAP ? 2 : a == GROUPS ? 3 : 4;
+    }
+    uint32_t c0 = gmd_objgraph_find(g, C), gl = g->idom[gmd_objgraph_find(g, MAP)];
+    assert_int_equal(g->idom[c0], 0);
+    assert_int_equal(gmd_node_kind_of(g, gl), GMD_NODE_GLOBAL);
+
+    gmd_dump_suspect *sus;
+    uint32_t ns = gmd_dump_suspects(g, 0.1, &sus);
+    assert_int_equal(ns, 2);
+    assert_true(sus[0].by_type);
+    assert_string_equal(sus[0].type, "main.Conn");
+    assert_int_equal(sus[0].type_objects, 4);
+    assert_int_equal(sus[0].type_retained, 4 * (64 + 1024));
+    assert_int_equal(sus[0].shared_objects, 4);
+    assert_int_equal(sus[0].shared_retained, 4 * (64 + 1024));
+    assert_int_equal(sus[0].nholders, 3);
+    assert_int_equal(sus[0].more_holders, 0);
+    int seen_map = 0, seen_groups = 0;
+    for (uint32_t k = 0; k < 3; k++) {
+        const gmd_dump_holder *h = &sus[0].holders[k];
+        assert_int_equal(h->objects, 4);
+        assert_int_equal(h->tops, 1);
+        if (h->container != GMD_NO_NODE) {
+            seen_map++;
+            assert_int_equal(h->container, gmd_objgraph_find(g, MAP));
+            assert_string_equal(h->container_kind, "map");
+            assert_int_equal(h->containers, 1);
+            assert_int_equal(h->entries, 4);
+            assert_int_equal(h->top, gl);
+        } else {
+            seen_groups++;
+            assert_int_equal(gmd_node_kind_of(g, h->top), GMD_NODE_GROUP);
+        }
+    }
+    assert_int_equal(seen_map, 1);
+    assert_int_equal(seen_groups, 2);
+    assert_false(sus[1].by_type);
+    assert_int_equal(sus[1].root, g->idom[gmd_objgraph_find(g, U)]);   /* the global slot of the 2 KiB object */
+    assert_int_equal(gmd_node_kind_of(g, sus[1].root), GMD_NODE_GLOBAL);
+    gmd_dump_suspects_free(sus, ns);
+    gmd_objgraph_free(g);
+    free(w.b);
+    w.b = NULL;
+    w.cap = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_interleaved_runs),
         cmocka_unit_test(test_top_selection),
         cmocka_unit_test(test_goroutine_group),
+        cmocka_unit_test(test_type_suspect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

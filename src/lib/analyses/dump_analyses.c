@@ -660,6 +660,17 @@ uint32_t gmd_dump_suspects(const gmd_objgraph *g, double threshold, gmd_dump_sus
     gmd_dump_suspect *t = NULL;
     uint32_t nt = g->obj_type ? type_suspects(g, min, &t) : 0;
     if (nt) {
+        /* A shared object of a suspect type is in that suspect. */
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            bool folded = false;
+            if (gmd_node_is_object(g, v[i].root)) {
+                uint64_t key = gmd_object_type_key(g, gmd_node_object(g, v[i].root));
+                for (uint32_t k = 0; k < nt; k++) folded |= key == t[k].type_key;
+            }
+            if (!folded) v[kept++] = v[i];
+        }
+        n = kept;
         gmd_dump_suspect *m = gmd_xmalloc((size_t)(n + nt) * sizeof *m);
         uint32_t a = 0, b = 0, k = 0;
         while (a < n || b < nt) {
