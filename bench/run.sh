@@ -29,6 +29,7 @@ cmake --build "$build" -j2 --target gmd >/dev/null
 gmd=$build/gmd
 
 mkdir -p "$out"
+trap 'rm -f "$out/.time.$$"' EXIT
 if [ ! -s "$out/heap.pb.gz" ] || [ ! -s "$out/heap-debug1.txt" ] || [ ! -x "$out/benchprog" ] ||
    [ ! -s "$out/heap-w100000.pb.gz" ] || [ ! -s "$out/heap-w150000.pb.gz" ] || [ ! -s "$out/heap-w200000.pb.gz" ]; then
   echo "== generating the benchmark program and its profiles into $out (once)"
@@ -58,8 +59,9 @@ run1() {
   "$@" >/dev/null 2>&1
   t1=$EPOCHREALTIME
   eval "$R_T+=(\"$(calc "$t1 - $t0")\")"
-  /usr/bin/time -f '%U %S %M' -o "$out/.time" "$@" >/dev/null 2>&1
-  read -r u s m < <(tail -1 "$out/.time")
+  # A file of this run's own: two benches at once (a shared machine) must not read each other's times.
+  /usr/bin/time -f '%U %S %M' -o "$out/.time.$$" "$@" >/dev/null 2>&1
+  read -r u s m < <(tail -1 "$out/.time.$$")
   eval "$R_C+=(\"$(calc "$u + $s")\")"
   eval "$R_M+=(\"$m\")"
 }
