@@ -628,20 +628,20 @@ static const char *holder_top_name(const gmd_objgraph *g, const gmd_dump_holder 
 static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, char *buf, size_t size)
 {
     char top[512], a[32], b[32];
-    holder_top_name(g, h, top, sizeof top);
-    if (h->container == GMD_NO_NODE) {
-        snprintf(buf, size, "%s", top);
-        return buf;
-    }
+    if (h->container == GMD_NO_NODE) return holder_top_name(g, h, buf, size);
+    /* A container that is itself shared by several roots is its own top. */
+    if (h->container == h->top) snprintf(top, sizeof top, "several roots");
+    else holder_top_name(g, h, top, sizeof top);
     const char *t = gmd_object_type(g, gmd_node_object(g, h->container));
     const char *unit = !strcmp(h->container_kind, "map") ? "entries" : !strcmp(h->container_kind, "chan") ? "queued elements" : "elements";
+    bool slice = !strcmp(h->container_kind, "slice");
     if (h->containers > 1)
         snprintf(buf, size, "%s %s (%s) reached from %s holding %s %s", commas(h->containers, a, sizeof a),
                  !strcmp(h->container_kind, "map") ? "maps" : !strcmp(h->container_kind, "chan") ? "channels" : "backing arrays",
                  t ? t : "?", top, commas(h->entries, b, sizeof b), unit);
     else
-        snprintf(buf, size, "%s%s reached from %s holding %s %s", t ? t : "?",
-                 !strcmp(h->container_kind, "slice") ? " backing array" : "", top, commas(h->entries, b, sizeof b), unit);
+        snprintf(buf, size, "%s%s reached from %s holding %s %s", t ? t : "?", slice ? " backing array" : "", top,
+                 commas(h->entries, b, sizeof b), unit);
     return buf;
 }
 
