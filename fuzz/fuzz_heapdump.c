@@ -83,8 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (gmd_objgraph_dominators(g, &err) == 0) {
         gmd_dump_suspect *s;
         uint32_t n = gmd_dump_suspects(g, 0.1, &s);
-        free(s);
-        (void)n;
+        gmd_dump_suspects_free(s, n);   /* type suspects own their holders */
         gmd_dump_histogram_result h;
         gmd_dump_histogram(g, false, &h);
         gmd_dump_histogram_free(&h);
