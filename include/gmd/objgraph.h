@@ -78,6 +78,8 @@ typedef bool (*gmd_gap_fn)(void *ctx, uint64_t addr, uint64_t *start, uint64_t *
  * main.registry of type *main.SessionRegistry), or NULL. */
 typedef const char *(*gmd_pointee_fn)(void *ctx, const char *global);
 
+typedef struct gmd_objgraph gmd_objgraph;
+
 typedef struct gmd_objgraph_opts {
     gmd_segments_fn segments;
     gmd_symbolize_fn symbolize;
@@ -86,9 +88,16 @@ typedef struct gmd_objgraph_opts {
     gmd_typename_fn type_name;
     void *ctx;
     const gmd_hd_file *file;    /* when set, pages are dropped after use to bound RSS */
+    /* Optional: called on a second thread once objects are indexed and
+     * roots made, while this thread builds the edges (and the dominators,
+     * with `dominators`). It may find and read objects and set the type
+     * fields, as gmd_dump_types does; not touch edges or dominators. It is
+     * joined before gmd_objgraph_build returns. */
+    void (*indexed)(gmd_objgraph *g, void *ctx);
+    bool dominators;            /* compute the dominator tree in the build too */
 } gmd_objgraph_opts;
 
-typedef struct gmd_objgraph {
+struct gmd_objgraph {
     gmd_arena arena;
     gmd_hd_reader reader;       /* over the dump bytes, which must outlive the graph */
 
@@ -148,7 +157,7 @@ typedef struct gmd_objgraph {
     uint32_t *dom_start;        /* [nnodes + 1] dominator-tree children, CSR */
     uint32_t *dom_kids;
     uint64_t reachable_objects, reachable_bytes;
-} gmd_objgraph;
+};
 
 /* Read the whole dump and build the graph. NULL on error. */
 gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_objgraph_opts *opts, gmd_err *err);

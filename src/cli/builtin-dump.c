@@ -162,6 +162,20 @@ static const char *cb_pointee(void *ctx, const char *global)
     return t && t[0] == '*' && t[1] ? t + 1 : NULL;
 }
 
+/* Types from DWARF, related to the dump by the data segment's address (a PIE's bias). */
+static void cb_types(gmd_objgraph *g, void *ctx)
+{
+    loaded *l = ctx;
+    gmd_err err;
+    gmd_err_clear(&err);
+    uint64_t da, dn;
+    l->types = gmd_gotypes_load(l->bin, &err);
+    if (l->types && gmd_gobin_section(l->bin, ".data", &da, &dn)) {
+        l->bias = g->data_addr - da;
+        gmd_dump_types(g, l->types, l->bias);
+    }
+}
+
 static void unload(loaded *l)
 {
     gmd_objgraph_free(l->g);
@@ -210,21 +224,14 @@ static int load(const dump_opts *o, const char *path, loaded *l)
         go.pointee = cb_pointee;
         go.ctx = l;
     }
+    /* Types on a second thread while the graph gets its edges and dominators. */
+    go.indexed = l->bin ? cb_types : NULL;
+    go.ctx = l;
+    go.dominators = true;
     l->g = gmd_objgraph_build(l->file.data, l->file.len, &go, &err);
-    gmd_dom_job *dom = l->g ? gmd_objgraph_dominators_start(l->g) : NULL;   /* types meanwhile, on this thread */
-    if (l->g && l->bin) {
-        /* Types from DWARF, related to the dump by the data segment's address (a PIE's bias). */
-        uint64_t da, dn;
-        l->types = gmd_gotypes_load(l->bin, &err);
-        if (l->types && gmd_gobin_section(l->bin, ".data", &da, &dn)) {
-            l->bias = l->g->data_addr - da;
-            gmd_dump_types(l->g, l->types, l->bias);
-        }
-        gmd_err_clear(&err);
-    }
     uint64_t pa, pn;
     if (l->g && l->pcbin && gmd_gobin_section(l->pcbin, ".data", &pa, &pn)) l->bias = l->g->data_addr - pa;
-    if (!l->g || gmd_objgraph_dominators_join(dom, &err) < 0) {
+    if (!l->g) {
         gmd_err_set_source(&err, path);
         unload(l);
         return cli_error(&err);

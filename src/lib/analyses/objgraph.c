@@ -35,6 +35,7 @@ typedef struct builder {
     gmd_objgraph *g;
     const gmd_objgraph_opts *opts;
     gmd_intern strings;
+    gmd_hd_reader reader;   /* pass 2's, copied before opts->indexed may use the graph's */
     /* pass 1 */
     uint64_t *addr, *rec;
     uint32_t *size;
@@ -971,15 +972,17 @@ static int pass2(builder *b, gmd_err *err)
     gmd_objgraph *g = b->g;
     uint32_t nroots = b->nroots;
     if ((uint64_t)nroots + b->n >= UINT32_MAX) return gmd_errf(err, "too many objects and roots (over 4 billion)");
-    g->nroots = nroots;
-    g->nnodes = nroots + b->n;
+    if (g->nnodes != nroots + b->n) {   /* set already if opts->indexed runs: it reads them */
+        g->nroots = nroots;
+        g->nnodes = nroots + b->n;
+    }
     uint32_t *start = gmd_xcalloc((size_t)g->nnodes + 1, sizeof *start);
     for (uint64_t i = 0; i < b->nredges; i++) start[b->redges[i].from + 1]++;
     for (uint32_t r = 0; r < nroots; r++) start[r + 1] += start[r];
     uint64_t nroot_edges = start[nroots];
     uint32_t mid = b->n >= (1u << 16) ? b->n / 2 : b->n;   /* small dumps: one thread */
-    edge_scan s1 = {.b = b, .reader = g->reader, .from = 0, .to = mid, .start = start};
-    edge_scan s2 = {.b = b, .reader = g->reader, .from = mid, .to = b->n, .start = start};
+    edge_scan s1 = {.b = b, .reader = b->reader, .from = 0, .to = mid, .start = start};
+    edge_scan s2 = {.b = b, .reader = b->reader, .from = mid, .to = b->n, .start = start};
     s1.cap = (size_t)nroot_edges + (size_t)mid * 2 + 16;
     s1.out = gmd_xmalloc(s1.cap * sizeof *s1.out);
     uint32_t *fill = gmd_xmalloc((size_t)nroots * sizeof *fill);
@@ -1044,6 +1047,23 @@ static void attach_samples(builder *b)
     gmd_u64map_free(&bmap);
 }
 
+/* opts->indexed on its own thread: type propagation needs the objects,
+ * not the edges, so it runs beside pass 2 and the dominators, the longest
+ * of them on this machine's two cores. */
+typedef struct side_job {
+    gmd_objgraph *g;
+    const gmd_objgraph_opts *opts;
+    pthread_t thread;
+    bool started;
+} side_job;
+
+static void *side_thread(void *arg)
+{
+    side_job *j = arg;
+    j->opts->indexed(j->g, j->opts->ctx);
+    return NULL;
+}
+
 gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_objgraph_opts *opts, gmd_err *err)
 {
     gmd_objgraph *g = gmd_xcalloc(1, sizeof *g);
@@ -1059,17 +1079,33 @@ gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_ob
         g->file = opts->file;
     }
     int rc = -1;
+    side_job side = {0};
     if (gmd_hd_open(&g->reader, data, len, err) < 0) goto out;
     if (pass1(&b, err) < 0) goto out;
     sort_objects(&b);
     if (build_page_index(&b, err) < 0) goto out;
     if (opts && opts->segments && opts->segments(opts->ctx, g->data_addr, g->data_len, err) < 0) goto out;
     if (make_roots(&b, err) < 0) goto out;
+    b.reader = g->reader;
+    if (opts && opts->indexed) {
+        if ((uint64_t)b.nroots + b.n >= UINT32_MAX) {
+            gmd_errf(err, "too many objects and roots (over 4 billion)");
+            goto out;
+        }
+        g->nroots = b.nroots;   /* object lookups answer node ids */
+        g->nnodes = b.nroots + b.n;
+        side.g = g;
+        side.opts = opts;
+        side.started = pthread_create(&side.thread, NULL, side_thread, &side) == 0;
+        if (!side.started) opts->indexed(g, opts->ctx);
+    }
     if (pass2(&b, err) < 0) goto out;
     gmd_dump_own_goroutine_objects(g);
     attach_samples(&b);
+    if (opts && opts->dominators && gmd_objgraph_dominators(g, err) < 0) goto out;
     rc = 0;
 out:
+    if (side.started) pthread_join(side.thread, NULL);
     if (b.addr != g->obj_addr) {   /* not handed over to the graph (failure, or no objects) */
         free(b.addr);
         free(b.size);
