@@ -44,8 +44,10 @@ done
 [ -n "$ok" ] || fail "attach never read the memory statistics after the GCs began: $(head -c 600 "$T/out")"
 pass
 
-# gmd run opens it before its first GC; the GCs begin once two rounds are in
-"$GMD" run --duration 15s --quiet --no-html -o "$T/b" -- "$T/lategc" "$T/go2" >"$T/run.out" 2>"$T/run.err" &
+# gmd run opens it before its first GC; the GCs begin once two rounds are in.
+# No clock decides: the run is stopped (Ctrl-C) once memstats/ has a file,
+# or at --duration when it never gets one.
+"$GMD" run --duration 120s --quiet --no-html -o "$T/b" -- "$T/lategc" "$T/go2" >"$T/run.out" 2>"$T/run.err" &
 RP=$!
 PIDS+=($RP)
 for _ in $(seq 600); do
@@ -53,6 +55,12 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 touch "$T/go2"
+for _ in $(seq 1000); do
+  [ -n "$(ls "$T/b/memstats" 2>/dev/null)" ] && break
+  kill -0 "$RP" 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT "$RP" 2>/dev/null
 wait "$RP"
 RC=$?
 assert_rc 0
