@@ -88,7 +88,7 @@ static uint32_t label_set_of(gmd_builder *b, setmap *sm, const gmd_label *labels
  * merged. */
 enum { AHEAD = 8, RING = 32 };
 
-static void merge_samples(gmd_builder *b, const gmd_profile *p, const uint32_t *lmap, int sign)
+static void merge_samples(gmd_builder *b, const gmd_profile *p, const uint32_t *lmap, int sign, bool first)
 {
     uint32_t nv = p->nsample_types;
     int64_t *neg = sign < 0 ? gmd_xmalloc((nv ? nv : 1) * sizeof *neg) : NULL;
@@ -96,8 +96,8 @@ static void merge_samples(gmd_builder *b, const gmd_profile *p, const uint32_t *
     memset(ring, 0, sizeof ring);
     setmap *sm = gmd_xcalloc(1, sizeof *sm);
     size_t ns = p->nsamples;
-    size_t nlocs = 0;
-    for (size_t s = 0; s < ns; s++) nlocs += p->samples[s].nlocations;
+    size_t nlocs = 0;   /* only the first input sizes the builder's pools */
+    for (size_t s = 0; first && s < ns; s++) nlocs += p->samples[s].nlocations;
     gmd_builder_reserve(b, ns, nlocs);
     for (size_t s = 0; s < ns + 2 * AHEAD; s++) {
         if (s < ns) {
@@ -170,7 +170,7 @@ int gmd_merger_add(gmd_merger *m, const gmd_profile *p, int sign, gmd_err *err)
         lmap[i] = gmd_builder_location(b, mi, l->address, lines, l->nlines);
     }
     free(lines);
-    merge_samples(b, p, lmap, sign);
+    merge_samples(b, p, lmap, sign, m->n == 1);
     free(lmap);
     free(fmap);
     free(mapmap);
