@@ -230,6 +230,37 @@ static void test_file_mmap(void **state)
     assert_non_null(strstr(err.msg, "limit of 10 bytes"));
 }
 
+/* gmd_input_release drops the pages of a file gmd mapped (they read back
+ * the same when touched again) and leaves any other memory alone. */
+static void test_release(void **state)
+{
+    (void)state;
+    char path[512];
+    path_in_tmp(path, sizeof path, "release.txt");
+    size_t n = 1 << 20;
+    uint8_t *want = pattern(n);
+    write_file(path, want, n);
+    gmd_blob b;
+    gmd_err err;
+    gmd_err_clear(&err);
+    assert_int_equal(gmd_blob_load(path, NULL, &b, &err), 0);
+    assert_non_null(b.mapping);
+    assert_memory_equal(b.data, want, n);
+    gmd_input_release(b.data + 100, n - 200);   /* unaligned ends: the pages inside */
+    gmd_input_release(b.data, n);
+    gmd_input_release(b.data + n - 1, 2);       /* past the end: not ours, ignored */
+    assert_memory_equal(b.data, want, n);
+    gmd_blob_free(&b);
+
+    /* A copy in memory (stdin, a decompressed input) must keep its bytes. */
+    assert_int_equal(gmd_blob_from_memory(want, n, "mem", NULL, &b, &err), 0);
+    assert_null(b.mapping);
+    gmd_input_release(b.data, n);
+    assert_memory_equal(b.data, want, n);
+    gmd_blob_free(&b);
+    free(want);
+}
+
 static void test_fixture_file(void **state)
 {
     (void)state;
@@ -321,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_ratio_cap),
         cmocka_unit_test(test_truncated_and_corrupt),
         cmocka_unit_test(test_file_mmap),
+        cmocka_unit_test(test_release),
         cmocka_unit_test(test_fixture_file),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_limits),
