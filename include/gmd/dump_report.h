@@ -14,6 +14,10 @@ typedef struct gmd_dump_report_opts {
      * pclntab (goroutine groups: where they block, where they were created). */
     bool (*pcline)(void *ctx, uint64_t pc, bool return_address, const char **func, const char **file, uint64_t *line);
     void *pcline_ctx;
+    /* Optional: the name of object obj's field holding byte `off` ("clients"),
+     * from the binary's types (the holders of type suspects). */
+    bool (*field)(void *ctx, uint32_t obj, uint64_t off, char *buf, size_t size);
+    void *field_ctx;
 } gmd_dump_report_opts;
 
 void gmd_dump_report_summary(FILE *out, const gmd_objgraph *g, const gmd_dump_report_opts *o);

@@ -9,6 +9,7 @@
 #include "gmd/elfsyms.h"
 #include "gmd/objgraph.h"
 #include "gmd/target.h"
+#include "gmd/xalloc.h"
 
 typedef struct dump_opts {
     const char *verb;
@@ -254,9 +255,27 @@ static bool cb_pcline(void *ctx, uint64_t pc, bool ret, const char **func, const
     return true;
 }
 
+/* The name of an object's field at a byte offset, from its propagated type. */
+static bool cb_field(void *ctx, uint32_t obj, uint64_t off, char *buf, size_t size)
+{
+    const loaded *l = ctx;
+    enum { MAXF = 1024 };
+    if (!l->types) return false;
+    gmd_dump_field *f = gmd_xmalloc(MAXF * sizeof *f);
+    uint32_t n = gmd_dump_fields(l->g, l->types, l->bias, obj, f, MAXF);
+    bool found = false;
+    for (uint32_t i = 0; i < n && !found; i++) {
+        if (off < f[i].off || off >= f[i].off + (f[i].size ? f[i].size : 1)) continue;
+        snprintf(buf, size, "%s", f[i].name);
+        found = true;
+    }
+    free(f);
+    return found;
+}
+
 static gmd_dump_report_opts report_opts(const dump_opts *o, const char *source, int default_rows)
 {
-    gmd_dump_report_opts r = {o->json, o->rows >= 0 ? o->rows : default_rows, source, NULL, NULL};
+    gmd_dump_report_opts r = {o->json, o->rows >= 0 ? o->rows : default_rows, source, NULL, NULL, NULL, NULL};
     return r;
 }
 
@@ -266,6 +285,10 @@ static gmd_dump_report_opts report_opts_for(const dump_opts *o, const char *sour
     if (l->bin || l->pcbin) {
         r.pcline = cb_pcline;
         r.pcline_ctx = l;
+    }
+    if (l->types) {
+        r.field = cb_field;
+        r.field_ctx = l;
     }
     return r;
 }

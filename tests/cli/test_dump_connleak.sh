@@ -1,9 +1,10 @@
 #!/bin/bash
 # gmd dump on a connection leak (tests/dump-fixtures/connleak): 500 *main.Conn
-# each held by its reader goroutine, its writer goroutine and the map
-# main.conns. No root retains them, so the type is the suspect: first, with
-# its count, the retained size of the set (as histogram --by type says) and
-# its three holders, each referencing all 500; main.cache comes next.
+# each held by its reader goroutine, its writer goroutine, the map main.conns
+# and the map in main.srv's clients field. No root retains them, so the type
+# is the suspect: first, with its count, the retained size of the set (as
+# histogram --by type says) and its four holders, each referencing all 500;
+# main.cache comes next.
 . "$(dirname "$0")/lib.sh"
 : "${GO:?GO must name the go binary (ctest sets it)}"
 : "${SRCDIR:?SRCDIR must name the repository root (ctest sets it)}"
@@ -42,9 +43,10 @@ assert_rc 0
 assert_eq "$(jq -r '.rows[] | select(.type == "main.Conn") | .retained' "$T/out")" "$RET" "the histogram's retained"
 
 # holders: the map with its entries and the global above it, and both goroutine groups, each referencing all 500
-assert_eq "$(q '.suspects[0].holders | length')" 3 "holders"
+assert_eq "$(q '.suspects[0].holders | length')" 4 "holders"
 assert_eq "$(q '.suspects[0].more_holders')" 0 "more holders"
 assert_eq "$(q '[.suspects[0].holders[] | select(.container == "map" and .container_type == "map[int]*main.Conn" and .entries == 500 and .containers == 1 and .root.kind == "global" and .root.name == "main.conns" and .objects == 500)] | length')" 1 "the map holder"
+assert_eq "$(q '[.suspects[0].holders[] | select(.container == "map" and .field == "main.Server.clients" and .entries == 500 and .root.name == "main.srv" and .objects == 500)] | length')" 1 "the map in a field"
 assert_eq "$(q '[.suspects[0].holders[] | select(.container == null and .root.kind == "goroutines" and .goroutine_group.function == "main.readLoop" and .goroutine_group.count == 500 and .goroutine_group.state == "chan receive" and .goroutine_group.line == '"$RECV"' and .objects == 500)] | length')" 1 "the readers"
 assert_eq "$(q '[.suspects[0].holders[] | select(.container == null and .goroutine_group.function == "main.writeLoop" and .goroutine_group.count == 500 and .goroutine_group.state == "select" and .objects == 500)] | length')" 1 "the writers"
 # root suspects follow, ranked by retained size, and say they are
@@ -58,6 +60,7 @@ grep -E '^Suspect 1: 500 objects of main\.Conn retain [0-9.]+ MiB \([0-9.]+% of 
     fail "suspect 1 text: $(head -c 800 "$T/out")"; pass
 assert_out_contains "  500 of them ("
 assert_out_contains "    500 from map[int]*main.Conn reached from main.conns holding 500 entries"
+assert_out_contains "    500 from map[int]*main.Conn in main.Server.clients reached from main.srv holding 500 entries"
 assert_out_contains "    500 from 500 goroutines blocked in chan receive at main.readLoop (main.go:$RECV), created at main.accept"
 assert_out_contains "    500 from 500 goroutines blocked in select at main.writeLoop (main.go:"
 grep -qE '^Suspect 2: main\.cache retains' "$T/out" || fail "suspect 2 text: $(head -c 1600 "$T/out")"; pass

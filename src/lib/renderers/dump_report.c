@@ -625,9 +625,24 @@ static const char *holder_top_name(const gmd_objgraph *g, const gmd_dump_holder 
     return buf;
 }
 
+/* Where a holder's container sits: "server.Server.clients" (the type of the
+ * object above it in the dominator tree and its field), or NULL. */
+static const char *container_field(const gmd_objgraph *g, const gmd_dump_holder *h, char *buf, size_t size)
+{
+    if (h->container == GMD_NO_NODE || !label_opts || !label_opts->field) return NULL;
+    uint32_t p = g->idom[h->container];
+    if (!gmd_node_is_object(g, p)) return NULL;
+    int64_t off = gmd_objgraph_edge_offset(g, p, h->container);
+    const char *t = gmd_object_type(g, gmd_node_object(g, p));
+    char f[256];
+    if (off < 0 || !t || !label_opts->field(label_opts->field_ctx, gmd_node_object(g, p), (uint64_t)off, f, sizeof f)) return NULL;
+    snprintf(buf, size, "%s.%s", t, f);
+    return buf;
+}
+
 static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, char *buf, size_t size)
 {
-    char top[512], a[32], b[32];
+    char top[512], fbuf[512], a[32], b[32];
     if (h->container == GMD_NO_NODE) return holder_top_name(g, h, buf, size);
     /* A container that is itself shared by several roots is its own top. */
     if (h->container == h->top) snprintf(top, sizeof top, "several roots");
@@ -635,14 +650,25 @@ static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, 
     const char *t = gmd_object_type(g, gmd_node_object(g, h->container));
     const char *unit = !strcmp(h->container_kind, "map") ? "entries" : !strcmp(h->container_kind, "chan") ? "queued elements" : "elements";
     bool slice = !strcmp(h->container_kind, "slice");
+    const char *field = container_field(g, h, fbuf, sizeof fbuf);
+    char what[1024];
     if (h->containers > 1)
-        snprintf(buf, size, "%s %s (%s) reached from %s holding %s %s", commas(h->containers, a, sizeof a),
+        snprintf(what, sizeof what, "%s %s (%s)", commas(h->containers, a, sizeof a),
                  !strcmp(h->container_kind, "map") ? "maps" : !strcmp(h->container_kind, "chan") ? "channels" : "backing arrays",
-                 t ? t : "?", top, commas(h->entries, b, sizeof b), unit);
+                 t ? t : "?");
     else
-        snprintf(buf, size, "%s%s reached from %s holding %s %s", t ? t : "?", slice ? " backing array" : "", top,
-                 commas(h->entries, b, sizeof b), unit);
-    return buf;
+        snprintf(what, sizeof what, "%s%s", t ? t : "?", slice ? " backing array" : "");
+    int w;   /* names are long: truncated text is fine */
+    if (field && g->idom[h->container] == h->top)   /* in a field of the shared object itself */
+        w = h->tops > 1 ? snprintf(buf, size, "%s in %s (of %s objects, each shared by several roots) holding %s %s", what,
+                                   field, commas(h->tops, a, sizeof a), commas(h->entries, b, sizeof b), unit)
+                        : snprintf(buf, size, "%s in %s (shared by several roots) holding %s %s", what, field,
+                                   commas(h->entries, b, sizeof b), unit);
+    else if (field)
+        w = snprintf(buf, size, "%s in %s reached from %s holding %s %s", what, field, top, commas(h->entries, b, sizeof b), unit);
+    else
+        w = snprintf(buf, size, "%s reached from %s holding %s %s", what, top, commas(h->entries, b, sizeof b), unit);
+    return w < 0 ? "" : buf;
 }
 
 static void json_type_suspect(gmd_json *j, const gmd_objgraph *g, const gmd_dump_suspect *x, const uint32_t *path,
@@ -687,6 +713,11 @@ static void json_type_suspect(gmd_json *j, const gmd_objgraph *g, const gmd_dump
         const char *ct = h->container != GMD_NO_NODE ? gmd_object_type(g, gmd_node_object(g, h->container)) : NULL;
         gmd_json_key(j, "container_type");
         if (ct) gmd_json_string(j, ct);
+        else gmd_json_null(j);
+        char fb[512];
+        const char *field = container_field(g, h, fb, sizeof fb);
+        gmd_json_key(j, "field");
+        if (field) gmd_json_string(j, field);
         else gmd_json_null(j);
         gmd_json_key(j, "containers"); gmd_json_uint(j, h->containers);
         gmd_json_key(j, "entries"); gmd_json_uint(j, h->entries);

@@ -1,9 +1,10 @@
 // A connection leak for gmd dump's tests. Usage: connleak DIR.
 //
-// Each accepted *main.Conn is held three ways at once, as net/http's
+// Each accepted *main.Conn is held four ways at once, as net/http's
 // persistConn or nats' client are: by its reader goroutine (blocked in
 // chan receive in main.readLoop), its writer goroutine (blocked in select
-// in main.writeLoop) and the global map main.conns. No root retains a
+// in main.writeLoop), the global map main.conns and the map in the clients
+// field of the *main.Server in main.srv (on the heap). No root retains a
 // connection alone, so no root is a suspect; together the connections (and
 // their 2 KiB read and 1 KiB write buffers) are most of the heap. main.cache
 // (200 slices of 4 KiB) is unrelated heap, a root suspect of its own.
@@ -31,7 +32,13 @@ type Conn struct {
 	wch chan []byte
 }
 
+type Server struct {
+	name    string
+	clients map[int]*Conn
+}
+
 var (
+	srv   *Server
 	conns = map[int]*Conn{}
 	cache = map[int][]byte{}
 	quit  = make(chan struct{}) // never closed
@@ -61,6 +68,7 @@ func accept(from, to int) {
 	for i := from; i < to; i++ {
 		c := &Conn{id: i, in: make([]byte, 2048), out: make([]byte, 1024), rch: make(chan []byte), wch: make(chan []byte)}
 		conns[i] = c
+		srv.clients[i] = c
 		go readLoop(c)
 		go writeLoop(c)
 	}
@@ -90,6 +98,7 @@ func waitParked(n int, state, fn string) {
 
 func main() {
 	dir := os.Args[1]
+	srv = &Server{name: "connleak", clients: map[int]*Conn{}}
 	for i := 0; i < 200; i++ {
 		cache[i] = make([]byte, 4096)
 	}
