@@ -197,7 +197,7 @@ typedef struct gmd_leak_result {
     gmd_arena arena;
     bool leak;                    /* verdict == GMD_VERDICT_LEAK */
     gmd_leak_verdict verdict;
-    const char *verdict_reason;   /* why inconclusive; "" otherwise */
+    const char *verdict_reason;   /* why inconclusive, or what bounds a no_leak (live heap flat); "" otherwise */
     double resolvable_growth;     /* heap: the smallest growth over this run the sampling resolves, bytes */
     gmd_leak_suspect *suspects;
     uint32_t nsuspects;
@@ -210,6 +210,7 @@ typedef struct gmd_leak_result {
     gmd_leak_trend rss;           /* /proc VmRSS */
     gmd_leak_series gc_pause_ms;  /* stop-the-world time of each GC cycle */
     const char *gc_verdict;       /* the gctrace analysis' own verdict: "growing", "stable", ... */
+    const char *gc_verdict_window;/* the cycles that verdict fits, e.g. "7.0-45.0 s of the process, after a warm-up"; "" if none */
     const double *heap_times, *goroutine_times;
     uint32_t nheap, ngoroutine, ngc, nproc;
     int64_t heap_period;          /* MemProfileRate seen in the profiles, 0 if none */

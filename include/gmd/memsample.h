@@ -13,6 +13,9 @@ typedef struct gmd_memsampler gmd_memsampler;
 
 /* `binary` may be NULL (the process's own executable). */
 gmd_memsampler *gmd_memsampler_new(const char *binary);
+/* Only the runtime's statistics (GC count, live heap after GC), not the
+ * heap profile or goroutines: for when --pprof serves those. */
+void gmd_memsampler_stats_only(gmd_memsampler *s);
 void gmd_memsampler_free(gmd_memsampler *s);
 /* A gmd_collect_memory_fn: pass it as opts.sample_memory with the sampler as opts.memory_ctx. */
 int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit, void *emit_ctx);

@@ -212,10 +212,13 @@ int observe_collect_and_report(observe_opts *o)
     o->collect.err_fd = STDERR_FILENO;
 
     /* Without an endpoint, the heap profile and the goroutines come from the
-     * process's own memory (read, never stopped). */
+     * process's own memory (read, never stopped). With one, the runtime's
+     * statistics still do when the process is known: the live heap after
+     * each GC, which the endpoint's profiles do not carry. */
     gmd_memsampler *ms = NULL;
-    if (!o->collect.pprof_url && !o->no_memory && (o->collect.argv || o->collect.pid)) {
+    if (!o->no_memory && (o->collect.argv || o->collect.pid)) {
         ms = gmd_memsampler_new(o->binary);
+        if (o->collect.pprof_url) gmd_memsampler_stats_only(ms);
         o->collect.sample_memory = gmd_memsampler_sample;
         o->collect.memory_ctx = ms;
     }

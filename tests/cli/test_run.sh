@@ -56,7 +56,7 @@ kinds = set(); ok = True
 for line in open(sys.argv[1] + "/index.jsonl"):
     e = json.loads(line); kinds.add(e["kind"])
     ok &= isinstance(e["t"], (int, float)) and e["wall"] > 0 and os.path.exists(sys.argv[1] + "/" + e["file"])
-print(sorted(kinds - {"trace"}), ok)' "$B")" "['gctrace', 'goroutine', 'heap', 'proc'] True" "index kinds and files"
+print(sorted(kinds - {"trace"}), ok)' "$B")" "['gctrace', 'goroutine', 'heap', 'memstats', 'proc'] True" "index kinds and files (memstats: read from memory beside --pprof)"
 assert_eq "$(head -c 2 "$(ls "$B"/heap/*.pb.gz | head -1)" | od -An -tx1 | tr -d ' ')" "1f8b" "heap profile kept as received (gzip)"
 grep -q '^gc 1 @' "$B/gctrace.log" || fail "gctrace.log lacks the first GC line"; pass
 

@@ -55,6 +55,18 @@ run "$GMD" report --json --no-html "$T/w1.bundle"
 assert_rc 0
 assert_eq "$(json_get "$T/out" 'j["suspects"][0]["site"]')" "main.rememberRequest" "watch bundle: report agrees"
 
+# 1b. URL and --pid, no gctrace: the runtime's statistics are still read from the
+# process's memory beside the fetches, so the live heap after GC is known (the
+# first heap fetch forces a GC, so later reads see NumGC >= 1).
+"$GMD" watch --duration 3s --interval 0.5s --json --quiet --pid "$SVC" \
+    --out "$T/w1b.bundle" "$URL" >"$T/w1b.json" 2>"$T/w1b.err"
+RC=$?
+cp "$T/w1b.err" "$T/err"
+assert_rc 0
+[ -n "$(ls "$T/w1b.bundle/memstats/" 2>/dev/null)" ] || fail "watch URL --pid: no memstats in the bundle"; pass
+assert_eq "$(json_get "$T/w1b.json" 'j["snapshots"]["gc_cycles"] >= 1')" "True" \
+    "watch URL --pid: live heap after GC from the runtime's statistics"
+
 # 2. No duration: Ctrl-C (SIGINT) ends collection, and the results are written.
 "$GMD" watch --interval 0.5s --json --quiet --out "$T/w2.bundle" "$URL" >"$T/w2.json" 2>"$T/w2.err" &
 W=$!

@@ -131,6 +131,9 @@ struct gmd_leak_tracker {
     struct site_state { const char *site, *state, *created_by; int64_t count; } *states;
     uint32_t nstates, statecap;
     bool gor_series_from_text;   /* goroutine counts come from debug=2 snapshots (read from memory) */
+    /* Heap profiles read from memory (no endpoint) change only at GC:
+     * snapshots equal to the one before, in all and at the end. */
+    uint32_t heap_repeats, heap_tail_repeats;
     bool dropped_series;
     twin *wins;
     uint32_t nwins, capwins, traces_unread;
@@ -1255,8 +1258,17 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
         say(r, &e, "grew by %.0f goroutines, %.1f standard deviations above the ups and downs (by chance: %s)",
             growth, z, fmt_chance(z, a, sizeof a));
     }
-    say(r, &e, "still growing at the end: %s over the last third, against %s overall (not a warm-up)",
-        fmt_rate(kind, late, a, sizeof a), fmt_rate(kind, slope, b, sizeof b));
+    /* "Still growing" only when it is: a flat last third (heap profiles
+     * read from memory between GCs repeat) is said as such. */
+    if (late >= 0.5 * slope)
+        say(r, &e, "still growing at the end: %s over the last third, against %s overall (not a warm-up)",
+            fmt_rate(kind, late, a, sizeof a), fmt_rate(kind, slope, b, sizeof b));
+    else
+        say(r, &e, "%s over the last third, against %s overall: %s", fmt_rate(kind, late, a, sizeof a),
+            fmt_rate(kind, slope, b, sizeof b),
+            kind == GMD_LEAK_HEAP && tr->heap_tail_repeats ? "the last heap snapshots repeat the one before (see the note "
+            "on heap profiles read from memory), so growth since is not seen; confidence is lowered"
+            : "slower at the end; confidence is lowered");
     if (x->npaths > 1) {
         char buf[768];
         int len = snprintf(buf, sizeof buf, "one cause reached from %u call paths%s:", x->npaths,
@@ -1308,6 +1320,34 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
             gmd_fmt_bytes_iec(tr->rss.v[tr->rss.n - 1], b, sizeof b), fmt_rate(GMD_LEAK_HEAP, rss_slope, d, sizeof d));
     }
     finish_evidence(r, x, &e);
+}
+
+/* Too coarse to name a site, but the whole process may still answer: the
+ * live heap after GC bounds every heap leak at once. If over most of the
+ * run it grew (Theil-Sen slope over the run, plus gctrace's 1 MiB rounding)
+ * by at most a quarter of what one site needs to be resolved, no leak a
+ * site profile could name is there: say "no leak" with that bound rather
+ * than "inconclusive". Writes the reason; false when the series is too
+ * short or grows too much to say so. */
+static bool live_heap_bounds(const gmd_leak_tracker *tr, const gmd_leak_result *r, double rate, double *scratch,
+                             char *reason, size_t size)
+{
+    const point_vec *l = &tr->live;
+    if (l->n < MIN_SNAPSHOTS || r->duration <= 0) return false;
+    double span = l->t[l->n - 1] - l->t[0];
+    if (span < 0.5 * r->duration) return false;
+    double slope = theil_sen(l->t, l->v, 0, l->n, scratch);
+    double quantum = tr->live_from_memstats ? 0 : 1048576.0;
+    double bound = fmax(slope, 0) * r->duration + quantum;
+    if (bound > r->resolvable_growth / 4) return false;
+    char a[64], b[64], c[64], d[64];
+    snprintf(reason, size, "the live heap after GC stayed flat (%s -> %s, %s over %.0f s, %u GC cycles, %s): any heap "
+             "leak grew less than about %s over the run; the per-site resolution (MemProfileRate=%.0f) is %.1f MiB, too "
+             "coarse to name smaller growth by site", gmd_fmt_bytes_iec(l->v[0], a, sizeof a),
+             gmd_fmt_bytes_iec(l->v[l->n - 1], b, sizeof b), fmt_rate(GMD_LEAK_HEAP, slope, c, sizeof c), span, l->n,
+             tr->live_from_memstats ? "the runtime's statistics" : "gctrace, MiB resolution",
+             gmd_fmt_bytes_iec(bound, d, sizeof d), rate, r->resolvable_growth / 1048576.0);
+    return true;
 }
 
 static int cmp_score(const void *a, const void *b)
@@ -1649,13 +1689,28 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
 
     gmd_gc_analysis gca;
     memset(&gca, 0, sizeof gca);
-    r->gc_verdict = "";
+    r->gc_verdict = r->gc_verdict_window = "";
     if (tr->gct.ncycles) {
         gmd_gc_opts go = {0};
         gmd_gc_analyse(&tr->gct, &go, &gca);
         r->gc_verdict = gmd_gc_verdict_name(gca.verdict);
+        /* It fits its own window (after a warm-up, at MiB resolution), not
+         * the run's: say which, so "stable" beside a growing series reads right. */
+        if (gca.verdict == GMD_GC_GROWING || gca.verdict == GMD_GC_STABLE) {
+            char w[128];
+            snprintf(w, sizeof w, "%.1f-%.1f s of the process, %zu cycles%s", gca.fit_t0, gca.fit_t1, gca.fit_n,
+                     gca.plateau || !isnan(gca.warmup_end_t) ? ", after a warm-up" : "");
+            r->gc_verdict_window = gmd_arena_strdup(&r->arena, w);
+        }
     }
 
+    tr->heap_repeats = tr->heap_tail_repeats = 0;
+    if (!(o && o->pprof_url && *o->pprof_url))
+        for (uint32_t i = 1; i < tr->heap.nt; i++) {
+            bool same = tr->heap.total[i] == tr->heap.total[i - 1];
+            tr->heap_repeats += same;
+            tr->heap_tail_repeats = same ? tr->heap_tail_repeats + 1 : 0;
+        }
     verdicts v = {.gmd_traced = (o && o->gmd_traced) || tr->nwins || tr->traces_unread};
     judge_kind(tr, r, &tr->heap, GMD_LEAK_HEAP, scratch, &v);
     judge_kind(tr, r, &tr->gor, GMD_LEAK_GOROUTINE, scratch, &v);
@@ -1695,6 +1750,22 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
              gmd_fmt_bytes_iec(r->resolvable_growth, a, sizeof a), r->duration,
              gmd_fmt_bytes_iec(r->resolvable_growth / r->duration * 60, b, sizeof b),
              r->resolvable_growth > COARSE_BYTES ? ": lower it (gmd run --memprofilerate N, or GODEBUG=memprofilerate=N in a service's environment)" : "");
+    }
+
+    /* A heap profile read from memory is the runtime's, published at GC:
+     * with few GCs the snapshots repeat and the newest is old. */
+    if (tr->heap.nt >= MIN_SNAPSHOTS && tr->heap_repeats) {
+        uint32_t nt = tr->heap.nt, changed = nt - 1 - tr->heap_tail_repeats;
+        double span = tr->heap.t[nt - 1] - tr->heap.t[0], stale = tr->heap.t[nt - 1] - tr->heap.t[changed];
+        if (2 * tr->heap_repeats >= nt - 1 || stale >= 0.25 * span) {
+            char gcs[64] = "";
+            if (tr->live.n) snprintf(gcs, sizeof gcs, "%u GC cycles seen in %.0f s; ", tr->live.n, r->duration);
+            note(r, &notes, "heap profiles read from the program's memory advance only at GC (the runtime publishes them "
+                 "per completed cycle): %s%u of %u heap snapshots repeated the one before; the newest changed at %.1f s, "
+                 "%.0f s before the end, so growth since is not seen and rates are underestimated; --pprof URL "
+                 "(heap?gc=1 forces a cycle) or a longer run gives a fresher view", gcs, tr->heap_repeats, nt,
+                 tr->heap.t[changed], stale);
+        }
     }
 
     /* RSS that grows with freed heap the runtime keeps is no leak of the
@@ -1751,6 +1822,8 @@ int gmd_leak_analyze(gmd_leak_tracker *tr, const gmd_leak_opts *o, gmd_leak_resu
         else if (v.near_site)
             snprintf(reason, sizeof reason, "%s grows steadily but not yet beyond sampling noise (z %.2f, %.0f needed): "
                      "run longer or lower the sampling rate (gmd run --memprofilerate, or GODEBUG=memprofilerate=N)", v.near_site, v.near_z, Z_MIN);
+        else if (r->resolvable_growth > COARSE_BYTES && live_heap_bounds(tr, r, rate, scratch, reason, sizeof reason))
+            r->verdict = GMD_VERDICT_NO_LEAK;
         else if (r->resolvable_growth > COARSE_BYTES)
             snprintf(reason, sizeof reason, "resolution too coarse: at MemProfileRate=%.0f a site must grow by %.1f MiB to "
                      "be resolved; lower it (gmd run --memprofilerate, or GODEBUG=memprofilerate=N)", rate, r->resolvable_growth / 1048576.0);

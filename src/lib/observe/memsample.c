@@ -19,6 +19,7 @@ struct gmd_memsampler {
     gmd_target *t;
     gmd_goruntime *rt;
     bool heap_off;           /* heap profiling is compiled out: stop asking */
+    bool stats_only;         /* --pprof serves the profiles: read only the statistics */
     char problem[600];
     unsigned heaps, goroutine_reads;
 };
@@ -46,6 +47,8 @@ void gmd_memsampler_free(gmd_memsampler *s)
     free(s->binary);
     free(s);
 }
+
+void gmd_memsampler_stats_only(gmd_memsampler *s) { s->stats_only = true; }
 
 const char *gmd_memsampler_problem(const gmd_memsampler *s) { return s->problem; }
 unsigned gmd_memsampler_heaps(const gmd_memsampler *s) { return s->heaps; }
@@ -84,7 +87,7 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
         s->pid = pid;
     }
     int rc = 0;
-    if (!s->heap_off) {
+    if (!s->heap_off && !s->stats_only) {
         gmd_profile *p = gmd_goruntime_heap(s->rt, &err);
         uint8_t *raw = NULL, *gz = NULL;
         size_t nraw = 0, ngz = 0;
@@ -128,7 +131,12 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
                          (unsigned long long)ms.next_gc, ms.numgc, ms.numforcedgc,
                          (unsigned long long)ms.heap_marked);
         if (n > 0 && (size_t)n < sizeof text) emit_profile(emit, emit_ctx, "memstats", 1, (const uint8_t *)text, (size_t)n);
+    } else if (s->stats_only) {
+        note(s, &err);
+        close_target(s);   /* exited or exec'd: reopen next round */
+        return -1;
     }
+    if (s->stats_only) return 0;
     gmd_err_clear(&err);
     gmd_profile *g = gmd_goruntime_goroutines(s->rt, NULL, &err);
     if (g) {

@@ -229,6 +229,8 @@ int gmd_leak_write_html(FILE *out, const gmd_leak_result *r, const gmd_leak_repo
                  top->kind != GMD_LEAK_GOROUTINE ? "" : (snprintf(b, sizeof b, "%.1f goroutines", top->growth_per_sec), b));
     else if (r->verdict == GMD_VERDICT_INCONCLUSIVE)
         snprintf(verdict, sizeof verdict, "Inconclusive: %s", r->verdict_reason);
+    else if (r->verdict_reason && r->verdict_reason[0])
+        snprintf(verdict, sizeof verdict, "No leak found: %s", r->verdict_reason);
     else
         snprintf(verdict, sizeof verdict, "No leak found");
 

@@ -205,6 +205,8 @@ void gmd_leak_write_json(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     trend(&j, "rss", &r->rss);
     gmd_json_key(&j, "gc_verdict");
     gmd_json_string(&j, r->gc_verdict ? r->gc_verdict : "");
+    gmd_json_key(&j, "gc_verdict_window");
+    gmd_json_string(&j, r->gc_verdict_window ? r->gc_verdict_window : "");
     gmd_json_key(&j, "memprofile_rate");
     gmd_json_int(&j, r->heap_period);
     gmd_json_key(&j, "resolvable_growth");

@@ -45,6 +45,8 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
                 r->nsuspects, r->nsuspects == 1 ? "" : "s", r->duration);
     } else if (r->verdict == GMD_VERDICT_INCONCLUSIVE) {
         fprintf(out, "INCONCLUSIVE over %.1f s: %s\n", r->duration, r->verdict_reason);
+    } else if (r->verdict_reason && r->verdict_reason[0]) {
+        fprintf(out, "No leak found over %.1f s: %s\n", r->duration, r->verdict_reason);
     } else {
         fprintf(out, "No leak found over %.1f s: no allocation site, goroutine stack or off-heap memory grows steadily "
                 "beyond sampling noise to the end.\n", r->duration);
@@ -87,8 +89,11 @@ void gmd_leak_write_text(FILE *out, const gmd_leak_result *r, const gmd_leak_rep
     }
 
     fprintf(out, "\nWhole process:\n");
-    char extra[96] = "";
-    if (r->gc_verdict && r->gc_verdict[0]) snprintf(extra, sizeof extra, "; gctrace verdict: %s", r->gc_verdict);
+    char extra[256] = "";
+    if (r->gc_verdict && r->gc_verdict[0] && r->gc_verdict_window && r->gc_verdict_window[0])
+        snprintf(extra, sizeof extra, " over the run; gctrace verdict over %s: %s", r->gc_verdict_window, r->gc_verdict);
+    else if (r->gc_verdict && r->gc_verdict[0])
+        snprintf(extra, sizeof extra, "; gctrace verdict: %s", r->gc_verdict);
     trend_line(out, "live heap after GC", &r->live_heap, "bytes", extra);
     trend_line(out, "heap in use (profiles)", &r->heap_inuse, "bytes", "");
     trend_line(out, "goroutines", &r->goroutines, "goroutines", "");
