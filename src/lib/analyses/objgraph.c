@@ -36,6 +36,7 @@ typedef struct builder {
     const gmd_objgraph_opts *opts;
     gmd_intern strings;
     gmd_hd_reader reader;   /* pass 2's, copied before opts->indexed may use the graph's */
+    bool side;              /* opts->indexed runs on a thread of its own */
     /* pass 1 */
     uint64_t *addr, *rec;
     uint32_t *size;
@@ -980,7 +981,8 @@ static int pass2(builder *b, gmd_err *err)
     for (uint64_t i = 0; i < b->nredges; i++) start[b->redges[i].from + 1]++;
     for (uint32_t r = 0; r < nroots; r++) start[r + 1] += start[r];
     uint64_t nroot_edges = start[nroots];
-    uint32_t mid = b->n >= (1u << 16) ? b->n / 2 : b->n;   /* small dumps: one thread */
+    /* Small dumps: one thread; and one while opts->indexed has the other core. */
+    uint32_t mid = b->n >= (1u << 16) && !b->side ? b->n / 2 : b->n;
     edge_scan s1 = {.b = b, .reader = b->reader, .from = 0, .to = mid, .start = start};
     edge_scan s2 = {.b = b, .reader = b->reader, .from = mid, .to = b->n, .start = start};
     s1.cap = (size_t)nroot_edges + (size_t)mid * 2 + 16;
@@ -1096,7 +1098,7 @@ gmd_objgraph *gmd_objgraph_build(const uint8_t *data, uint64_t len, const gmd_ob
         g->nnodes = b.nroots + b.n;
         side.g = g;
         side.opts = opts;
-        side.started = pthread_create(&side.thread, NULL, side_thread, &side) == 0;
+        side.started = b.side = pthread_create(&side.thread, NULL, side_thread, &side) == 0;
         if (!side.started) opts->indexed(g, opts->ctx);
     }
     if (pass2(&b, err) < 0) goto out;
