@@ -38,6 +38,7 @@ typedef struct gmd_trace_site {
     int64_t first_created, last_created;   /* ns, 0 when none */
     gmd_trace_state_count *states; uint32_t nstates;
     uint32_t wait_stack;          /* where one alive goroutine waits, GMD_TNONE */
+    bool tracer_own;              /* the runtime's tracer (started by the capture itself): ranked last */
 } gmd_trace_site;
 
 enum { GMD_TBLOCK_WAIT, GMD_TBLOCK_SYSCALL, GMD_TBLOCK_SCHED };

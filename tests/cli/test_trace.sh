@@ -83,12 +83,20 @@ assert d["truncated"] is None
 EOF
   pass
 done
+# A transition without a stack (or with only a PC-0 frame) is a sample with no
+# location, as go tool trace -pprof writes it: no "<unknown>" row.
+run "$GMD" trace export --no-gzip --pprof sched -o "$T/sched-nostack.pb" "$TR/go126.trace"
+assert_rc 0
+run "$GMD" pprof top "$T/sched-nostack.pb"
+assert_rc 0
+assert_out_lacks "<unknown>"
 run "$GMD" trace goroutines "$TR/go126.trace"
 assert_rc 0
 assert_out_contains "leak signal: 200 goroutines of main.leakWorker created by main.startLeaks"
 run "$GMD" trace summary "$TR/go126.trace"
 assert_rc 0
 assert_out_contains "most created-and-never-ended: 200 of main.leakWorker"
+assert_out_contains "3 created-and-never-ended goroutines of the tracer itself"
 assert_out_contains "user annotations: 3 tasks, 5 regions, 7 logs"
 run "$GMD" trace blocking "$TR/go126.trace"
 assert_rc 0

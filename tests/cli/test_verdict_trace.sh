@@ -118,6 +118,20 @@ assert_eq "$(json_get "$T/ends.json" "j['verdict'], $W['kind']")" "('leak', 'gor
 assert_eq "$(python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["suspects"][0]; b=[s for s in json.load(open(sys.argv[2]))["suspects"] if s["site"] == "main.waitForUpdate"][0]; print(abs(b["confidence"] - a["confidence"] / 2) < 1e-9, any("evidence against a leak" in e for e in b["evidence"]))' "$T/goleak.json" "$T/ends.json")" \
     "True True" "goends: confidence halved, and said"
 
+# A clean trace: only the tracer's own goroutines (started by the capture) are
+# created and never end; they are listed apart, not named as the leak signal.
+run "$GMD" trace summary "$T/ends/trace/0001.trace"
+assert_rc 0
+assert_out_lacks "most created-and-never-ended"
+assert_out_contains "3 created-and-never-ended goroutines of the tracer itself"
+run "$GMD" trace goroutines "$T/ends/trace/0001.trace"
+assert_rc 0
+assert_out_lacks "leak signal"
+assert_out_contains "runtime.traceStartReadCPU.func1 created by runtime.traceStartReadCPU [the trace's own]"
+assert_eq "$(json_get "$T/ge.json" 'sorted(s["start_function"] for s in j["sites"] if s["tracer_own"])')" \
+    "['runtime.(*traceAdvancerState).start.func1', 'runtime.traceStartReadCPU.func1', 'runtime/trace.(*traceMultiplexer).startLocked.func1']" \
+    "goends: the tracer's own sites marked"
+
 # report.html: the trace charts' data on the run clock, and (with Chromium) every chart drawn.
 run "$GMD" report --html "$T/goleak.html" "$B"
 assert_rc 0

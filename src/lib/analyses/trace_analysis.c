@@ -347,9 +347,22 @@ static void on_transition(gmd_trace_analysis *a, const gmd_trace_reader *r, cons
     } else a->counts[tr->to]++;
 }
 
+/* Goroutines the tracer starts when a trace begins (the advancer, the CPU
+ * sample reader, runtime/trace's multiplexer): they live as long as the
+ * trace, so every capture shows them "created and never ended". Matched by
+ * prefix, as their closures' names change between Go versions. */
+static bool tracer_own(const char *start)
+{
+    static const char *const prefixes[] = {"runtime.(*trace", "runtime.trace", "runtime/trace."};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (!strncmp(start, prefixes[i], strlen(prefixes[i]))) return true;
+    return false;
+}
+
 static int cmp_site(const void *x, const void *y)
 {
     const gmd_trace_site *a = x, *b = y;
+    if (a->tracer_own != b->tracer_own) return a->tracer_own ? 1 : -1;
     if (a->created_alive != b->created_alive) return a->created_alive > b->created_alive ? -1 : 1;
     if (a->alive_at_end != b->alive_at_end) return a->alive_at_end > b->alive_at_end ? -1 : 1;
     if (a->created != b->created) return a->created > b->created ? -1 : 1;
@@ -461,6 +474,7 @@ static void finish(gmd_trace_analysis *a)
     still_blocked(a);
     for (uint32_t i = 0; i < a->nsites; i++) {
         gmd_trace_site *s = &a->sites[i];
+        s->tracer_own = tracer_own(s->start_function);
         for (uint32_t x = 1; x < s->nstates; x++)   /* most common state first */
             for (uint32_t y = x; y > 0 && state_before(&s->states[y], &s->states[y - 1]); y--) {
                 gmd_trace_state_count t = s->states[y];
@@ -656,6 +670,10 @@ static uint32_t *locations_of(const gmd_trace_analysis *a, gmd_builder *bld, uin
     const gmd_tstack *st = &a->stacks[s];
     for (uint32_t i = 0; i < st->n && i < 128; i++) {
         const gmd_tframe *f = &a->frames[a->frame_of[st->first + i]];
+        /* A frame with no PC and no function says nothing: a stack of only
+         * those is no stack, a sample without locations (go tool trace
+         * -pprof merges them with the stackless ones). */
+        if (f->pc == 0 && !*f->func) continue;
         uint32_t fn = gmd_builder_function(bld, f->func, f->func, f->file, 0);
         gmd_line ln = {fn, (int64_t)f->line, 0};
         locs[(*n)++] = gmd_builder_location(bld, GMD_NONE, f->pc, &ln, 1);
@@ -679,6 +697,9 @@ gmd_profile *gmd_trace_profile(const gmd_trace_analysis *a, const char *kind)
     } else {
         p->sample_types[0] = (gmd_value_type){gmd_intern_str(&p->strings, "contentions"), gmd_intern_str(&p->strings, "count")};
         p->sample_types[1] = (gmd_value_type){gmd_intern_str(&p->strings, "delay"), gmd_intern_str(&p->strings, "nanoseconds")};
+        /* As go tool trace -pprof writes it. */
+        p->period_type = (gmd_value_type){gmd_intern_str(&p->strings, "trace"), gmd_intern_str(&p->strings, "count")};
+        p->period = 1;
     }
     p->default_sample_type = 1;
     p->duration_nanos = a->end - a->start;

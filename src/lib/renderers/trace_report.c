@@ -84,6 +84,7 @@ static void site_name(FILE *out, const gmd_trace_site *s)
     fprintf(out, "%s", *s->start_function ? s->start_function : "(unknown start function)");
     if (*s->created_by) fprintf(out, " created by %s", s->created_by);
     else fprintf(out, " (existed when the trace started)");
+    if (s->tracer_own) fprintf(out, " [the trace's own]");
 }
 
 void gmd_trace_report_goroutines(FILE *out, const gmd_trace_analysis *a, const gmd_trace_report_opts *o)
@@ -111,6 +112,7 @@ void gmd_trace_report_goroutines(FILE *out, const gmd_trace_analysis *a, const g
             gmd_json_key(&j, "alive_at_end"); gmd_json_uint(&j, s->alive_at_end);
             gmd_json_key(&j, "existed_at_start"); gmd_json_uint(&j, s->existed_at_start);
             gmd_json_key(&j, "created_and_alive"); gmd_json_uint(&j, s->created_alive);
+            gmd_json_key(&j, "tracer_own"); gmd_json_bool(&j, s->tracer_own);
             gmd_json_key(&j, "created_per_s"); gmd_json_double(&j, d > 0 ? (double)s->created / d : 0);
             gmd_json_key(&j, "ended_per_s"); gmd_json_double(&j, d > 0 ? (double)s->ended / d : 0);
             gmd_json_key(&j, "states");
@@ -151,7 +153,7 @@ void gmd_trace_report_goroutines(FILE *out, const gmd_trace_analysis *a, const g
         }
     }
     if (a->nsites > shown) fprintf(out, "... %u more sites (--top N)\n", a->nsites - shown);
-    if (a->nsites && a->sites[0].created_alive) {
+    if (a->nsites && a->sites[0].created_alive && !a->sites[0].tracer_own) {
         const gmd_trace_site *s = &a->sites[0];
         fprintf(out, "\nleak signal: %llu goroutines of ", (unsigned long long)s->created_alive);
         site_name(out, s);
@@ -462,11 +464,16 @@ void gmd_trace_report_summary(FILE *out, const gmd_trace_analysis *a, const gmd_
     fprintf(out, "goroutines: %llu at start, %llu created, %llu ended, %llu alive at the end, %u creation sites\n",
             (unsigned long long)a->goroutines_at_start, (unsigned long long)a->created, (unsigned long long)a->ended,
             (unsigned long long)a->alive_at_end, a->nsites);
-    if (a->nsites && a->sites[0].created_alive) {
+    uint64_t own = 0;
+    for (uint32_t i = 0; i < a->nsites; i++) own += a->sites[i].tracer_own ? a->sites[i].created_alive : 0;
+    if (a->nsites && a->sites[0].created_alive && !a->sites[0].tracer_own) {
         fprintf(out, "  most created-and-never-ended: %llu of ", (unsigned long long)a->sites[0].created_alive);
         site_name(out, &a->sites[0]);
         fprintf(out, " (gmd trace goroutines)\n");
     }
+    if (own)
+        fprintf(out, "  %llu created-and-never-ended goroutine%s of the tracer itself (started by the capture, not by the "
+                "program)\n", (unsigned long long)own, own == 1 ? "" : "s");
     fprintf(out, "GC: %u cycles, %u stop-the-world pauses (gmd trace gc)\n", a->ngcs, a->nstws);
     fprintf(out, "not running, by reason (gmd trace blocking):\n");
     for (uint32_t i = 0; i < nt && i < 8; i++) fprintf(out, "  %12s  %s\n", dur(t[i].ns, b1, sizeof b1), t[i].name);
