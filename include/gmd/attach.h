@@ -47,6 +47,8 @@ typedef struct gmd_attach_report {
     gmd_goroutine_groups groups;
     gmd_goroutine_read_stats gstats;
     char goroutine_error[256];
+    bool crashed;            /* a core written by a crash signal or with a panic under way */
+    gmd_gocrash crash;
 
     gmd_profile *heap;       /* NULL when it could not be read (heap_error says why) */
     gmd_heap_site *sites; uint32_t nsites;   /* by in-use bytes, largest first */

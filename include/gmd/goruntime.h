@@ -35,6 +35,7 @@ typedef struct gmd_goroutine_read_stats {
     uint32_t dead;             /* free g records */
     uint32_t torn;             /* records that changed under the reader and were skipped */
     uint32_t running;          /* on a CPU: state and sites known, stack not (it needs a stop) */
+    uint32_t running_stacks;   /* of those, unwound from a core's thread registers or saved state */
     uint32_t stacks_cut;       /* stacks whose unwinding stopped early (changed while read) */
     double read_seconds;
 } gmd_goroutine_read_stats;
@@ -44,6 +45,19 @@ typedef struct gmd_goroutine_read_stats {
  * builds; frames are filtered like the runtime's own traceback (runtime
  * internals hidden). format = GMD_FMT_MEMORY_GOROUTINES. */
 gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stats *st, gmd_err *err);
+
+/* What a core says about the crash that wrote it, known after
+ * gmd_goruntime_goroutines: the signal and the panicking goroutine. */
+typedef struct gmd_gocrash {
+    bool has_signal;
+    int signo, code;           /* NT_SIGINFO (or pr_cursig) */
+    uint64_t addr;             /* fault address of SIGSEGV/SIGBUS/SIGILL/SIGFPE, else 0 */
+    char signal[64];           /* "SIGABRT", "SIGSEGV at 0x0" */
+    int64_t panic_goid;        /* the goroutine with a panic under way; 0 none */
+    char panic[512];           /* its value as the runtime prints it; "" when not a string or error gmd can print */
+} gmd_gocrash;
+/* false for a live process (nothing crashed). */
+bool gmd_goruntime_crash(gmd_goruntime *rt, gmd_gocrash *out);
 
 /* The heap profile from runtime.mbuckets, as /debug/pprof/heap would write
  * it at this moment: in-use as of the last completed GC, scaled by

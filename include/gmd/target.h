@@ -125,6 +125,21 @@ const char *gmd_memsrc_exe_path(const gmd_memsrc *m);
 /* An auxv entry (AT_ENTRY, AT_PHDR, ...); false when absent. */
 bool gmd_memsrc_auxv(const gmd_memsrc *m, uint64_t type, uint64_t *value);
 
+/* A core's threads, from its NT_PRSTATUS notes in the core's order (the
+ * kernel puts the thread that took the signal first). A live process has
+ * none here: its registers are only readable in a stop, which gmd never makes. */
+typedef struct gmd_thread_regs {
+    int tid;                  /* the thread's LWP id */
+    int signo;                /* pr_cursig: the signal it was handling, 0 none */
+    bool has_regs;
+    uint64_t pc, sp, bp, fs_base;
+} gmd_thread_regs;
+size_t gmd_memsrc_threads(const gmd_memsrc *m, const gmd_thread_regs **out);
+/* The signal that made the core: NT_SIGINFO's number, code and fault
+ * address (addr is 0 when it has none), else the first thread's pr_cursig.
+ * false for a live process or a core without either. */
+bool gmd_memsrc_signal(const gmd_memsrc *m, int *signo, int *code, uint64_t *addr);
+
 /* Read exactly n bytes at runtime address addr. -1 (with err naming the
  * address) when any byte is unreadable: unmapped, not in the core, or the
  * process is gone. Never a partial success. */

@@ -121,6 +121,7 @@ int gmd_attach_collect(gmd_target *t, gmd_attach_report *r, gmd_err *err)
         gmd_profile_free(r->goroutines);
         r->goroutines = NULL;
     }
+    if (gmd_goruntime_crash(rt, &r->crash)) r->crashed = r->crash.has_signal || r->crash.panic_goid;
     gmd_err_clear(&e);
     r->heap = gmd_goruntime_heap(rt, &e);
     if (r->heap) heap_sites(r);

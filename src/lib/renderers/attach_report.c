@@ -48,6 +48,30 @@ static void group_line(FILE *out, const gmd_profile *p, const gmd_goroutine_grou
     fputc('\n', out);
 }
 
+/* A core's goroutines that were running, with the stacks unwound from its
+ * threads' registers: what a crash core is opened for. */
+static void running_stacks(FILE *out, const gmd_attach_report *r)
+{
+    const gmd_profile *p = r->goroutines;
+    if (r->live || !r->gstats.running_stacks) return;
+    fprintf(out, "Running goroutines (stacks from the core's thread registers):\n");
+    for (uint32_t i = 0; i < p->ngoroutines; i++) {
+        const gmd_goroutine *g = &p->goroutines[i];
+        if (strcmp(g->state, "running")) continue;
+        fprintf(out, "  goroutine %" PRId64 " [running]%s:\n", g->id,
+                r->crashed && r->crash.panic_goid == g->id ? " (panicking)" : "");
+        const gmd_sample *s = &p->samples[g->sample];
+        for (uint32_t k = 0; k < s->nlocations; k++) {
+            const gmd_location *l = &p->locations[s->locations[k]];
+            for (uint32_t m = 0; m < l->nlines; m++) {
+                const gmd_function *f = &p->functions[l->lines[m].function];
+                fprintf(out, "    %s  %s:%" PRId64 "\n", f->name, f->filename, l->lines[m].line);
+            }
+        }
+    }
+    fputc('\n', out);
+}
+
 void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
 {
     char b1[64], b2[64], b3[64];
@@ -56,6 +80,13 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
             r->layout);
     if (r->live) fprintf(out, "read in %.0f ms from the process's memory, without stopping it\n\n", r->read_seconds * 1000);
     else fprintf(out, "read in %.0f ms from the core file\n\n", r->read_seconds * 1000);
+    if (r->crashed) {
+        const gmd_gocrash *c = &r->crash;
+        fprintf(out, "Crash: %s", c->has_signal ? c->signal : "no crash signal");
+        if (c->panic_goid)
+            fprintf(out, "; goroutine %" PRId64 " panicked: %s", c->panic_goid, c->panic[0] ? c->panic : "(value not read)");
+        fputs("\n\n", out);
+    }
 
     if (r->have_memstats) {
         const gmd_gomemstats *m = &r->ms;
@@ -90,7 +121,9 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
         const gmd_goroutine_read_stats *g = &r->gstats;
         fprintf(out, "Goroutines: %u", g->user);
         if (g->system) fprintf(out, " (+%u of the runtime's own)", g->system);
-        if (g->running) fprintf(out, "; %u running (a stack needs a stop: shown by entry function)", g->running);
+        if (g->running > g->running_stacks)
+            fprintf(out, "; %u running (a stack needs a stop: shown by entry function)", g->running - g->running_stacks);
+        if (g->running_stacks) fprintf(out, "; %u running (stacks below)", g->running_stacks);
         if (g->torn) fprintf(out, "; %u changed while read and were skipped", g->torn);
         fprintf(out, ", in %u groups\n", r->groups.ngroups);
         for (uint32_t i = 0; i < r->groups.ngroups && (int)i < max_rows; i++)
@@ -99,6 +132,7 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
             fprintf(out, "  ... %u more groups ('gmd pprof goroutines %s' shows them with stacks)\n",
                     r->groups.ngroups - (uint32_t)max_rows, r->target);
         fputc('\n', out);
+        running_stacks(out, r);
     } else {
         fprintf(out, "Goroutines: not read: %s\n\n", r->goroutine_error);
     }
@@ -180,6 +214,34 @@ void gmd_attach_render_json(FILE *out, const gmd_attach_report *r, int max_rows)
         gmd_json_key(&j, "total"); gmd_json_int(&j, g->user);
         gmd_json_key(&j, "system"); gmd_json_int(&j, g->system);
         gmd_json_key(&j, "running"); gmd_json_int(&j, g->running);
+        gmd_json_key(&j, "running_stacks"); gmd_json_int(&j, g->running_stacks);
+        /* A core's running goroutines with their stacks (frames as function, file, line). */
+        gmd_json_key(&j, "running_goroutines");
+        gmd_json_array_begin(&j);
+        for (uint32_t i = 0; !r->live && g->running_stacks && i < r->goroutines->ngoroutines; i++) {
+            const gmd_profile *p = r->goroutines;
+            const gmd_goroutine *go = &p->goroutines[i];
+            if (strcmp(go->state, "running")) continue;
+            gmd_json_object_begin(&j);
+            gmd_json_key(&j, "id"); gmd_json_int(&j, go->id);
+            gmd_json_key(&j, "stack");
+            gmd_json_array_begin(&j);
+            const gmd_sample *s = &p->samples[go->sample];
+            for (uint32_t k = 0; k < s->nlocations; k++) {
+                const gmd_location *l = &p->locations[s->locations[k]];
+                for (uint32_t m = 0; m < l->nlines; m++) {
+                    const gmd_function *f = &p->functions[l->lines[m].function];
+                    gmd_json_object_begin(&j);
+                    gmd_json_key(&j, "function"); gmd_json_string(&j, f->name);
+                    gmd_json_key(&j, "file"); gmd_json_string(&j, f->filename);
+                    gmd_json_key(&j, "line"); gmd_json_int(&j, l->lines[m].line);
+                    gmd_json_object_end(&j);
+                }
+            }
+            gmd_json_array_end(&j);
+            gmd_json_object_end(&j);
+        }
+        gmd_json_array_end(&j);
         gmd_json_key(&j, "torn"); gmd_json_int(&j, g->torn);
         gmd_json_key(&j, "groups");
         gmd_json_array_begin(&j);
@@ -214,6 +276,25 @@ void gmd_attach_render_json(FILE *out, const gmd_attach_report *r, int max_rows)
             gmd_json_object_end(&j);
         }
         gmd_json_array_end(&j);
+        gmd_json_object_end(&j);
+    } else {
+        gmd_json_null(&j);
+    }
+    gmd_json_key(&j, "crash");
+    if (r->crashed) {
+        const gmd_gocrash *c = &r->crash;
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "signal");
+        if (c->has_signal) gmd_json_string(&j, c->signal);
+        else gmd_json_null(&j);
+        gmd_json_key(&j, "signo"); gmd_json_int(&j, c->signo);
+        gmd_json_key(&j, "fault_addr"); gmd_json_uint(&j, c->addr);
+        gmd_json_key(&j, "panic_goroutine");
+        if (c->panic_goid) gmd_json_int(&j, c->panic_goid);
+        else gmd_json_null(&j);
+        gmd_json_key(&j, "panic");
+        if (c->panic_goid && c->panic[0]) gmd_json_string(&j, c->panic);
+        else gmd_json_null(&j);
         gmd_json_object_end(&j);
     } else {
         gmd_json_null(&j);

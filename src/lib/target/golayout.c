@@ -60,6 +60,8 @@ const gmd_golayout_field gmd_golayout_fields[GL_NFIELDS] = {
     [GL_GC_HEAPFREE] = {"runtime.gcControllerState", "heapFree", true},
     [GL_GC_HEAPRELEASED] = {"runtime.gcControllerState", "heapReleased", true},
     [GL_GC_PERCENTHEAPGOAL] = {"runtime.gcControllerState", "gcPercentHeapGoal", true},
+    [GL_G_PANIC] = {"runtime.g", "_panic", false},      /* a crash core's panic value */
+    [GL_PANIC_ARG] = {"runtime._panic", "arg", false},
 };
 
 /* Offsets per release, read off each release's DWARF (linux/amd64). The
@@ -70,31 +72,36 @@ static const int32_t table[5][GL_NFIELDS] = {
      48, 8, 16, 32, 40, 128,
      3544, 3552, 3560, 3568, 3576, 3584, 3592, 3600, 7704, 7708, 7712, 7720, 0,
      1176, 24, 32, 48, 56, 64, 72, 616, 624, 632,
-     0, 8, 152, 104, 272, 288, 280, 72},
+     0, 8, 152, 104, 272, 288, 280, 72,
+     32, 8},
     /* go1.23 */
     {432, 0, 8, 56, 64, 104, 112, 120, 152, 160, 176, 184, 216, 280, 288, 304,
      48, 8, 16, 32, 40, 128,
      3544, 3552, 3560, 3568, 3576, 3584, 3592, 3600, 7704, 7708, 7712, 7720, 0,
      1176, 24, 32, 48, 56, 64, 72, 616, 624, 632,
-     0, 8, 152, 104, 272, 288, 280, 72},
+     0, 8, 152, 104, 272, 288, 280, 72,
+     32, 8},
     /* go1.24 */
     {440, 0, 8, 56, 64, 104, 112, 120, 152, 160, 176, 184, 216, 280, 288, 304,
      48, 8, 16, 32, 40, 128,
      3544, 3552, 3560, 3568, 3576, 3584, 3592, 3600, 7704, 7708, 7712, 7720, 0,
      1176, 24, 32, 48, 56, 64, 72, 616, 624, 632,
-     0, 8, 152, 104, 272, 288, 280, 72},
+     0, 8, 152, 104, 272, 288, 280, 72,
+     32, 8},
     /* go1.25 */
     {440, 0, 8, 56, 64, 96, 104, 112, 144, 152, 168, 176, 208, 272, 280, 296,
      48, 8, 16, 32, 40, 128,
      3520, 3528, 3536, 3544, 3552, 3560, 3568, 3576, 7680, 7684, 7688, 7696, 0,
      1168, 24, 32, 40, 48, 56, 64, 608, 616, 624,
-     0, 8, 152, 104, 272, 288, 280, 72},
+     0, 8, 152, 104, 272, 288, 280, 72,
+     32, 8},
     /* go1.26 */
     {456, 0, 8, 56, 64, 96, 104, 112, 144, 152, 168, 176, 208, 280, 288, 304,
      48, 8, 16, 32, 40, 128,
      3520, 3528, 3536, 3544, 3552, 3560, 3568, 3576, 7680, 7684, 7688, 7696, 0,
      1168, 24, 32, 40, 48, 56, 64, 608, 616, 624,
-     0, 8, 152, 104, 272, 288, 280, 72},
+     0, 8, 152, 104, 272, 288, 280, 72,
+     32, 0},
 };
 
 bool gmd_golayout_table(int minor, int64_t out[GL_NFIELDS])
@@ -142,5 +149,6 @@ bool gmd_golayout_sane(const int64_t off[GL_NFIELDS])
         if (off[i] < 0 || off[i] > (1 << 20)) return false;
     for (int i = GL_GC_PERCENT; i <= GL_GC_PERCENTHEAPGOAL; i++)
         if (off[i] < 0 || off[i] > 504) return false;   /* read from a 512-byte copy */
+    if (off[GL_G_PANIC] > off[GL_G_SIZE] - 8 || off[GL_PANIC_ARG] > 256) return false;
     return off[GL_MEMRECORD_SIZE] == 128;
 }

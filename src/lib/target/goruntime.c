@@ -69,6 +69,13 @@ struct gmd_goruntime {
     gmd_u64map hpcmap;
     struct heappc *hpcs; uint32_t nhpcs, caphpcs;
     uint32_t gen;
+    /* A core: the goroutines that were on a CPU, with the registers of
+     * their thread, and the goroutine that was panicking. */
+    struct run_regs { int64_t goid; uint64_t pc, sp; } *runs;
+    size_t nruns;
+    int64_t panic_goid;
+    uint64_t panic_ptr;
+    bool panic_running;
     int st_idle, st_running, st_syscall, st_waiting, st_dead, st_copystack, st_deadextra;
 };
 
@@ -261,6 +268,7 @@ void gmd_goruntime_close(gmd_goruntime *rt)
     gmd_u64map_free(&rt->sitemap);
     free(rt->sites);
     free(rt->hpcs);
+    free(rt->runs);
     gmd_u64map_free(&rt->hpcmap);
     for (uint32_t i = 0; i < rt->nwait_reasons; i++) free(rt->wait_reasons[i]);
     for (uint32_t i = 0; i < rt->ngstatus; i++) free(rt->gstatus[i]);
@@ -427,14 +435,19 @@ static const pcinfo *pc_info(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, u
 #define STACK_READ_MAX (256u << 10)
 
 static bool unwind(gmd_goruntime *rt, gmd_builder *b, frame_buf *fb, uint64_t pc, uint64_t sp,
-                   const uint8_t *stack, uint64_t base, uint64_t len)
+                   const uint8_t *stack, uint64_t base, uint64_t len, bool exact_pc)
 {
     uint64_t end = base + len;
     for (int depth = 0; depth < MAX_FRAMES; depth++) {
         const pcinfo *pi = pc_info(rt, b, fb, pc, depth == 0);
         if (!pi->is_go) return false;
         if (pi->f.top_frame) return true;
-        if (pi->loc != GMD_NONE) GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, pi->loc);
+        if (depth == 0 && exact_pc) {
+            /* A thread's own PC is where it was, not a return address. */
+            add_location(rt, b, fb, pc, false, true, true);
+        } else if (pi->loc != GMD_NONE) {
+            GMD_VEC_PUSH(fb->locs, fb->nlocs, fb->caplocs, pi->loc);
+        }
         int64_t d = pi->sp_delta;
         if (d < 0 || pi->f.sp_write) return false;
         uint64_t cfa = sp + (uint64_t)d + 8;
@@ -500,8 +513,98 @@ typedef struct gr_ctx {
     uint8_t *one_stack; size_t one_cap;       /* for process_single */
 } gr_ctx;
 
+/* Where a running goroutine of a core was: its thread's registers when the
+ * thread was on the goroutine's own stack, else the state it saved when it
+ * switched to the system stack (systemstack sets g.sched; the scheduler's
+ * gogo clears it, so a set sched.sp on a running g is that switch: a panic
+ * dying in fatalpanic, a crash). false for a live process: its registers
+ * change under us and only a stop could read them. */
+static bool running_at(gmd_goruntime *rt, const uint8_t *g, uint64_t *pc, uint64_t *sp, bool *exact)
+{
+    const int64_t *o = rt->off;
+    if (gmd_memsrc_is_live(rt->t->mem)) return false;
+    int64_t goid = (int64_t)u64at(g, o[GL_G_GOID]);
+    for (size_t i = 0; i < rt->nruns; i++)
+        if (rt->runs[i].goid == goid) {
+            *pc = rt->runs[i].pc, *sp = rt->runs[i].sp, *exact = true;
+            return true;
+        }
+    *sp = u64at(g, o[GL_G_SCHED_SP]);
+    *pc = u64at(g, o[GL_G_SCHED_PC]);
+    *exact = false;
+    return *sp && *pc;
+}
+
+/* A thread that died in a signal handler (a crash: the runtime raises
+ * SIGABRT again from its handler, on the signal stack, with the goroutine
+ * still in TLS): unwind the handler's frames up to runtime.sigtramp, which
+ * the kernel called; its return address is the kernel's signal frame
+ * (amd64 rt_sigframe: the restorer's address (Go's or libc's), then the
+ * ucontext, whose uc_mcontext at 40 holds r8..r15, rdi, rsi, rbp, rbx,
+ * rdx, rax, rcx, rsp, rip): the interrupted PC and SP are there. */
+static bool signal_context(gmd_goruntime *rt, uint64_t *pc, uint64_t *sp)
+{
+    uint64_t p = *pc, s = *sp;
+    for (int depth = 0; depth < 32; depth++) {
+        gmd_gofunc f;
+        if (!gmd_gobin_func(rt->t->bin, p - rt->t->bias, &f)) return false;
+        int64_t d = gmd_gobin_sp_delta(rt->t->bin, p - rt->t->bias);
+        if (d < 0 || d > (1 << 20)) return false;
+        uint64_t cfa = s + (uint64_t)d + 8;
+        gmd_err e;
+        if (!strcmp(f.name, "runtime.sigtramp")) {
+            uint64_t regs[2];
+            if (gmd_target_read(rt->t, cfa + 40 + 15 * 8, regs, 16, &e) < 0) return false;
+            *sp = regs[0];
+            *pc = regs[1];
+            return true;
+        }
+        if (f.top_frame || gmd_target_read_u64(rt->t, cfa - 8, &p, &e) < 0) return false;
+        s = cfa;
+    }
+    return false;
+}
+
+/* A core's threads to the goroutines they ran. Go keeps the running g in
+ * the thread's TLS, at -8(FS) on linux/amd64; a thread on its g0 or signal
+ * stack holds a runtime g (goid 0) and is left out. The slot is only
+ * believed when the g it names is running and the thread's SP lies in that
+ * g's stack. */
+static void core_threads(gmd_goruntime *rt, size_t gsize)
+{
+    free(rt->runs);
+    rt->runs = NULL;
+    rt->nruns = 0;
+    rt->panic_goid = 0;
+    rt->panic_ptr = 0;
+    rt->panic_running = false;
+    if (gmd_memsrc_is_live(rt->t->mem)) return;
+    const gmd_thread_regs *th;
+    size_t n = gmd_memsrc_threads(rt->t->mem, &th);
+    const int64_t *o = rt->off;
+    uint8_t g[4096];
+    if (!n || gsize > sizeof g) return;
+    rt->runs = gmd_xcalloc(n, sizeof *rt->runs);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t gaddr;
+        gmd_err e;
+        if (!th[i].has_regs || th[i].fs_base < 8 || gmd_target_read_u64(rt->t, th[i].fs_base - 8, &gaddr, &e) < 0 ||
+            !gaddr || gmd_target_read(rt->t, gaddr, g, gsize, &e) < 0)
+            continue;
+        int64_t goid = (int64_t)u64at(g, o[GL_G_GOID]);
+        uint32_t status = u32at(g, o[GL_G_STATUS]) & ~0x1000u;
+        uint64_t lo = u64at(g, o[GL_G_STACK_LO]), hi = u64at(g, o[GL_G_STACK_HI]);
+        if (goid <= 0 || (int)status != rt->st_running) continue;
+        uint64_t pc = th[i].pc, sp = th[i].sp;
+        if ((sp < lo || sp >= hi) && !signal_context(rt, &pc, &sp)) continue;
+        if (sp < lo || sp >= hi) continue;
+        rt->runs[rt->nruns++] = (struct run_regs){goid, pc, sp};
+    }
+}
+
 /* The part of a goroutine's stack its unwinding needs: [sp, hi), at most
- * STACK_READ_MAX; none for dead, running or malformed records. */
+ * STACK_READ_MAX; none for dead or malformed records, nor for running ones
+ * but in a core. */
 static void stack_range(gmd_goruntime *rt, const uint8_t *g, uint64_t *addr, size_t *len)
 {
     const int64_t *o = rt->off;
@@ -509,10 +612,15 @@ static void stack_range(gmd_goruntime *rt, const uint8_t *g, uint64_t *addr, siz
     *addr = 0;
     *len = 0;
     if ((int)status == rt->st_dead || (int)status == rt->st_idle || (int)status == rt->st_deadextra ||
-        (int)status == rt->st_running || (int)status == rt->st_copystack || status >= rt->ngstatus)
+        (int)status == rt->st_copystack || status >= rt->ngstatus)
         return;
     bool sys = (int)status == rt->st_syscall;
     uint64_t sp = u64at(g, sys ? o[GL_G_SYSCALLSP] : o[GL_G_SCHED_SP]);
+    if ((int)status == rt->st_running) {
+        uint64_t pc;
+        bool exact;
+        if (!running_at(rt, g, &pc, &sp, &exact)) return;
+    }
     uint64_t lo = u64at(g, o[GL_G_STACK_LO]), hi = u64at(g, o[GL_G_STACK_HI]);
     if (hi <= lo || hi - lo > (1ull << 30) || sp < lo || sp >= hi) return;
     *addr = sp;
@@ -575,9 +683,27 @@ static int process_record(gr_ctx *c, const uint8_t *g, const uint8_t *g2, const 
             go.created_line = si->line;
         }
     }
+    bool running = (int)status == rt->st_running || (int)status == rt->st_copystack;
+    if (o[GL_G_PANIC] >= 0 && !gmd_memsrc_is_live(rt->t->mem)) {
+        /* The panicking goroutine; a running one over one parked in a deferred call. */
+        uint64_t pp = u64at(g, o[GL_G_PANIC]);
+        if (pp && (!rt->panic_goid || (running && !rt->panic_running))) {
+            rt->panic_goid = go.id;
+            rt->panic_ptr = pp;
+            rt->panic_running = running;
+        }
+    }
     c->fb.nlocs = 0;
     bool cut = false;
-    if ((int)status == rt->st_running || (int)status == rt->st_copystack) {
+    uint64_t rpc = 0, rsp = 0;
+    bool exact = false;
+    if (running && stack && stack_len && running_at(rt, g, &rpc, &rsp, &exact) && rsp == stack_base) {
+        /* A core's running goroutine (see running_at). */
+        c->st->running++;
+        c->st->running_stacks++;
+        cut = !unwind(rt, c->b, &c->fb, rpc, stack_base, stack, stack_base, stack_len, exact);
+        if (!c->fb.nlocs) add_location(rt, c->b, &c->fb, startpc, false, true, false);
+    } else if (running) {
         /* Its registers are live on a CPU: reading them needs a stop.
          * Show where it started so it still groups somewhere. */
         c->st->running++;
@@ -587,7 +713,7 @@ static int process_record(gr_ctx *c, const uint8_t *g, const uint8_t *g2, const 
     } else {
         bool sys = (int)status == rt->st_syscall;
         uint64_t pc = u64at(g, sys ? o[GL_G_SYSCALLPC] : o[GL_G_SCHED_PC]);
-        cut = !unwind(rt, c->b, &c->fb, pc, stack_base, stack, stack_base, stack_len);
+        cut = !unwind(rt, c->b, &c->fb, pc, stack_base, stack, stack_base, stack_len, false);
     }
     if (cut) c->st->stacks_cut++;
     gmd_label labs[2] = {{c->state_key, go.state, 0, ""}, {c->wait_key, "", go.wait_minutes, c->minutes}};
@@ -680,6 +806,7 @@ gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stat
     size_t gsize = (size_t)o[GL_G_SIZE];
     if (gsize < 64 || gsize > 4096) gsize = 512;
     c.gsize = gsize;
+    core_threads(rt, gsize);
 
     /* In batches: every g record of the batch in one go, then every stack
      * the batch needs, then the records again to see which changed while
@@ -754,6 +881,16 @@ gmd_profile *gmd_goruntime_goroutines(gmd_goruntime *rt, gmd_goroutine_read_stat
         p->ngoroutines = (uint32_t)c.ngs;
     }
     free(c.gs);
+    /* A core says why it was written, as a traceback text would. */
+    gmd_gocrash cr;
+    if (gmd_goruntime_crash(rt, &cr) && (cr.has_signal || cr.panic_goid)) {
+        char why[640];
+        if (cr.panic_goid && cr.panic[0]) snprintf(why, sizeof why, "panic: %s", cr.panic);
+        else if (cr.panic_goid) snprintf(why, sizeof why, "panic (its value could not be read)");
+        else snprintf(why, sizeof why, "%s", cr.signal);
+        p->traceback.reason = gmd_intern_str(&p->strings, why);
+        p->traceback.goroutine = cr.panic_goid ? cr.panic_goid : -1;
+    }
     st->read_seconds = now_sec() - t0;
     return p;
 }
@@ -1137,4 +1274,99 @@ int gmd_goruntime_memstats(gmd_goruntime *rt, gmd_gomemstats *out, gmd_err *err)
     if (rt->sym[SYM_GOMAXPROCS] && gmd_target_read_u32(t, rt->sym[SYM_GOMAXPROCS], &procs, &e) == 0)
         out->gomaxprocs = (int32_t)procs;
     return 0;
+}
+
+/* ------------------------------------------------------------------ crash */
+
+static const char *signal_name(int signo)
+{
+    static const char *const names[] = {
+        [1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
+        [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [11] = "SIGSEGV", [13] = "SIGPIPE", [15] = "SIGTERM",
+        [19] = "SIGSTOP", [24] = "SIGXCPU", [25] = "SIGXFSZ", [31] = "SIGSYS",
+    };
+    if (signo > 0 && signo < (int)(sizeof names / sizeof *names) && names[signo]) return names[signo];
+    return NULL;
+}
+
+/* A type's name from its descriptor (internal/abi.Type: TFlag at 20,
+ * Str at 40, a nameOff from runtime.types; a name is a flag byte, a
+ * uvarint length and the bytes). false when it does not check out. */
+static bool type_name(gmd_goruntime *rt, uint64_t typ, char *out, size_t cap)
+{
+    uint64_t types, size;
+    uint8_t t[48], nb[2 + 256];
+    gmd_err e;
+    if (!gmd_gobin_symbol(rt->t->bin, "runtime.types", &types, &size) || rd(rt, typ, t, sizeof t, &e) < 0) return false;
+    types += rt->t->bias;
+    int32_t off;
+    memcpy(&off, t + 40, 4);
+    if (off <= 0 || rd(rt, types + (uint64_t)off, nb, 2, &e) < 0 || nb[1] & 0x80) return false;
+    size_t n = nb[1];
+    if (n + 1 > cap || rd(rt, types + (uint64_t)off + 2, nb + 2, n, &e) < 0) return false;
+    size_t skip = (t[20] & 2) && n ? 1 : 0;   /* TFlagExtraStar: the name has a '*' too many */
+    memcpy(out, nb + 2 + skip, n - skip);
+    out[n - skip] = '\0';
+    return true;
+}
+
+/* The panic value, as printpanicval prints the types it most often is: a
+ * string, the runtime's own plainError / errorString (e.g. "assignment to
+ * entry in nil map", "runtime error: ..."), errors.New's and fmt.Errorf's
+ * errors (their message is the struct's first field). Other types are
+ * named, their value not printed. */
+static void panic_value(gmd_goruntime *rt, gmd_gocrash *out)
+{
+    uint64_t eface[2];
+    gmd_err e;
+    char tn[257];
+    if (rt->off[GL_PANIC_ARG] < 0 || rd(rt, rt->panic_ptr + (uint64_t)rt->off[GL_PANIC_ARG], eface, 16, &e) < 0 ||
+        !eface[0] || !eface[1] || !type_name(rt, eface[0], tn, sizeof tn))
+        return;
+    static const struct { const char *type, *prefix; } kinds[] = {
+        {"string", ""}, {"runtime.plainError", ""}, {"runtime.errorString", "runtime error: "},
+        {"*errors.errorString", ""}, {"*fmt.wrapError", ""}, {"*fmt.wrapErrors", ""},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+        if (strcmp(tn, kinds[i].type)) continue;
+        /* An interface holds a pointer to the string header, or the
+         * pointer to the struct whose first field is the message. */
+        char *v = read_gostring(rt, eface[1], sizeof out->panic - 32);
+        if (!v) return;
+        snprintf(out->panic, sizeof out->panic, "%s%s", kinds[i].prefix, v);
+        free(v);
+        return;
+    }
+    snprintf(out->panic, sizeof out->panic, "a value of type %s", tn);
+}
+
+static bool signo_dumps_core(int signo)
+{
+    return signo == 3 || signo == 4 || signo == 6 || signo == 7 || signo == 8 || signo == 11 || signo == 24 ||
+           signo == 25 || signo == 31;
+}
+
+bool gmd_goruntime_crash(gmd_goruntime *rt, gmd_gocrash *out)
+{
+    memset(out, 0, sizeof *out);
+    if (gmd_memsrc_is_live(rt->t->mem)) return false;
+    int signo, code;
+    uint64_t addr;
+    /* Only the signals that write a core by default: gcore's notes hold
+     * the debugger's SIGSTOP or nothing. */
+    if (gmd_memsrc_signal(rt->t->mem, &signo, &code, &addr) && signo_dumps_core(signo)) {
+        out->has_signal = true;
+        out->signo = signo;
+        out->code = code;
+        bool fault = signo == 4 || signo == 7 || signo == 8 || signo == 11;
+        out->addr = fault ? addr : 0;
+        const char *n = signal_name(signo);
+        char num[24];
+        if (!n) snprintf(num, sizeof num, "signal %d", signo), n = num;
+        if (fault) snprintf(out->signal, sizeof out->signal, "%s at 0x%llx", n, (unsigned long long)addr);
+        else snprintf(out->signal, sizeof out->signal, "%s", n);
+    }
+    out->panic_goid = rt->panic_goid;
+    if (rt->panic_goid) panic_value(rt, out);
+    return true;
 }

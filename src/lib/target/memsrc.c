@@ -27,6 +27,10 @@
 #ifndef NT_FILE
 #define NT_FILE 0x46494c45
 #endif
+#ifndef NT_SIGINFO
+#define NT_SIGINFO 0x53494749
+#endif
+#define MAX_THREADS (1u << 20)
 
 typedef struct core_seg {
     uint64_t vaddr, memsz;    /* where it lives in the process */
@@ -64,6 +68,10 @@ struct gmd_memsrc {
     size_t nsegs;
     core_file *files;         /* NT_FILE entries */
     size_t nfiles;
+    gmd_thread_regs *threads; /* NT_PRSTATUS notes, in the core's order */
+    size_t nthreads, capthreads;
+    int sig_signo, sig_code;  /* NT_SIGINFO; signo 0 = none */
+    uint64_t sig_addr;
     /* The executable, for bytes the core left out. */
     const uint8_t *exe_data;
     size_t exe_len;
@@ -149,6 +157,7 @@ void gmd_memsrc_close(gmd_memsrc *m)
     free(m->auxv);
     free(m->segs);
     free(m->files);
+    free(m->threads);
     free(m);
 }
 
@@ -370,6 +379,55 @@ static int parse_nt_file(gmd_memsrc *m, const uint8_t *d, size_t n, size_t at, g
     return 0;
 }
 
+/* struct elf_prstatus on amd64: pr_cursig (u16) at 12, pr_pid at 32 (the
+ * thread's LWP id), pr_reg at 112: user_regs_struct, 27 words with rbp at
+ * 4, rip at 16, rsp at 19, fs_base at 21. */
+static int add_thread(gmd_memsrc *m, const uint8_t *desc, size_t descsz)
+{
+    if (m->nthreads >= MAX_THREADS) return 0;
+    if (m->nthreads == m->capthreads) {
+        size_t cap = m->capthreads ? m->capthreads * 2 : 16;
+        gmd_thread_regs *t = realloc(m->threads, cap * sizeof *t);
+        if (!t) return -1;
+        m->threads = t;
+        m->capthreads = cap;
+    }
+    gmd_thread_regs *t = &m->threads[m->nthreads++];
+    memset(t, 0, sizeof *t);
+    t->tid = (int)rd32(desc + 32);
+    t->signo = rd16(desc + 12);
+    if (descsz >= 112 + 27 * 8) {
+        const uint8_t *r = desc + 112;
+        t->bp = rd64(r + 4 * 8);
+        t->pc = rd64(r + 16 * 8);
+        t->sp = rd64(r + 19 * 8);
+        t->fs_base = rd64(r + 21 * 8);
+        t->has_regs = true;
+    }
+    return 0;
+}
+
+size_t gmd_memsrc_threads(const gmd_memsrc *m, const gmd_thread_regs **out)
+{
+    *out = m->threads;
+    return m->live ? 0 : m->nthreads;
+}
+
+bool gmd_memsrc_signal(const gmd_memsrc *m, int *signo, int *code, uint64_t *addr)
+{
+    if (m->live) return false;
+    if (m->sig_signo) {
+        *signo = m->sig_signo, *code = m->sig_code, *addr = m->sig_addr;
+        return true;
+    }
+    /* No NT_SIGINFO (older writers): the first thread's pr_cursig. */
+    if (m->nthreads && m->threads[0].signo) {
+        *signo = m->threads[0].signo, *code = 0, *addr = 0;
+        return true;
+    }
+    return false;
+}
+
 static int parse_notes(gmd_memsrc *m, size_t off, size_t size, gmd_err *err)
 {
     const uint8_t *d = m->data;
@@ -389,8 +447,14 @@ static int parse_notes(gmd_memsrc *m, size_t off, size_t size, gmd_err *err)
             /* struct elf_prpsinfo on amd64: pr_pid at 24, pr_fname[16] at 40. */
             int pid = (int)rd32(desc + 24);
             if (pid > 0) m->pid = pid;
-        } else if (core && type == NT_PRSTATUS && descsz >= 36 && !m->pid) {
-            m->pid = (int)rd32(desc + 32);   /* struct elf_prstatus: pr_pid */
+        } else if (core && type == NT_PRSTATUS && descsz >= 36) {
+            if (!m->pid) m->pid = (int)rd32(desc + 32);   /* struct elf_prstatus: pr_pid */
+            if (add_thread(m, desc, descsz) < 0) return gmd_errf(err, "out of memory");
+        } else if (core && type == NT_SIGINFO && descsz >= 24 && !m->sig_signo) {
+            /* siginfo_t: si_signo, si_errno, si_code, then (for faults) si_addr at 16. */
+            m->sig_signo = (int)rd32(desc);
+            m->sig_code = (int)rd32(desc + 8);
+            m->sig_addr = rd64(desc + 16);
         } else if (core && type == NT_AUXV && !m->auxv) {
             if (set_auxv(m, desc, descsz) < 0) return gmd_errf(err, "out of memory");
         } else if (core && type == NT_FILE) {
