@@ -111,7 +111,7 @@ typedef struct gmd_dump_holder {
     uint32_t container;     /* an example container node, GMD_NO_NODE when none */
     const char *container_kind;   /* "map", "chan", "slice" or NULL */
     uint32_t containers;    /* distinct containers merged in this holder (same type, same top) */
-    uint64_t entries;       /* their entries, summed */
+    uint64_t entries;       /* their entries (maps) or queued elements (channels), summed; 0 for slices */
     uint32_t tops;          /* distinct shared objects merged (by type) when top is a shared object, else 1 */
     uint64_t objects;       /* distinct objects of the type it references */
 } gmd_dump_holder;

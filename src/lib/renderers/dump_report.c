@@ -644,9 +644,7 @@ static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, 
 {
     char top[512], fbuf[512], a[32], b[32];
     if (h->container == GMD_NO_NODE) return holder_top_name(g, h, buf, size);
-    /* A container that is itself shared by several roots is its own top. */
-    if (h->container == h->top) snprintf(top, sizeof top, "several roots");
-    else holder_top_name(g, h, top, sizeof top);
+    holder_top_name(g, h, top, sizeof top);
     const char *t = gmd_object_type(g, gmd_node_object(g, h->container));
     const char *unit = !strcmp(h->container_kind, "map") ? "entries" : !strcmp(h->container_kind, "chan") ? "queued elements" : "elements";
     bool slice = !strcmp(h->container_kind, "slice");
@@ -658,16 +656,19 @@ static const char *holder_name(const gmd_objgraph *g, const gmd_dump_holder *h, 
                  t ? t : "?");
     else
         snprintf(what, sizeof what, "%s%s", t ? t : "?", slice ? " backing array" : "");
+    char held[96] = "";
+    if (!slice) snprintf(held, sizeof held, " holding %s %s", commas(h->entries, b, sizeof b), unit);
     int w;   /* names are long: truncated text is fine */
-    if (field && g->idom[h->container] == h->top)   /* in a field of the shared object itself */
-        w = h->tops > 1 ? snprintf(buf, size, "%s in %s (of %s objects, each shared by several roots) holding %s %s", what,
-                                   field, commas(h->tops, a, sizeof a), commas(h->entries, b, sizeof b), unit)
-                        : snprintf(buf, size, "%s in %s (shared by several roots) holding %s %s", what, field,
-                                   commas(h->entries, b, sizeof b), unit);
+    if (h->container == h->top)
+        w = snprintf(buf, size, "%s (%sshared by several roots)%s", what, h->containers > 1 ? "each " : "", held);
+    else if (field && g->idom[h->container] == h->top)   /* in a field of the shared object itself */
+        w = h->tops > 1 ? snprintf(buf, size, "%s in %s (of %s objects, each shared by several roots)%s", what, field,
+                                   commas(h->tops, a, sizeof a), held)
+                        : snprintf(buf, size, "%s in %s (shared by several roots)%s", what, field, held);
     else if (field)
-        w = snprintf(buf, size, "%s in %s reached from %s holding %s %s", what, field, top, commas(h->entries, b, sizeof b), unit);
+        w = snprintf(buf, size, "%s in %s reached from %s%s", what, field, top, held);
     else
-        w = snprintf(buf, size, "%s reached from %s holding %s %s", what, top, commas(h->entries, b, sizeof b), unit);
+        w = snprintf(buf, size, "%s reached from %s%s", what, top, held);
     return w < 0 ? "" : buf;
 }
 
