@@ -2,8 +2,9 @@
  * second thread guesses a record boundary in the middle of the dump, and its
  * objects are used only when the first thread lands on one of them. Checked
  * on synthetic dumps: a plain chain of objects, one with other records in
- * the middle (the second thread stops there), and one whose middle is a big
- * object whose bytes parse as object records (a wrong guess, thrown away). */
+ * the middle (the second thread stops there), and one with a big object whose
+ * bytes parse as object records where the second thread starts (7/16 of the
+ * dump): a wrong guess, thrown away. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,7 +102,7 @@ static void chain_dump(buf *w, enum middle mid)
                 uv(w, (uint64_t)k + 100);
             }
         }
-        if (r == nruns / 2 && mid == FAKE_RECORDS) {   /* across the middle */
+        if (r == nruns * 7 / 16 && mid == FAKE_RECORDS) {   /* across where the second thread starts */
             /* 2 MiB of bytes that read as object records, inside one object
              * that nothing points at (so it is not part of the chain). */
             buf fake = {0};

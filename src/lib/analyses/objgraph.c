@@ -555,7 +555,9 @@ static int pass1_records(builder *b, obj_scan *scan, gmd_err *err)
             if (g->reader.len >= SPLIT_MIN && !scan->started && !scan->joined) {
                 scan->reader = g->reader;
                 scan->file = b->opts ? b->opts->file : NULL;
-                scan->from = g->reader.len / 2;
+                /* Before the middle: this thread also reads the records after
+                 * the objects and copies the second thread's in. */
+                scan->from = g->reader.len / 16 * 7;
                 scan->started = pthread_create(&scan->thread, NULL, scan_objects, scan) == 0;
                 scan->joined = !scan->started;
             }
