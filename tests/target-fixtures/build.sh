@@ -38,4 +38,7 @@ else
   rm -f "$out/liveprog-go122"
   echo "target-fixtures: WARNING: SKIPPED liveprog-go122: GOTOOLCHAIN=go1.22.12 failed (see $out/liveprog-go122.log)" >&2
 fi
+# A goroutine running when a core is taken, and a panic (test_core_stacks).
+(cd "$here/corestack" && GOTOOLCHAIN=local "$GO" build -o "$out/corestack" .)
+
 echo "target-fixtures: ok: $out ($(ls "$out" | grep -c '^liveprog[^.]*$') liveprog builds)"

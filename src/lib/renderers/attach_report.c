@@ -82,10 +82,14 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
     else fprintf(out, "read in %.0f ms from the core file\n\n", r->read_seconds * 1000);
     if (r->crashed) {
         const gmd_gocrash *c = &r->crash;
-        fprintf(out, "Crash: %s", c->has_signal ? c->signal : "no crash signal");
-        if (c->panic_goid)
-            fprintf(out, "; goroutine %" PRId64 " panicked: %s", c->panic_goid, c->panic[0] ? c->panic : "(value not read)");
-        fputs("\n\n", out);
+        const char *v = c->panic[0] ? c->panic : "(its value could not be read)";
+        if (c->has_signal && c->panic_goid)
+            fprintf(out, "Crash: %s; goroutine %" PRId64 " panicked: %s\n\n", c->signal, c->panic_goid, v);
+        else if (c->has_signal)
+            fprintf(out, "Crash: %s\n\n", c->signal);
+        else
+            fprintf(out, "Panic under way: goroutine %" PRId64 " panicked: %s (no crash signal: the core was copied "
+                    "from the running program)\n\n", c->panic_goid, v);
     }
 
     if (r->have_memstats) {
