@@ -2,8 +2,9 @@
  * - a steady program at Go's default MemProfileRate (per-site resolution
  *   4.5 MiB) whose live heap after GC is flat is "no leak" with the bound,
  *   not "inconclusive"; one whose live heap grows stays inconclusive;
- * - heap profiles read from memory that repeat (no GC since) get a note and
- *   never the line "still growing at the end: +0 B/s";
+ * - heap profiles read from memory that repeat (no GC since) get a note, are
+ *   judged up to the last one that changed (not "held flat" between GCs),
+ *   and never give the line "still growing at the end: +0 B/s";
  * - the gctrace verdict says which cycles it fits. */
 #include <math.h>
 #include <setjmp.h>
@@ -106,6 +107,12 @@ static void test_stale_memory_profiles(void **state)
     assert_int_equal(gmd_leak_analyze(tr, NULL, &r, &err), 0);
     assert_true(has_note(&r, "heap profiles read from the program's memory advance only at GC"));
     assert_true(has_note(&r, "the newest changed at 30.0 s, 14 s before the end"));
+    /* Judged up to the last GC's snapshot: a suspect growing ~200 KiB/s, not
+     * a warm-up "held flat" over the 14 s with no GC. */
+    assert_int_equal(r.nsuspects, 1);
+    assert_string_equal(r.suspects[0].site, "main.keepRecord");
+    assert_true(r.suspects[0].growth_per_sec > 150 * 1024 && r.suspects[0].growth_per_sec < 260 * 1024);
+    assert_int_equal(r.ndismissed, 0);
     for (uint32_t i = 0; i < r.nsuspects; i++)
         for (uint32_t e = 0; e < r.suspects[i].nevidence; e++) {
             const char *ev = r.suspects[i].evidence[e];

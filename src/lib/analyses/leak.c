@@ -1064,6 +1064,11 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
 {
     memset(out, 0, sizeof *out);
     uint32_t n = k->nt;
+    /* Heap profiles read from memory that repeat at the end hold no news
+     * since the last GC: the series ends where its information does, so a
+     * quiet spell between GCs is not read as "held flat" or a slowdown. */
+    if (kind == GMD_LEAK_HEAP && tr->heap_tail_repeats && n - tr->heap_tail_repeats >= MIN_SNAPSHOTS)
+        n -= tr->heap_tail_repeats;
     for (uint32_t i = 0; i < n; i++) vals[i] = series_at(s, i);
     double first = vals[0], last = vals[n - 1], peak = vals[0];
     for (uint32_t i = 1; i < n; i++)
@@ -1213,7 +1218,7 @@ static void judge(gmd_leak_tracker *tr, gmd_leak_result *r, kind_data *k, gmd_le
     x->paths = gmd_arena_alloc(&r->arena, (s->npaths ? s->npaths : 1) * sizeof *x->paths);
     for (uint32_t i = 0; i < s->npaths; i++) {
         const path *pa = &s->paths[i];
-        double g = (pa->last_snap == n - 1 ? pa->last : 0) - (pa->at0 ? pa->first0 : 0);
+        double g = (pa->last_snap >= n - 1 ? pa->last : 0) - (pa->at0 ? pa->first0 : 0);
         x->paths[i] = (gmd_leak_path){pa->stack, pa->nstack, g, 0};
         if (g > 0) total += g;
     }
