@@ -71,11 +71,12 @@ run "$GMD" dump diff --binary "$BIN" "$D/heap1.dump" "$H"
 assert_rc 0
 assert_out_contains "goroutines [chan receive] in main.readLoop"
 assert_out_contains "goroutines [select] in main.writeLoop"
+# (the few goroutines alone -- main, the runtime's -- may have rows; the 1,000 in groups must not)
 N=$(grep -cE '  goroutine [0-9]+$' "$T/out")
-[ "$N" -le 5 ] || fail "$N goroutine rows next to the groups: $(head -c 800 "$T/out")"; pass
+[ "$N" -lt 50 ] || fail "$N goroutine rows next to the groups: $(head -c 800 "$T/out")"; pass
 run "$GMD" dump diff --json --binary "$BIN" "$D/heap1.dump" "$H"
 assert_rc 0
-assert_eq "$(jq '[.roots[] | select(.name | test("^goroutine [0-9]+$"))] | length <= 5' "$T/out")" true "goroutine rows in JSON"
+assert_eq "$(jq '[.roots[] | select(.name | test("^goroutine [0-9]+$"))] | length < 50' "$T/out")" true "goroutine rows in JSON"
 
 # without the binary there are no types: no type suspect, and no crash
 run "$GMD" dump suspects --json "$H"
