@@ -18,7 +18,10 @@ static void reverse_edges(const gmd_objgraph *g, uint32_t **in_start_out, uint32
     uint32_t *in_start = gmd_xcalloc((size_t)n + 1, sizeof *in_start);
     for (uint64_t e = 0; e < g->nedges; e++) in_start[g->out[e] + 1]++;
     for (uint32_t v = 0; v < n; v++) in_start[v + 1] += in_start[v];
-    uint32_t *in = gmd_xmalloc((size_t)(g->nedges ? g->nedges : 1) * sizeof *in);
+    /* Room for 2n entries at least: the array becomes the retained sizes
+     * (n uint64) afterwards, so most of their pages are touched already. */
+    uint64_t nin = g->nedges > 2 * (uint64_t)n ? g->nedges : 2 * (uint64_t)n;
+    uint32_t *in = gmd_xmalloc((size_t)(nin ? nin : 1) * sizeof *in);
     /* Fill with a moving cursor per target, reusing in_start shifted by one. */
     for (uint32_t v = 0; v < n; v++)
         for (uint64_t e = g->out_start[v]; e < g->out_start[v + 1]; e++) in[in_start[g->out[e]]++] = v;
@@ -143,13 +146,8 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
     free(idom);
 
     /* Retained sizes: children come after their idom in preorder. */
-    if (g->nedges >= 2 * (uint64_t)n) {   /* the reverse edges have room for them */
-        g->retained = gmd_xrealloc(in, (size_t)n * sizeof *g->retained);
-        memset(g->retained, 0, (size_t)n * sizeof *g->retained);
-    } else {
-        free(in);
-        g->retained = gmd_xcalloc((size_t)n, sizeof *g->retained);
-    }
+    g->retained = gmd_xrealloc(in, (size_t)(n ? n : 1) * sizeof *g->retained);   /* the reverse edges have room */
+    memset(g->retained, 0, (size_t)n * sizeof *g->retained);
     g->retained_count = parent;   /* reuse */
     memset(g->retained_count, 0, (size_t)n * sizeof *g->retained_count);
     g->reachable_objects = 0;
