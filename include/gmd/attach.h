@@ -12,6 +12,7 @@
 #include "gmd/goroutines.h"
 #include "gmd/goruntime.h"
 #include "gmd/proc.h"
+#include "gmd/procfds.h"
 #include "gmd/profile.h"
 #include "gmd/target.h"
 
@@ -40,6 +41,8 @@ typedef struct gmd_attach_report {
     char memstats_error[256];
     bool have_proc;          /* live: /proc/PID/status and smaps */
     gmd_proc_stats proc;
+    bool have_fds;           /* live: /proc/PID/fd and limits */
+    gmd_proc_fds fds;
     gmd_rss_part parts[12];
     uint32_t nparts;
 

@@ -47,6 +47,7 @@ assert_out_lacks "a stack needs a stop"
 assert_out_contains "Running goroutines (stacks from the core's thread registers):"
 assert_out_contains "    main.parkInKernel  $SRC:$PARK_LINE"
 assert_out_lacks "Crash:"          # gcore's stop is no crash
+assert_out_lacks "Files:"          # descriptors are a live process's only
 
 run g core --json "$CORE"
 assert_rc 0

@@ -40,5 +40,7 @@ else
 fi
 # A goroutine running when a core is taken, and a panic (test_core_stacks).
 (cd "$here/corestack" && GOTOOLCHAIN=local "$GO" build -o "$out/corestack" .)
+# A program holding N open files under a set limit (test_attach_fds).
+(cd "$here/fdprog" && GOTOOLCHAIN=local "$GO" build -o "$out/fdprog" .)
 
 echo "target-fixtures: ok: $out ($(ls "$out" | grep -c '^liveprog[^.]*$') liveprog builds)"

@@ -132,6 +132,8 @@ int gmd_attach_collect(gmd_target *t, gmd_attach_report *r, gmd_err *err)
     if (r->live && r->pid > 0) {
         gmd_err_clear(&e);
         if (gmd_proc_read(r->pid, &r->proc, &e) == 0) r->have_proc = true;
+        gmd_err_clear(&e);
+        if (gmd_proc_fds_read(r->pid, &r->fds, &e) == 0 && r->fds.open >= 0) r->have_fds = true;
     }
     if (r->have_memstats) breakdown(r);
     return 0;

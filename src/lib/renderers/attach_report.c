@@ -120,6 +120,19 @@ void gmd_attach_render_text(FILE *out, const gmd_attach_report *r, int max_rows)
     } else {
         fprintf(out, "Memory: not read: %s\n\n", r->memstats_error);
     }
+    if (r->have_fds) {
+        const gmd_proc_fds *f = &r->fds;
+        fprintf(out, "Files: %" PRId64 " open file descriptors", f->open);
+        if (f->limit == INT64_MAX) fputs(", no limit (RLIMIT_NOFILE unlimited)", out);
+        else if (f->limit > 0)
+            fprintf(out, " of %" PRId64 " allowed (soft RLIMIT_NOFILE), %.0f%%", f->limit,
+                    100.0 * (double)f->open / (double)f->limit);
+        fputc('\n', out);
+        if (gmd_proc_fds_near_limit(f))
+            fputs("  WARNING: near the open-file limit: at the limit every accept, dial and open fails with EMFILE "
+                  "(\"too many open files\"); leaked connections or unclosed response bodies hold descriptors\n", out);
+        fputc('\n', out);
+    }
 
     if (r->goroutines) {
         const gmd_goroutine_read_stats *g = &r->gstats;
@@ -199,6 +212,19 @@ void gmd_attach_render_json(FILE *out, const gmd_attach_report *r, int max_rows)
     gmd_json_key(&j, "rss");
     if (r->have_proc && r->proc.rss >= 0) gmd_json_int(&j, r->proc.rss);
     else gmd_json_null(&j);
+    gmd_json_key(&j, "fds");
+    if (r->have_fds) {
+        gmd_json_object_begin(&j);
+        gmd_json_key(&j, "open"); gmd_json_int(&j, r->fds.open);
+        gmd_json_key(&j, "limit");
+        if (r->fds.limit > 0 && r->fds.limit != INT64_MAX) gmd_json_int(&j, r->fds.limit);
+        else gmd_json_null(&j);   /* unknown or unlimited */
+        gmd_json_key(&j, "unlimited"); gmd_json_bool(&j, r->fds.limit == INT64_MAX);
+        gmd_json_key(&j, "near_limit"); gmd_json_bool(&j, gmd_proc_fds_near_limit(&r->fds));
+        gmd_json_object_end(&j);
+    } else {
+        gmd_json_null(&j);
+    }
     gmd_json_key(&j, "rss_breakdown");
     gmd_json_array_begin(&j);
     for (uint32_t i = 0; i < r->nparts; i++) {

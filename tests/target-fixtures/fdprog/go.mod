@@ -1,0 +1,3 @@
+module fdprog
+
+go 1.22
