@@ -259,7 +259,7 @@ static void test_graph_dominators(void **state)
     uint32_t ns = gmd_dump_suspects(g, 0.1, &sus);
     assert_true(ns >= 2);
     assert_int_equal(sus[0].root, g->idom[frame]);
-    free(sus);
+    gmd_dump_suspects_free(sus, ns);
     gmd_objgraph_free(g);
 }
 
