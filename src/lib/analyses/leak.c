@@ -1346,12 +1346,12 @@ static bool live_heap_bounds(const gmd_leak_tracker *tr, const gmd_leak_result *
     double bound = fmax(slope, 0) * r->duration + quantum;
     if (bound > r->resolvable_growth / 4) return false;
     char a[64], b[64], c[64], d[64];
-    snprintf(reason, size, "the live heap after GC stayed flat (%s -> %s, %s over %.0f s, %u GC cycles, %s): any heap "
-             "leak grew less than about %s over the run; the per-site resolution (MemProfileRate=%.0f) is %.1f MiB, too "
-             "coarse to name smaller growth by site", gmd_fmt_bytes_iec(l->v[0], a, sizeof a),
+    snprintf(reason, size, "the live heap after GC stayed flat (%s -> %s, %s over %.0f s, %u GC cycles, %s): a heap "
+             "leak of more than %s over the run would show there; the per-site resolution (MemProfileRate=%.0f, "
+             "%.1f MiB) is too coarse to name smaller growth by site", gmd_fmt_bytes_iec(l->v[0], a, sizeof a),
              gmd_fmt_bytes_iec(l->v[l->n - 1], b, sizeof b), fmt_rate(GMD_LEAK_HEAP, slope, c, sizeof c), span, l->n,
              tr->live_from_memstats ? "the runtime's statistics" : "gctrace, MiB resolution",
-             gmd_fmt_bytes_iec(bound, d, sizeof d), rate, r->resolvable_growth / 1048576.0);
+             gmd_fmt_bytes_iec(r->resolvable_growth / 4, d, sizeof d), rate, r->resolvable_growth / 1048576.0);
     return true;
 }
 
