@@ -17,6 +17,7 @@
 #include "gmd/heapdump.h"
 
 #define GMD_NO_NODE UINT32_MAX
+#define GMD_NSPARE 4
 
 typedef enum gmd_node_kind {
     GMD_NODE_SUPER,        /* the super-root: points at every root */
@@ -157,6 +158,11 @@ struct gmd_objgraph {
     uint32_t *dom_start;        /* [nnodes + 1] dominator-tree children, CSR */
     uint32_t *dom_kids;
     uint64_t reachable_objects, reachable_bytes;
+
+    /* Arrays the build no longer needs, kept for the dominator pass to
+     * reuse instead of fresh pages (it frees those it does not take). */
+    void *spare[GMD_NSPARE];
+    size_t spare_size[GMD_NSPARE];
 };
 
 /* Read the whole dump and build the graph. NULL on error. */

@@ -53,13 +53,26 @@ static uint32_t eval(uint32_t v, uint32_t *ancestor, uint32_t *label, const uint
     return label[v];
 }
 
+/* An array of `size` bytes: the smallest spare one from the build that
+ * fits (its pages are touched already), else a new one. */
+static void *take(gmd_objgraph *g, size_t size)
+{
+    int best = -1;
+    for (int i = 0; i < GMD_NSPARE; i++)
+        if (g->spare[i] && g->spare_size[i] >= size && (best < 0 || g->spare_size[i] < g->spare_size[best])) best = i;
+    if (best < 0) return gmd_xmalloc(size ? size : 1);
+    void *p = g->spare[best];
+    g->spare[best] = NULL;
+    return p;
+}
+
 int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
 {
     (void)err;
     uint32_t n = g->nnodes;
-    uint32_t *dfn = gmd_xmalloc((size_t)n * sizeof *dfn);      /* node -> preorder number */
-    uint32_t *vertex = gmd_xmalloc((size_t)n * sizeof *vertex); /* preorder number -> node */
-    uint32_t *parent = gmd_xmalloc((size_t)n * sizeof *parent);
+    uint32_t *dfn = take(g, (size_t)n * sizeof *dfn);      /* node -> preorder number */
+    uint32_t *vertex = take(g, (size_t)n * sizeof *vertex); /* preorder number -> node */
+    uint32_t *parent = take(g, (size_t)n * sizeof *parent);
     memset(dfn, 0xff, (size_t)n * sizeof *dfn);
 
     /* Iterative DFS from the super-root; the stack holds nodes and their next edge. */
@@ -108,9 +121,13 @@ int gmd_objgraph_dominators(gmd_objgraph *g, gmd_err *err)
     /* Semi-dominators, in preorder numbers. The arrays are node-sized so
      * that they can become the graph's own arrays afterwards: on a big dump
      * fresh pages (zeroed by the kernel) cost more than the algorithm. */
-    uint32_t *semi = gmd_xmalloc((size_t)n * sizeof *semi);
-    uint32_t *label = gmd_xmalloc((size_t)n * sizeof *label);
-    uint32_t *ancestor = gmd_xmalloc((size_t)n * sizeof *ancestor);
+    uint32_t *semi = take(g, (size_t)n * sizeof *semi);
+    uint32_t *label = take(g, (size_t)n * sizeof *label);
+    uint32_t *ancestor = take(g, (size_t)n * sizeof *ancestor);
+    for (int i = 0; i < GMD_NSPARE; i++) {   /* the rest would only raise the resident size */
+        free(g->spare[i]);
+        g->spare[i] = NULL;
+    }
     for (uint32_t i = 0; i < count; i++) {
         semi[i] = i;
         label[i] = i;

@@ -72,6 +72,20 @@ uint64_t gmd_node_size(const gmd_objgraph *g, uint32_t n)
     return n >= g->nroots && n < g->nnodes ? g->obj_size[n - g->nroots] : 0;
 }
 
+/* Big arrays the build is done with are kept for the dominator pass to
+ * reuse (gmd_objgraph.spare): their pages are touched already, and fresh
+ * ones cost the kernel's zeroing (about 1 GB/s on the bench VM). */
+static void keep_spare(gmd_objgraph *g, void *p, size_t size)
+{
+    for (int i = 0; p && size >= (1u << 20) && i < GMD_NSPARE; i++) {
+        if (g->spare[i]) continue;
+        g->spare[i] = p;
+        g->spare_size[i] = size;
+        return;
+    }
+    free(p);
+}
+
 typedef struct obj_run {
     uint64_t first;
     uint32_t start, len;
@@ -131,7 +145,7 @@ static bool sort_runs(builder *b)
     copy_runs(rec, b->rec, sizeof *rec, runs, nruns);
     uint32_t *size = (uint32_t *)b->rec;   /* free now, twice as large as needed */
     copy_runs(size, b->size, sizeof *size, runs, nruns);
-    free(b->size);
+    keep_spare(b->g, b->size, (size_t)b->cap * sizeof *b->size);
     free(runs);
     b->addr = addr;
     b->rec = rec;
@@ -445,12 +459,12 @@ static void scan_join(obj_scan *s)
     s->joined = true;
 }
 
-static void scan_free(obj_scan *s)
+static void scan_free(obj_scan *s, gmd_objgraph *g)
 {
     scan_join(s);
-    free(s->addr);
-    free(s->size);
-    free(s->rec);
+    keep_spare(g, s->addr, (size_t)s->cap * sizeof *s->addr);
+    keep_spare(g, s->rec, (size_t)s->cap * sizeof *s->rec);
+    keep_spare(g, s->size, (size_t)s->cap * sizeof *s->size);
     memset(s, 0, sizeof *s);
 }
 
@@ -503,7 +517,7 @@ static int pass1(builder *b, gmd_err *err)
     obj_scan scan;
     memset(&scan, 0, sizeof scan);
     int rc = pass1_records(b, &scan, err);
-    scan_free(&scan);
+    scan_free(&scan, b->g);
     return rc;
 }
 
@@ -517,7 +531,7 @@ static int pass1_records(builder *b, obj_scan *scan, gmd_err *err)
         if (scan->started && g->reader.pos >= scan->from && !scan->joined) scan_join(scan);
         if (scan->joined && scan->n && g->reader.pos >= scan->rec[0]) {
             if (scan_merge(b, scan)) dropped = scan->stop;
-            if (scan_merge_done(b, scan)) scan_free(scan);
+            if (scan_merge_done(b, scan)) scan_free(scan, g);
         }
         if ((rc = gmd_hd_next(&g->reader, &rec, err)) <= 0) break;
         g->record_counts[rec.tag]++;
@@ -1156,6 +1170,7 @@ void gmd_objgraph_free(gmd_objgraph *g)
     free(g->obj_type);
     free(g->page_first);
     free(g->blocks);
+    for (int i = 0; i < GMD_NSPARE; i++) free(g->spare[i]);
     gmd_arena_free(&g->arena);
     free(g);
 }
