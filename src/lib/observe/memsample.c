@@ -132,9 +132,11 @@ int gmd_memsampler_sample(void *sampler, int pid, double t, gmd_collect_fn emit,
                          (unsigned long long)ms.heap_marked);
         if (n > 0 && (size_t)n < sizeof text) emit_profile(emit, emit_ctx, "memstats", 1, (const uint8_t *)text, (size_t)n);
     } else if (s->stats_only) {
+        /* Not yet there (a stripped binary before its first GC) or gone: the
+         * profiles come from --pprof anyway, so this is no failed read; the
+         * target stays open (a stripped one is searched again each round). */
         note(s, &err);
-        close_target(s);   /* exited or exec'd: reopen next round */
-        return -1;
+        return 0;
     }
     if (s->stats_only) return 0;
     gmd_err_clear(&err);
