@@ -127,7 +127,9 @@ int gmd_hd_object_at(const gmd_hd_reader *r, uint64_t offset, gmd_hd_bytes *cont
 /* Next pointer slot of a validated field list: its byte offset in the record's contents. */
 static inline bool gmd_hd_field_next(gmd_hd_fields *f, uint64_t *offset)
 {
-    if (f->p >= f->end || !*f->p) return false;   /* the end, or the end marker (gmd_hd_object_at) */
+    /* Every checked field starts with the byte 1; the end marker (a zero,
+     * in any varint encoding: gmd_hd_object_at stops there) never does. */
+    if (f->p >= f->end || *f->p != 1) return false;
     const uint8_t *p = f->p + 1;   /* kind byte (always 1, a single-byte varint) */
     uint64_t v = 0;
     unsigned shift = 0;

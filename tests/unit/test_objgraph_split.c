@@ -184,12 +184,58 @@ static void test_fake_records(void **state)
     check(FAKE_RECORDS);
 }
 
+/* A field list may end with a zero written in two bytes (0x80 0x00): the
+ * reader accepts it, and the graph's later passes, which read a checked
+ * record again up to its end marker, must stop there too (found by
+ * fuzz_heapdump). */
+static void test_long_end_marker(void **state)
+{
+    (void)state;
+    buf w = {0};
+    header(&w);
+    uv(&w, GMD_HD_OBJECT);   /* an object with no pointer fields */
+    uv(&w, BASE);
+    uv(&w, 32);
+    uint8_t c[32] = {0};
+    uint64_t stray = BASE + 0x100000;
+    memcpy(c, &stray, 8);
+    put(&w, c, sizeof c);
+    uint8_t end[] = {0x80, 0x00};   /* zero in two bytes */
+    put(&w, end, 2);
+    object(&w, BASE + 64, 32, BASE, NULL);
+    uv(&w, GMD_HD_DATA);
+    uv(&w, 0x1000);
+    uv(&w, 8);
+    uint64_t head = BASE + 64;
+    put(&w, &head, 8);
+    uv(&w, 1);
+    uv(&w, 0);
+    uv(&w, 0);
+    uv(&w, GMD_HD_EOF);
+    gmd_err err;
+    gmd_err_clear(&err);
+    gmd_objgraph *g = gmd_objgraph_build(w.b, w.n, NULL, &err);
+    assert_non_null(g);
+    assert_int_equal(g->nobjects, 2);
+    assert_int_equal(g->out_start[g->nroots + 1] - g->out_start[g->nroots], 0);   /* no edges from the first */
+    assert_int_equal(g->out_start[g->nroots + 2] - g->out_start[g->nroots + 1], 1);
+    gmd_hd_bytes contents;
+    gmd_hd_fields f;
+    uint64_t off;
+    assert_int_equal(gmd_hd_object_at(&g->reader, g->obj_rec[0], &contents, &f), 0);
+    assert_int_equal(contents.len, 32);
+    assert_false(gmd_hd_field_next(&f, &off));
+    gmd_objgraph_free(g);
+    free(w.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain),
         cmocka_unit_test(test_other_records),
         cmocka_unit_test(test_fake_records),
+        cmocka_unit_test(test_long_end_marker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
