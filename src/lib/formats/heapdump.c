@@ -392,10 +392,9 @@ int gmd_hd_object_at(const gmd_hd_reader *r, uint64_t offset, gmd_hd_bytes *cont
 {
     if (offset >= r->len) return -1;
     const uint8_t *p = r->data + offset, *end = r->data + r->len;
-    uint8_t tag = *p++;
-    uint64_t addr, len;
-    if ((tag != GMD_HD_OBJECT && tag != GMD_HD_DATA && tag != GMD_HD_BSS) || !bounded_uv(&p, end, &addr) ||
-        !bounded_uv(&p, end, &len) || len >= (uint64_t)(end - p))
+    uint64_t tag, addr, len;   /* varints, as the checking parser reads them (in any encoding) */
+    if (!bounded_uv(&p, end, &tag) || (tag != GMD_HD_OBJECT && tag != GMD_HD_DATA && tag != GMD_HD_BSS) ||
+        !bounded_uv(&p, end, &addr) || !bounded_uv(&p, end, &len) || len >= (uint64_t)(end - p))
         return -1;
     contents->p = p;
     contents->len = len;
