@@ -69,6 +69,7 @@ assert_rc 0
 assert_out_contains "main.parkInKernel  $SRC:$PARK_LINE"
 assert_out_lacks "stopped by"
 kill "$P"; wait "$P" 2>/dev/null; P=
+rm -f "$CORE"   # gcore copies Go's address-space reservations too: a GB or so
 
 # --- a panic with GOTRACEBACK=crash, copied inside the runtime's crash ------
 GOTRACEBACK=crash timeout 120 gdb -nx -batch -iex 'set auto-load no' \
