@@ -13,16 +13,19 @@ static void usage(FILE *out, const char *cmd)
               "\n"
               "Read a core file of a Go program (gcore PID, or the kernel's with GOTRACEBACK=crash):\n"
               "its Go version, memory statistics, goroutines by state and creation site, and the\n"
-              "heap profile's top sites. The executable comes from the path the core names unless\n"
-              "--binary gives it.\n",
+              "heap profile's top sites. A core is a stop, so the goroutines that were running are\n"
+              "unwound too (from the threads' registers), and a crash is named: its signal and the\n"
+              "panic value of the goroutine that panicked. The executable comes from the path the\n"
+              "core names unless --binary gives it.\n",
               out);
     else
         fputs("usage: gmd attach [options] PID\n"
               "\n"
               "Look inside a running Go program without stopping it and without an endpoint: its Go\n"
               "version, where its RSS goes (Go heap in use and kept free, goroutine stacks, runtime\n"
-              "metadata, C heap, other mappings), its goroutines by state and creation site, and its\n"
-              "heap profile's top allocation sites (as /debug/pprof/heap would show them).\n"
+              "metadata, C heap, other mappings), its open file descriptors against RLIMIT_NOFILE, its\n"
+              "goroutines by state and creation site, and its heap profile's top allocation sites (as\n"
+              "/debug/pprof/heap would show them).\n"
               "\n"
               "gmd only reads the process's memory (process_vm_readv): it is never stopped, signalled\n"
               "or written. That needs the same permission as a debugger: the same user with\n"
