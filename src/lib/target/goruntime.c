@@ -1297,8 +1297,14 @@ static bool type_name(gmd_goruntime *rt, uint64_t typ, char *out, size_t cap)
     uint64_t types, size;
     uint8_t t[48], nb[2 + 256];
     gmd_err e;
-    if (!gmd_gobin_symbol(rt->t->bin, "runtime.types", &types, &size) || rd(rt, typ, t, sizeof t, &e) < 0) return false;
+    /* Without a symbol table: the linker puts the types first in their
+     * section, .data.rel.ro when relocated (PIE), else .rodata. */
+    if (!gmd_gobin_symbol(rt->t->bin, "runtime.types", &types, &size) &&
+        !gmd_gobin_section(rt->t->bin, ".data.rel.ro", &types, &size) &&
+        !gmd_gobin_section(rt->t->bin, ".rodata", &types, &size))
+        return false;
     types += rt->t->bias;
+    if (rd(rt, typ, t, sizeof t, &e) < 0) return false;
     int32_t off;
     memcpy(&off, t + 40, 4);
     if (off <= 0 || rd(rt, types + (uint64_t)off, nb, 2, &e) < 0 || nb[1] & 0x80) return false;
