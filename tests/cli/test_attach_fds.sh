@@ -14,6 +14,7 @@ g() { timeout 60 "$GMD" "$@"; }
 
 # start N LIMIT: run fdprog and wait for its "ready" (every file open).
 start() {
+  rm -f "$T/fd.out"   # a "ready" left by the previous run must not count
   "$FD" "$1" "$2" >"$T/fd.out" 2>"$T/fd.err" </dev/null &
   P=$!
   PIDS+=("$P")
