@@ -94,9 +94,12 @@ typedef struct gmd_goframevar {
     int64_t cfa_off;
     uint64_t piece, size;
 } gmd_goframevar;
-/* The in-memory pieces of the variables of the function at link-time `pc`;
- * returns how many (at most max). */
-uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max);
+/* The in-memory pieces of the variables of the function at link-time `pc`,
+ * including those of functions inlined there; returns how many (at most max).
+ * `ret`: pc is a return address. Scopes are then taken at the call (pc - 1)
+ * but locations after it, at pc: no register survives a Go call, so the
+ * location lists place the values that live across it in the frame there. */
+uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, bool ret, gmd_goframevar *out, uint32_t max);
 
 /* A type for closure objects of the function containing link-time `pc`
  * ("closure main.build.func1": the captured variables are not in DWARF by

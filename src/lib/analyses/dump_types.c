@@ -344,9 +344,8 @@ static void walk_frames(prop *p)
     gmd_goframevar vars[256];
     for (uint32_t fi = 0; fi < g->nframes; fi++) {
         const gmd_dump_frame *f = &g->frames[fi];
-        /* Outer frames' PCs are return addresses: the call is just before. */
-        uint64_t pc = f->pc - p->bias - (f->depth > 0 ? 1 : 0);
-        uint32_t nv = gmd_gotypes_frame_vars(p->t, pc, vars, 256);
+        /* Outer frames' PCs are return addresses. */
+        uint32_t nv = gmd_gotypes_frame_vars(p->t, f->pc - p->bias, f->depth > 0, vars, 256);
         if (!nv) continue;
         gmd_hd_bytes fb, cb = {NULL, 0};
         if (!load_frame(p, fi, 0, &fb)) continue;

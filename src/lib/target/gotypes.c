@@ -563,28 +563,35 @@ static size_t decode_block(const Dwarf_Block *b, Dwarf_Op *ops, size_t max)
     return n;
 }
 
-static uint32_t scope_vars(gmd_gotypes *t, Dwarf_Die *scope, uint64_t pc, gmd_goframevar *out, uint32_t max, int depth)
+/* Variables in scope at pc whose locations are read at loc_pc (see gmd_gotypes_frame_vars). */
+static uint32_t scope_vars(gmd_gotypes *t, Dwarf_Die *scope, uint64_t pc, uint64_t loc_pc, gmd_goframevar *out, uint32_t max,
+                           int depth)
 {
     Dwarf_Die c;
     uint32_t k = 0;
     if (depth > 16 || dwarf_child(scope, &c) != 0) return 0;
     do {
         int tag = dwarf_tag(&c);
-        if (tag == DW_TAG_lexical_block) {
-            if (dwarf_haspc(&c, pc) == 1) k += scope_vars(t, &c, pc, out + k, max - k, depth + 1);
+        /* A function inlined here keeps its parameters and locals in its own
+         * scope, with locations in this frame. */
+        if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
+            if (dwarf_haspc(&c, pc) == 1) k += scope_vars(t, &c, pc, loc_pc, out + k, max - k, depth + 1);
             continue;
         }
         if (tag != DW_TAG_variable && tag != DW_TAG_formal_parameter) continue;
-        Dwarf_Attribute a;
+        Dwarf_Attribute a, ta;
         Dwarf_Die ty;
-        if (!dwarf_attr(&c, DW_AT_location, &a) || !ref_die(&c, DW_AT_type, &ty)) continue;
+        /* Inlined and out-of-line copies name their type through DW_AT_abstract_origin. */
+        if (!dwarf_attr(&c, DW_AT_location, &a) || !dwarf_attr_integrate(&c, DW_AT_type, &ta) ||
+            !dwarf_formref_die(&ta, &ty))
+            continue;
         uint32_t type = parse(t, &ty, 0);
         if (type == GMD_GT_NONE) continue;
         Dwarf_Op *ops;
         size_t nops;
         Dwarf_Block blk;
         Dwarf_Op local[32];
-        if (dwarf_getlocation_addr(&a, pc, &ops, &nops, 1) == 1) {
+        if (dwarf_getlocation_addr(&a, loc_pc, &ops, &nops, 1) == 1 || (loc_pc != pc && dwarf_getlocation_addr(&a, pc, &ops, &nops, 1) == 1)) {
             k += decode_pieces(ops, nops, type, out + k, max - k);
         } else if (dwarf_formblock(&a, &blk) == 0) {
             nops = decode_block(&blk, local, 32);
@@ -606,12 +613,13 @@ static uint32_t func_at(const gmd_gotypes *t, uint64_t pc)
     return lo && pc < t->funcs[lo - 1].hi ? lo - 1 : UINT32_MAX;
 }
 
-uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, gmd_goframevar *out, uint32_t max)
+uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, bool ret, gmd_goframevar *out, uint32_t max)
 {
-    uint32_t f = func_at(t, pc);
+    uint64_t at = ret && pc ? pc - 1 : pc;
+    uint32_t f = func_at(t, at);
     Dwarf_Die fn;
     if (f == UINT32_MAX || !dwarf_offdie(t->dw, t->funcs[f].off, &fn)) return 0;
-    return scope_vars(t, &fn, pc, out, max, 0);
+    return scope_vars(t, &fn, at, pc, out, max, 0);
 }
 
 uint32_t gmd_gotypes_closure(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size)
