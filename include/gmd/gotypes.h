@@ -105,6 +105,10 @@ uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, bool ret, gmd_gofra
  * ("closure main.build.func1": the captured variables are not in DWARF by
  * function); GMD_GT_NONE when pc is in no function. */
 uint32_t gmd_gotypes_closure(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size);
+/* The same, only when `pc` is the entry of a function the compiler names as
+ * a closure body ("f.func1", "f.gowrap1", "T.M-fm"): a value starting with
+ * that address is its closure object. */
+uint32_t gmd_gotypes_closure_entry(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size);
 
 /* A pointer-shaped type: an interface holding it keeps the value in its data word. */
 bool gmd_gotypes_direct(gmd_gotypes *t, uint32_t id);

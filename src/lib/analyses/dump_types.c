@@ -448,6 +448,18 @@ void gmd_dump_types(gmd_objgraph *g, gmd_gotypes *t, uint64_t bias)
             if (!i || cur[i] != cur[i - 1]) walk_object(&p, cur[i]);
     }
     free(cur);
+    /* Closure objects nothing typed points at any more (a goroutine's
+     * function value, dropped once it started, while its body still uses the
+     * captured variables): one starting with the entry of a closure body is
+     * that closure. Types of captured variables are not in DWARF. */
+    for (uint32_t o = 0; o < n; o++) {
+        uint64_t w;
+        if (p.type[o] != GMD_NO_NODE || (p.hdr[o] & FROM_HEADER)) continue;
+        maybe_drop(&p, g->obj_rec[o]);
+        if (!gmd_object_word(g, o, value_off(&p, o), &w) || w < bias) continue;
+        uint32_t c = gmd_gotypes_closure_entry(t, w - bias, g->ptr_size);
+        if (c != GMD_GT_NONE) propose(&p, o, c);
+    }
     if (g->file) gmd_hd_file_drop(g->file, 0, g->file->len);
 
     /* Names: two per type (one value, an array of them), plus string bytes. */

@@ -206,8 +206,23 @@ static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, u
             nm++;
         } while (dwarf_siblingof(&m, &m) == 0);
     }
+    /* sync/atomic.Pointer[T] keeps its value in `v unsafe.Pointer`; the type
+     * of its `_ [0]*T` member says what v points to: walk v as that *T. */
+    uint32_t vptr = GMD_GT_NONE;
+    if (name && !strncmp(name, "sync/atomic.Pointer[", 20)) {
+        for (uint32_t i = 0; i < nm; i++) {
+            const gmd_gotype *mt = &t->types[mids[i]];
+            if (mt->kind == GMD_GT_ARRAY && mt->count == 0 && t->elem[mids[i]] != GMD_GT_NONE &&
+                t->types[t->elem[mids[i]]].kind == GMD_GT_PTR)
+                vptr = t->elem[mids[i]];
+        }
+    }
     uint32_t first = t->nslots, n = 0;
-    for (uint32_t i = 0; i < nm; i++) add_slots(t, mids[i], moffs[i], &n);
+    for (uint32_t i = 0; i < nm; i++) {
+        bool v = vptr != GMD_GT_NONE && !strcmp(mnames[i], "v") && t->types[mids[i]].kind == GMD_GT_PLAIN &&
+                 t->types[mids[i]].size == t->types[vptr].size;
+        add_slots(t, v ? vptr : mids[i], moffs[i], &n);
+    }
     t->types[id].first_slot = first;
     t->types[id].nslots = n;
     t->types[id].first_member = t->nmembers;
@@ -622,14 +637,48 @@ uint32_t gmd_gotypes_frame_vars(gmd_gotypes *t, uint64_t pc, bool ret, gmd_gofra
     return scope_vars(t, &fn, at, pc, out, max, 0);
 }
 
+/* The name of funcs[f]; an out-of-line copy of an inlinable function has it on its origin. */
+static const char *func_name(gmd_gotypes *t, uint32_t f)
+{
+    Dwarf_Die fn;
+    Dwarf_Attribute a;
+    if (!dwarf_offdie(t->dw, t->funcs[f].off, &fn) || !dwarf_attr_integrate(&fn, DW_AT_name, &a)) return NULL;
+    return dwarf_formstring(&a);
+}
+
+/* Whether the compiler names function `name` as a closure body: "f.func1",
+ * "f.func1.2", "f.gowrap1", "f.deferwrap1", or a method value "T.M-fm". */
+static bool closure_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 3 && !strcmp(name + n - 3, "-fm")) return true;
+    static const char *const marks[] = {".func", ".gowrap", ".deferwrap"};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        for (const char *p = strstr(name, marks[i]); p; p = strstr(p + 1, marks[i])) {
+            const char *d = p + strlen(marks[i]);
+            if (*d >= '0' && *d <= '9') return true;
+        }
+    return false;
+}
+
+uint32_t gmd_gotypes_closure_entry(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size)
+{
+    uint32_t f = func_at(t, pc);
+    if (f == UINT32_MAX || t->funcs[f].lo != pc) return GMD_GT_NONE;
+    uint32_t id = gmd_u64map_get(&t->closures, pc);
+    if (id != UINT32_MAX) return id;
+    const char *name = func_name(t, f);
+    if (!name || !closure_name(name)) return GMD_GT_NONE;
+    return gmd_gotypes_closure(t, pc, ptr_size);
+}
+
 uint32_t gmd_gotypes_closure(gmd_gotypes *t, uint64_t pc, uint64_t ptr_size)
 {
     uint32_t f = func_at(t, pc);
     if (f == UINT32_MAX) return GMD_GT_NONE;
     uint32_t id = gmd_u64map_get(&t->closures, t->funcs[f].lo);
     if (id != UINT32_MAX) return id;
-    Dwarf_Die fn;
-    const char *name = dwarf_offdie(t->dw, t->funcs[f].off, &fn) ? dwarf_diename(&fn) : NULL;
+    const char *name = func_name(t, f);
     id = new_type(t, 0, gmd_arena_printf(&t->arena, "closure %s", name ? name : "?"), GMD_GT_PLAIN, ptr_size);
     t->types[id].special = GMD_GT_CLOSURE;
     gmd_u64map_put(&t->closures, t->funcs[f].lo, id);
