@@ -33,6 +33,8 @@ typedef enum gmd_gt_special {
     GMD_GT_MAPHDR,     /* internal/runtime/maps.Map: dirPtr is a group (dirLen 0) or a table directory */
     GMD_GT_HCHAN,      /* runtime.hchan: buf holds dataqsiz elements */
     GMD_GT_CLOSURE,    /* a closure object: the size is the code pointer only, never an array of them */
+    GMD_GT_SYNCNODE,   /* internal/sync.node[K,V] (sync.Map): the head of an entry[K,V] (`group`)
+                        * when its first byte (isEntry) is set, else of an indirect[K,V] (`dirent`) */
 } gmd_gt_special;
 
 typedef struct gmd_gotype {
@@ -42,7 +44,7 @@ typedef struct gmd_gotype {
     uint8_t kind, special;
     uint32_t first_slot, nslots; /* STRUCT, ARRAY: pointer-bearing slots, flattened */
     /* MAPHDR: offsets of dirPtr, dirLen; group and directory-entry (*table) types.
-     * HCHAN: offsets of buf, dataqsiz; elem type (in `group`). */
+     * HCHAN: offsets of buf, dataqsiz; elem type (in `group`). SYNCNODE: see above. */
     uint64_t off_a, off_b;
     uint32_t group, dirent;
     uint32_t first_member, nmembers;   /* STRUCT: its members, in order (for display) */

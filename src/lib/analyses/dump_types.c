@@ -102,6 +102,15 @@ static void push(prop *p, uint32_t o)
 static void propose(prop *p, uint32_t o, uint32_t id)
 {
     if (p->hdr[o] & FROM_HEADER) return;
+    const gmd_gotype *nt = gmd_gotypes_get(p->t, id);
+    if (nt && nt->special == GMD_GT_SYNCNODE) {
+        /* A sync.Map trie node: its isEntry byte says which node it heads. */
+        gmd_hd_bytes b;
+        gmd_hd_fields f;
+        uint64_t off = value_off(p, o);
+        if (gmd_hd_object_at(&p->g->reader, p->g->obj_rec[o], &b, &f) < 0 || off >= b.len) return;
+        id = b.p[off] ? nt->group : nt->dirent;
+    }
     uint64_t size = type_size(p, id), room = p->g->obj_size[o] - value_off(p, o);
     if (!size || size > room) return;
     uint32_t cur = p->type[o];

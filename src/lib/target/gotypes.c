@@ -49,6 +49,8 @@ struct gmd_gotypes {
     gmd_govar *vars;
     uint32_t nvars, capvars;
     Dwarf_Off *var_die;         /* [nvars] their type DIEs, resolved on first use */
+    struct { const char *name; Dwarf_Off off; } *syncs;   /* internal/sync.entry[..] and indirect[..] structs */
+    uint32_t nsyncs, capsyncs;
 };
 
 static uint32_t parse(gmd_gotypes *t, Dwarf_Die *die, int depth);
@@ -179,6 +181,20 @@ static void setup_hchan(gmd_gotypes *t, uint32_t id, Dwarf_Die *st)
     t->types[id].off_b = off_q;
 }
 
+/* The struct "<prefix><args>" recorded at load, or GMD_GT_NONE. */
+static uint32_t sync_struct(gmd_gotypes *t, const char *prefix, const char *args, int depth)
+{
+    size_t n = strlen(prefix);
+    for (uint32_t i = 0; i < t->nsyncs; i++) {
+        const char *s = t->syncs[i].name;
+        if (!strncmp(s, prefix, n) && !strcmp(s + n, args)) {
+            Dwarf_Die d;
+            return dwarf_offdie(t->dw, t->syncs[i].off, &d) ? parse(t, &d, depth + 1) : GMD_GT_NONE;
+        }
+    }
+    return GMD_GT_NONE;
+}
+
 static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, uint64_t size, int depth)
 {
     uint32_t id = new_type(t, dwarf_dieoffset(die), name, GMD_GT_STRUCT, size);
@@ -230,6 +246,16 @@ static uint32_t parse_struct(gmd_gotypes *t, Dwarf_Die *die, const char *name, u
     for (uint32_t i = 0; i < nm; i++) GMD_VEC_PUSH(t->members, t->nmembers, t->capmembers, ((gmd_gomember){mnames[i], moffs[i], mids[i]}));
     if (maphdr) setup_maphdr(t, id, die, depth);
     if (hchan) setup_hchan(t, id, die);
+    /* sync.Map's trie points at node[K,V], the first member of both its kinds of node. */
+    if (name && !strncmp(name, "internal/sync.node[", 19)) {
+        uint32_t e = sync_struct(t, "internal/sync.entry", name + 18, depth);
+        uint32_t in = sync_struct(t, "internal/sync.indirect", name + 18, depth);
+        if (e != GMD_GT_NONE && in != GMD_GT_NONE) {
+            t->types[id].special = GMD_GT_SYNCNODE;
+            t->types[id].group = e;
+            t->types[id].dirent = in;
+        }
+    }
     return id;
 }
 
@@ -395,6 +421,7 @@ gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err)
         do {
             int tag = dwarf_tag(&die);
             uint64_t v;
+            const char *name;
             Dwarf_Addr lo, hi;
             if (tag == DW_TAG_subprogram) {
                 if (dwarf_lowpc(&die, &lo) == 0 && dwarf_highpc(&die, &hi) == 0 && hi > lo) {
@@ -407,10 +434,20 @@ gmd_gotypes *gmd_gotypes_load(gmd_gobin *bin, gmd_err *err)
             } else if (tag == DW_TAG_variable) {
                 uint64_t addr;
                 Dwarf_Die ty;
-                const char *name = dwarf_diename(&die);
+                name = dwarf_diename(&die);
                 if (!name || !var_addr(&die, &addr) || !ref_die(&die, DW_AT_type, &ty)) continue;
                 GMD_VEC_PUSH(t->vars, t->nvars, t->capvars, ((gmd_govar){name, addr, 0, GMD_GT_NONE}));
                 GMD_VEC_PUSH(t->var_die, nvd, capvd, dwarf_dieoffset(&ty));
+            } else if (tag == DW_TAG_structure_type && (name = dwarf_diename(&die)) &&
+                       (!strncmp(name, "internal/sync.entry[", 20) || !strncmp(name, "internal/sync.indirect[", 23))) {
+                GMD_VEC_RESERVE1(t->syncs, t->nsyncs, t->capsyncs);
+                t->syncs[t->nsyncs].name = name;
+                t->syncs[t->nsyncs].off = dwarf_dieoffset(&die);
+                t->nsyncs++;
+                if (attr_u(&die, AT_GO_RUNTIME_TYPE, &v) && v && gmd_u64map_get(&t->by_rtype, v) == UINT32_MAX) {
+                    GMD_VEC_PUSH(t->rdies, t->nrdies, t->caprdies, dwarf_dieoffset(&die));
+                    gmd_u64map_put(&t->by_rtype, v, t->nrdies - 1);
+                }
             } else if (attr_u(&die, AT_GO_RUNTIME_TYPE, &v) && v) {
                 if (gmd_u64map_get(&t->by_rtype, v) != UINT32_MAX) continue;
                 /* Prefer the DIE with a kind (the typedef of a named map or interface). */
@@ -444,6 +481,7 @@ void gmd_gotypes_free(gmd_gotypes *t)
     free(t->vars);
     free(t->var_die);
     free(t->funcs);
+    free(t->syncs);
     gmd_u64map_free(&t->by_die);
     gmd_u64map_free(&t->closures);
     gmd_u64map_free(&t->by_rtype);
