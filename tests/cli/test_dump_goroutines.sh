@@ -86,6 +86,8 @@ grep -E '^  alike +3,000 goroutines \[chan send\] in main\.sender, retaining [0-
 run "$GMD" dump histogram --by type --json -n 0 --binary "$BIN" "$H"
 assert_rc 0
 assert_out_contains '"type":"runtime.g"'
+# each sender's payload is typed by the parameter of main.sender, inlined into its go wrapper
+assert_out_contains '{"type":"main.payload","objects":3000,'
 run "$GMD" dump export --pprof --by root --binary "$BIN" "$H" -o "$T/roots.pb.gz"
 assert_rc 0
 run "$GMD" pprof top -n 0 "$T/roots.pb.gz"

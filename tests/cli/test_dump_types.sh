@@ -114,6 +114,11 @@ SR=$(grep -o '{"type":"main.Session","objects":[0-9]*,"bytes":[0-9]*,"reachable_
 [ "${SR:-0}" -gt $((2000 * 112 + 2000 * 256)) ] || fail "main.Session objects retain $SR"; pass
 EV=$(grep -o '{"type":"\[\]main.Event","objects":[0-9]*' "$T/out" | sed 's/.*://')
 assert_eq "$EV" 2000 "[]main.Event backing arrays"
+# sync.Map's contents: through atomic.Pointer[T] and the trie's entry nodes to the *main.Token values
+assert_out_contains '{"type":"internal/sync.entry[interface {},interface {}]","objects":100,'
+assert_out_contains '{"type":"main.Token","objects":100,'
+# the closures of the 20 parked goroutines: only the runtime's untyped words point at them
+assert_out_contains '{"type":"closure main.build.func2","objects":20,'
 
 # suspects name the declared container, not the map's internal tables
 run "$GMD" dump suspects --binary "$BIN" "$H"

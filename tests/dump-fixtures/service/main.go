@@ -6,6 +6,8 @@
 //     sessions, each with strings, a slice of structs, a map and an interface;
 //   - shapes: a slice of interfaces; handlers: a slice of closures;
 //   - words: strings sharing one backing array; queue: a buffered channel;
+//   - tokens: a sync.Map of *Token; 20 goroutines block sending a Token their
+//     closure captured by value (nothing typed points at the closures then);
 //   - main.first is the first symbol of .data (declared first) and points
 //     to the heap, main.router the first of .bss: roots at a segment's very
 //     start are named (the test checks that they are still first).
@@ -18,6 +20,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -77,6 +80,11 @@ type Circle struct {
 
 func (c *Circle) Area() float64 { return 3 * c.R * c.R }
 
+type Token struct {
+	ID     int
+	Secret string
+}
+
 // first starts as a static literal in .data; build points it to the heap.
 var first = &User{Name: "static"}
 
@@ -89,6 +97,7 @@ var (
 	words    []string
 	queue    chan *Event
 	lookup   = map[int]*User{}
+	tokens   sync.Map
 )
 
 const nSessions = 2000
@@ -139,6 +148,14 @@ func build() {
 	}
 	for i := 0; i < 100; i++ {
 		lookup[i] = &User{Name: fmt.Sprintf("lookup%d", i)}
+	}
+	for i := 0; i < 100; i++ {
+		tokens.Store(i, &Token{ID: i, Secret: fmt.Sprintf("secret%d", i)})
+	}
+	parked := make(chan Token) // never read
+	for i := 0; i < 20; i++ {
+		t := Token{ID: i, Secret: fmt.Sprintf("parked%d", i)}
+		go func() { parked <- t }()
 	}
 }
 
