@@ -60,7 +60,8 @@ static const dump_verb verbs[] = {
     {"suspects", run_suspects, 1, 1, "suspects [--threshold F] [--json] [--binary EXE] DUMP",
      "leak suspects: roots, shared objects or groups of goroutines alike (same creation site, state and "
      "blocking frame) that retain a large share of the heap, with the object where it accumulates and "
-     "the path to it, or where the goroutines block and were created",
+     "the path to it, or where the goroutines block and were created; with --binary also a type whose "
+     "objects several roots hold together (connections held by their goroutines and a map), with who holds them",
      "  --threshold F        report retainers of at least F of the reachable heap (default 0.1)\n"
      "  -n N                 at most N suspects (default 5)\n",
      "gmd dump suspects --binary ./server heap.dump"},
