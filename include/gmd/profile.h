@@ -135,6 +135,9 @@ typedef struct gmd_profile {
 
 /* An empty profile with its arena and intern table ready. */
 gmd_profile *gmd_profile_new(void);
+/* An empty heap profile as Go writes one: alloc_objects, alloc_space,
+ * inuse_objects and inuse_space, period "space/bytes" = MemProfileRate. */
+gmd_profile *gmd_profile_new_heap(int64_t rate);
 void gmd_profile_free(gmd_profile *p);
 const char *gmd_profile_format_name(gmd_profile_format f);
 

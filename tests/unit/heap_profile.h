@@ -10,19 +10,7 @@
 
 static gmd_profile *test_heap_profile(const char *const sites[][2], const int64_t *bytes, int nsites)
 {
-    gmd_profile *p = gmd_profile_new();
-    p->format = GMD_FMT_PROTO;
-    static const char *const types[4][2] = {
-        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-    p->nsample_types = 4;
-    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
-    for (int k = 0; k < 4; k++) {
-        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
-        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
-    }
-    p->default_sample_type = -1;
-    p->period_type = p->sample_types[3];
-    p->period = 1;
+    gmd_profile *p = gmd_profile_new_heap(1);
     gmd_builder *b = gmd_builder_new(p);
     for (int s = 0; s < nsites; s++) {
         uint32_t locs[2];

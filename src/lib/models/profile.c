@@ -17,6 +17,24 @@ gmd_profile *gmd_profile_new(void)
     return p;
 }
 
+gmd_profile *gmd_profile_new_heap(int64_t rate)
+{
+    static const char *const types[4][2] = {
+        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+    gmd_profile *p = gmd_profile_new();
+    p->format = GMD_FMT_PROTO;
+    p->nsample_types = 4;
+    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
+    for (int k = 0; k < 4; k++) {
+        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
+        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
+    }
+    p->period_type.type = gmd_intern_str(&p->strings, "space");
+    p->period_type.unit = gmd_intern_str(&p->strings, "bytes");
+    p->period = rate;
+    return p;
+}
+
 void gmd_profile_free(gmd_profile *p)
 {
     if (!p) return;

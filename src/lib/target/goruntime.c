@@ -1102,20 +1102,7 @@ fail:
     gmd_err_set_source(err, t->name);
     return NULL;
 build:;
-    gmd_profile *p = gmd_profile_new();
-    p->format = GMD_FMT_PROTO;
-    static const char *const types[4][2] = {
-        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
-    p->nsample_types = 4;
-    p->sample_types = gmd_arena_alloc(&p->arena, 4 * sizeof *p->sample_types);
-    for (int k = 0; k < 4; k++) {
-        p->sample_types[k].type = gmd_intern_str(&p->strings, types[k][0]);
-        p->sample_types[k].unit = gmd_intern_str(&p->strings, types[k][1]);
-    }
-    p->default_sample_type = -1;
-    p->period_type.type = gmd_intern_str(&p->strings, "space");
-    p->period_type.unit = gmd_intern_str(&p->strings, "bytes");
-    p->period = rate;
+    gmd_profile *p = gmd_profile_new_heap(rate);
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     p->time_nanos = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
