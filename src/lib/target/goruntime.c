@@ -485,11 +485,14 @@ static int64_t target_nanotime(gmd_goruntime *rt)
     gmd_err e;
     if (gmd_target_read_u64(rt->t, rt->sym[SYM_MEMSTATS] + (uint64_t)rt->off[GL_MS_LAST_GC_UNIX], &unix_ns, &e) < 0 ||
         gmd_target_read_u64(rt->t, rt->sym[SYM_MEMSTATS] + (uint64_t)rt->off[GL_MS_LAST_GC_NANOTIME], &mono_ns, &e) < 0 ||
-        !unix_ns || !mono_ns)
+        !unix_ns || !mono_ns || unix_ns > INT64_MAX || mono_ns > INT64_MAX)
         return 0;
     int64_t written = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
     if (written < (int64_t)unix_ns) return 0;
-    return (int64_t)mono_ns + (written - (int64_t)unix_ns);
+    /* Both clocks come from the core's bytes: a damaged core must not overflow. */
+    int64_t since_gc = written - (int64_t)unix_ns;
+    if ((int64_t)mono_ns > INT64_MAX - since_gc) return 0;
+    return (int64_t)mono_ns + since_gc;
 }
 
 static double now_sec(void)
